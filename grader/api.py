@@ -1,0 +1,102 @@
+"""The public entry points: ``grade`` and ``grade_many``.
+
+Extraction and the exact fast path run inline; anything that needs sympy runs
+in a worker process that is killed when it exceeds the item's time budget.
+"""
+
+from __future__ import annotations
+
+import time
+from concurrent.futures import ThreadPoolExecutor
+from typing import Any, Iterable, Mapping
+
+from .engine import candidates_for, grade_candidates
+from .parse import NeedsSympy
+from .sandbox import WorkerCrashed, WorkerPool, WorkerTimeout, default_pool
+from .types import GradeOptions, GradeResult, Status
+from .verifiers import VERIFIERS
+
+MAX_RESPONSE_CHARS = 20_000_000
+
+
+def grade(response: str, reference: str | list[str], *, verifier: str = "math",
+          pool: WorkerPool | None = None, **options: Any) -> GradeResult:
+    """Grade one response against a reference (or a list of references: any match counts).
+
+    Never raises for bad input: the result's ``status`` says what went wrong
+    (``NO_ANSWER``, ``PARSE_ERROR``, ``TIMEOUT``, ``INVALID_ARGUMENT``).
+    """
+    start = time.perf_counter()
+    result = _grade(response, reference, verifier, options, pool)
+    result.latency_ms = (time.perf_counter() - start) * 1000
+    return result
+
+
+def _grade(response: Any, reference: Any, verifier: str, options: Mapping[str, Any],
+           pool: WorkerPool | None) -> GradeResult:
+    problem = _validate(response, reference, verifier)
+    if problem:
+        return _invalid(problem)
+    try:
+        opts = GradeOptions.from_mapping(dict(options))
+    except (ValueError, TypeError) as exc:
+        return _invalid(str(exc))
+    refs = [reference] if isinstance(reference, str) else list(reference)
+    candidates = candidates_for(response, verifier, opts)
+    try:
+        return grade_candidates(candidates, refs, verifier, opts, use_sympy=False)
+    except NeedsSympy:
+        pass
+    try:
+        return (pool or default_pool()).run(grade_candidates, (candidates, refs, verifier, opts, True), opts.timeout)
+    except WorkerTimeout:
+        return GradeResult(False, 0.0, Status.TIMEOUT, extracted=candidates[0].text[:1000] if candidates else "",
+                           method="timeout", reason=f"Comparison did not finish within {opts.timeout:g} s.")
+    except WorkerCrashed as exc:
+        return GradeResult(False, 0.0, Status.PARSE_ERROR, extracted=candidates[0].text[:1000] if candidates else "",
+                           method="error", reason=f"The answer could not be evaluated ({exc}).")
+
+
+def _validate(response: Any, reference: Any, verifier: Any) -> str:
+    if not isinstance(response, str):
+        return "response must be a string"
+    if len(response) > MAX_RESPONSE_CHARS:
+        return f"response is longer than {MAX_RESPONSE_CHARS} characters"
+    if isinstance(reference, str):
+        refs = [reference]
+    elif isinstance(reference, (list, tuple)) and all(isinstance(r, str) for r in reference):
+        refs = list(reference)
+    else:
+        return "reference must be a string or a list of strings"
+    if not refs or not any(r.strip() for r in refs):
+        return "reference is empty"
+    if verifier not in VERIFIERS:
+        return f"unknown verifier {verifier!r}; choose one of {', '.join(VERIFIERS)}"
+    return ""
+
+
+def _invalid(reason: str) -> GradeResult:
+    return GradeResult(False, 0.0, Status.INVALID_ARGUMENT, method="none", reason=reason[0].upper() + reason[1:] + ".")
+
+
+def grade_many(items: Iterable[Mapping[str, Any]], *, max_concurrency: int | None = None,
+               pool: WorkerPool | None = None) -> list[GradeResult]:
+    """Grade many items (mappings with ``response``, ``reference``, optional
+    ``verifier`` and ``options``); results come back in the same order."""
+    items = list(items)
+    pool = pool or default_pool()
+
+    def one(item: Mapping[str, Any]) -> GradeResult:
+        if not isinstance(item, Mapping):
+            return _invalid("item must be a mapping")
+        options = item.get("options") or {}
+        if not isinstance(options, Mapping):
+            return _invalid("options must be a mapping")
+        return grade(item.get("response"), item.get("reference"), verifier=item.get("verifier") or "math",
+                     pool=pool, **options)
+
+    workers = max_concurrency or pool.max_workers
+    if workers <= 1 or len(items) <= 1:
+        return [one(i) for i in items]
+    with ThreadPoolExecutor(max_workers=workers) as ex:
+        return list(ex.map(one, items))

@@ -1,0 +1,288 @@
+"""Stage 3: decide whether two parsed values are the same answer.
+
+Exact arithmetic first (``Fraction``), then structure (tuples in order, sets
+and "find all" lists in any order, intervals with their ends, matrices
+element-wise, equations up to a constant factor), and sympy last, only for
+leaves the fast path could not read. The tolerance policy for decimals lives
+in ``numbers_match``; the README states it.
+"""
+
+from __future__ import annotations
+
+from dataclasses import replace
+from fractions import Fraction
+from typing import Any
+
+from .numbers import Number, round_half_up, truncate
+from .parse import Interval, Matrix, Named, Relation, Scalar, Seq, Text, UnionOf, Value
+from .types import GradeOptions
+
+MIN_SIG_DIGITS = 3  # a rounded decimal must carry at least this many significant digits
+MAX_LIST = 200
+
+
+class Comparison:
+    """Compares values under one set of options and records which rule decided."""
+
+    def __init__(self, options: GradeOptions) -> None:
+        self.options = options
+        self.rule = "exact"
+
+    # --- entry point ---------------------------------------------------------
+    def equal(self, answer: Value, reference: Value) -> bool:
+        if isinstance(reference, Named) and not isinstance(answer, Named):
+            return self.equal(answer, reference.value)
+        if isinstance(answer, Named) and not isinstance(reference, Named):
+            if isinstance(reference, Relation):
+                return False
+            return self.equal(answer.value, reference)
+        if isinstance(answer, Named) and isinstance(reference, Named):
+            return self.equal(answer.value, reference.value)
+        if isinstance(answer, Text) or isinstance(reference, Text):
+            self.rule = "text"
+            return _text_key(answer) == _text_key(reference) and _text_key(answer) != ""
+        if isinstance(answer, Seq) and len(answer.items) == 1 and answer.kind != "tuple":
+            return self.equal(answer.items[0], reference)
+        if isinstance(reference, Seq) and len(reference.items) == 1 and reference.kind != "tuple":
+            return self.equal(answer, reference.items[0])
+        if isinstance(answer, Scalar) and isinstance(reference, Scalar):
+            return self.scalars(answer, reference)
+        if isinstance(answer, Seq) and isinstance(reference, Seq):
+            return self.sequences(answer, reference)
+        if isinstance(answer, Matrix) or isinstance(reference, Matrix):
+            return self.matrices(answer, reference)
+        if isinstance(answer, (Interval, UnionOf, Relation)) or isinstance(reference, (Interval, UnionOf, Relation)):
+            return self.sets(answer, reference)
+        return False
+
+    # --- scalars --------------------------------------------------------------
+    def scalars(self, a: Scalar, b: Scalar) -> bool:
+        for av, an in _percent_readings(a, reference=False, policy=self.options.percent, other=b):
+            for bv, bn in _percent_readings(b, reference=True, policy=self.options.percent, other=a):
+                if self.values(av, an, bv, bn):
+                    return True
+        return False
+
+    def values(self, av: Any, an: Number | None, bv: Any, bn: Number | None) -> bool:
+        if isinstance(av, Fraction) and isinstance(bv, Fraction):
+            self.rule = "numeric"
+            if av == bv:
+                return True
+            return numbers_match(an, bn, self.options.precision)
+        from . import symbolic
+
+        self.rule = "sympy"
+        ae = symbolic.to_sympy_number(av) if isinstance(av, Fraction) else av
+        be = symbolic.to_sympy_number(bv) if isinstance(bv, Fraction) else bv
+        if symbolic.expr_equal(ae, be):
+            return True
+        # A rounded decimal against an exact irrational: compare numerically.
+        approx = an if an is not None and an.is_decimal else bn if bn is not None and bn.is_decimal else None
+        if approx is None and self.options.precision is None:
+            return False
+        other = be if approx is an else ae
+        val = symbolic.numeric_value(other, 40)
+        if val is None or val[1] != 0:
+            return False
+        other_frac = Fraction(str(val[0]))
+        if approx is None:
+            mine = ae if approx is an else be
+            mv = symbolic.numeric_value(mine, 40)
+            if mv is None or mv[1] != 0:
+                return False
+            return numbers_match(Number(Fraction(str(mv[0])), 40, 40), Number(other_frac, 40, 40), self.options.precision)
+        return numbers_match(approx, Number(other_frac, 40, 40), self.options.precision)
+
+    # --- structures ---------------------------------------------------------
+    def sequences(self, a: Seq, b: Seq) -> bool:
+        if len(a.items) != len(b.items) or len(a.items) > MAX_LIST:
+            return False
+        ordered = "tuple" in (a.kind, b.kind) or "ratio" in (a.kind, b.kind)
+        if ordered:
+            ok = all(self.equal(x, y) for x, y in zip(a.items, b.items))
+        else:
+            ok = self._multiset(a.items, b.items)
+        if ok:
+            self.rule = f"{_kind(a, b)}+{self.rule}"
+        return ok
+
+    def _multiset(self, xs: tuple, ys: tuple) -> bool:
+        unused = list(ys)
+        for x in xs:
+            for i, y in enumerate(unused):
+                if self.equal(x, y):
+                    del unused[i]
+                    break
+            else:
+                return False
+        return True
+
+    def matrices(self, a: Value, b: Value) -> bool:
+        ra, rb = _as_rows(a), _as_rows(b)
+        if ra is None or rb is None:
+            return False
+        if len(ra) != len(rb) or any(len(x) != len(y) for x, y in zip(ra, rb)):
+            # a column vector written as a tuple
+            fa, fb = [c for r in ra for c in r], [c for r in rb for c in r]
+            if not (min(len(ra), len(ra[0])) == 1 and min(len(rb), len(rb[0])) == 1 and len(fa) == len(fb)):
+                return False
+            ok = all(self.equal(x, y) for x, y in zip(fa, fb))
+        else:
+            ok = all(self.equal(x, y) for r1, r2 in zip(ra, rb) for x, y in zip(r1, r2))
+        if ok:
+            self.rule = f"matrix+{self.rule}"
+        return ok
+
+    def sets(self, a: Value, b: Value) -> bool:
+        if isinstance(a, Interval) and isinstance(b, Interval):
+            ok = a.lo_open == b.lo_open and a.hi_open == b.hi_open and self.equal(a.lo, b.lo) and self.equal(a.hi, b.hi)
+            if ok:
+                self.rule = f"interval+{self.rule}"
+            return ok
+        if isinstance(a, (Interval, Seq)) and isinstance(b, (Interval, Seq)):
+            ia, ib = _as_interval(a), _as_interval(b)
+            return ia is not None and ib is not None and self.sets(ia, ib)
+        if isinstance(a, UnionOf) and isinstance(b, UnionOf):
+            if len(a.parts) == len(b.parts) and self._multiset(a.parts, b.parts):
+                self.rule = f"union+{self.rule}"
+                return True
+        if isinstance(a, Relation) and isinstance(b, Relation) and set(a.ops) == {"="} == set(b.ops):
+            if len(a.exprs) == 2 and len(b.exprs) == 2:
+                from . import symbolic
+
+                self.rule = "equation+sympy"
+                try:
+                    return symbolic.equations_equivalent(a.exprs[0], a.exprs[1], b.exprs[0], b.exprs[1])
+                except Exception:
+                    return False
+            return False
+        if not self.options.allow_set_relation and isinstance(a, Relation) != isinstance(b, Relation):
+            return False
+        sa, sb = _as_sympy_set(a), _as_sympy_set(b)
+        if sa is None or sb is None:
+            return False
+        self.rule = "set+sympy"
+        try:
+            return bool(sa == sb) or bool(sa.symmetric_difference(sb).is_empty)
+        except Exception:
+            return False
+
+
+# --- helpers --------------------------------------------------------------------
+
+def numbers_match(a: Number | None, b: Number | None, precision: int | None) -> bool:
+    """The decimal tolerance policy.
+
+    Integers and fractions are exact: ``1`` never equals ``99999/100000``.
+    With ``precision`` set, both sides are rounded to that many decimal places.
+    Otherwise a decimal written with ``d`` places and at least three
+    significant digits matches a value that rounds or truncates to it at ``d``
+    places (``85.71`` for ``600/7``; ``0.333`` for ``1/3``; not ``0.5`` for ``0.52``).
+    """
+    if a is None or b is None:
+        return False
+    if precision is not None:
+        if not (a.is_decimal or b.is_decimal):
+            return a.value == b.value
+        return round_half_up(a.value, precision) == round_half_up(b.value, precision)
+    candidates = [x for x in (a, b) if x.is_decimal]
+    if not candidates:
+        return False
+    approx = min(candidates, key=lambda x: x.places)  # the less precise one was rounded
+    other = b if approx is a else a
+    if approx.sig_digits < MIN_SIG_DIGITS or approx.places is None or approx.places < 0:
+        return False
+    if other.is_decimal and other.places is not None and other.places <= approx.places:
+        return False
+    return round_half_up(other.value, approx.places) == approx.value or truncate(other.value, approx.places) == approx.value
+
+
+def _percent_readings(s: Scalar, *, reference: bool, policy: str, other: Scalar) -> list[tuple[Any, Number | None]]:
+    base = s.num.value if s.num is not None else s.expr
+    if not s.percent or other.percent:
+        return [(base, s.num)]
+    hundredth = _scale(s, Fraction(1, 100))
+    if policy == "strict":
+        return [hundredth]
+    if reference or policy == "lenient":
+        return [(base, s.num), hundredth]
+    return [hundredth]
+
+
+def _scale(s: Scalar, factor: Fraction) -> tuple[Any, Number | None]:
+    if s.num is not None:
+        places = None if s.num.places is None else s.num.places + 2
+        return s.num.value * factor, replace(s.num, value=s.num.value * factor, places=places)
+    from . import symbolic
+
+    return s.expr * symbolic.to_sympy_number(factor), None
+
+
+def _text_key(v: Value) -> str:
+    from .normalize import canonical_text
+
+    if isinstance(v, Text):
+        return v.key
+    if isinstance(v, Scalar):
+        return canonical_text(v.text)
+    return ""
+
+
+def _kind(a: Seq, b: Seq) -> str:
+    return "tuple" if "tuple" in (a.kind, b.kind) else "set"
+
+
+def _as_rows(v: Value) -> list[list[Value]] | None:
+    if isinstance(v, Matrix):
+        return [list(r) for r in v.rows]
+    if isinstance(v, Seq) and v.kind in ("tuple", "list"):
+        return [[x] for x in v.items]
+    return None
+
+
+def _as_interval(v: Value) -> Interval | None:
+    if isinstance(v, Interval):
+        return v
+    if isinstance(v, Seq) and v.kind == "tuple" and len(v.items) == 2:
+        return Interval(v.items[0], v.items[1], True, True)
+    return None
+
+
+def _as_sympy_set(v: Value) -> Any | None:
+    from . import symbolic
+
+    try:
+        import sympy
+
+        if isinstance(v, Relation):
+            return symbolic.relation_set(v.ops, v.exprs)
+        if isinstance(v, Seq) and v.kind == "tuple" and len(v.items) == 2:
+            v = Interval(v.items[0], v.items[1], True, True)
+        if isinstance(v, Interval):
+            lo, hi = _leaf_expr(v.lo), _leaf_expr(v.hi)
+            if lo is None or hi is None:
+                return None
+            return sympy.Interval(lo, hi, v.lo_open, v.hi_open)
+        if isinstance(v, UnionOf):
+            parts = [_as_sympy_set(p) for p in v.parts]
+            if any(p is None for p in parts):
+                return None
+            return sympy.Union(*parts)
+        if isinstance(v, Seq) and v.kind in ("set", "list"):
+            leaves = [_leaf_expr(x) for x in v.items]
+            if any(x is None for x in leaves):
+                return None
+            return sympy.FiniteSet(*leaves)
+    except Exception:
+        return None
+    return None
+
+
+def _leaf_expr(v: Value) -> Any | None:
+    from . import symbolic
+
+    if isinstance(v, Scalar):
+        if v.num is not None:
+            return symbolic.to_sympy_number(v.num.value)
+        return v.expr
+    return None

@@ -1,0 +1,121 @@
+"""The grading pipeline for one item, without time limits: extract → normalize → compare.
+
+``grade_candidates`` is a pure function of strings and options, so it can run
+inline (fast path, ``use_sympy=False``) or inside a killable worker process
+(``use_sympy=True``). ``api.grade`` chooses; the server's workers call it too.
+"""
+
+from __future__ import annotations
+
+import re
+
+from .compare import Comparison
+from .extract import EXPR, LATEX, Extraction, extract_boxed, extract_candidates, extract_marked, find_math_blocks
+from .normalize import canonical_text, normalize_answer
+from .parse import NeedsSympy, ParseError, parse_answer
+from .types import GradeOptions, GradeResult, Status
+from .verifiers import grade_exact, grade_multiple_choice
+
+__all__ = ["NeedsSympy", "grade_candidates", "reference_answer"]
+
+_LONG_REFERENCE = 120
+
+
+def reference_answer(reference: str) -> str:
+    """The answer inside a reference: itself, or the boxed/marked answer of a full solution."""
+    ref = reference.strip()
+    if "\\boxed" in ref or "\\fbox" in ref:
+        box = extract_boxed(ref)
+        if box is not None:
+            return box.text
+    if len(ref) > _LONG_REFERENCE:
+        marked = extract_marked(ref)
+        if marked is not None:
+            return marked.text
+        blocks = find_math_blocks(ref)
+        if blocks:
+            return blocks[-1][1]
+    return ref
+
+
+def grade_candidates(
+    candidates: list[Extraction],
+    references: list[str],
+    verifier: str,
+    options: GradeOptions,
+    use_sympy: bool,
+) -> GradeResult:
+    """Grade pre-extracted candidates against references. May raise NeedsSympy."""
+    if verifier == "multiple_choice":
+        return grade_multiple_choice(candidates, references, options)
+    if verifier == "exact":
+        return grade_exact(candidates, references, options)
+    return _grade_math(candidates, references, options, use_sympy)
+
+
+def _grade_math(candidates: list[Extraction], references: list[str], options: GradeOptions, use_sympy: bool) -> GradeResult:
+    if not candidates:
+        return GradeResult(False, 0.0, Status.NO_ANSWER, reason="No answer was found in the response.",
+                           method="none", normalized_reference=_norm_display(references[0]))
+    refs = [reference_answer(r) for r in references]
+    ref_readings: list[list] = []
+    ref_error = ""
+    for r in refs:
+        try:
+            ref_readings.append(parse_answer(r, use_sympy=use_sympy))
+        except ParseError as exc:
+            ref_readings.append([])
+            ref_error = str(exc)
+    last_error = ""
+    for cand in candidates:
+        try:
+            readings = parse_answer(cand.text, use_sympy=use_sympy)
+        except ParseError as exc:
+            last_error = str(exc)
+            continue
+        norm = _norm_display(cand.text)
+        for ref_text, ref_values in zip(refs, ref_readings):
+            if _same_text(cand.text, ref_text):
+                return _result(True, cand, norm, ref_text, f"{cand.method}+string")
+            cmp = Comparison(options)
+            for value in readings:
+                for ref_value in ref_values:
+                    if cmp.equal(value, ref_value):
+                        return _result(True, cand, norm, ref_text, f"{cand.method}+{cmp.rule}")
+        if not any(ref_readings):
+            return GradeResult(False, 0.0, Status.PARSE_ERROR, extracted=cand.text, normalized=norm,
+                               normalized_reference=_norm_display(refs[0]), method=f"{cand.method}+none",
+                               reason=f"The reference could not be parsed ({ref_error}).")
+        return _result(False, cand, norm, refs[0], f"{cand.method}+{Comparison(options).rule}")
+    return GradeResult(False, 0.0, Status.PARSE_ERROR, extracted=candidates[0].text,
+                       normalized_reference=_norm_display(refs[0]), method=f"{candidates[0].method}+none",
+                       reason=f"The extracted answer could not be parsed ({last_error}).")
+
+
+def _same_text(a: str, b: str) -> bool:
+    na, nb = normalize_answer(a), normalize_answer(b)
+    return na == nb and bool(na[0]) or (canonical_text(na[0]) == canonical_text(nb[0]) != "" and na[1] == nb[1]
+                                         and not re.search(r"\d", na[0]))
+
+
+def _norm_display(text: str) -> str:
+    try:
+        norm, percent = normalize_answer(text)
+    except Exception:
+        return ""
+    return (norm + "%" if percent else norm)[:1000]
+
+
+def _result(correct: bool, cand: Extraction, norm: str, ref_text: str, method: str) -> GradeResult:
+    reason = "" if correct else "The extracted answer does not match the reference."
+    return GradeResult(correct, 1.0 if correct else 0.0, Status.OK, extracted=cand.text, normalized=norm,
+                       normalized_reference=_norm_display(ref_text), method=method, reason=reason)
+
+
+def candidates_for(response: str, verifier: str, options: GradeOptions) -> list[Extraction]:
+    """Stage 1 for any verifier (the multiple-choice reader works on the raw tail)."""
+    if verifier == "multiple_choice":
+        return [Extraction(response, "raw", LATEX)]
+    if verifier == "exact":
+        return extract_candidates(response, (LATEX, EXPR))
+    return extract_candidates(response, options.match_types)

@@ -1,0 +1,319 @@
+"""Stage 1: find the final answer in a model's response, by rules.
+
+Every function here is a linear scan (regexes without nested quantifiers, one
+pass of brace matching), so a megabyte response costs a few milliseconds.
+The result is a list of candidates, best first; the engine takes the first
+one that parses.
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+
+# Families, matching Math-Verify's ``match_types``: "latex" candidates come from
+# boxes, math delimiters and answer markers; "expr" from plain-text numbers.
+LATEX = "latex"
+EXPR = "expr"
+
+MAX_CANDIDATE_CHARS = 5_000
+
+
+@dataclass(frozen=True)
+class Extraction:
+    """One answer candidate: its text, how it was found, and where."""
+
+    text: str
+    method: str
+    family: str
+    start: int = 0
+
+
+def final_section(response: str) -> str:
+    """Prefer the text after the last ``</think>``, when there is any."""
+    idx = response.rfind("</think>")
+    if idx >= 0:
+        tail = response[idx + len("</think>"):]
+        if tail.strip():
+            return tail
+    return response
+
+
+# --- boxes -----------------------------------------------------------------
+
+_BOX_RE = re.compile(r"\\(?:boxed|fbox)\b\s*")
+
+
+def _match_brace(text: str, open_idx: int) -> int:
+    """Index just past the brace closing ``text[open_idx]``, or -1 if unclosed."""
+    depth = 0
+    i = open_idx
+    n = len(text)
+    while i < n:
+        c = text[i]
+        if c == "\\":
+            i += 2
+            continue
+        if c == "{":
+            depth += 1
+        elif c == "}":
+            depth -= 1
+            if depth == 0:
+                return i + 1
+        i += 1
+    return -1
+
+
+def find_boxes(text: str) -> list[tuple[int, int, str]]:
+    """All top-level ``\\boxed``/``\\fbox`` contents as (start, end, content).
+
+    ``\\boxed 5`` takes the next token; an unclosed box (a truncated response)
+    takes the rest of the text.
+    """
+    boxes: list[tuple[int, int, str]] = []
+    pos = 0
+    for m in _BOX_RE.finditer(text):
+        if m.start() < pos:
+            continue  # nested inside the previous box
+        j = m.end()
+        if j < len(text) and text[j] == "{":
+            end = _match_brace(text, j)
+            if end < 0:
+                content, end = text[j + 1:], len(text)
+            else:
+                content = text[j + 1:end - 1]
+        else:
+            tok = re.match(r"[^\s$.,;]+", text[j:j + 200])
+            if not tok:
+                continue
+            content, end = tok.group(0), j + tok.end()
+        boxes.append((m.start(), end, content))
+        pos = end
+    return boxes
+
+
+# Text allowed between two boxes that together state one answer:
+# "\boxed{1} and \boxed{2}", "\boxed{-2} \quad \text{and} \quad \boxed{1}",
+# "\boxed{1} papers and \boxed{2}". Anything else means the later box wins.
+_BOX_JOINER_RE = re.compile(
+    r"^[\s$.,;:]*(?:\\quad|\\qquad|\\text\{\s*(?:and|or|,)\s*\}|\\\)|\\\(|\\\]|\\\[|\\,|\\;|[a-zA-Z]{1,12}\s)?"
+    r"[\s$.,;:]*(?:and|or|,|;|\\text\{\s*(?:and|or)\s*\}|\\quad|\\qquad|&)?[\s$.,;:]*"
+    r"(?:\\quad|\\qquad|\\text\{[^{}]{0,30}\}|\\\)|\\\(|\\\]|\\\[|y_\d\s*=|x_\d\s*=)?[\s$.,;:]*$"
+)
+
+
+def _joinable(between: str) -> bool:
+    if len(between) > 60:
+        return False
+    if not re.search(r",|;|\band\b|\bor\b|\\quad|\\qquad|^\s*$", between):
+        return False
+    return bool(_BOX_JOINER_RE.match(between))
+
+
+def extract_boxed(text: str) -> Extraction | None:
+    """The last box, joined with the boxes just before it when they form a list."""
+    boxes = find_boxes(text)
+    if not boxes:
+        return None
+    group = [boxes[-1]]
+    for prev in reversed(boxes[:-1]):
+        if _joinable(text[prev[1]:group[0][0]]):
+            group.insert(0, prev)
+        else:
+            break
+    content = ", ".join(b[2].strip() for b in group)
+    return Extraction(content, "boxed", LATEX, group[0][0])
+
+
+# --- answer markers ---------------------------------------------------------
+
+_MARKER_RE = re.compile(
+    r"(?:\bfinal\s+answer\b[^\n:]{0,40}?\bis\b|\bfinal\s+answer\s*[:：]|\*\*\s*final\s+answer\s*\*\*\s*[:：]?"
+    r"|\bthe\s+answer\s+is\b|\banswer\s+is\b|\banswer\s*[:：]|\bresponse\s*[:：]"
+    r"|\bantwort\s*[:：]|\bréponse\s*[:：]|\brespuesta\s*[:：]|答案\s*[:：是为])",
+    re.IGNORECASE,
+)
+_GSM8K_RE = re.compile(r"####[ \t]*([^\n]+)")
+_ANSWER_TAG_RE = re.compile(r"<answer>(.*?)(?:</answer>|$)", re.DOTALL | re.IGNORECASE)
+_HOPE_RE = re.compile(r"\.?\s*I hope it is correct\.?.*$", re.DOTALL | re.IGNORECASE)
+_SENTENCE_END_RE = re.compile(r"(?<![0-9])\.(?:\s|$)|(?<=[0-9])\.(?:\s+[A-Z(]|\s*$)|\n")
+
+
+def _after_marker(text: str, start: int) -> str:
+    """The answer stated right after a marker: a math block or the rest of the sentence."""
+    rest = text[start:start + MAX_CANDIDATE_CHARS].lstrip(" \t*:：")
+    if rest.startswith("\n"):
+        rest = rest.lstrip()
+        if rest.startswith(("$$", "\\[")) or "\\boxed" in rest[:200]:
+            pass
+        else:
+            rest = rest.split("\n", 1)[0]
+    block = _leading_math(rest)
+    if block is not None:
+        return block
+    rest = _HOPE_RE.sub("", rest)
+    m = _SENTENCE_END_RE.search(rest)
+    sentence = rest[:m.start()] if m else rest
+    return reduce_sentence(sentence.strip())
+
+
+_PROSE_WORD_RE = re.compile(r"(?<![\\a-zA-Z{])[a-zA-Z]{3,}(?![a-zA-Z}])")
+_IS_RE = re.compile(r"\b(?:is|are|equals|was)\b\s*:?\s*")
+
+
+def is_prose(text: str) -> bool:
+    """Two or more plain words outside math: a sentence, not an expression."""
+    outside = re.sub(r"\$[^$]*\$|\\\(.*?\\\)|\\text\{[^{}]*\}", " ", text)
+    return len(_PROSE_WORD_RE.findall(outside)) >= 2
+
+
+def reduce_sentence(sentence: str) -> str:
+    """"The largest $n$ is 34" → "34"; "Jane started 3 hours ago" → "3"."""
+    if not is_prose(sentence):
+        return sentence
+    parts = list(_IS_RE.finditer(sentence))
+    if parts:
+        tail = sentence[parts[-1].end():].strip()
+        if tail and not is_prose(tail):
+            return tail
+    blocks = find_math_blocks(sentence)
+    if blocks:
+        return blocks[-1][1].strip()
+    num = extract_last_number(sentence)
+    return num.text if num else sentence
+
+
+def _leading_math(text: str) -> str | None:
+    for opener, closer in (("$$", "$$"), ("\\[", "\\]"), ("\\(", "\\)"), ("$", "$")):
+        if text.startswith(opener):
+            end = text.find(closer, len(opener))
+            if end > 0:
+                # "$x$ and $y$" keeps going: let the sentence rule take it.
+                if re.match(r"\s*(?:,|and\b|or\b)", text[end + len(closer):end + len(closer) + 8]):
+                    return None
+                return text[:end + len(closer)]
+    return None
+
+
+def extract_marked(text: str) -> Extraction | None:
+    """The last "answer is"/"Final Answer:"/"####"/``<answer>`` statement."""
+    best: Extraction | None = None
+    for m in _MARKER_RE.finditer(text):
+        cand = _after_marker(text, m.end())
+        if cand:
+            best = Extraction(cand, "answer_is", LATEX, m.start())
+    m = None
+    for m in _GSM8K_RE.finditer(text):
+        pass
+    if m is not None and (best is None or m.start() > best.start):
+        best = Extraction(m.group(1).strip(), "gsm8k", EXPR, m.start())
+    tag = None
+    idx = text.lower().rfind("<answer>")
+    if idx >= 0:
+        tag = _ANSWER_TAG_RE.match(text, idx)
+    if tag and tag.group(1).strip() and (best is None or tag.start() > best.start):
+        best = Extraction(tag.group(1).strip()[:MAX_CANDIDATE_CHARS], "answer_tag", LATEX, tag.start())
+    return best
+
+
+# --- math delimiters and markdown ------------------------------------------
+
+_DELIM_RE = re.compile(r"\$\$|\\\[|\\\]|\\\(|\\\)|(?<!\\)\$")
+_CLOSER = {"$$": "$$", "\\[": "\\]", "\\(": "\\)", "$": "$"}
+
+
+def find_math_blocks(text: str) -> list[tuple[int, str]]:
+    """``$…$``, ``$$…$$``, ``\\[…\\]`` and ``\\(…\\)`` blocks as (start, content).
+
+    Inline ``$…$`` and ``\\(…\\)`` may not span a line break, as in Math-Verify.
+    """
+    blocks: list[tuple[int, str]] = []
+    open_tok: str | None = None
+    open_end = 0
+    open_start = 0
+    for m in _DELIM_RE.finditer(text):
+        tok = m.group(0)
+        if open_tok is None:
+            if tok in _CLOSER:
+                open_tok, open_start, open_end = tok, m.start(), m.end()
+            continue
+        if tok == _CLOSER[open_tok]:
+            content = text[open_end:m.start()]
+            if not (open_tok in ("$", "\\(") and "\n" in content):
+                if content.strip():
+                    blocks.append((open_start, content))
+                open_tok = None
+            else:
+                open_tok, open_start, open_end = tok, m.start(), m.end()
+        elif tok in _CLOSER and open_tok == "$" and "\n" in text[open_end:m.start()]:
+            open_tok, open_start, open_end = tok, m.start(), m.end()
+    return blocks
+
+
+_BOLD_RE = re.compile(r"\*\*([^*\n]{1,80})\*\*")
+
+
+def extract_bold(text: str) -> Extraction | None:
+    last = None
+    for m in _BOLD_RE.finditer(text):
+        if re.search(r"\d", m.group(1)):
+            last = m
+    if last is None:
+        return None
+    return Extraction(last.group(1).strip(), "bold", LATEX, last.start())
+
+
+# --- plain numbers ------------------------------------------------------------
+
+# A number token not glued to a preceding letter: thousands groups, decimals
+# (also with a decimal comma), mixed numbers "2 1/2", fractions, percent.
+NUMBER_RE = re.compile(
+    r"(?<![A-Za-z0-9_.])[-+−]?(?:"
+    r"\d{1,3}(?:(?:,|\u2009|\u202f|\u00a0| )\d{3})+(?:\.\d+)?(?:[ \u00a0]\d+/\d+)?"
+    r"|\d+(?:[.,]\d+)?(?:[eE][-+]?\d+)?(?:\s*/\s*\d+(?:\.\d+)?|[ \u00a0]\d+/\d+)?"
+    r"|\.\d+(?:[eE][-+]?\d+)?"
+    r")(?:\s*(?:\\?%|percent(?:age)?|pct))?"
+)
+
+
+def extract_last_number(text: str) -> Extraction | None:
+    last = None
+    for last in NUMBER_RE.finditer(text[-20_000:]):
+        pass
+    if last is None:
+        return None
+    return Extraction(last.group(0).strip(), "last_number", EXPR, max(0, len(text) - 20_000) + last.start())
+
+
+# --- the whole pipeline ----------------------------------------------------
+
+def extract_candidates(response: str, match_types: tuple[str, ...] = (LATEX, EXPR)) -> list[Extraction]:
+    """Answer candidates in the order the engine should try them."""
+    text = final_section(response)
+    stripped = text.strip()
+    out: list[Extraction] = []
+    if LATEX in match_types:
+        strong = [c for c in (extract_boxed(text), extract_marked(text)) if c]
+        strong.sort(key=lambda c: c.start, reverse=True)
+        # A box beats a marker that merely restates it ("... is \boxed{5}").
+        out.extend(strong)
+        blocks = find_math_blocks(text)
+        for start, content in reversed(blocks[-3:]):
+            out.append(Extraction(content.strip(), "math", LATEX, start))
+        bold = extract_bold(text)
+        if bold:
+            out.append(bold)
+    if len(stripped) <= 200 and "\n" not in stripped and not is_prose(stripped):
+        out.append(Extraction(stripped, "whole", LATEX if LATEX in match_types else EXPR, 0))
+    if EXPR in match_types:
+        num = extract_last_number(text)
+        if num:
+            out.append(num)
+    # Keep the first of equal texts.
+    seen: set[str] = set()
+    unique = []
+    for c in out:
+        if c.text and c.text not in seen:
+            seen.add(c.text)
+            unique.append(Extraction(c.text[:MAX_CANDIDATE_CHARS], c.method, c.family, c.start))
+    return unique

@@ -1,0 +1,172 @@
+"""Stage 2a: turn an answer's spelling into one canonical LaTeX-ish string.
+
+These are pure string rewrites (no parsing, no sympy): they remove what never
+changes a value (sizing commands, spacing, ``\\displaystyle``, units, trailing
+punctuation), unify synonyms (``\\dfrac`` → ``\\frac``, ``≤`` → ``\\le``), and
+repair references damaged by JSON escaping. ``parse.py`` reads the result.
+"""
+
+from __future__ import annotations
+
+import re
+
+# JSON decoding turns "\f", "\t", "\b", "\r" inside LaTeX into control
+# characters: "\frac" arrives as FORM FEED + "rac". Put the backslash back.
+_CONTROL_ESCAPES = {"\x0c": "\\f", "\t": "\\t", "\x08": "\\b", "\x07": "\\a", "\x0b": "\\v"}
+_CR_MACROS = ("right", "rangle", "rceil", "rfloor", "rho", "rm")
+_NL_MACROS = ("neq", "ne", "nu", "ni", "not", "nabla")
+
+
+def repair_escapes(text: str) -> str:
+    """Undo JSON damage: control characters for ``\\f``/``\\t``…, doubled backslashes."""
+    for ch, rep in _CONTROL_ESCAPES.items():
+        if ch in text:
+            text = re.sub(re.escape(ch) + r"(?=[a-zA-Z])", lambda _m, r=rep: r, text)
+    if "\r" in text:
+        text = re.sub(r"\r(?=(?:%s)(?![a-zA-Z]))" % "|".join(_CR_MACROS), r"\\r", text)
+    if "\n" in text:
+        text = re.sub(r"\n(?=(?:%s)(?![a-zA-Z]))" % "|".join(_NL_MACROS), r"\\n", text)
+    # "\\frac" (an escaped backslash kept literally) means "\frac"; three or more
+    # backslashes are a row break followed by a command and stay.
+    text = re.sub(r"(?<!\\)\\\\(?=[a-zA-Z])", r"\\", text)
+    return text
+
+
+_UNICODE = {
+    "∞": r"\infty ", "π": r"\pi ", "√": r"\sqrt", "≤": r"\le ", "≥": r"\ge ", "≠": r"\ne ",
+    "∪": r"\cup ", "∩": r"\cap ", "×": r"\times ", "·": r"\cdot ", "⋅": r"\cdot ", "−": "-",
+    "–": "-", "÷": "/", "∈": r"\in ", "°": r"^\circ", "½": "1/2", "¼": "1/4", "¾": "3/4",
+    "\u2009": " ", "\u202f": " ", "\u00a0": " ", "\u2002": " ", "\u2003": " ", "\u200b": "",
+    "\u200e": "", "\u200f": "", "\u202a": "", "\u202b": "", "\u202c": "", "\u202d": "", "\u202e": "",
+    "α": r"\alpha ", "β": r"\beta ", "θ": r"\theta ", "λ": r"\lambda ", "∅": r"\emptyset ",
+    "＝": "=", "，": ",", "：": ":", "（": "(", "）": ")",
+}
+_SUPERSCRIPTS = str.maketrans("⁰¹²³⁴⁵⁶⁷⁸⁹⁻⁺", "0123456789-+")
+_SUPERSCRIPT_RE = re.compile(r"[⁰¹²³⁴⁵⁶⁷⁸⁹⁻⁺]+")
+
+
+def replace_unicode(text: str) -> str:
+    if text.isascii():
+        return text
+    text = _SUPERSCRIPT_RE.sub(lambda m: "^{" + m.group(0).translate(_SUPERSCRIPTS) + "}", text)
+    for k, v in _UNICODE.items():
+        if k in text:
+            text = text.replace(k, v)
+    return text
+
+
+_TEXT_CMD_RE = re.compile(r"\\(?:text|textbf|textit|textrm|textnormal|mathrm|mathbf|mathit|mbox|operatorname\*?|rm|bf|textsf|mathsf)\s*\{([^{}]*)\}")
+_UNIT_WORDS = (
+    r"(?:square\s+|cubic\s+|sq\.?\s*)?(?:units?|cm|mm|km|m|meters?|metres?|kilometers?|centimeters?|millimeters?|inches|inch|in|feet|foot|ft|yards?|yd|miles?|mi|"
+    r"mph|kph|km/h|m/s|hours?|hrs?|h|minutes?|mins?|seconds?|secs?|s|days?|weeks?|months?|years?|yrs?|"
+    r"grams?|g|kg|kilograms?|mg|pounds?|lbs?|ounces?|oz|liters?|litres?|l|ml|gallons?|"
+    r"dollars?|cents?|yuan|euros?|rupees?|points?|people|persons?|students?|ways|times|degrees?|deg|radians?|rad|"
+    r"apples|books|marbles|cookies|coins|balls|boxes|pages|cars|trees|items|pieces|hats|sq|units\^2)"
+)
+_TRAILING_UNIT_RE = re.compile(
+    r"(?<=[0-9}.)\s])\s*(?:\\,|\\ |~)?\s*(?:\\text\{\s*|\\mbox\{\s*|\\mathrm\{\s*|\\textnormal\{\s*)?"
+    + _UNIT_WORDS + r"\s*\}?(?:\s*\^\s*\{?[23]\}?)?\s*$",
+    re.IGNORECASE,
+)
+
+
+def strip_units(text: str) -> str:
+    """Drop a trailing unit after a numeric answer (``15 \\text{ cm}^2`` → ``15``)."""
+    prev = None
+    while prev != text:
+        prev = text
+        text = _TRAILING_UNIT_RE.sub("", text).rstrip()
+    return text
+
+
+_SPACING_RE = re.compile(r"(?<!\\)\\(?:quad|qquad|,|;|:|!|>| |enspace|thinspace|medspace|thickspace)|~")
+_ORDINAL_RE = re.compile(r"(?<=\d)\s*(?:\^\s*\{?\s*)?(?:\\(?:text|mathrm|textrm)\s*\{\s*)?(?:st|nd|rd|th)\b\s*\}?\s*\}?")
+_DROP_RE = re.compile(
+    r"\\(?:displaystyle|textstyle|scriptstyle|limits|nolimits|mathdisplay|bigl|bigr|Bigl|Bigr|big|Big|biggl|biggr|bigg|Bigg|middle)(?![a-zA-Z])"
+)
+_FRAC_SYNONYM_RE = re.compile(r"\\[dtc]frac(?![a-zA-Z])")
+_FRAC_SHORT_RE = re.compile(r"\\frac\s*([0-9a-zA-Z])\s*([0-9a-zA-Z])")
+_FRAC_HALF_RE = re.compile(r"\\frac\s*([0-9a-zA-Z])\s*(?=\{)")
+_FRAC_HALF2_RE = re.compile(r"\\frac\s*(\{[^{}]*\})\s*([0-9a-zA-Z])")
+_SQRT_SHORT_RE = re.compile(r"\\sqrt\s*([0-9a-zA-Z])")
+_DEGREE_RE = re.compile(r"\^\s*\{?\s*\\circ\s*\}?|\\circ|\\degree|\^\s*\{\s*o\s*\}")
+_SYNONYMS = [
+    (re.compile(r"\\leq?slant(?![a-zA-Z])|\\leqq(?![a-zA-Z])|\\leq(?![a-zA-Z])|<=|=<"), r"\\le "),
+    (re.compile(r"\\geq?slant(?![a-zA-Z])|\\geqq(?![a-zA-Z])|\\geq(?![a-zA-Z])|>=|=>"), r"\\ge "),
+    (re.compile(r"\\neq(?![a-zA-Z])|!="), r"\\ne "),
+    (re.compile(r"\\lt(?![a-zA-Z])"), "<"),
+    (re.compile(r"\\gt(?![a-zA-Z])"), ">"),
+    (re.compile(r"\\approx(?![a-zA-Z])|\\simeq(?![a-zA-Z])|\\doteq(?![a-zA-Z])"), "="),
+    (re.compile(r"\\(?:varnothing|O)(?![a-zA-Z])"), r"\\emptyset"),
+    (re.compile(r"\\infin(?![a-zA-Z])|\\infinity(?![a-zA-Z])"), r"\\infty"),
+    (re.compile(r"\\(?:bmatrix|Bmatrix|vmatrix|Vmatrix|matrix|smallmatrix)(?![a-zA-Z])"), r"\\pmatrix"),
+    (re.compile(r"\\(?:mathbb|mathcal|mathscr|mathfrak|boldsymbol|bm|vec|overrightarrow|overline|widehat|hat|bar)\s*\{([^{}]*)\}"), r"\1"),
+    (re.compile(r"\\dots[bcmo]?(?![a-zA-Z])|\\ldots(?![a-zA-Z])|\\cdots(?![a-zA-Z])"), r"\\dots"),
+    (re.compile(r"\\lvert(?![a-zA-Z])|\\rvert(?![a-zA-Z])|\\vert(?![a-zA-Z])|\\mid(?![a-zA-Z])"), "|"),
+    (re.compile(r"\\lbrace(?![a-zA-Z])"), r"\\{"),
+    (re.compile(r"\\rbrace(?![a-zA-Z])"), r"\\}"),
+    (re.compile(r"\\lbrack(?![a-zA-Z])"), "["),
+    (re.compile(r"\\rbrack(?![a-zA-Z])"), "]"),
+    (re.compile(r"\\ln(?![a-zA-Z])"), r"\\log"),
+    (re.compile(r"\\dbinom(?![a-zA-Z])|\\tbinom(?![a-zA-Z])"), r"\\binom"),
+    (re.compile(r"\\(?:arc)?tg(?![a-zA-Z])"), r"\\tan"),
+]
+_PERCENT_RE = re.compile(r"\s*(?:\\+%|%|\\text\{\s*%\s*\}|\s*\bpercent(?:age)?\b|\s*\bpct\b)\s*$", re.IGNORECASE)
+_CURRENCY_RE = re.compile(r"\\\$|\\text\{\s*\\?\$\s*\}|\$|€|£|¥|\\euro|\bUSD\b|\bRs\.?")
+
+
+def normalize_answer(text: str) -> tuple[str, bool]:
+    """Canonical string for an answer and whether it was marked as a percent."""
+    s = repair_escapes(text)
+    s = replace_unicode(s)
+    s = s.strip()
+    s = re.sub(r"^\\\[|\\\]$|^\\\(|\\\)$", "", s).strip()
+    s = _DROP_RE.sub("", s)
+    s = re.sub(r"\\(?:left|right)(?![a-zA-Z])\s*(?:\\?\.)?", "", s)
+    s = re.sub(r",\s*\\!\s*(?=\d{3})", ",", s)  # 11,\!111 is a thousands separator
+    s = s.replace("{,}", ",")
+    s = _SPACING_RE.sub(" ", s)
+    s = _FRAC_SYNONYM_RE.sub(r"\\frac", s)
+    s = _FRAC_SHORT_RE.sub(r"\\frac{\1}{\2}", s)
+    s = _FRAC_HALF_RE.sub(r"\\frac{\1}", s)
+    s = _FRAC_HALF2_RE.sub(r"\\frac\1{\2}", s)
+    s = _SQRT_SHORT_RE.sub(r"\\sqrt{\1}", s)
+    for pattern, repl in _SYNONYMS:
+        s = pattern.sub(repl, s)
+    s = re.sub(r"\\begin\{array\}\{[^{}]*\}", r"\\begin{pmatrix}", s)
+    s = re.sub(r"\\end\{array\}", r"\\end{pmatrix}", s)
+    s = re.sub(r"\\(begin|end)\{(?:bmatrix|Bmatrix|vmatrix|Vmatrix|matrix|smallmatrix)\}", r"\\\1{pmatrix}", s)
+    s = _DEGREE_RE.sub("", s)
+    s = _ORDINAL_RE.sub("", s)
+    s = _CURRENCY_RE.sub("", s)
+    s = s.strip()
+    s = re.sub(r"(?:[.,;:!?]|\\\\|\s)+$", "", s)  # "$\frac{1}{3}.$"
+    s = re.sub(r"^(?:[a-zA-Z]\s*\\in|\\therefore|\\Rightarrow|\\implies)\s*", "", s)
+    s, percent = _strip_percent(s)
+    s = strip_units(s)
+    s, percent2 = _strip_percent(s)
+    s = re.sub(r"\s+", " ", s).strip()
+    return s, percent or percent2
+
+
+def _strip_percent(s: str) -> tuple[str, bool]:
+    m = _PERCENT_RE.search(s)
+    if m and m.start() > 0:
+        return s[:m.start()].rstrip(), True
+    return s, False
+
+
+def unwrap_text(s: str) -> str:
+    """``\\text{Monday}`` → ``Monday``, repeatedly (nested wrappers)."""
+    prev = None
+    while prev != s:
+        prev = s
+        s = _TEXT_CMD_RE.sub(lambda m: m.group(1), s)
+    return s
+
+
+def canonical_text(s: str) -> str:
+    """A case- and space-insensitive key for text answers."""
+    s = unwrap_text(s)
+    s = re.sub(r"[{}\\$]|\s+", "", s)
+    return s.casefold().rstrip(".")

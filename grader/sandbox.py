@@ -1,0 +1,171 @@
+"""Killable worker processes for work that may not finish (sympy on hostile input).
+
+A timeout is enforced by killing the worker process and starting a fresh
+one, never by signals, so it works from any thread and under asyncio. The
+pool starts workers on demand, up to ``max_workers``, and reuses them.
+"""
+
+from __future__ import annotations
+
+import atexit
+import multiprocessing as mp
+import os
+import threading
+import time
+from multiprocessing.connection import Connection
+from typing import Any, Callable
+
+MEMORY_LIMIT_BYTES = 4 * 1024**3
+
+
+class WorkerTimeout(Exception):
+    """The call ran past its budget; its worker was killed."""
+
+
+class WorkerCrashed(Exception):
+    """The worker died (out of memory, a native crash) while running the call."""
+
+
+def _worker_main(conn: Connection, memory_limit: int) -> None:
+    try:
+        import resource
+
+        resource.setrlimit(resource.RLIMIT_AS, (memory_limit, memory_limit))
+    except (ImportError, ValueError, OSError):
+        pass
+    # Pay for the heavy imports once, before the first item.
+    from . import symbolic  # noqa: F401
+
+    conn.send(("ready", None))
+    while True:
+        try:
+            msg = conn.recv()
+        except (EOFError, OSError):
+            return
+        if msg is None:
+            return
+        fn, args = msg
+        try:
+            conn.send(("ok", fn(*args)))
+        except MemoryError:
+            conn.send(("error", "MemoryError: the item needed more memory than a worker may use"))
+        except BaseException as exc:  # report, never die on a bad item
+            conn.send(("error", f"{type(exc).__name__}: {exc}"[:500]))
+
+
+class _Worker:
+    def __init__(self, ctx: Any, memory_limit: int) -> None:
+        self.conn, child = ctx.Pipe()
+        self.proc = ctx.Process(target=_worker_main, args=(child, memory_limit), daemon=True)
+        self.proc.start()
+        child.close()
+        self.ready = False
+
+    def wait_ready(self, timeout: float = 60.0) -> None:
+        if self.ready:
+            return
+        if not self.conn.poll(timeout):
+            raise WorkerCrashed("worker did not start")
+        tag, _ = self.conn.recv()
+        self.ready = tag == "ready"
+
+    def kill(self) -> None:
+        try:
+            self.proc.kill()
+            self.proc.join(5)
+        finally:
+            self.conn.close()
+
+
+class WorkerPool:
+    """A bounded set of worker processes; ``run`` is safe to call from many threads."""
+
+    def __init__(self, max_workers: int | None = None, memory_limit: int = MEMORY_LIMIT_BYTES) -> None:
+        self.max_workers = max_workers or os.cpu_count() or 1
+        self.memory_limit = memory_limit
+        self._ctx = mp.get_context("spawn")
+        self._idle: list[_Worker] = []
+        self._count = 0
+        self._cond = threading.Condition()
+        self._closed = False
+
+    def _checkout(self) -> _Worker:
+        with self._cond:
+            while True:
+                if self._closed:
+                    raise RuntimeError("worker pool is closed")
+                if self._idle:
+                    return self._idle.pop()
+                if self._count < self.max_workers:
+                    self._count += 1
+                    break
+                self._cond.wait()
+        try:
+            return _Worker(self._ctx, self.memory_limit)
+        except BaseException:
+            with self._cond:
+                self._count -= 1
+                self._cond.notify()
+            raise
+
+    def _checkin(self, worker: _Worker | None) -> None:
+        with self._cond:
+            if worker is None:
+                self._count -= 1
+            else:
+                self._idle.append(worker)
+            self._cond.notify()
+
+    def run(self, fn: Callable[..., Any], args: tuple, timeout: float) -> Any:
+        """Run ``fn(*args)`` in a worker; the clock starts when the worker takes the call."""
+        worker = self._checkout()
+        try:
+            worker.wait_ready()
+            worker.conn.send((fn, args))
+            deadline = time.monotonic() + timeout
+            if not worker.conn.poll(max(0.0, deadline - time.monotonic())):
+                worker.kill()
+                worker = None
+                raise WorkerTimeout(f"no verdict within {timeout:g} s")
+            try:
+                tag, value = worker.conn.recv()
+            except (EOFError, OSError) as exc:
+                worker.kill()
+                worker = None
+                raise WorkerCrashed("the worker process died") from exc
+        except (BrokenPipeError, EOFError, ConnectionResetError) as exc:
+            if worker is not None:
+                worker.kill()
+                worker = None
+            raise WorkerCrashed("the worker process died") from exc
+        finally:
+            self._checkin(worker)
+        if tag == "error":
+            raise WorkerCrashed(value)
+        return value
+
+    def close(self) -> None:
+        with self._cond:
+            self._closed = True
+            workers, self._idle = self._idle, []
+            self._cond.notify_all()
+        for w in workers:
+            try:
+                w.conn.send(None)
+            except OSError:
+                pass
+            w.kill()
+
+
+_default_pool: WorkerPool | None = None
+_default_lock = threading.Lock()
+
+
+def default_pool() -> WorkerPool:
+    """The process-wide pool used by ``grader.grade``, created on first use."""
+    global _default_pool
+    with _default_lock:
+        if _default_pool is None:
+            _default_pool = WorkerPool(int(os.environ.get("GRADER_WORKERS", "0")) or None)
+            atexit.register(_default_pool.close)
+        return _default_pool

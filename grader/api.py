@@ -34,6 +34,8 @@ def grade(response: str, reference: str | list[str], *, verifier: str = "math",
 
 def _grade(response: Any, reference: Any, verifier: str, options: Mapping[str, Any],
            pool: WorkerPool | None) -> GradeResult:
+    if verifier == "math" and "config" in options:
+        verifier = "multiple_choice"  # Math-Verify's StringExtractionConfig reads option letters
     problem = _validate(response, reference, verifier)
     if problem:
         return _invalid(problem)

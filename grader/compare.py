@@ -27,17 +27,25 @@ class Comparison:
     def __init__(self, options: GradeOptions) -> None:
         self.options = options
         self.rule = "exact"
+        self.renames: dict[str, str] = {}
 
     # --- entry point ---------------------------------------------------------
     def equal(self, answer: Value, reference: Value) -> bool:
+        answer, reference = _as_matrix(answer), _as_matrix(reference)
+        if isinstance(reference, Named) and isinstance(answer, Relation):
+            return self.sets(answer, _named_equation(reference) or reference)
+        if isinstance(answer, Named) and isinstance(reference, Relation):
+            eq = _named_equation(answer)
+            return eq is not None and self.sets(eq, reference)
         if isinstance(reference, Named) and not isinstance(answer, Named):
             return self.equal(answer, reference.value)
         if isinstance(answer, Named) and not isinstance(reference, Named):
-            if isinstance(reference, Relation):
-                return False
             return self.equal(answer.value, reference)
         if isinstance(answer, Named) and isinstance(reference, Named):
-            return self.equal(answer.value, reference.value)
+            return self._named(answer, reference)
+        if isinstance(answer, Relation) and set(answer.ops) == {"="} and isinstance(reference, Scalar):
+            # "1/2 = 10/9": the last value of an answer's chain is the answer
+            return self.equal(Scalar(answer.terms[-1], None, answer.exprs[-1]), reference)
         if isinstance(answer, Text) or isinstance(reference, Text):
             self.rule = "text"
             return _text_key(answer) == _text_key(reference) and _text_key(answer) != ""
@@ -54,6 +62,17 @@ class Comparison:
         if isinstance(answer, (Interval, UnionOf, Relation)) or isinstance(reference, (Interval, UnionOf, Relation)):
             return self.sets(answer, reference)
         return False
+
+    def _named(self, a: Named, b: Named) -> bool:
+        if a.bound and b.bound and len(a.bound) == len(b.bound) and a.bound != b.bound:
+            # f(x) = 2x and f(n) = 2n define the same function
+            saved = self.renames
+            self.renames = dict(zip(b.bound, a.bound))
+            try:
+                return self.equal(a.value, b.value)
+            finally:
+                self.renames = saved
+        return self.equal(a.value, b.value)
 
     # --- scalars --------------------------------------------------------------
     def scalars(self, a: Scalar, b: Scalar) -> bool:
@@ -74,7 +93,9 @@ class Comparison:
         self.rule = "sympy"
         ae = symbolic.to_sympy_number(av) if isinstance(av, Fraction) else av
         be = symbolic.to_sympy_number(bv) if isinstance(bv, Fraction) else bv
-        if symbolic.expr_equal(ae, be):
+        if self.renames:
+            be = symbolic.rename_symbols(be, self.renames)
+        if symbolic.expr_equal(ae, be, rename_any=not self.options.strict):
             return True
         # A rounded decimal against an exact irrational: compare numerically.
         approx = an if an is not None and an.is_decimal else bn if bn is not None and bn.is_decimal else None
@@ -95,8 +116,17 @@ class Comparison:
 
     # --- structures ---------------------------------------------------------
     def sequences(self, a: Seq, b: Seq) -> bool:
-        if len(a.items) != len(b.items) or len(a.items) > MAX_LIST:
+        if max(len(a.items), len(b.items)) > MAX_LIST:
             return False
+        if len(a.items) != len(b.items):
+            ordered = "tuple" in (a.kind, b.kind) or "ratio" in (a.kind, b.kind)
+            if ordered:
+                return False
+            # "find all" answers that repeat an element: compare as sets
+            da, db = self._dedupe(a.items), self._dedupe(b.items)
+            if len(da) == len(a.items) and len(db) == len(b.items) or len(da) != len(db):
+                return False
+            a, b = Seq(tuple(da), a.kind), Seq(tuple(db), b.kind)
         ordered = "tuple" in (a.kind, b.kind) or "ratio" in (a.kind, b.kind)
         if ordered:
             ok = all(self.equal(x, y) for x, y in zip(a.items, b.items))
@@ -105,6 +135,13 @@ class Comparison:
         if ok:
             self.rule = f"{_kind(a, b)}+{self.rule}"
         return ok
+
+    def _dedupe(self, items: tuple) -> list:
+        kept: list = []
+        for x in items:
+            if not any(self.equal(x, k) for k in kept):
+                kept.append(x)
+        return kept
 
     def _multiset(self, xs: tuple, ys: tuple) -> bool:
         unused = list(ys)
@@ -135,6 +172,8 @@ class Comparison:
 
     def sets(self, a: Value, b: Value) -> bool:
         if isinstance(a, Interval) and isinstance(b, Interval):
+            if not self.options.allow_set_relation and a.from_relation and not b.from_relation:
+                return False
             ok = a.lo_open == b.lo_open and a.hi_open == b.hi_open and self.equal(a.lo, b.lo) and self.equal(a.hi, b.hi)
             if ok:
                 self.rule = f"interval+{self.rule}"
@@ -156,8 +195,8 @@ class Comparison:
                 except Exception:
                     return False
             return False
-        if not self.options.allow_set_relation and isinstance(a, Relation) != isinstance(b, Relation):
-            return False
+        if not self.options.allow_set_relation and isinstance(a, Relation) and not isinstance(b, Relation):
+            return False  # Math-Verify's allow_set_relation_comp: an inequality answer for an interval
         sa, sb = _as_sympy_set(a), _as_sympy_set(b)
         if sa is None or sb is None:
             return False
@@ -168,7 +207,38 @@ class Comparison:
             return False
 
 
-# --- helpers --------------------------------------------------------------------
+# --- helpers ---
+
+def _as_matrix(v: Value) -> Value:
+    """A sympy matrix that latex2sympy built (``A + B``) as a Matrix of scalars."""
+    if isinstance(v, Scalar) and getattr(v.expr, "is_Matrix", False):
+        try:
+            rows, cols = v.expr.shape
+            return Matrix(tuple(tuple(Scalar("", None, v.expr[r, c]) for c in range(cols)) for r in range(rows)))
+        except Exception:
+            return v
+    return v
+
+
+def _named_equation(v: Named) -> "Relation | None":
+    """``y = 2x + 3`` as an equation, to compare with ``2x - y + 3 = 0``."""
+    from .parse import _to_sympy
+
+    value = v.value
+    if not isinstance(value, Scalar) or v.bound:
+        return None
+    try:
+        lhs = _to_sympy(v.name)
+    except Exception:
+        return None
+    rhs = value.expr if value.expr is not None else None
+    if rhs is None and value.num is not None:
+        from . import symbolic
+
+        rhs = symbolic.to_sympy_number(value.num.value)
+    if rhs is None:
+        return None
+    return Relation(("=",), (v.name, value.text), (lhs, rhs))
 
 def numbers_match(a: Number | None, b: Number | None, precision: int | None) -> bool:
     """The decimal tolerance policy.
@@ -190,7 +260,10 @@ def numbers_match(a: Number | None, b: Number | None, precision: int | None) -> 
         return False
     approx = min(candidates, key=lambda x: x.places)  # the less precise one was rounded
     other = b if approx is a else a
-    if approx.sig_digits < MIN_SIG_DIGITS or approx.places is None or approx.places < 0:
+    # A reference rounded to two digits accepts a more precise answer; an
+    # answer must carry three digits to be read as a rounding of the reference.
+    min_sig = MIN_SIG_DIGITS - 1 if approx is b else MIN_SIG_DIGITS
+    if approx.sig_digits < min_sig or approx.places is None or approx.places < 0:
         return False
     if other.is_decimal and other.places is not None and other.places <= approx.places:
         return False

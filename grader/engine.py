@@ -10,7 +10,7 @@ from __future__ import annotations
 import re
 
 from .compare import Comparison
-from .extract import EXPR, LATEX, Extraction, extract_boxed, extract_candidates, extract_marked, find_math_blocks
+from .extract import EXPR, LATEX, Extraction, extract_boxed, extract_candidates, extract_marked, find_math_blocks, is_prose
 from .normalize import canonical_text, normalize_answer
 from .parse import NeedsSympy, ParseError, parse_answer
 from .types import GradeOptions, GradeResult, Status
@@ -28,7 +28,7 @@ def reference_answer(reference: str) -> str:
         box = extract_boxed(ref)
         if box is not None:
             return box.text
-    if len(ref) > _LONG_REFERENCE:
+    if len(ref) > _LONG_REFERENCE and is_prose(ref):
         marked = extract_marked(ref)
         if marked is not None:
             return marked.text

@@ -30,7 +30,10 @@ class Extraction:
 
 
 def final_section(response: str) -> str:
-    """Prefer the text after the last ``</think>``, when there is any."""
+    """Prefer the text after the last ``</think>``, when there is any; drop a next chat turn."""
+    turn = _CHAT_TOKEN_RE.search(response)
+    if turn and response[:turn.start()].strip():
+        response = response[:turn.start()]
     idx = response.rfind("</think>")
     if idx >= 0:
         tail = response[idx + len("</think>"):]
@@ -122,7 +125,12 @@ def extract_boxed(text: str) -> Extraction | None:
         else:
             break
     content = ", ".join(b[2].strip() for b in group)
+    if _PERCENT_AFTER_RE.match(text, group[-1][1]):
+        content += "\\%"  # "\boxed{20} percent"
     return Extraction(content, "boxed", LATEX, group[0][0])
+
+
+_PERCENT_AFTER_RE = re.compile(r"[\s$]*(?:\\%|%|percent\b)")
 
 
 # --- answer markers ---------------------------------------------------------
@@ -136,7 +144,8 @@ _MARKER_RE = re.compile(
 _GSM8K_RE = re.compile(r"####[ \t]*([^\n]+)")
 _ANSWER_TAG_RE = re.compile(r"<answer>(.*?)(?:</answer>|$)", re.DOTALL | re.IGNORECASE)
 _HOPE_RE = re.compile(r"\.?\s*I hope it is correct\.?.*$", re.DOTALL | re.IGNORECASE)
-_SENTENCE_END_RE = re.compile(r"(?<![0-9])\.(?:\s|$)|(?<=[0-9])\.(?:\s+[A-Z(]|\s*$)|\n")
+_SENTENCE_END_RE = re.compile(r"\.(?=\s|$)|\n")
+_CHAT_TOKEN_RE = re.compile(r"<\|(?:im_start|im_end|endoftext|eot_id|end_of_text|start_header_id)\|>")
 
 
 def _after_marker(text: str, start: int) -> str:
@@ -276,6 +285,10 @@ NUMBER_RE = re.compile(
 )
 
 
+# "4 4/9 2": several numbers in a row are not one answer; the last one is.
+_NUMBER_RUN_RE = re.compile(r"^[-+]?[\d./]+(?:\s+[-+]?[\d./]+){2,}$|^[-+]?\d+/\d+\s+[-+]?[\d./]+$|^[-+]?[\d.]+\s+[-+]?\d+(?:\.\d+)?$")
+
+
 def extract_last_number(text: str) -> Extraction | None:
     last = None
     for last in NUMBER_RE.finditer(text[-20_000:]):
@@ -303,7 +316,7 @@ def extract_candidates(response: str, match_types: tuple[str, ...] = (LATEX, EXP
         bold = extract_bold(text)
         if bold:
             out.append(bold)
-    if len(stripped) <= 200 and "\n" not in stripped and not is_prose(stripped):
+    if len(stripped) <= 200 and "\n" not in stripped and not is_prose(stripped) and not _NUMBER_RUN_RE.match(stripped):
         out.append(Extraction(stripped, "whole", LATEX if LATEX in match_types else EXPR, 0))
     if EXPR in match_types:
         num = extract_last_number(text)

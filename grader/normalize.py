@@ -70,20 +70,26 @@ _TRAILING_UNIT_RE = re.compile(
 )
 
 
+_TRAILING_TEXT_RE = re.compile(
+    r"(?<=[0-9}])\s*\\(?:text|textbf|textit|textrm|textnormal|mathrm|mbox)\s*\{\s*[A-Za-z][A-Za-z .]*\}(?:\s*\^\s*\{?[23]\}?)?\s*$"
+)
+
+
 def strip_units(text: str) -> str:
     """Drop a trailing unit after a numeric answer (``15 \\text{ cm}^2`` → ``15``)."""
     prev = None
     while prev != text:
         prev = text
         text = _TRAILING_UNIT_RE.sub("", text).rstrip()
+        text = _TRAILING_TEXT_RE.sub("", text).rstrip()
     return text
 
 
 _SPACING_RE = re.compile(r"(?<!\\)\\(?:quad|qquad|,|;|:|!|>| |enspace|thinspace|medspace|thickspace)|~")
 _ORDINAL_RE = re.compile(r"(?<=\d)\s*(?:\^\s*\{?\s*)?(?:\\(?:text|mathrm|textrm)\s*\{\s*)?(?:st|nd|rd|th)\b\s*\}?\s*\}?")
-_DROP_RE = re.compile(
-    r"\\(?:displaystyle|textstyle|scriptstyle|limits|nolimits|mathdisplay|bigl|bigr|Bigl|Bigr|big|Big|biggl|biggr|bigg|Bigg|middle)(?![a-zA-Z])"
-)
+# Sizing commands (\\bigl, \\Big) are left in place: like Math-Verify, a candidate that
+# uses them does not parse, and the next candidate is tried.
+_DROP_RE = re.compile(r"\\(?:displaystyle|textstyle|scriptstyle|limits|nolimits|mathdisplay)(?![a-zA-Z])")
 _FRAC_SYNONYM_RE = re.compile(r"\\[dtc]frac(?![a-zA-Z])")
 _FRAC_SHORT_RE = re.compile(r"\\frac\s*([0-9a-zA-Z])\s*([0-9a-zA-Z])")
 _FRAC_HALF_RE = re.compile(r"\\frac\s*([0-9a-zA-Z])\s*(?=\{)")
@@ -96,7 +102,7 @@ _SYNONYMS = [
     (re.compile(r"\\neq(?![a-zA-Z])|!="), r"\\ne "),
     (re.compile(r"\\lt(?![a-zA-Z])"), "<"),
     (re.compile(r"\\gt(?![a-zA-Z])"), ">"),
-    (re.compile(r"\\approx(?![a-zA-Z])|\\simeq(?![a-zA-Z])|\\doteq(?![a-zA-Z])"), "="),
+
     (re.compile(r"\\(?:varnothing|O)(?![a-zA-Z])"), r"\\emptyset"),
     (re.compile(r"\\infin(?![a-zA-Z])|\\infinity(?![a-zA-Z])"), r"\\infty"),
     (re.compile(r"\\(?:bmatrix|Bmatrix|vmatrix|Vmatrix|matrix|smallmatrix)(?![a-zA-Z])"), r"\\pmatrix"),
@@ -111,7 +117,7 @@ _SYNONYMS = [
     (re.compile(r"\\dbinom(?![a-zA-Z])|\\tbinom(?![a-zA-Z])"), r"\\binom"),
     (re.compile(r"\\(?:arc)?tg(?![a-zA-Z])"), r"\\tan"),
 ]
-_PERCENT_RE = re.compile(r"\s*(?:\\+%|%|\\text\{\s*%\s*\}|\s*\bpercent(?:age)?\b|\s*\bpct\b)\s*$", re.IGNORECASE)
+_PERCENT_RE = re.compile(r"\s*(?:\\+%|%|\\text\{\s*%\s*\}|\s*percent(?:age)?\b|\s*pct\b)\s*$", re.IGNORECASE)
 _CURRENCY_RE = re.compile(r"\\\$|\\text\{\s*\\?\$\s*\}|\$|€|£|¥|\\euro|\bUSD\b|\bRs\.?")
 
 
@@ -124,7 +130,7 @@ def normalize_answer(text: str) -> tuple[str, bool]:
     s = _DROP_RE.sub("", s)
     s = re.sub(r"\\(?:left|right)(?![a-zA-Z])\s*(?:\\?\.)?", "", s)
     s = re.sub(r",\s*\\!\s*(?=\d{3})", ",", s)  # 11,\!111 is a thousands separator
-    s = s.replace("{,}", ",")
+    s = re.sub(r"\s*\{\s*,\s*\}\s*", ",", s)
     s = _SPACING_RE.sub(" ", s)
     s = _FRAC_SYNONYM_RE.sub(r"\\frac", s)
     s = _FRAC_SHORT_RE.sub(r"\\frac{\1}{\2}", s)
@@ -136,17 +142,32 @@ def normalize_answer(text: str) -> tuple[str, bool]:
     s = re.sub(r"\\begin\{array\}\{[^{}]*\}", r"\\begin{pmatrix}", s)
     s = re.sub(r"\\end\{array\}", r"\\end{pmatrix}", s)
     s = re.sub(r"\\(begin|end)\{(?:bmatrix|Bmatrix|vmatrix|Vmatrix|matrix|smallmatrix)\}", r"\\\1{pmatrix}", s)
+    s = _drop_approximation(s)
     s = _DEGREE_RE.sub("", s)
     s = _ORDINAL_RE.sub("", s)
     s = _CURRENCY_RE.sub("", s)
     s = s.strip()
-    s = re.sub(r"(?:[.,;:!?]|\\\\|\s)+$", "", s)  # "$\frac{1}{3}.$"
+    if not re.search(r"(?:\.\.\.|\\dots)\s*$", s):
+        s = re.sub(r"(?:[.,;:!?]|\\\\|\s)+$", "", s)  # "$\frac{1}{3}.$"
     s = re.sub(r"^(?:[a-zA-Z]\s*\\in|\\therefore|\\Rightarrow|\\implies)\s*", "", s)
     s, percent = _strip_percent(s)
     s = strip_units(s)
     s, percent2 = _strip_percent(s)
     s = re.sub(r"\s+", " ", s).strip()
     return s, percent or percent2
+
+
+_APPROX_RE = re.compile(r"\\approx(?![a-zA-Z])|\\simeq(?![a-zA-Z])|\\doteq(?![a-zA-Z])|≈")
+
+
+def _drop_approximation(s: str) -> str:
+    """``x = 1/3 \\approx 0.33`` → ``x = 1/3``; a lone ``x \\approx 11`` → ``x = 11``."""
+    parts = _APPROX_RE.split(s)
+    if len(parts) == 1:
+        return s
+    if "=" in parts[0]:
+        return parts[0].strip()
+    return "=".join(parts)
 
 
 def _strip_percent(s: str) -> tuple[str, bool]:

@@ -54,6 +54,7 @@ class Interval:
     hi: "Value"
     lo_open: bool
     hi_open: bool
+    from_relation: bool = field(default=False, compare=False)  # written as a < x < b
 
 
 @dataclass(frozen=True)
@@ -103,6 +104,14 @@ def split_top(s: str, seps: re.Pattern[str], found: list[str] | None = None) -> 
     n = len(s)
     while i < n:
         c = s[i]
+        if depth == 0 and c not in _OPEN and c not in _CLOSE:
+            m = seps.match(s, i)
+            if m and m.end() > i:
+                if found is not None:
+                    found.append(m.group(1) if m.groups() else m.group(0))
+                parts.append(s[last:i])
+                last = i = m.end()
+                continue
         if c == "\\" and i + 1 < n:
             if s[i + 1] == "{":
                 depth += 1
@@ -116,14 +125,6 @@ def split_top(s: str, seps: re.Pattern[str], found: list[str] | None = None) -> 
                 raise ParseError("nesting too deep")
         elif c in _CLOSE:
             depth -= 1
-        elif depth == 0:
-            m = seps.match(s, i)
-            if m and m.end() > i:
-                if found is not None:
-                    found.append(m.group(1) if m.groups() else m.group(0))
-                parts.append(s[last:i])
-                last = i = m.end()
-                continue
         i += 1
     parts.append(s[last:])
     return parts
@@ -156,13 +157,15 @@ def _balanced_span(s: str) -> bool:
 
 
 _LIST_SEP_RE = re.compile(r"\s*(?:,|;|\band\b|\bor\b|\\text\{\s*(?:and|or|,)\s*\})\s*")
+_SEMI_RE = re.compile(r"\s*;\s*")
 _COMMA_RE = re.compile(r"\s*,\s*|\s*;\s*")
 _REL_RE = re.compile(r"\s*(\\le(?![a-z])|\\ge(?![a-z])|\\ne(?![a-z])|<|>|=)\s*")
 _CUP_RE = re.compile(r"\s*\\cup\s*|\s*∪\s*|\s*\bU\b\s*")
 _PM_RE = re.compile(r"\\pm|\\mp|±")
 _NAME_RE = re.compile(
     r"^(?:[A-Za-z](?:_\{?[\w\\ ]*\}?)?'*|[A-Za-z][A-Za-z0-9 ]*|\|[A-Za-z]+\||\\angle\s*[A-Za-z]+|\\[a-zA-Z]+(?:_\{?\w*\}?)?"
-    r"|[A-Za-z]+(?:_\{?\w+\}?)?\(\s*[A-Za-z](?:\s*,\s*[A-Za-z])*\s*\)|[A-Za-z]_\{?\\?\w+\s*\}?)$"
+    r"|[A-Za-z]+(?:_\{?\w+\}?)?\([^()=<>]{1,20}\)|[A-Za-z]_\{?\\?\w+\s*\}?"
+    r"|[A-Za-z](?:_\{?\w+\}?)?\s*[:/]\s*[A-Za-z](?:_\{?\w+\}?)?|\\frac\{[A-Za-z]+\}\{[A-Za-z]+\})$"
 )
 _FUNC_RE = re.compile(r"^([A-Za-z]+(?:_\{?\w+\}?)?)\(\s*([A-Za-z](?:\s*,\s*[A-Za-z])*)\s*\)$")
 _QUALIFIER_RE = re.compile(
@@ -214,6 +217,12 @@ def _parse(s: str, percent: bool, use_sympy: bool, depth: int) -> Value:
     if not s:
         raise ParseError("empty element")
 
+    groups = split_top(s, _SEMI_RE)
+    if len(groups) > 1 and any("," in g for g in groups):
+        # "p=5,q=2; p=7,q=2": a list of tuples
+        parsed = [_parse(g, percent, use_sympy, depth + 1) for g in groups if g.strip()]
+        return Seq(tuple(Seq(v.items, "tuple") if isinstance(v, Seq) and v.kind == "list" else v for v in parsed), "list")
+
     items = split_top(s, _LIST_SEP_RE)
     items = [i for i in items if i.strip()]
     if len(items) > 1:
@@ -221,9 +230,9 @@ def _parse(s: str, percent: bool, use_sympy: bool, depth: int) -> Value:
         return _flatten_list(values)
 
     # a \pm b: both roots, as a list
-    if _PM_RE.search(s):
-        plus = _PM_RE.sub("+", s, count=1)
-        minus = _PM_RE.sub("-", s, count=1)
+    pm = split_top(s, _PM_RE)
+    if len(pm) == 2:
+        plus, minus = pm[0] + "+" + pm[1], pm[0] + "-" + pm[1]
         return Seq((_parse(plus, percent, use_sympy, depth + 1), _parse(minus, percent, use_sympy, depth + 1)), "list")
 
     rel = split_top(s, _REL_RE)
@@ -234,10 +243,10 @@ def _parse(s: str, percent: bool, use_sympy: bool, depth: int) -> Value:
     if len(unions) > 1:
         return UnionOf(tuple(_parse(u, percent, use_sympy, depth + 1) for u in unions))
 
-    if s.startswith("\\begin{pmatrix}") and s.endswith("\\end{pmatrix}"):
+    if len(s) > 2 and s[0] in "([" and s[-1] in ")]" and s[1:].startswith("\\begin{pmatrix}"):
+        s = s[1:-1].strip()
+    if s.startswith("\\begin{pmatrix}") and s.endswith("\\end{pmatrix}") and s.count("\\end{pmatrix}") == 1:
         return _parse_matrix(s, percent, use_sympy, depth)
-    if s.startswith("(\\begin{pmatrix}") and s.endswith("\\end{pmatrix})"):
-        return _parse_matrix(s[1:-1], percent, use_sympy, depth)
 
     if len(s) >= 2 and s[0] in "([" and s[-1] in ")]" and _balanced_span(s):
         inner = s[1:-1]
@@ -254,10 +263,10 @@ def _parse(s: str, percent: bool, use_sympy: bool, depth: int) -> Value:
         if not inner:
             return Seq((), "set")
         parts = split_top(inner, _COMMA_RE)
-        return Seq(tuple(_parse(p, percent, use_sympy, depth + 1) for p in parts), "set")
+        return Seq(_flatten_list(tuple(_parse(p, percent, use_sympy, depth + 1) for p in parts)).items, "set")
     if s.startswith("{") and s.endswith("}") and _balanced_span(s) and "," in s:
         parts = split_top(s[1:-1], _COMMA_RE)
-        return Seq(tuple(_parse(p, percent, use_sympy, depth + 1) for p in parts), "set")
+        return Seq(_flatten_list(tuple(_parse(p, percent, use_sympy, depth + 1) for p in parts)).items, "set")
 
     ratio = split_top(s, re.compile(r"\s*:\s*"))
     if len(ratio) == 2 and all(parse_number(r) is not None for r in ratio):
@@ -298,10 +307,28 @@ def _parse_relation(s: str, percent: bool, use_sympy: bool, depth: int) -> Value
         if len(terms) > 2 and (_NAME_RE.match(terms[-2]) or parse_number(terms[-1]) is not None):
             # "x = 5+5+1 = 7 = 11": the chain's last value is the answer
             return Named(lhs, _parse(terms[-1], percent, use_sympy, depth + 1))
+    interval = _chain_interval(ops, terms, use_sympy, depth)
+    if interval is not None:
+        return interval
     if not use_sympy:
         raise NeedsSympy(s)
     exprs = tuple(_to_sympy(t) for t in terms)
     return Relation(tuple(ops), tuple(terms), exprs)
+
+
+def _chain_interval(ops: list[str], terms: list[str], use_sympy: bool, depth: int) -> Interval | None:
+    """``a < x \\le b`` (or ``b > x \\ge a``) with a name in the middle: an interval."""
+    if len(ops) != 2 or not _NAME_RE.match(terms[1]):
+        return None
+    up = {"<": True, "\\le": False}
+    down = {">": True, "\\ge": False}
+    if ops[0] in up and ops[1] in up:
+        lo, hi, lo_open, hi_open = terms[0], terms[2], up[ops[0]], up[ops[1]]
+    elif ops[0] in down and ops[1] in down:
+        lo, hi, lo_open, hi_open = terms[2], terms[0], down[ops[1]], down[ops[0]]
+    else:
+        return None
+    return Interval(_parse(lo, False, use_sympy, depth + 1), _parse(hi, False, use_sympy, depth + 1), lo_open, hi_open, True)
 
 
 def _is_name_tuple(s: str) -> bool:
@@ -337,6 +364,9 @@ def _parse_scalar(s: str, percent: bool, use_sympy: bool) -> Value:
             return Scalar(m.group(1), num, percent=percent)
     if _WORDS_RE.match(s) and len(s) > 1 and (" " in s or len(s) > 3) and "\\" not in s:
         return Text(s, canonical_text(s))
+    if _PM_RE.search(s):
+        # "\frac{-1 \pm \sqrt{13}}{4}": both values
+        return Seq(tuple(_parse_scalar(_PM_RE.sub(sign, s, count=1), percent, use_sympy) for sign in ("+", "-")), "list")
     if not use_sympy:
         raise NeedsSympy(s)
     return Scalar(s, None, _to_sympy(s), percent)

@@ -8,8 +8,10 @@ pool starts workers on demand, up to ``max_workers``, and reuses them.
 from __future__ import annotations
 
 import atexit
-import multiprocessing as mp
 import os
+import socket
+import subprocess
+import sys
 import threading
 import time
 from multiprocessing.connection import Connection
@@ -26,7 +28,7 @@ class WorkerCrashed(Exception):
     """The worker died (out of memory, a native crash) while running the call."""
 
 
-def _worker_main(conn: Connection, memory_limit: int) -> None:
+def worker_main(conn: Connection, memory_limit: int) -> None:
     try:
         import resource
 
@@ -54,11 +56,21 @@ def _worker_main(conn: Connection, memory_limit: int) -> None:
 
 
 class _Worker:
-    def __init__(self, ctx: Any, memory_limit: int) -> None:
-        self.conn, child = ctx.Pipe()
-        self.proc = ctx.Process(target=_worker_main, args=(child, memory_limit), daemon=True)
-        self.proc.start()
-        child.close()
+    """One worker: a fresh interpreter running ``python -m grader._worker FD``.
+
+    A plain subprocess (not multiprocessing's spawn) so callers need no
+    ``if __name__ == "__main__"`` guard: the caller's script is never re-imported.
+    """
+
+    def __init__(self, memory_limit: int) -> None:
+        parent_sock, child_sock = socket.socketpair()
+        child_fd = child_sock.fileno()
+        self.proc = subprocess.Popen(
+            [sys.executable, "-m", "grader._worker", str(child_fd), str(memory_limit)],
+            pass_fds=(child_fd,), stdin=subprocess.DEVNULL, close_fds=True,
+        )
+        child_sock.close()
+        self.conn = Connection(parent_sock.detach())
         self.ready = False
 
     def wait_ready(self, timeout: float = 60.0) -> None:
@@ -72,7 +84,9 @@ class _Worker:
     def kill(self) -> None:
         try:
             self.proc.kill()
-            self.proc.join(5)
+            self.proc.wait(5)
+        except (OSError, subprocess.TimeoutExpired):
+            pass
         finally:
             self.conn.close()
 
@@ -83,7 +97,6 @@ class WorkerPool:
     def __init__(self, max_workers: int | None = None, memory_limit: int = MEMORY_LIMIT_BYTES) -> None:
         self.max_workers = max_workers or os.cpu_count() or 1
         self.memory_limit = memory_limit
-        self._ctx = mp.get_context("spawn")
         self._idle: list[_Worker] = []
         self._count = 0
         self._cond = threading.Condition()
@@ -101,7 +114,7 @@ class WorkerPool:
                     break
                 self._cond.wait()
         try:
-            return _Worker(self._ctx, self.memory_limit)
+            return _Worker(self.memory_limit)
         except BaseException:
             with self._cond:
                 self._count -= 1

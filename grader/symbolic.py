@@ -52,6 +52,14 @@ def _exact(expr: Any) -> Any:
     return expr
 
 
+def rename_symbols(expr: Any, renames: dict[str, str]) -> Any:
+    """Rename free symbols (a function's bound argument) by name."""
+    if not isinstance(expr, sympy.Basic):
+        return expr
+    mapping = {s: Symbol(renames[s.name]) for s in expr.free_symbols if getattr(s, "name", None) in renames}
+    return expr.xreplace(mapping) if mapping else expr
+
+
 def to_sympy_number(value: Fraction) -> Any:
     return Rational(value.numerator, value.denominator)
 
@@ -80,14 +88,14 @@ def exact_fraction(expr: Any) -> Fraction | None:
     return None
 
 
-def expr_equal(a: Any, b: Any) -> bool:
+def expr_equal(a: Any, b: Any, rename_any: bool = False) -> bool:
     """Symbolic equality of two sympy expressions, cheapest checks first."""
     if a == b:
         return True
     if isinstance(a, sympy.MatrixBase) or isinstance(b, sympy.MatrixBase):
         if not (isinstance(a, sympy.MatrixBase) and isinstance(b, sympy.MatrixBase)) or a.shape != b.shape:
             return False
-        return all(expr_equal(x, y) for x, y in zip(a, b))
+        return all(expr_equal(x, y, rename_any) for x, y in zip(a, b))
     if not (isinstance(a, sympy.Expr) and isinstance(b, sympy.Expr)):
         try:
             return bool(a.equals(b)) if hasattr(a, "equals") else False
@@ -95,7 +103,7 @@ def expr_equal(a: Any, b: Any) -> bool:
             return False
     fa, fb = a.free_symbols, b.free_symbols
     if fa != fb:
-        b = _rename_parameter(a, b)
+        b = _rename_parameter(a, b, rename_any)
         fb = b.free_symbols
         if fa != fb:
             return False
@@ -112,12 +120,14 @@ def expr_equal(a: Any, b: Any) -> bool:
     return False
 
 
-def _rename_parameter(a: Any, b: Any) -> Any:
+def _rename_parameter(a: Any, b: Any, rename_any: bool) -> Any:
+    """Rename b's one differing symbol to a's: always for integer parameters
+    (n, k, m), for any symbol when strict variable matching is off."""
     fa, fb = a.free_symbols, b.free_symbols
     if len(fa) == len(fb) and len(fa - fb) == 1:
         (old,) = fb - fa
         (new,) = fa - fb
-        if old.name in _PARAMETER_NAMES and new.name in _PARAMETER_NAMES:
+        if rename_any or (old.name in _PARAMETER_NAMES and new.name in _PARAMETER_NAMES):
             return b.xreplace({old: new})
     return b
 

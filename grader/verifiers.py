@@ -71,8 +71,9 @@ def grade_multiple_choice(candidates: list[Extraction], references: list[str], o
 
 
 def _reference_letter(reference: str, options: GradeOptions) -> str:
-    text = unwrap_text(reference).strip().strip("()$. \\boxed{}")
-    if len(text) == 1 and text.upper() in LETTERS:
+    boxes = find_boxes(reference)
+    text = unwrap_text(boxes[-1][2] if boxes else reference).strip().strip("()$. ")
+    if len(text) == 1 and (text.isupper() or options.lowercase) and text.upper() in _allowed(options) + LETTERS:
         return text.upper()
     return text
 

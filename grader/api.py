@@ -26,6 +26,11 @@ def grade(response: str, reference: str | list[str], *, verifier: str = "math",
     Never raises for bad input: the result's ``status`` says what went wrong
     (``NO_ANSWER``, ``PARSE_ERROR``, ``TIMEOUT``, ``INVALID_ARGUMENT``).
     """
+    return _timed_grade(response, reference, verifier, options, pool)
+
+
+def _timed_grade(response: Any, reference: Any, verifier: Any, options: Mapping[str, Any],
+                 pool: WorkerPool | None) -> GradeResult:
     start = time.perf_counter()
     result = _grade(response, reference, verifier, options, pool)
     result.latency_ms = (time.perf_counter() - start) * 1000
@@ -94,8 +99,7 @@ def grade_many(items: Iterable[Mapping[str, Any]], *, max_concurrency: int | Non
         options = item.get("options") or {}
         if not isinstance(options, Mapping):
             return _invalid("options must be a mapping")
-        return grade(item.get("response"), item.get("reference"), verifier=item.get("verifier") or "math",
-                     pool=pool, **options)
+        return _timed_grade(item.get("response"), item.get("reference"), item.get("verifier") or "math", options, pool)
 
     workers = max_concurrency or pool.max_workers
     if workers <= 1 or len(items) <= 1:

@@ -260,10 +260,7 @@ def numbers_match(a: Number | None, b: Number | None, precision: int | None) -> 
         return False
     approx = min(candidates, key=lambda x: x.places)  # the less precise one was rounded
     other = b if approx is a else a
-    # A reference rounded to two digits accepts a more precise answer; an
-    # answer must carry three digits to be read as a rounding of the reference.
-    min_sig = MIN_SIG_DIGITS - 1 if approx is b else MIN_SIG_DIGITS
-    if approx.sig_digits < min_sig or approx.places is None or approx.places < 0:
+    if approx.sig_digits < MIN_SIG_DIGITS or approx.places is None or approx.places < 0:
         return False
     if other.is_decimal and other.places is not None and other.places <= approx.places:
         return False

@@ -39,6 +39,7 @@ def final_section(response: str) -> str:
         tail = response[idx + len("</think>"):]
         if tail.strip():
             return tail
+        return response[:idx].replace("<think>", "")
     return response
 
 

@@ -11,7 +11,7 @@ import re
 
 from .compare import Comparison
 from .extract import EXPR, LATEX, Extraction, extract_boxed, extract_candidates, extract_marked, find_math_blocks, is_prose
-from .normalize import canonical_text, normalize_answer
+from .normalize import canonical_text, normalize_answer, repair_escapes
 from .parse import NeedsSympy, ParseError, parse_answer
 from .types import GradeOptions, GradeResult, Status
 from .verifiers import grade_exact, grade_multiple_choice
@@ -23,7 +23,7 @@ _LONG_REFERENCE = 120
 
 def reference_answer(reference: str) -> str:
     """The answer inside a reference: itself, or the boxed/marked answer of a full solution."""
-    ref = reference.strip()
+    ref = repair_escapes(reference).strip()
     if "\\boxed" in ref or "\\fbox" in ref:
         box = extract_boxed(ref)
         if box is not None:

@@ -16,8 +16,9 @@ _MC_MARKED_RE = re.compile(
     re.IGNORECASE,
 )
 _MC_PAREN_RE = re.compile(r"\(([A-J])\)")
-_MC_LEADING_RE = re.compile(r"^\s*\(?([A-J])\)?(?:[.):]|\s|$)")
-_MC_STANDALONE_RE = re.compile(r"(?<![A-Za-z'])([A-J])(?![A-Za-z'])")
+_MC_LEADING_RE = re.compile(r"^\s*\(?([A-J])\)?(?:[.):]|\s*$)")
+# "I think" and "A number" are words, not options.
+_MC_STANDALONE_RE = re.compile(r"(?<![A-Za-z'])([A-J])(?![A-Za-z'])(?<!I)(?<!A)|(?<![A-Za-z'])([AI])(?![A-Za-z'])(?!\s+[a-z])")
 
 
 def _allowed(options: GradeOptions) -> str:
@@ -44,9 +45,10 @@ def extract_choice(response: str, options: GradeOptions) -> tuple[str, str] | No
     paren = [m for m in _MC_PAREN_RE.finditer(text) if m.group(1) in allowed]
     if paren:
         return paren[-1].group(1), "paren"
-    alone = [m for m in _MC_STANDALONE_RE.finditer(text[-2000:]) if m.group(1) in allowed]
+    alone = [m.group(1) or m.group(2) for m in _MC_STANDALONE_RE.finditer(text[-2000:])]
+    alone = [letter for letter in alone if letter in allowed]
     if alone:
-        return alone[-1].group(1), "last_letter"
+        return alone[-1], "last_letter"
     return None
 
 

@@ -4,10 +4,11 @@ from __future__ import annotations
 
 import collections
 import json
+import os
 import pathlib
 import sys
 
-CASES_DIR = pathlib.Path(__file__).resolve().parents[2] / "shared" / "cases"
+CASES_DIR = pathlib.Path(os.environ.get("GRADER_CASES_DIR") or pathlib.Path(__file__).resolve().parents[2] / "shared" / "cases")
 
 
 def load_cases(name: str) -> list[dict]:

@@ -1,0 +1,26 @@
+"""Every labeled case in ../shared/cases, with an accuracy report per file and per tag.
+
+Floors are the accuracy the engine has reached; raise them as it improves.
+"""
+
+
+import pytest
+
+from accuracy import CASES_DIR, evaluate
+
+FLOORS = {
+    "hardverify_dev.jsonl": 0.98,
+    "mathverify_tests.jsonl": 0.96,
+}
+
+
+@pytest.mark.parametrize("name", sorted(FLOORS))
+def test_accuracy_floor(name, capsys):
+    if not (CASES_DIR / name).exists():
+        pytest.skip(f"{CASES_DIR / name} is not present (set GRADER_CASES_DIR)")
+    accuracy, per_tag, misses = evaluate(name)
+    with capsys.disabled():
+        print(f"\n{name}: {accuracy:.1%} agreement with labels ({len(misses)} disagreements)")
+        for tag, (ok, n) in sorted(per_tag.items()):
+            print(f"  {tag:20s} {ok:4d}/{n:<4d} {ok / n:.1%}")
+    assert accuracy >= FLOORS[name], [c["id"] for c, _ in misses]

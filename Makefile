@@ -4,7 +4,7 @@ PYTHON  ?= python3
 PY      := $(VENV)/bin/python
 STAMP   := $(VENV)/.installed
 
-.PHONY: test bench grade-cases clean
+.PHONY: test serve bench grade-cases proto clean
 
 $(STAMP): pyproject.toml
 	$(PYTHON) -m venv $(VENV)
@@ -13,6 +13,14 @@ $(STAMP): pyproject.toml
 
 test: $(STAMP)
 	$(PY) -m pytest -q
+
+# The main job: the gRPC grading server (flags: `.venv/bin/grader serve --help`).
+serve: $(STAMP)
+	$(VENV)/bin/grader serve $(ARGS)
+
+# Regenerate grader/v1/ from proto/ (grpcio-tools is pinned with grpcio).
+proto: $(STAMP)
+	$(PY) -m grpc_tools.protoc -Iproto --python_out=. --pyi_out=. --grpc_python_out=. proto/grader/v1/grader.proto
 
 bench: $(STAMP)
 	$(PY) -m pytest -q tests --benchmark-enable --benchmark-only

@@ -37,8 +37,18 @@ def _timed_grade(response: Any, reference: Any, verifier: Any, options: Mapping[
     return result
 
 
+def grade_inline(response: Any, reference: Any, verifier: str = "math",
+                 options: Mapping[str, Any] | None = None) -> GradeResult:
+    """Grade with no sandbox and no time limit, for a process that is itself
+    killable on timeout (the server's workers). Never raises for bad input."""
+    start = time.perf_counter()
+    result = _grade(response, reference, verifier, options or {}, None, inline=True)
+    result.latency_ms = (time.perf_counter() - start) * 1000
+    return result
+
+
 def _grade(response: Any, reference: Any, verifier: str, options: Mapping[str, Any],
-           pool: WorkerPool | None) -> GradeResult:
+           pool: WorkerPool | None, inline: bool = False) -> GradeResult:
     if verifier == "math" and "config" in options:
         verifier = "multiple_choice"  # Math-Verify's StringExtractionConfig reads option letters
     problem = _validate(response, reference, verifier)
@@ -54,6 +64,12 @@ def _grade(response: Any, reference: Any, verifier: str, options: Mapping[str, A
         return grade_candidates(candidates, refs, verifier, opts, use_sympy=False)
     except NeedsSympy:
         pass
+    if inline:
+        try:
+            return grade_candidates(candidates, refs, verifier, opts, use_sympy=True)
+        except (RecursionError, MemoryError, ValueError, TypeError, ArithmeticError) as exc:
+            return GradeResult(False, 0.0, Status.PARSE_ERROR, extracted=candidates[0].text[:1000] if candidates else "",
+                               method="error", reason=f"The answer could not be evaluated ({type(exc).__name__}).")
     try:
         return (pool or default_pool()).run(grade_candidates, (candidates, refs, verifier, opts, True), opts.timeout)
     except WorkerTimeout:

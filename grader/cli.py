@@ -24,6 +24,7 @@ from tqdm import tqdm
 from . import __version__
 from .api import grade, grade_many
 from .types import GradeResult, Status
+from .cli_server import add_health_command, add_serve_command
 from .verifiers import VERIFIERS
 
 CHUNK_SIZE = 256
@@ -127,6 +128,7 @@ def build_parser() -> argparse.ArgumentParser:
         "grade", help="grade a JSON Lines file and print a summary table",
         description=GRADE_DESCRIPTION, formatter_class=argparse.RawDescriptionHelpFormatter,
     )
+    grade_cmd.set_defaults(func=run_grade)
     grade_cmd.add_argument("input", metavar="IN.jsonl", help="input JSON Lines file, or '-' for stdin")
     grade_cmd.add_argument("-o", "--output", metavar="OUT.jsonl", default="-",
                            help="output JSON Lines file, or '-' for stdout (default: stdout)")
@@ -136,6 +138,11 @@ def build_parser() -> argparse.ArgumentParser:
                            help="items graded at once (default: $GRADER_WORKERS, else one per CPU core)")
     grade_cmd.add_argument("--no-progress", action="store_true",
                            help="never show the progress bar (it is shown only when stderr is a terminal)")
+    grade_cmd.add_argument("--server", metavar="HOST:PORT", action="append", default=None,
+                           help="grade on a running `grader serve` instead of in-process; repeat for "
+                                "round-robin over several servers")
+    add_serve_command(commands)
+    add_health_command(commands)
     return parser
 
 
@@ -156,7 +163,7 @@ def main(argv: Sequence[str] | None = None) -> int:
     except SystemExit as exc:  # --help, --version and usage errors
         return exc.code if isinstance(exc.code, int) else EXIT_USAGE
     try:
-        return run_grade(args)
+        return args.func(args)
     except KeyboardInterrupt:
         print("grader: interrupted", file=sys.stderr)
         return EXIT_INTERRUPTED
@@ -185,7 +192,7 @@ def grade_stream(source: BinaryIO, sink: BinaryIO, args: argparse.Namespace) -> 
     summary = Summary()
     with tqdm(total=total, unit="item", file=sys.stderr, disable=not show_progress) as bar:
         for chunk in _chunks(read_records(source, args.verifier), CHUNK_SIZE):
-            for record, result in zip(chunk, grade_records(chunk, args.workers)):
+            for record, result in zip(chunk, grade_records(chunk, args.workers, args.server)):
                 sink.write(format_output_line(record, result))
                 summary.add(record.fields, result)
             sink.flush()
@@ -284,31 +291,21 @@ def _field_problem(fields: dict[str, Any]) -> str:
     return ""
 
 
-def grade_records(records: list[Record], workers: int | None) -> list[GradeResult]:
+def grade_records(records: list[Record], workers: int | None, servers: list[str] | None = None) -> list[GradeResult]:
     """Verdicts for a chunk, in order: valid records are graded, invalid ones get INVALID_ARGUMENT."""
     items = [r.item for r in records if r.item is not None]
-    verdicts = iter(_grade_items(items, workers))
+    verdicts = iter(_grade_items(items, workers, servers))
     return [next(verdicts) if r.item is not None else invalid_result(r.problem) for r in records]
 
 
-def _grade_items(items: list[dict[str, Any]], workers: int | None) -> list[GradeResult]:
-    """grade_many, falling back to one item at a time should the engine ever raise."""
+def _grade_items(items: list[dict[str, Any]], workers: int | None, servers: list[str] | None) -> list[GradeResult]:
     if not items:
         return []
-    try:
-        return grade_many(items, max_concurrency=workers)
-    except Exception:
-        return [_grade_one(item) for item in items]
+    if servers:
+        from .remote import grade_remote
 
-
-def _grade_one(item: dict[str, Any]) -> GradeResult:
-    try:
-        return grade(item["response"], item["reference"], verifier=item["verifier"], **item["options"])
-    except TypeError as exc:  # an option named like one of grade()'s own parameters
-        return invalid_result(f"options clash with grade()'s parameters ({exc})")
-    except Exception as exc:
-        return GradeResult(False, 0.0, Status.PARSE_ERROR, method="error",
-                           reason=f"Internal error while grading: {type(exc).__name__}: {exc}"[:500])
+        return grade_remote(items, servers, workers)
+    return grade_many(items, max_concurrency=workers)
 
 
 def invalid_result(problem: str) -> GradeResult:

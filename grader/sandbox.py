@@ -35,8 +35,10 @@ def worker_main(conn: Connection, memory_limit: int) -> None:
         resource.setrlimit(resource.RLIMIT_AS, (memory_limit, memory_limit))
     except (ImportError, ValueError, OSError):
         pass
-    # Pay for the heavy imports once, before the first item.
-    from . import symbolic  # noqa: F401
+    # Pay for the heavy imports and the parser's first use once, before the first item.
+    from . import symbolic
+
+    symbolic.latex_to_sympy(r"\frac{x+1}{2}")
 
     conn.send(("ready", None))
     while True:
@@ -46,16 +48,27 @@ def worker_main(conn: Connection, memory_limit: int) -> None:
             return
         if msg is None:
             return
-        fn, args = msg
-        try:
-            conn.send(("ok", fn(*args)))
-        except MemoryError:
-            conn.send(("error", "MemoryError: the item needed more memory than a worker may use"))
-        except BaseException as exc:  # report, never die on a bad item
-            conn.send(("error", f"{type(exc).__name__}: {exc}"[:500]))
+        if msg[0] == "map":
+            # ("map", fn, [args, ...]): one ("item", i, outcome) per element, then ("end",)
+            _, fn, arg_list = msg
+            for i, args in enumerate(arg_list):
+                conn.send(("item", i, _call(fn, args)))
+            conn.send(("end", None))
+        else:
+            fn, args = msg
+            conn.send(_call(fn, args))
 
 
-class _Worker:
+def _call(fn: Callable[..., Any], args: tuple) -> tuple[str, Any]:
+    try:
+        return ("ok", fn(*args))
+    except MemoryError:
+        return ("error", "MemoryError: the item needed more memory than a worker may use")
+    except BaseException as exc:  # report, never die on a bad item
+        return ("error", f"{type(exc).__name__}: {exc}"[:500])
+
+
+class Worker:
     """One worker: a fresh interpreter running ``python -m grader._worker FD``.
 
     A plain subprocess (not multiprocessing's spawn) so callers need no
@@ -97,12 +110,12 @@ class WorkerPool:
     def __init__(self, max_workers: int | None = None, memory_limit: int = MEMORY_LIMIT_BYTES) -> None:
         self.max_workers = max_workers or os.cpu_count() or 1
         self.memory_limit = memory_limit
-        self._idle: list[_Worker] = []
+        self._idle: list[Worker] = []
         self._count = 0
         self._cond = threading.Condition()
         self._closed = False
 
-    def _checkout(self) -> _Worker:
+    def _checkout(self) -> Worker:
         with self._cond:
             while True:
                 if self._closed:
@@ -114,14 +127,14 @@ class WorkerPool:
                     break
                 self._cond.wait()
         try:
-            return _Worker(self.memory_limit)
+            return Worker(self.memory_limit)
         except BaseException:
             with self._cond:
                 self._count -= 1
                 self._cond.notify()
             raise
 
-    def _checkin(self, worker: _Worker | None) -> None:
+    def _checkin(self, worker: Worker | None) -> None:
         with self._cond:
             if worker is None:
                 self._count -= 1

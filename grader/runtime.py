@@ -1,0 +1,163 @@
+"""Batched grading on a pool of worker processes, for the server (asyncio).
+
+Each worker process is driven by one manager thread: it takes a chunk of
+items from a bounded queue, sends the whole chunk in one message, and reads
+the results one by one. An item's budget starts when the worker begins it
+(when the previous result arrives), not while it waits in the queue. A worker
+that runs past an item's budget is killed and replaced; that item gets
+TIMEOUT and the rest of its chunk continues on the fresh worker. A worker
+that dies for another reason has the item retried once on a fresh worker.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+import os
+import queue
+import threading
+import time
+from dataclasses import dataclass, field
+from typing import Any
+
+from .api import grade_inline
+from .sandbox import MEMORY_LIMIT_BYTES, Worker, WorkerCrashed
+from .types import GradeResult, Status
+
+log = logging.getLogger("grader.runtime")
+
+
+class Overloaded(Exception):
+    """The queue is full; the caller should back off and retry."""
+
+
+@dataclass
+class WorkItem:
+    """One item to grade and the future its result goes to."""
+
+    args: tuple  # (response, reference, verifier, options) for grade_inline
+    timeout: float
+    future: asyncio.Future
+    loop: asyncio.AbstractEventLoop
+    cancelled: threading.Event = field(default_factory=threading.Event)
+    retried: bool = False
+
+    def resolve(self, result: GradeResult) -> None:
+        self.loop.call_soon_threadsafe(_set_result, self.future, result)
+
+
+def _set_result(fut: asyncio.Future, result: GradeResult) -> None:
+    if not fut.done():
+        fut.set_result(result)
+
+
+class GradingRuntime:
+    """``await runtime.grade(items)`` grades on ``workers`` processes, at most
+    ``max_pending`` items queued or running at once."""
+
+    def __init__(self, workers: int | None = None, max_pending: int = 4096, chunk_size: int = 16,
+                 memory_limit: int = MEMORY_LIMIT_BYTES) -> None:
+        self.workers = workers or os.cpu_count() or 1
+        self.max_pending = max_pending
+        self.chunk_size = chunk_size
+        self.memory_limit = memory_limit
+        self._queue: queue.Queue[list[WorkItem] | None] = queue.Queue()
+        self._pending = 0
+        self._lock = threading.Lock()
+        self._threads: list[threading.Thread] = []
+
+    def start(self) -> None:
+        """Start the workers and wait until each has imported the engine."""
+        procs = [Worker(self.memory_limit) for _ in range(self.workers)]
+        for proc in procs:
+            proc.wait_ready()
+        for i, proc in enumerate(procs):
+            t = threading.Thread(target=self._manage, args=(proc,), name=f"grader-worker-{i}", daemon=True)
+            t.start()
+            self._threads.append(t)
+
+    @property
+    def pending(self) -> int:
+        return self._pending
+
+    async def grade(self, items: list[tuple[tuple, float]]) -> list[GradeResult]:
+        """Grade (args, timeout) pairs; results in the same order. Raises Overloaded."""
+        with self._lock:
+            if self._pending + len(items) > self.max_pending:
+                raise Overloaded(f"{self._pending} items are already queued (limit {self.max_pending})")
+            self._pending += len(items)
+        loop = asyncio.get_running_loop()
+        work = [WorkItem(args, timeout, loop.create_future(), loop) for args, timeout in items]
+        for start in range(0, len(work), self.chunk_size):
+            self._queue.put(work[start:start + self.chunk_size])
+        try:
+            return list(await asyncio.gather(*(w.future for w in work)))
+        except asyncio.CancelledError:
+            for w in work:  # deadline expired or client went away: drop work not yet started
+                w.cancelled.set()
+            raise
+        finally:
+            with self._lock:
+                self._pending -= len(work)
+
+    def close(self) -> None:
+        """Stop the manager threads after the queued work and kill the workers."""
+        for _ in self._threads:
+            self._queue.put(None)
+        for t in self._threads:
+            t.join(timeout=30)
+
+    # --- manager thread -------------------------------------------------------
+    def _manage(self, worker: Worker) -> None:
+        while True:
+            chunk = self._queue.get()
+            if chunk is None:
+                break
+            todo = [w for w in chunk if not w.cancelled.is_set()]
+            for w in chunk:
+                if w.cancelled.is_set():
+                    w.resolve(_status(Status.TIMEOUT, "The request was cancelled or its deadline passed."))
+            while todo:
+                worker, todo = self._run_chunk(worker, todo)
+        worker.kill()
+
+    def _run_chunk(self, worker: Worker, todo: list[WorkItem]) -> tuple[Worker, list[WorkItem]]:
+        """Run ``todo`` on ``worker``; return the worker to keep and what is left to run."""
+        done = 0
+        try:
+            worker.conn.send(("map", grade_inline, [w.args for w in todo]))
+            for item in todo:
+                if not worker.conn.poll(item.timeout):
+                    item.resolve(_status(Status.TIMEOUT, f"Grading did not finish within {item.timeout:g} s."))
+                    log.warning("item timed out after %.3gs; replacing worker", item.timeout)
+                    return self._replace(worker), todo[done + 1:]
+                _, _, outcome = worker.conn.recv()
+                item.resolve(outcome[1] if outcome[0] == "ok" else _status(Status.PARSE_ERROR, outcome[1]))
+                done += 1
+            worker.conn.recv()  # ("end", None)
+            return worker, []
+        except (EOFError, OSError, WorkerCrashed):
+            left = todo[done:]
+            if left and not left[0].retried:
+                left[0].retried = True
+                log.warning("worker died; retrying its item on a fresh worker")
+                return self._replace(worker), left
+            if left:
+                left[0].resolve(_status(Status.PARSE_ERROR, "The grading worker crashed on this item twice."))
+                left = left[1:]
+            return self._replace(worker), left
+
+    def _replace(self, worker: Worker) -> Worker:
+        worker.kill()
+        while True:
+            try:
+                fresh = Worker(self.memory_limit)
+                fresh.wait_ready()
+                return fresh
+            except (WorkerCrashed, OSError):
+                log.exception("could not start a worker; retrying")
+                time.sleep(1.0)
+
+
+def _status(status: Status, reason: str) -> GradeResult:
+    return GradeResult(False, 0.0, status, method=status.value.lower(), reason=reason)

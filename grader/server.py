@@ -1,0 +1,148 @@
+"""The gRPC server: adapts grader.v1 messages to the grading runtime.
+
+The servicer validates request-level limits, turns items into work for
+``GradingRuntime`` and shapes results into rewards; all grading happens in
+the runtime's worker processes, never on the event loop.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import collections
+import json
+import logging
+import signal
+import time
+from dataclasses import dataclass
+
+import grpc
+from grpc_health.v1 import health_pb2, health_pb2_grpc
+from grpc_health.v1._async import HealthServicer
+from grpc_reflection.v1alpha import reflection
+
+from . import __version__
+from .runtime import GradingRuntime, Overloaded
+from .types import GradeOptions, GradeResult, Status
+from .v1 import grader_pb2 as pb
+from .v1 import grader_pb2_grpc as pb_grpc
+from .verifiers import VERIFIERS
+from .wire import ItemPlan, plan_item, result_to_proto, struct_to_dict
+
+log = logging.getLogger("grader.server")
+SERVICE_NAME = pb.DESCRIPTOR.services_by_name["Grader"].full_name
+
+_VERIFIER_INFO = {
+    "math": ("Extracts the final answer and compares it with the reference as a mathematical value.",
+             ["precision", "percent", "timeout", "strict", "match_types", "allow_set_relation"]),
+    "multiple_choice": ("Reads an option letter (A-J, '(B)', 'Answer: C', boxed letters) or the option text.",
+                        ["choices", "lowercase", "timeout"]),
+    "exact": ("Normalized string equality of the extracted answer.", ["lowercase", "timeout"]),
+}
+
+
+@dataclass(frozen=True)
+class ServerConfig:
+    host: str = "127.0.0.1"
+    port: int = 50051
+    workers: int = 0  # 0: one per core
+    item_timeout: float = 5.0
+    max_item_timeout: float = 60.0
+    max_items_per_request: int = 4096
+    max_response_bytes: int = 8 * 1024 * 1024
+    max_pending: int = 16384
+    drain_timeout: float = 30.0
+    max_message_bytes: int = 256 * 1024 * 1024
+
+
+class GraderServicer(pb_grpc.GraderServicer):
+    def __init__(self, runtime: GradingRuntime, config: ServerConfig) -> None:
+        self.runtime = runtime
+        self.config = config
+
+    async def Grade(self, request: pb.GradeRequest, context: grpc.aio.ServicerContext) -> pb.GradeResponse:
+        return await self._grade(request, context)
+
+    async def GradeStream(self, request_iterator, context: grpc.aio.ServicerContext):
+        async for request in request_iterator:
+            yield await self._grade(request, context)
+
+    async def ListVerifiers(self, request: pb.ListVerifiersRequest, context) -> pb.ListVerifiersResponse:
+        infos = [pb.VerifierInfo(name=name, description=_VERIFIER_INFO[name][0], options=_VERIFIER_INFO[name][1])
+                 for name in VERIFIERS]
+        return pb.ListVerifiersResponse(verifiers=infos, server_version=__version__, engine_version=__version__)
+
+    async def _grade(self, request: pb.GradeRequest, context: grpc.aio.ServicerContext) -> pb.GradeResponse:
+        start = time.perf_counter()
+        n = len(request.items)
+        if n == 0:
+            await context.abort(grpc.StatusCode.INVALID_ARGUMENT, "the request has no items")
+        if n > self.config.max_items_per_request:
+            await context.abort(grpc.StatusCode.INVALID_ARGUMENT,
+                                f"{n} items in one request; the limit is {self.config.max_items_per_request}")
+        results = await self._results(request, context)
+        shaping = request.reward_shaping if request.HasField("reward_shaping") else None
+        response = pb.GradeResponse(results=[result_to_proto(item.id, r, shaping)
+                                             for item, r in zip(request.items, results)])
+        statuses = collections.Counter(r.status.value for r in results)
+        log.info(json.dumps({"event": "grade", "peer": context.peer(), "items": n, "statuses": statuses,
+                             "latency_ms": round((time.perf_counter() - start) * 1000, 2)}))
+        return response
+
+    async def _results(self, request: pb.GradeRequest, context: grpc.aio.ServicerContext) -> list[GradeResult]:
+        default_options = struct_to_dict(request.default_options)
+        plans: list[ItemPlan | GradeResult] = []
+        for item in request.items:
+            if len(item.response.encode("utf-8", "surrogatepass")) > self.config.max_response_bytes:
+                plans.append(GradeResult(False, 0.0, Status.INVALID_ARGUMENT, method="none",
+                                         reason=f"The response is over {self.config.max_response_bytes} bytes."))
+            else:
+                plans.append(plan_item(item, request.default_verifier, default_options,
+                                       self.config.item_timeout, self.config.max_item_timeout))
+        work = [(p.args, p.timeout) for p in plans if isinstance(p, ItemPlan)]
+        try:
+            graded = iter(await self.runtime.grade(work)) if work else iter(())
+        except Overloaded as exc:
+            await context.abort(grpc.StatusCode.RESOURCE_EXHAUSTED, f"server busy: {exc}; retry with backoff")
+        return [next(graded) if isinstance(p, ItemPlan) else p for p in plans]
+
+
+async def serve(config: ServerConfig, ready: asyncio.Event | None = None) -> None:
+    """Run the server until SIGTERM/SIGINT, then drain in-flight work and return."""
+    runtime = GradingRuntime(config.workers or None, max_pending=config.max_pending)
+    await asyncio.to_thread(runtime.start)
+    server = grpc.aio.server(options=[("grpc.max_receive_message_length", config.max_message_bytes),
+                                      ("grpc.max_send_message_length", config.max_message_bytes)])
+    pb_grpc.add_GraderServicer_to_server(GraderServicer(runtime, config), server)
+    health = HealthServicer()
+    health_pb2_grpc.add_HealthServicer_to_server(health, server)
+    reflection.enable_server_reflection((SERVICE_NAME, "grpc.health.v1.Health", reflection.SERVICE_NAME), server)
+    address = f"{config.host}:{config.port}"
+    server.add_insecure_port(address)
+    await server.start()
+    for name in ("", SERVICE_NAME):
+        await health.set(name, health_pb2.HealthCheckResponse.SERVING)
+    log.info(json.dumps({"event": "serving", "address": address, "workers": runtime.workers,
+                         "item_timeout_s": config.item_timeout}))
+    if ready is not None:
+        ready.set()
+
+    stop = asyncio.Event()
+    loop = asyncio.get_running_loop()
+    for sig in (signal.SIGTERM, signal.SIGINT):
+        loop.add_signal_handler(sig, stop.set)
+    await stop.wait()
+    log.info(json.dumps({"event": "draining", "in_flight_items": runtime.pending,
+                         "drain_timeout_s": config.drain_timeout}))
+    await health.enter_graceful_shutdown()
+    await server.stop(grace=config.drain_timeout)
+    await asyncio.to_thread(runtime.close)
+    log.info(json.dumps({"event": "stopped"}))
+
+
+def validate_config(config: ServerConfig) -> None:
+    """Reject settings that cannot work, with a clear message."""
+    GradeOptions.from_mapping({"timeout": config.item_timeout})
+    if not 0 < config.port < 65536:
+        raise ValueError("port must be between 1 and 65535")
+    if config.workers < 0:
+        raise ValueError("workers must be 0 (one per core) or more")

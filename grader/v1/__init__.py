@@ -1,0 +1,1 @@
+"""Generated gRPC/protobuf code for proto/grader/v1/grader.proto (regenerate with `make proto`)."""

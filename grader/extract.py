@@ -301,6 +301,14 @@ def extract_last_number(text: str) -> Extraction | None:
 
 # --- the whole pipeline ----------------------------------------------------
 
+def _short_answer_like(text: str) -> bool:
+    """A short response that may be the bare answer: "$x=2$", "1,000", "Monday", not "no idea"."""
+    if not text or len(text) > 200 or "\n" in text or is_prose(text) or _NUMBER_RUN_RE.match(text):
+        return False
+    plain_words = re.fullmatch(r"[A-Za-z' ]+", text) is not None
+    return not (plain_words and len(text.split()) > 1)
+
+
 def extract_candidates(response: str, match_types: tuple[str, ...] = (LATEX, EXPR)) -> list[Extraction]:
     """Answer candidates in the order the engine should try them."""
     text = final_section(response)
@@ -317,7 +325,7 @@ def extract_candidates(response: str, match_types: tuple[str, ...] = (LATEX, EXP
         bold = extract_bold(text)
         if bold:
             out.append(bold)
-    if len(stripped) <= 200 and "\n" not in stripped and not is_prose(stripped) and not _NUMBER_RUN_RE.match(stripped):
+    if _short_answer_like(stripped):
         out.append(Extraction(stripped, "whole", LATEX if LATEX in match_types else EXPR, 0))
     if EXPR in match_types:
         num = extract_last_number(text)

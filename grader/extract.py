@@ -205,13 +205,35 @@ def _leading_math(text: str) -> str | None:
     return None
 
 
+# Every marker contains one of these; searching for them from the end keeps a
+# megabyte response from being run through the whole marker regex.
+_MARKER_KEYWORDS = ("answer", "response", "antwort", "réponse", "respuesta", "答案")
+
+
+def _last_marker(text: str) -> Extraction | None:
+    lower = text.lower()
+    best: Extraction | None = None
+    for keyword in _MARKER_KEYWORDS:
+        end = len(lower)
+        while (i := lower.rfind(keyword, 0, end)) >= 0 and (best is None or i > best.start):
+            lo = max(0, i - 60)
+            found = None
+            for m in _MARKER_RE.finditer(text, lo, min(len(text), i + len(keyword) + 60)):
+                if m.start() <= i < m.end():
+                    found = m
+            if found is not None:
+                cand = _after_marker(text, found.end())
+                if cand:
+                    if best is None or found.start() > best.start:
+                        best = Extraction(cand, "answer_is", LATEX, found.start())
+                    break
+            end = i
+    return best
+
+
 def extract_marked(text: str) -> Extraction | None:
     """The last "answer is"/"Final Answer:"/"####"/``<answer>`` statement."""
-    best: Extraction | None = None
-    for m in _MARKER_RE.finditer(text):
-        cand = _after_marker(text, m.end())
-        if cand:
-            best = Extraction(cand, "answer_is", LATEX, m.start())
+    best = _last_marker(text)
     m = None
     for m in _GSM8K_RE.finditer(text):
         pass
@@ -258,6 +280,18 @@ def find_math_blocks(text: str) -> list[tuple[int, str]]:
         elif tok in _CLOSER and open_tok == "$" and "\n" in text[open_end:m.start()]:
             open_tok, open_start, open_end = tok, m.start(), m.end()
     return blocks
+
+
+MATH_TAIL_CHARS = 50_000
+
+
+def _tail_start(text: str, size: int) -> int:
+    """Where to start reading the last ``size`` characters: at a line start, so
+    inline math delimiters pair up as they would from the beginning."""
+    if len(text) <= size:
+        return 0
+    nl = text.find("\n", len(text) - size)
+    return nl + 1 if nl >= 0 else len(text) - size
 
 
 _BOLD_RE = re.compile(r"\*\*([^*\n]{1,80})\*\*")
@@ -319,9 +353,10 @@ def extract_candidates(response: str, match_types: tuple[str, ...] = (LATEX, EXP
         strong.sort(key=lambda c: c.start, reverse=True)
         # A box beats a marker that merely restates it ("... is \boxed{5}").
         out.extend(strong)
-        blocks = find_math_blocks(text)
+        tail = _tail_start(text, MATH_TAIL_CHARS)
+        blocks = find_math_blocks(text[tail:])
         for start, content in reversed(blocks[-3:]):
-            out.append(Extraction(content.strip(), "math", LATEX, start))
+            out.append(Extraction(content.strip(), "math", LATEX, tail + start))
         bold = extract_bold(text)
         if bold:
             out.append(bold)

@@ -8,6 +8,7 @@ repair references damaged by JSON escaping. ``parse.py`` reads the result.
 
 from __future__ import annotations
 
+import functools
 import re
 
 # JSON decoding turns "\f", "\t", "\b", "\r" inside LaTeX into control
@@ -121,6 +122,7 @@ _PERCENT_RE = re.compile(r"\s*(?:\\+%|%|\\text\{\s*%\s*\}|\s*percent(?:age)?\b|\
 _CURRENCY_RE = re.compile(r"\\\$|\\text\{\s*\\?\$\s*\}|\$|€|£|¥|\\euro|\bUSD\b|\bRs\.?")
 
 
+@functools.lru_cache(maxsize=8192)
 def normalize_answer(text: str) -> tuple[str, bool]:
     """Canonical string for an answer and whether it was marked as a percent."""
     s = repair_escapes(text)

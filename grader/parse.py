@@ -12,6 +12,7 @@ objects from its own parse tree.
 
 from __future__ import annotations
 
+import functools
 import re
 from dataclasses import dataclass, field
 from typing import Any, Union
@@ -177,7 +178,15 @@ _NUM_WITH_WORDS_RE = re.compile(r"^([-+]?[\d.,/]+)\s+[A-Za-z]{2,}(?:\s+[A-Za-z]{
 
 
 def parse_answer(text: str, *, use_sympy: bool) -> list[Value]:
-    """All readings of an answer (usually one), best first."""
+    """All readings of an answer (usually one), best first.
+
+    Cached: a GRPO batch sends the same reference many times, and values are immutable.
+    """
+    return list(_parse_answer_cached(text, use_sympy))
+
+
+@functools.lru_cache(maxsize=4096)
+def _parse_answer_cached(text: str, use_sympy: bool) -> tuple[Value, ...]:
     norm, percent = normalize_answer(text)
     if not norm:
         raise ParseError("empty answer")
@@ -198,7 +207,7 @@ def parse_answer(text: str, *, use_sympy: bool) -> list[Value]:
     alt = parse_comma_decimal(norm)
     if alt is not None:
         readings.append(Scalar(norm.replace(",", "."), alt, percent=percent))
-    return readings
+    return tuple(readings)
 
 
 def _parse(s: str, percent: bool, use_sympy: bool, depth: int) -> Value:

@@ -10,7 +10,7 @@ import time
 from concurrent.futures import ThreadPoolExecutor
 from typing import Any, Iterable, Mapping
 
-from .engine import candidates_for, grade_candidates
+from .engine import candidates_for, clip, grade_candidates
 from .parse import NeedsSympy
 from .sandbox import WorkerCrashed, WorkerPool, WorkerTimeout, default_pool
 from .types import GradeOptions, GradeResult, Status
@@ -68,15 +68,17 @@ def _grade(response: Any, reference: Any, verifier: str, options: Mapping[str, A
         try:
             return grade_candidates(candidates, refs, verifier, opts, use_sympy=True)
         except (RecursionError, MemoryError, ValueError, TypeError, ArithmeticError) as exc:
-            return GradeResult(False, 0.0, Status.PARSE_ERROR, extracted=candidates[0].text[:1000] if candidates else "",
+            return GradeResult(False, 0.0, Status.PARSE_ERROR, extracted=clip(candidates[0].text) if candidates else "",
                                method="error", reason=f"The answer could not be evaluated ({type(exc).__name__}).")
     try:
         return (pool or default_pool()).run(grade_candidates, (candidates, refs, verifier, opts, True), opts.timeout)
     except WorkerTimeout:
-        return GradeResult(False, 0.0, Status.TIMEOUT, extracted=candidates[0].text[:1000] if candidates else "",
+        return GradeResult(False, 0.0, Status.TIMEOUT, extracted=clip(candidates[0].text) if candidates else "",
                            method="timeout", reason=f"Comparison did not finish within {opts.timeout:g} s.")
+    except RuntimeError as exc:  # a pool the caller closed
+        return _invalid(str(exc))
     except WorkerCrashed as exc:
-        return GradeResult(False, 0.0, Status.PARSE_ERROR, extracted=candidates[0].text[:1000] if candidates else "",
+        return GradeResult(False, 0.0, Status.PARSE_ERROR, extracted=clip(candidates[0].text) if candidates else "",
                            method="error", reason=f"The answer could not be evaluated ({exc}).")
 
 

@@ -83,11 +83,11 @@ def _grade_math(candidates: list[Extraction], references: list[str], options: Gr
                     if cmp.equal(value, ref_value):
                         return _result(True, cand, norm, ref_text, f"{cand.method}+{cmp.rule}")
         if not any(ref_readings):
-            return GradeResult(False, 0.0, Status.PARSE_ERROR, extracted=cand.text, normalized=norm,
+            return GradeResult(False, 0.0, Status.PARSE_ERROR, extracted=clip(cand.text), normalized=norm,
                                normalized_reference=_norm_display(refs[0]), method=f"{cand.method}+none",
                                reason=f"The reference could not be parsed ({ref_error}).")
         return _result(False, cand, norm, refs[0], f"{cand.method}+{Comparison(options).rule}")
-    return GradeResult(False, 0.0, Status.PARSE_ERROR, extracted=candidates[0].text,
+    return GradeResult(False, 0.0, Status.PARSE_ERROR, extracted=clip(candidates[0].text),
                        normalized_reference=_norm_display(refs[0]), method=f"{candidates[0].method}+none",
                        reason=f"The extracted answer could not be parsed ({last_error}).")
 
@@ -98,17 +98,22 @@ def _same_text(a: str, b: str) -> bool:
                                          and not re.search(r"\d", na[0]))
 
 
+def clip(text: str, limit: int = 2000) -> str:
+    """Evidence fields stay small even when an answer is huge."""
+    return text if len(text) <= limit else text[:limit] + "…"
+
+
 def _norm_display(text: str) -> str:
     try:
         norm, percent = normalize_answer(text)
     except Exception:
         return ""
-    return (norm + "%" if percent else norm)[:1000]
+    return clip(norm + "%" if percent else norm)
 
 
 def _result(correct: bool, cand: Extraction, norm: str, ref_text: str, method: str) -> GradeResult:
     reason = "" if correct else "The extracted answer does not match the reference."
-    return GradeResult(correct, 1.0 if correct else 0.0, Status.OK, extracted=cand.text, normalized=norm,
+    return GradeResult(correct, 1.0 if correct else 0.0, Status.OK, extracted=clip(cand.text), normalized=norm,
                        normalized_reference=_norm_display(ref_text), method=method, reason=reason)
 
 

@@ -16,6 +16,8 @@ from dataclasses import dataclass
 LATEX = "latex"
 EXPR = "expr"
 
+# How far past a marker an answer may run. Longer candidates are kept whole,
+# never cut (a cut answer is a different answer); the parser refuses them.
 MAX_CANDIDATE_CHARS = 5_000
 
 
@@ -244,7 +246,7 @@ def extract_marked(text: str) -> Extraction | None:
     if idx >= 0:
         tag = _ANSWER_TAG_RE.match(text, idx)
     if tag and tag.group(1).strip() and (best is None or tag.start() > best.start):
-        best = Extraction(tag.group(1).strip()[:MAX_CANDIDATE_CHARS], "answer_tag", LATEX, tag.start())
+        best = Extraction(tag.group(1).strip(), "answer_tag", LATEX, tag.start())
     return best
 
 
@@ -372,5 +374,5 @@ def extract_candidates(response: str, match_types: tuple[str, ...] = (LATEX, EXP
     for c in out:
         if c.text and c.text not in seen:
             seen.add(c.text)
-            unique.append(Extraction(c.text[:MAX_CANDIDATE_CHARS], c.method, c.family, c.start))
+            unique.append(c)
     return unique

@@ -127,7 +127,8 @@ def normalize_answer(text: str) -> tuple[str, bool]:
     """Canonical string for an answer and whether it was marked as a percent."""
     s = repair_escapes(text)
     s = replace_unicode(s)
-    s = s.strip()
+    # One space for any run: later patterns anchored at the end then never backtrack over long runs.
+    s = _WHITESPACE_RE.sub(" ", s).strip()
     s = re.sub(r"^\\\[|\\\]$|^\\\(|\\\)$", "", s).strip()
     s = _DROP_RE.sub("", s)
     s = re.sub(r"\\(?:left|right)(?![a-zA-Z])\s*(?:\\?\.)?", "", s)
@@ -149,14 +150,33 @@ def normalize_answer(text: str) -> tuple[str, bool]:
     s = _ORDINAL_RE.sub("", s)
     s = _CURRENCY_RE.sub("", s)
     s = s.strip()
-    if not re.search(r"(?:\.\.\.|\\dots)\s*$", s):
-        s = re.sub(r"(?:[.,;:!?]|\\\\|\s)+$", "", s)  # "$\frac{1}{3}.$"
+    s = _strip_trailing_punctuation(s)
     s = re.sub(r"^(?:[a-zA-Z]\s*\\in|\\therefore|\\Rightarrow|\\implies)\s*", "", s)
-    s, percent = _strip_percent(s)
-    s = strip_units(s)
-    s, percent2 = _strip_percent(s)
-    s = re.sub(r"\s+", " ", s).strip()
+    # Percent signs and units only ever end an answer: read just the tail.
+    head, tail = s[:-_TAIL], s[-_TAIL:]
+    tail, percent = _strip_percent(tail)
+    tail = strip_units(tail)
+    tail, percent2 = _strip_percent(tail)
+    s = _WHITESPACE_RE.sub(" ", head + tail).strip()
     return s, percent or percent2
+
+
+_WHITESPACE_RE = re.compile(r"\s+")
+_TAIL = 200
+
+
+def _strip_trailing_punctuation(s: str) -> str:
+    """``$\\frac{1}{3}.$`` → ``\\frac{1}{3}``; keeps ``...``/``\\dots`` (an open list) and ``!`` (factorial)."""
+    if s.endswith(("...", "\\dots")):
+        return s
+    while s:
+        if s[-1] in " .,;:?":
+            s = s[:-1]
+        elif s.endswith("\\\\"):
+            s = s[:-2]
+        else:
+            break
+    return s
 
 
 _APPROX_RE = re.compile(r"\\approx(?![a-zA-Z])|\\simeq(?![a-zA-Z])|\\doteq(?![a-zA-Z])|≈")

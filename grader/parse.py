@@ -91,6 +91,7 @@ Value = Union[Scalar, Text, Seq, Interval, UnionOf, Matrix, Named, Relation]
 _OPEN = "([{"
 _CLOSE = ")]}"
 MAX_DEPTH = 200
+MAX_ANSWER_CHARS = 10_000
 
 
 def split_top(s: str, seps: re.Pattern[str], found: list[str] | None = None) -> list[str]:
@@ -187,6 +188,8 @@ def parse_answer(text: str, *, use_sympy: bool) -> list[Value]:
 
 @functools.lru_cache(maxsize=4096)
 def _parse_answer_cached(text: str, use_sympy: bool) -> tuple[Value, ...]:
+    if len(text) > MAX_ANSWER_CHARS:
+        raise ParseError(f"answer longer than {MAX_ANSWER_CHARS} characters")
     norm, percent = normalize_answer(text)
     if not norm:
         raise ParseError("empty answer")

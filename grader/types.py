@@ -95,7 +95,7 @@ def _coerce_option(key: str, value: Any) -> Any:
     if key == "precision":
         if value is None:
             return None
-        if isinstance(value, bool) or not isinstance(value, (int, float)) or not 0 <= value <= 50:
+        if isinstance(value, bool) or not isinstance(value, (int, float)) or not 0 <= value <= 50 or value != int(value):
             raise ValueError("option 'precision' must be an integer between 0 and 50")
         return int(value)
     if key == "percent":
@@ -113,8 +113,8 @@ def _coerce_option(key: str, value: Any) -> Any:
     if key in ("match_types", "choices"):
         if isinstance(value, str) or not all(isinstance(v, str) for v in value):
             raise ValueError(f"option {key!r} must be a list of strings")
-        if key == "match_types" and not set(value) <= {"latex", "expr"}:
-            raise ValueError("option 'match_types' accepts 'latex' and 'expr'")
+        if key == "match_types" and (not value or not set(value) <= {"latex", "expr"}):
+            raise ValueError("option 'match_types' needs one or both of 'latex' and 'expr'")
         return tuple(value)
     if key == "extraction":
         if value not in ("rules",):

@@ -17,7 +17,7 @@ import os
 import queue
 import threading
 import time
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from typing import Any
 
 from .api import grade_inline
@@ -32,23 +32,37 @@ class Overloaded(Exception):
 
 
 @dataclass
+class Call:
+    """The items of one ``grade()`` call share its loop and its cancellation flag."""
+
+    loop: asyncio.AbstractEventLoop
+    cancelled: bool = False
+
+
+@dataclass
 class WorkItem:
     """One item to grade and the future its result goes to."""
 
     args: tuple  # (response, reference, verifier, options) for grade_inline
     timeout: float
     future: asyncio.Future
-    loop: asyncio.AbstractEventLoop
-    cancelled: threading.Event = field(default_factory=threading.Event)
+    call: Call
     retried: bool = False
 
-    def resolve(self, result: GradeResult) -> None:
-        self.loop.call_soon_threadsafe(_set_result, self.future, result)
+
+def _deliver(done: list[tuple[WorkItem, GradeResult]]) -> None:
+    """Hand results to their futures: one event-loop wake-up per group, not per item."""
+    by_loop: dict[asyncio.AbstractEventLoop, list] = {}
+    for item, result in done:
+        by_loop.setdefault(item.call.loop, []).append((item.future, result))
+    for loop, pairs in by_loop.items():
+        loop.call_soon_threadsafe(_set_results, pairs)
 
 
-def _set_result(fut: asyncio.Future, result: GradeResult) -> None:
-    if not fut.done():
-        fut.set_result(result)
+def _set_results(pairs: list[tuple[asyncio.Future, GradeResult]]) -> None:
+    for fut, result in pairs:
+        if not fut.done():
+            fut.set_result(result)
 
 
 class GradingRuntime:
@@ -87,14 +101,14 @@ class GradingRuntime:
                 raise Overloaded(f"{self._pending} items are already queued (limit {self.max_pending})")
             self._pending += len(items)
         loop = asyncio.get_running_loop()
-        work = [WorkItem(args, timeout, loop.create_future(), loop) for args, timeout in items]
+        call = Call(loop)
+        work = [WorkItem(args, timeout, loop.create_future(), call) for args, timeout in items]
         for start in range(0, len(work), self.chunk_size):
             self._queue.put(work[start:start + self.chunk_size])
         try:
             return list(await asyncio.gather(*(w.future for w in work)))
         except asyncio.CancelledError:
-            for w in work:  # deadline expired or client went away: drop work not yet started
-                w.cancelled.set()
+            call.cancelled = True  # deadline expired or client went away: drop work not yet started
             raise
         finally:
             with self._lock:
@@ -113,10 +127,11 @@ class GradingRuntime:
             chunk = self._queue.get()
             if chunk is None:
                 break
-            todo = [w for w in chunk if not w.cancelled.is_set()]
-            for w in chunk:
-                if w.cancelled.is_set():
-                    w.resolve(_status(Status.TIMEOUT, "The request was cancelled or its deadline passed."))
+            todo = [w for w in chunk if not w.call.cancelled]
+            dropped = [w for w in chunk if w.call.cancelled]
+            if dropped:
+                _deliver([(w, _status(Status.TIMEOUT, "The request was cancelled or its deadline passed."))
+                          for w in dropped])
             while todo:
                 worker, todo = self._run_chunk(worker, todo)
         worker.kill()
@@ -124,15 +139,19 @@ class GradingRuntime:
     def _run_chunk(self, worker: Worker, todo: list[WorkItem]) -> tuple[Worker, list[WorkItem]]:
         """Run ``todo`` on ``worker``; return the worker to keep and what is left to run."""
         done = 0
+        ready: list[tuple[WorkItem, GradeResult]] = []
         try:
             worker.conn.send(("map", grade_inline, [w.args for w in todo]))
             for item in todo:
+                if ready and not worker.conn.poll(0):
+                    _deliver(ready)  # nothing more waiting: hand over what has arrived
+                    ready = []
                 if not worker.conn.poll(item.timeout):
-                    item.resolve(_status(Status.TIMEOUT, f"Grading did not finish within {item.timeout:g} s."))
+                    ready.append((item, _status(Status.TIMEOUT, f"Grading did not finish within {item.timeout:g} s.")))
                     log.warning("item timed out after %.3gs; replacing worker", item.timeout)
                     return self._replace(worker), todo[done + 1:]
                 _, _, outcome = worker.conn.recv()
-                item.resolve(outcome[1] if outcome[0] == "ok" else _status(Status.PARSE_ERROR, outcome[1]))
+                ready.append((item, outcome[1] if outcome[0] == "ok" else _status(Status.PARSE_ERROR, outcome[1])))
                 done += 1
             worker.conn.recv()  # ("end", None)
             return worker, []
@@ -143,9 +162,12 @@ class GradingRuntime:
                 log.warning("worker died; retrying its item on a fresh worker")
                 return self._replace(worker), left
             if left:
-                left[0].resolve(_status(Status.PARSE_ERROR, "The grading worker crashed on this item twice."))
+                ready.append((left[0], _status(Status.PARSE_ERROR, "The grading worker crashed on this item twice.")))
                 left = left[1:]
             return self._replace(worker), left
+        finally:
+            if ready:
+                _deliver(ready)
 
     def _replace(self, worker: Worker) -> Worker:
         worker.kill()

@@ -35,10 +35,7 @@ def worker_main(conn: Connection, memory_limit: int) -> None:
         resource.setrlimit(resource.RLIMIT_AS, (memory_limit, memory_limit))
     except (ImportError, ValueError, OSError):
         pass
-    # Pay for the heavy imports and the parser's first use once, before the first item.
-    from . import symbolic
-
-    symbolic.latex_to_sympy(r"\frac{x+1}{2}")
+    _warm_up()
 
     conn.send(("ready", None))
     while True:
@@ -66,6 +63,22 @@ def _call(fn: Callable[..., Any], args: tuple) -> tuple[str, Any]:
         return ("error", "MemoryError: the item needed more memory than a worker may use")
     except BaseException as exc:  # report, never die on a bad item
         return ("error", f"{type(exc).__name__}: {exc}"[:500])
+
+
+# Each kind of expression is slow the first time sympy meets it (tens of ms);
+# pay that before the first real item rather than in its latency.
+_WARM_UP = [
+    (r"\boxed{(x+1)^2}", "x^2+2x+1"), (r"\boxed{\frac{2\pi}{3}}", r"\frac{2}{3}\pi"),
+    (r"\boxed{\frac{3\sqrt{10}}{10}}", r"\frac{3}{\sqrt{10}}"), (r"\boxed{x \le 5}", r"(-\infty, 5]"),
+    (r"\boxed{0.333}", r"\frac{1}{3}"), (r"\boxed{\begin{pmatrix}1\\2\end{pmatrix}}", "(1,2)"),
+]
+
+
+def _warm_up() -> None:
+    from .api import grade_inline
+
+    for response, reference in _WARM_UP:
+        grade_inline(response, reference)
 
 
 class Worker:

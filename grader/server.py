@@ -83,16 +83,17 @@ class GraderServicer(pb_grpc.GraderServicer):
         shaping = request.reward_shaping if request.HasField("reward_shaping") else None
         response = pb.GradeResponse(results=[result_to_proto(item.id, r, shaping)
                                              for item, r in zip(request.items, results)])
-        statuses = collections.Counter(r.status.value for r in results)
-        log.info(json.dumps({"event": "grade", "peer": context.peer(), "items": n, "statuses": statuses,
-                             "latency_ms": round((time.perf_counter() - start) * 1000, 2)}))
+        if log.isEnabledFor(logging.INFO):
+            statuses = collections.Counter(r.status.value for r in results)
+            log.info('{"event": "grade", "items": %d, "statuses": %s, "latency_ms": %.2f}',
+                     n, json.dumps(statuses), (time.perf_counter() - start) * 1000)
         return response
 
     async def _results(self, request: pb.GradeRequest, context: grpc.aio.ServicerContext) -> list[GradeResult]:
         default_options = struct_to_dict(request.default_options)
         plans: list[ItemPlan | GradeResult] = []
         for item in request.items:
-            if len(item.response.encode("utf-8", "surrogatepass")) > self.config.max_response_bytes:
+            if _utf8_size_over(item.response, self.config.max_response_bytes):
                 plans.append(GradeResult(False, 0.0, Status.INVALID_ARGUMENT, method="none",
                                          reason=f"The response is over {self.config.max_response_bytes} bytes."))
             else:
@@ -104,6 +105,15 @@ class GraderServicer(pb_grpc.GraderServicer):
         except Overloaded as exc:
             await context.abort(grpc.StatusCode.RESOURCE_EXHAUSTED, f"server busy: {exc}; retry with backoff")
         return [next(graded) if isinstance(p, ItemPlan) else p for p in plans]
+
+
+def _utf8_size_over(text: str, limit: int) -> bool:
+    """Whether ``text`` encodes to more than ``limit`` bytes, without encoding it when length decides."""
+    if len(text) > limit:
+        return True
+    if len(text) * 4 <= limit:
+        return False
+    return len(text.encode("utf-8", "surrogatepass")) > limit
 
 
 async def serve(config: ServerConfig, ready: asyncio.Event | None = None) -> None:

@@ -91,6 +91,7 @@ _ORDINAL_RE = re.compile(r"(?<=\d)\s*(?:\^\s*\{?\s*)?(?:\\(?:text|mathrm|textrm)
 # Sizing commands (\\bigl, \\Big) are left in place: like Math-Verify, a candidate that
 # uses them does not parse, and the next candidate is tried.
 _DROP_RE = re.compile(r"\\(?:displaystyle|textstyle|scriptstyle|limits|nolimits|mathdisplay)(?![a-zA-Z])")
+_REPEATING_RE = re.compile(r"(\d*\.\d*)\s*\\(?:overline|bar|dot)\s*\{?\s*(\d+)\s*\}?")
 _FRAC_SYNONYM_RE = re.compile(r"\\[dtc]frac(?![a-zA-Z])")
 _FRAC_SHORT_RE = re.compile(r"\\frac\s*([0-9a-zA-Z])\s*([0-9a-zA-Z])")
 _FRAC_HALF_RE = re.compile(r"\\frac\s*([0-9a-zA-Z])\s*(?=\{)")
@@ -135,6 +136,7 @@ def normalize_answer(text: str) -> tuple[str, bool]:
     s = re.sub(r",\s*\\!\s*(?=\d{3})", ",", s)  # 11,\!111 is a thousands separator
     s = re.sub(r"\s*\{\s*,\s*\}\s*", ",", s)
     s = _SPACING_RE.sub(" ", s)
+    s = _REPEATING_RE.sub(r"\1(\2)", s)  # 0.1\overline{6} → 0.1(6), before \overline is dropped
     s = _FRAC_SYNONYM_RE.sub(r"\\frac", s)
     s = _FRAC_SHORT_RE.sub(r"\\frac{\1}{\2}", s)
     s = _FRAC_HALF_RE.sub(r"\\frac{\1}", s)

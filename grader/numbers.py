@@ -38,6 +38,7 @@ _SCI_TIMES_RE = re.compile(
 )
 _POW10_RE = re.compile(r"^([-+]?)10\s*\^\s*(?:\{\s*([-+]?\d+)\s*\}|([-+]?\d+))$")
 _PLAIN_RE = re.compile(rf"^({_SIGN})({_DEC})$")
+_REPEATING_RE = re.compile(r"^([-+]?)(\d*)\.(\d*)\((\d+)\)$")  # 0.1(6): normalized 0.1\overline{6}
 _COMMA_DECIMAL_RE = re.compile(r"^([-+]?)(\d+),(\d+)$")
 _FRAC_RE = re.compile(r"^([-+]?)\\frac\{\s*([-+]?\d+)\s*\}\{\s*(\d+)\s*\}$")
 _SLASH_RE = re.compile(rf"^({_SIGN})\(?\s*({_INT})\s*\)?\s*/\s*\(?\s*({_INT})\s*\)?$")
@@ -83,6 +84,9 @@ def parse_number(text: str) -> Number | None:
     m = _PLAIN_RE.match(s)
     if m:
         return _decimal(m.group(1), m.group(2))
+    m = _REPEATING_RE.match(s)
+    if m:
+        return Number(_repeating(*m.groups()))
     m = _FRAC_RE.match(s) or _SLASH_RE.match(s)
     if m:
         num, den = _int(m.group(2)), _int(m.group(3))
@@ -117,6 +121,13 @@ def parse_number(text: str) -> Number | None:
         value = Fraction(10) ** exp
         return Number(-value if m.group(1) == "-" else value)
     return None
+
+
+def _repeating(sign: str, whole: str, fixed: str, period: str) -> Fraction:
+    """0.1(6) = 0.1 + 0.0(6) = 1/10 + 6/90 = 1/6."""
+    value = int(whole or "0") + Fraction(int(fixed or "0"), 10 ** len(fixed))
+    value += Fraction(int(period), (10 ** len(period) - 1) * 10 ** len(fixed))
+    return -value if sign == "-" else value
 
 
 def parse_comma_decimal(text: str) -> Number | None:

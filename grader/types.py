@@ -43,7 +43,8 @@ class GradeOptions:
     allow_set_relation: compare an inequality chain with an interval
         (``-2 <= x <= 7`` vs ``[-2, 7]``). On by default.
     lowercase: for ``multiple_choice`` and ``exact``: compare case-insensitively.
-    choices: for ``multiple_choice``: the option letters or strings accepted.
+    choices: for ``multiple_choice``: the option letters accepted (``["A", "B"]``),
+        or the option texts in A, B, C… order, so a response may name the text.
     extraction: ``rules`` only in this version (``lm``/``auto`` arrive with the
         extractor model).
     """

@@ -27,8 +27,24 @@ def _allowed(options: GradeOptions) -> str:
     return LETTERS
 
 
+def _option_texts(options: GradeOptions) -> list[str]:
+    """``choices`` given as option texts (in A, B, C… order) rather than letters."""
+    return list(options.choices) if any(len(c) > 1 for c in options.choices) else []
+
+
+def _last_option_text(text: str, options: GradeOptions) -> str | None:
+    """The letter of the option text mentioned last in ``text``."""
+    tail = text[-2000:].casefold()
+    best, best_pos = None, -1
+    for letter, option in zip(LETTERS, _option_texts(options)):
+        pos = tail.rfind(option.casefold())
+        if pos > best_pos:
+            best, best_pos = letter, pos
+    return best
+
+
 def extract_choice(response: str, options: GradeOptions) -> tuple[str, str] | None:
-    """(letter, method) for the last stated option letter, or None."""
+    """(letter, method) for the last stated option letter, or the last option text named."""
     text = final_section(response)
     allowed = _allowed(options)
     boxes = find_boxes(text)
@@ -49,7 +65,8 @@ def extract_choice(response: str, options: GradeOptions) -> tuple[str, str] | No
     alone = [letter for letter in alone if letter in allowed]
     if alone:
         return alone[-1], "last_letter"
-    return None
+    by_text = _last_option_text(text, options)
+    return (by_text, "option_text") if by_text else None
 
 
 def grade_multiple_choice(candidates: list[Extraction], references: list[str], options: GradeOptions) -> GradeResult:
@@ -77,6 +94,9 @@ def _reference_letter(reference: str, options: GradeOptions) -> str:
     text = unwrap_text(boxes[-1][2] if boxes else reference).strip().strip("()$. ")
     if len(text) == 1 and (text.isupper() or options.lowercase) and text.upper() in _allowed(options) + LETTERS:
         return text.upper()
+    for letter, option in zip(LETTERS, _option_texts(options)):
+        if canonical_text(option) == canonical_text(text):
+            return letter
     return text
 
 

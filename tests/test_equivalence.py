@@ -177,3 +177,18 @@ def test_grade_many_keeps_order():
     items = [{"response": rf"\boxed{{{i}}}", "reference": str(i if i % 3 else i + 1)} for i in range(30)]
     results = grader.grade_many(items)
     assert [r.correct for r in results] == [bool(i % 3) for i in range(30)]
+
+
+def test_multiple_choice_option_text():
+    choices = ["Paris", "London", "Rome", "Madrid"]
+    assert grader.grade("I am fairly sure it is London.", "B", verifier="multiple_choice", choices=choices).correct
+    assert grader.grade("Clearly London.", "London", verifier="multiple_choice", choices=choices).correct
+    assert not grader.grade("It must be Rome.", "B", verifier="multiple_choice", choices=choices).correct
+    assert grader.grade("It must be (B).", "London", verifier="multiple_choice", choices=choices).correct
+
+
+def test_repeating_decimals():
+    same([r"0.\overline{3}", "1/3"], r"\frac{1}{3}")
+    same([r"0.1\overline{6}"], r"\frac{1}{6}")
+    same([r"0.\overline{142857}"], r"\frac{1}{7}")
+    differ([r"0.\overline{3}"], "0.3")

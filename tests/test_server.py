@@ -257,3 +257,11 @@ def test_cli_grade_through_server(server, tmp_path):
     lines = out.read_text().splitlines()
     assert '"correct": true' in lines[0] and '"correct": false' in lines[1]
     assert "items" in proc.stderr
+
+
+def test_reflection_lists_the_services(server):
+    from grpc_reflection.v1alpha.proto_reflection_descriptor_database import ProtoReflectionDescriptorDatabase
+
+    with grpc.insecure_channel(server.target) as ch:
+        services = set(ProtoReflectionDescriptorDatabase(ch).get_services())
+    assert {"grader.v1.Grader", "grpc.health.v1.Health"} <= services

@@ -191,9 +191,9 @@ def grade_stream(source: BinaryIO, sink: BinaryIO, args: argparse.Namespace) -> 
     show_progress = not args.no_progress and sys.stderr.isatty()
     total = _count_nonblank_lines(args.input) if show_progress else None
     summary = Summary()
-    # shutil falls back to 80 columns where the terminal reports none (tqdm would draw nothing).
-    with tqdm(total=total, unit="item", file=sys.stderr, disable=not show_progress,
-              ncols=shutil.get_terminal_size().columns) as bar:
+    # shutil falls back to 80x24 where the terminal reports no size (tqdm would draw nothing).
+    columns, lines = shutil.get_terminal_size()
+    with tqdm(total=total, unit="item", file=sys.stderr, disable=not show_progress, ncols=columns, nrows=lines) as bar:
         for chunk in _chunks(read_records(source, args.verifier), CHUNK_SIZE):
             for record, result in zip(chunk, grade_records(chunk, args.workers, args.server)):
                 sink.write(format_output_line(record, result))

@@ -1,0 +1,119 @@
+"""InferenceBatcher: coalesce concurrent requests into one model call.
+
+Callers on any thread (``batcher(x)``, ``batcher.submit(x)``) or on an asyncio
+loop (``await batcher.run(x)``) hand over one input each; a single
+background thread collects up to ``max_batch`` inputs or waits at most
+``max_wait_ms`` after the first, calls the batch function once, and hands
+each caller its own result. Inputs are sorted by size within a batch so a
+padded forward pass wastes little; results go back in caller order. A batch
+function that raises is retried one input at a time, so one bad input fails
+only its own caller. The queue is bounded: beyond ``max_queue`` waiting
+inputs, ``submit`` raises ``QueueFull``.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import threading
+import time
+from collections import deque
+from concurrent.futures import Future
+from typing import Callable, Generic, Sequence, TypeVar
+
+X = TypeVar("X")
+Y = TypeVar("Y")
+
+
+class QueueFull(RuntimeError):
+    """More inputs are waiting than the batcher accepts; back off and retry."""
+
+
+class InferenceBatcher(Generic[X, Y]):
+    def __init__(self, batch_fn: Callable[[list[X]], Sequence[Y]], *, max_batch: int = 32,
+                 max_wait_ms: float = 5.0, max_queue: int = 4096,
+                 size_of: Callable[[X], int] = len) -> None:  # type: ignore[assignment]
+        if max_batch < 1 or max_queue < 1 or max_wait_ms < 0:
+            raise ValueError("max_batch and max_queue must be positive, max_wait_ms not negative")
+        self._fn = batch_fn
+        self.max_batch, self.max_wait, self.max_queue = max_batch, max_wait_ms / 1000, max_queue
+        self._size_of = size_of
+        self._pending: deque[tuple[X, Future]] = deque()
+        self._cond = threading.Condition()
+        self._closed = False
+        self.batches = 0  # forward passes run, for tests and metrics
+        self._thread = threading.Thread(target=self._loop, name="inference-batcher", daemon=True)
+        self._thread.start()
+
+    # --- callers --------------------------------------------------------------
+    def submit(self, x: X) -> "Future[Y]":
+        fut: Future = Future()
+        with self._cond:
+            if self._closed:
+                raise RuntimeError("the batcher is closed")
+            if len(self._pending) >= self.max_queue:
+                raise QueueFull(f"{len(self._pending)} inputs are waiting (limit {self.max_queue})")
+            self._pending.append((x, fut))
+            self._cond.notify()
+        return fut
+
+    def __call__(self, x: X, timeout: float | None = None) -> Y:
+        fut = self.submit(x)
+        try:
+            return fut.result(timeout)
+        except TimeoutError:
+            fut.cancel()
+            raise
+
+    async def run(self, x: X) -> Y:
+        """The asyncio form; cancelling the awaiting task drops the input if it has not run yet."""
+        fut = self.submit(x)
+        try:
+            return await asyncio.wrap_future(fut)
+        except asyncio.CancelledError:
+            fut.cancel()
+            raise
+
+    def close(self) -> None:
+        """Finish what is queued, then stop the thread."""
+        with self._cond:
+            self._closed = True
+            self._cond.notify()
+        self._thread.join()
+
+    # --- the batching thread -----------------------------------------------------
+    def _next_batch(self) -> list[tuple[X, Future]] | None:
+        with self._cond:
+            while not self._pending:
+                if self._closed:
+                    return None
+                self._cond.wait()
+            deadline = time.monotonic() + self.max_wait
+            while len(self._pending) < self.max_batch and not self._closed:
+                left = deadline - time.monotonic()
+                if left <= 0:
+                    break
+                self._cond.wait(left)
+            batch = [self._pending.popleft() for _ in range(min(self.max_batch, len(self._pending)))]
+        return [(x, f) for x, f in batch if f.set_running_or_notify_cancel()]
+
+    def _loop(self) -> None:
+        while (batch := self._next_batch()) is not None:
+            if batch:
+                self._run(batch)
+
+    def _run(self, batch: list[tuple[X, Future]]) -> None:
+        batch.sort(key=lambda item: self._size_of(item[0]))
+        try:
+            self.batches += 1
+            outputs = list(self._fn([x for x, _ in batch]))
+            if len(outputs) != len(batch):
+                raise RuntimeError(f"batch function returned {len(outputs)} results for {len(batch)} inputs")
+        except Exception as exc:
+            if len(batch) == 1:
+                batch[0][1].set_exception(exc)
+                return
+            for item in batch:  # isolate the input that fails
+                self._run([item])
+            return
+        for (_, fut), out in zip(batch, outputs):
+            fut.set_result(out)

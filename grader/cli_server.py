@@ -15,7 +15,8 @@ the standard grpc.health.v1 health service and server reflection.
 Grading runs in worker processes (one per core by default); an item that runs
 past its budget gets TIMEOUT and its worker is replaced. SIGTERM or SIGINT
 stops accepting calls, lets in-flight items finish (up to --drain-timeout)
-and exits 0. Every flag has an environment variable, shown in brackets.
+and exits 0. Binding a non-loopback address without --auth-token logs a
+warning. Every flag has an environment variable, shown in brackets.
 """
 
 
@@ -47,6 +48,17 @@ def add_serve_command(commands: argparse._SubParsersAction) -> None:
                           "[GRADER_MAX_QUEUE] (default: %(default)s)")
     cmd.add_argument("--drain-timeout", type=float, default=float(_env("GRADER_DRAIN_TIMEOUT", "30")),
                      help="seconds to finish in-flight work on shutdown [GRADER_DRAIN_TIMEOUT] (default: %(default)s)")
+    cmd.add_argument("--worker-memory-mb", type=int, default=int(_env("GRADER_WORKER_MEMORY_MB", "4096")),
+                     help="address-space ceiling per grading process; an item that needs more gets PARSE_ERROR "
+                          "[GRADER_WORKER_MEMORY_MB] (default: %(default)s)")
+    cmd.add_argument("--auth-token", default=_env("GRADER_AUTH_TOKEN", ""),
+                     help="require 'authorization: Bearer TOKEN' metadata on every call but health checks "
+                          "[GRADER_AUTH_TOKEN] (default: no auth; prefer the environment variable)")
+    cmd.add_argument("--tls-cert", default=_env("GRADER_TLS_CERT", ""),
+                     help="PEM certificate chain: serve TLS [GRADER_TLS_CERT]")
+    cmd.add_argument("--tls-key", default=_env("GRADER_TLS_KEY", ""), help="PEM private key [GRADER_TLS_KEY]")
+    cmd.add_argument("--tls-client-ca", default=_env("GRADER_TLS_CLIENT_CA", ""),
+                     help="PEM CA: require client certificates it signed (mTLS) [GRADER_TLS_CLIENT_CA]")
     cmd.add_argument("--log-level", default=_env("GRADER_LOG_LEVEL", "INFO"),
                      help="logging level [GRADER_LOG_LEVEL] (default: %(default)s)")
     cmd.set_defaults(func=run_serve)
@@ -58,6 +70,12 @@ def add_health_command(commands: argparse._SubParsersAction) -> None:
     cmd.add_argument("--target", default=_env("GRADER_TARGET", "127.0.0.1:50051"),
                      help="HOST:PORT [GRADER_TARGET] (default: %(default)s)")
     cmd.add_argument("--timeout", type=float, default=3.0, help="seconds to wait (default: %(default)s)")
+    cmd.add_argument("--tls-ca", default=_env("GRADER_TLS_CA", ""),
+                     help="PEM CA to verify a TLS server with [GRADER_TLS_CA] (default: plaintext)")
+    cmd.add_argument("--tls-cert", default=_env("GRADER_CLIENT_TLS_CERT", ""),
+                     help="PEM client certificate, for an mTLS server [GRADER_CLIENT_TLS_CERT]")
+    cmd.add_argument("--tls-key", default=_env("GRADER_CLIENT_TLS_KEY", ""),
+                     help="PEM client key, for an mTLS server [GRADER_CLIENT_TLS_KEY]")
     cmd.set_defaults(func=run_health)
 
 
@@ -69,7 +87,9 @@ def run_serve(args: argparse.Namespace) -> int:
     config = ServerConfig(host=args.host, port=args.port, workers=args.workers, item_timeout=args.item_timeout,
                           max_item_timeout=args.max_item_timeout, max_items_per_request=args.max_items,
                           max_response_bytes=args.max_response_bytes, max_pending=args.max_queue,
-                          drain_timeout=args.drain_timeout)
+                          drain_timeout=args.drain_timeout, worker_memory_bytes=args.worker_memory_mb << 20,
+                          auth_token=args.auth_token, tls_cert=args.tls_cert, tls_key=args.tls_key,
+                          tls_client_ca=args.tls_client_ca)
     try:
         validate_config(config)
     except ValueError as exc:
@@ -83,8 +103,11 @@ def run_health(args: argparse.Namespace) -> int:
     import grpc
     from grpc_health.v1 import health_pb2, health_pb2_grpc
 
+    from .client import open_channel
+
     try:
-        with grpc.insecure_channel(args.target) as channel:
+        with open_channel(args.target, tls_ca=args.tls_ca or None, tls_cert=args.tls_cert or None,
+                          tls_key=args.tls_key or None) as channel:
             reply = health_pb2_grpc.HealthStub(channel).Check(health_pb2.HealthCheckRequest(), timeout=args.timeout)
     except grpc.RpcError as exc:
         print(f"{args.target}: {exc.code().name}: {exc.details()}", file=sys.stderr)

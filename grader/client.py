@@ -4,6 +4,8 @@
 same ``GradeResult`` objects as the in-process ``grader.grade``; the shaped
 reward is in ``result.extra["reward"]``. Calls that fail with UNAVAILABLE are
 retried with exponential backoff; several targets are used round-robin.
+``token`` sends ``authorization: Bearer``; ``tls_ca`` (and ``tls_cert``/
+``tls_key`` for mTLS) switch to TLS.
 """
 
 from __future__ import annotations
@@ -24,6 +26,37 @@ from .wire import dict_to_struct, item_to_proto, result_from_proto
 _RETRYABLE = (grpc.StatusCode.UNAVAILABLE,)
 _MESSAGE_LIMIT = [("grpc.max_receive_message_length", 256 * 1024 * 1024),
                   ("grpc.max_send_message_length", 256 * 1024 * 1024)]
+
+
+def _read(path: str | None) -> bytes | None:
+    if not path:
+        return None
+    with open(path, "rb") as f:
+        return f.read()
+
+
+def _credentials(tls_ca: str | None, tls_cert: str | None, tls_key: str | None) -> grpc.ChannelCredentials:
+    return grpc.ssl_channel_credentials(root_certificates=_read(tls_ca), private_key=_read(tls_key),
+                                        certificate_chain=_read(tls_cert))
+
+
+def open_channel(target: str, *, tls_ca: str | None = None, tls_cert: str | None = None,
+                 tls_key: str | None = None) -> grpc.Channel:
+    """A blocking channel: TLS when a CA (or a client certificate for mTLS) is given, else plaintext."""
+    if tls_ca or tls_cert:
+        return grpc.secure_channel(target, _credentials(tls_ca, tls_cert, tls_key), options=_MESSAGE_LIMIT)
+    return grpc.insecure_channel(target, options=_MESSAGE_LIMIT)
+
+
+def open_aio_channel(target: str, *, tls_ca: str | None = None, tls_cert: str | None = None,
+                     tls_key: str | None = None) -> grpc.aio.Channel:
+    if tls_ca or tls_cert:
+        return grpc.aio.secure_channel(target, _credentials(tls_ca, tls_cert, tls_key), options=_MESSAGE_LIMIT)
+    return grpc.aio.insecure_channel(target, options=_MESSAGE_LIMIT)
+
+
+def _metadata(token: str | None) -> tuple[tuple[str, str], ...] | None:
+    return (("authorization", f"Bearer {token}"),) if token else None
 
 
 def _targets(target: str | Sequence[str]) -> list[str]:
@@ -53,10 +86,13 @@ class GraderClient:
     """Blocking client: ``GraderClient("localhost:50051").grade(response, reference)``."""
 
     def __init__(self, target: str | Sequence[str] = "127.0.0.1:50051", *, timeout: float | None = 60.0,
-                 retries: int = 4, backoff: float = 0.1) -> None:
-        self._channels = [grpc.insecure_channel(t, options=_MESSAGE_LIMIT) for t in _targets(target)]
+                 retries: int = 4, backoff: float = 0.1, token: str | None = None, tls_ca: str | None = None,
+                 tls_cert: str | None = None, tls_key: str | None = None) -> None:
+        self._channels = [open_channel(t, tls_ca=tls_ca, tls_cert=tls_cert, tls_key=tls_key)
+                          for t in _targets(target)]
         self._stubs = itertools.cycle([pb_grpc.GraderStub(c) for c in self._channels])
         self.timeout, self.retries, self.backoff = timeout, retries, backoff
+        self._metadata = _metadata(token)
 
     def grade(self, response: str, reference: str | list[str], *, verifier: str = "", **options: Any) -> GradeResult:
         return self.grade_batch([{"response": response, "reference": reference, "verifier": verifier,
@@ -64,11 +100,12 @@ class GraderClient:
 
     def grade_batch(self, items: Iterable[Mapping[str, Any]], **request_kw: Any) -> list[GradeResult]:
         request = build_request(items, **request_kw)
-        reply = self._call(lambda stub: stub.Grade(request, timeout=self.timeout))
+        reply = self._call(lambda stub: stub.Grade(request, timeout=self.timeout, metadata=self._metadata))
         return [result_from_proto(r) for r in reply.results]
 
     def list_verifiers(self) -> pb.ListVerifiersResponse:
-        return self._call(lambda stub: stub.ListVerifiers(pb.ListVerifiersRequest(), timeout=self.timeout))
+        return self._call(lambda stub: stub.ListVerifiers(pb.ListVerifiersRequest(), timeout=self.timeout,
+                                                          metadata=self._metadata))
 
     def _call(self, fn):
         for attempt in range(self.retries + 1):
@@ -94,10 +131,13 @@ class AsyncGraderClient:
     """asyncio client: ``await AsyncGraderClient(target).grade(response, reference)``."""
 
     def __init__(self, target: str | Sequence[str] = "127.0.0.1:50051", *, timeout: float | None = 60.0,
-                 retries: int = 4, backoff: float = 0.1) -> None:
-        self._channels = [grpc.aio.insecure_channel(t, options=_MESSAGE_LIMIT) for t in _targets(target)]
+                 retries: int = 4, backoff: float = 0.1, token: str | None = None, tls_ca: str | None = None,
+                 tls_cert: str | None = None, tls_key: str | None = None) -> None:
+        self._channels = [open_aio_channel(t, tls_ca=tls_ca, tls_cert=tls_cert, tls_key=tls_key)
+                          for t in _targets(target)]
         self._stubs = itertools.cycle([pb_grpc.GraderStub(c) for c in self._channels])
         self.timeout, self.retries, self.backoff = timeout, retries, backoff
+        self._metadata = _metadata(token)
 
     async def grade(self, response: str, reference: str | list[str], *, verifier: str = "",
                     **options: Any) -> GradeResult:
@@ -108,7 +148,7 @@ class AsyncGraderClient:
         request = build_request(items, **request_kw)
         for attempt in range(self.retries + 1):
             try:
-                reply = await next(self._stubs).Grade(request, timeout=self.timeout)
+                reply = await next(self._stubs).Grade(request, timeout=self.timeout, metadata=self._metadata)
                 return [result_from_proto(r) for r in reply.results]
             except grpc.aio.AioRpcError as exc:
                 if exc.code() not in _RETRYABLE or attempt == self.retries:

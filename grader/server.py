@@ -11,6 +11,7 @@ import asyncio
 import collections
 import json
 import logging
+import os
 import signal
 import time
 from dataclasses import dataclass
@@ -22,6 +23,8 @@ from grpc_reflection.v1alpha import reflection
 
 from . import __version__
 from .runtime import GradingRuntime, Overloaded
+from .sandbox import MEMORY_LIMIT_BYTES
+from .security import BearerTokenInterceptor, server_credentials, warn_if_exposed
 from .types import GradeOptions, GradeResult, Status
 from .v1 import grader_pb2 as pb
 from .v1 import grader_pb2_grpc as pb_grpc
@@ -52,6 +55,11 @@ class ServerConfig:
     max_pending: int = 16384
     drain_timeout: float = 30.0
     max_message_bytes: int = 256 * 1024 * 1024
+    worker_memory_bytes: int = MEMORY_LIMIT_BYTES
+    auth_token: str = ""
+    tls_cert: str = ""
+    tls_key: str = ""
+    tls_client_ca: str = ""
 
 
 class GraderServicer(pb_grpc.GraderServicer):
@@ -118,21 +126,29 @@ def _utf8_size_over(text: str, limit: int) -> bool:
 
 async def serve(config: ServerConfig, ready: asyncio.Event | None = None) -> None:
     """Run the server until SIGTERM/SIGINT, then drain in-flight work and return."""
-    runtime = GradingRuntime(config.workers or None, max_pending=config.max_pending)
+    runtime = GradingRuntime(config.workers or None, max_pending=config.max_pending,
+                             memory_limit=config.worker_memory_bytes)
     await asyncio.to_thread(runtime.start)
-    server = grpc.aio.server(options=[("grpc.max_receive_message_length", config.max_message_bytes),
+    interceptors = [BearerTokenInterceptor(config.auth_token)] if config.auth_token else []
+    server = grpc.aio.server(interceptors=interceptors,
+                             options=[("grpc.max_receive_message_length", config.max_message_bytes),
                                       ("grpc.max_send_message_length", config.max_message_bytes)])
     pb_grpc.add_GraderServicer_to_server(GraderServicer(runtime, config), server)
     health = HealthServicer()
     health_pb2_grpc.add_HealthServicer_to_server(health, server)
     reflection.enable_server_reflection((SERVICE_NAME, "grpc.health.v1.Health", reflection.SERVICE_NAME), server)
     address = f"{config.host}:{config.port}"
-    server.add_insecure_port(address)
+    if config.tls_cert:
+        server.add_secure_port(address, server_credentials(config.tls_cert, config.tls_key, config.tls_client_ca or None))
+    else:
+        server.add_insecure_port(address)
+    warn_if_exposed(config.host, bool(config.auth_token))
     await server.start()
     for name in ("", SERVICE_NAME):
         await health.set(name, health_pb2.HealthCheckResponse.SERVING)
     log.info(json.dumps({"event": "serving", "address": address, "workers": runtime.workers,
-                         "item_timeout_s": config.item_timeout}))
+                         "item_timeout_s": config.item_timeout, "tls": bool(config.tls_cert),
+                         "mtls": bool(config.tls_client_ca), "auth": bool(config.auth_token)}))
     if ready is not None:
         ready.set()
 
@@ -156,3 +172,12 @@ def validate_config(config: ServerConfig) -> None:
         raise ValueError("port must be between 1 and 65535")
     if config.workers < 0:
         raise ValueError("workers must be 0 (one per core) or more")
+    if bool(config.tls_cert) != bool(config.tls_key):
+        raise ValueError("--tls-cert and --tls-key go together")
+    if config.tls_client_ca and not config.tls_cert:
+        raise ValueError("--tls-client-ca needs --tls-cert and --tls-key")
+    for path in (config.tls_cert, config.tls_key, config.tls_client_ca):
+        if path and not os.path.isfile(path):
+            raise ValueError(f"no such file: {path}")
+    if config.worker_memory_bytes < 256 * 1024 * 1024:
+        raise ValueError("the worker memory limit must be at least 256 MiB")

@@ -30,9 +30,10 @@ def free_port() -> int:
 
 
 class Server:
-    def __init__(self, *flags: str) -> None:
+    def __init__(self, *flags: str, health_ca: str | None = None, health_cert: tuple[str, str] | None = None) -> None:
         self.port = free_port()
         self.target = f"127.0.0.1:{self.port}"
+        self.health_ca, self.health_cert = health_ca, health_cert
         self.proc = subprocess.Popen(
             [sys.executable, "-m", "grader", "serve", "--port", str(self.port), "--workers", "2", *flags],
             stderr=subprocess.PIPE, text=True,
@@ -53,8 +54,11 @@ class Server:
             self.log.append(line)
 
     def health(self) -> str:
+        from grader.client import open_channel
+
+        cert, key = self.health_cert or (None, None)
         try:
-            with grpc.insecure_channel(self.target) as ch:
+            with open_channel(self.target, tls_ca=self.health_ca, tls_cert=cert, tls_key=key) as ch:
                 reply = health_pb2_grpc.HealthStub(ch).Check(health_pb2.HealthCheckRequest(), timeout=1)
             return health_pb2.HealthCheckResponse.ServingStatus.Name(reply.status)
         except grpc.RpcError:

@@ -124,7 +124,13 @@ class GradingRuntime:
     # --- manager thread -------------------------------------------------------
     def _manage(self, worker: Worker) -> None:
         while True:
-            chunk = self._queue.get()
+            try:
+                chunk = self._queue.get(timeout=1.0)
+            except queue.Empty:
+                if worker.proc.poll() is not None:  # died while idle (OOM killer, kill -9): refill now
+                    log.warning("idle worker %d exited; replacing it", worker.proc.pid)
+                    worker = self._replace(worker)
+                continue
             if chunk is None:
                 break
             todo = [w for w in chunk if not w.call.cancelled]

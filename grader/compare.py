@@ -247,7 +247,10 @@ def numbers_match(a: Number | None, b: Number | None, precision: int | None) -> 
     With ``precision`` set, both sides are rounded to that many decimal places.
     Otherwise a decimal written with ``d`` places and at least three
     significant digits matches a value that rounds or truncates to it at ``d``
-    places (``85.71`` for ``600/7``; ``0.333`` for ``1/3``; not ``0.5`` for ``0.52``).
+    places (``85.71`` for ``600/7``; ``0.333`` for ``1/3``; not ``0.5`` for ``0.52``),
+    when that value has no exact decimal form (a fraction like 1/3, an irrational)
+    or is itself written as a longer decimal (``3.14`` for ``3.14159``); never
+    when the rounded decimal ends in a written zero (``10.0`` is exact).
     """
     if a is None or b is None:
         return False
@@ -262,9 +265,22 @@ def numbers_match(a: Number | None, b: Number | None, precision: int | None) -> 
     other = b if approx is a else a
     if approx.sig_digits < MIN_SIG_DIGITS or approx.places is None or approx.places < 0:
         return False
+    if approx.places > 0 and (approx.value * 10 ** approx.places) % 10 == 0:
+        return False  # "10.0", "2.50": a written trailing zero reads as exact, not as a rounding
     if other.is_decimal and other.places is not None and other.places <= approx.places:
         return False
+    if not other.is_decimal and _terminates(other.value):
+        return False  # 10501/1000 is exactly 10.501: "10.5" is a different number
     return round_half_up(other.value, approx.places) == approx.value or truncate(other.value, approx.places) == approx.value
+
+
+def _terminates(value: Fraction) -> bool:
+    """Whether the value has an exact decimal expansion (denominator of 2s and 5s)."""
+    d = value.denominator
+    for p in (2, 5):
+        while d % p == 0:
+            d //= p
+    return d == 1
 
 
 def _percent_readings(s: Scalar, *, reference: bool, policy: str, other: Scalar) -> list[tuple[Any, Number | None]]:

@@ -42,7 +42,7 @@ _REPEATING_RE = re.compile(r"^([-+]?)(\d*)\.(\d*)\((\d+)\)$")  # 0.1(6): normali
 _COMMA_DECIMAL_RE = re.compile(r"^([-+]?)(\d+),(\d+)$")
 _FRAC_RE = re.compile(r"^([-+]?)\\frac\{\s*([-+]?\d+)\s*\}\{\s*(\d+)\s*\}$")
 _SLASH_RE = re.compile(rf"^({_SIGN})\(?\s*({_INT})\s*\)?\s*/\s*\(?\s*({_INT})\s*\)?$")
-_MIXED_RE = re.compile(rf"^({_SIGN})({_INT})\s+(\d+)\s*/\s*(\d+)$")
+_MIXED_RE = re.compile(rf"^({_SIGN})({_INT})\s+([1-9]\d*|0)\s*/\s*(\d+)$")
 _MIXED_FRAC_RE = re.compile(rf"^({_SIGN})({_INT})\s*\\frac\{{\s*(\d+)\s*\}}\{{\s*(\d+)\s*\}}$")
 
 
@@ -87,19 +87,20 @@ def parse_number(text: str) -> Number | None:
     m = _REPEATING_RE.match(s)
     if m:
         return Number(_repeating(*m.groups()))
-    m = _FRAC_RE.match(s) or _SLASH_RE.match(s)
-    if m:
-        num, den = _int(m.group(2)), _int(m.group(3))
-        if den == 0:
-            raise InvalidNumber("zero denominator")
-        value = Fraction(num, den)
-        return Number(-value if m.group(1) == "-" else value)
+    # "1 101/125" reads as a mixed number before "1 101" as a spaced thousands group.
     m = _MIXED_RE.match(s) or _MIXED_FRAC_RE.match(s)
     if m:
         whole, num, den = _int(m.group(2)), int(m.group(3)), int(m.group(4))
         if den == 0 or num >= den:
             raise InvalidNumber("not a mixed number")
         value = whole + Fraction(num, den)
+        return Number(-value if m.group(1) == "-" else value)
+    m = _FRAC_RE.match(s) or _SLASH_RE.match(s)
+    if m:
+        num, den = _int(m.group(2)), _int(m.group(3))
+        if den == 0:
+            raise InvalidNumber("zero denominator")
+        value = Fraction(num, den)
         return Number(-value if m.group(1) == "-" else value)
     m = _SCI_E_RE.match(s)
     if m:

@@ -4,7 +4,7 @@ PYTHON  ?= python3
 PY      := $(VENV)/bin/python
 STAMP   := $(VENV)/.installed
 
-.PHONY: test serve bench grade-cases proto clean
+.PHONY: test serve bench fuzz grade-cases proto clean
 
 $(STAMP): pyproject.toml
 	$(PYTHON) -m venv $(VENV)
@@ -24,6 +24,10 @@ proto: $(STAMP)
 
 bench: $(STAMP)
 	$(PY) -m pytest -q tests --benchmark-enable --benchmark-only
+
+# Fuzz the public API with 100,000 generated inputs (at most 20 minutes).
+fuzz: $(STAMP)
+	$(PY) tests/fuzz.py --count 100000 --seconds 1200 --findings /tmp/grader-fuzz-findings.json
 
 # Grade the shared labeled cases and print the summary table.
 grade-cases: $(STAMP)

@@ -161,12 +161,15 @@ def _after_marker(text: str, start: int) -> str:
         else:
             rest = rest.split("\n", 1)[0]
     block = _leading_math(rest)
-    if block is not None:
-        return block
-    rest = _HOPE_RE.sub("", rest)
-    m = _SENTENCE_END_RE.search(rest)
-    sentence = rest[:m.start()] if m else rest
-    return reduce_sentence(sentence.strip())
+    if block is None:
+        rest = _HOPE_RE.sub("", rest)
+        m = _SENTENCE_END_RE.search(rest)
+        block = rest[:m.start()] if m else rest
+    if "\\boxed" in block or "\\fbox" in block:
+        box = extract_boxed(block)  # "the answer is $\boxed{5}$": the box itself
+        if box is not None:
+            return box.text
+    return block if block.startswith(("$", "\\[", "\\(")) else reduce_sentence(block.strip())
 
 
 _PROSE_WORD_RE = re.compile(r"(?<![\\a-zA-Z{])[a-zA-Z]{3,}(?![a-zA-Z}])")

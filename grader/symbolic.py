@@ -8,6 +8,7 @@ a string, since a huge value could take unbounded time to print.
 from __future__ import annotations
 
 import random
+import re
 from fractions import Fraction
 from typing import Any
 
@@ -18,13 +19,35 @@ from sympy import Float, I, Integer, Rational, Symbol
 from .parse import ParseError
 
 _IMAG_UNIT = Symbol("i")
+_DOUBLE_BRACES_RE = re.compile(r"\{\{([^{}]*)\}\}")
 # Integer parameters that name the same thing: "pi/6 + n pi" equals "pi/6 + k pi".
 _PARAMETER_NAMES = {"n", "k", "m", "j", "t", "l"}
 _MAX_INT_BITS = 100_000
 
 
+MAX_LEAF_NESTING = 10  # latex2sympy's parser slows exponentially with nested groups
+
+
+def _nesting(s: str) -> int:
+    depth = deepest = 0
+    for c in s:
+        if c in "({[":
+            depth += 1
+            deepest = max(deepest, depth)
+        elif c in ")}]":
+            depth -= 1
+    return deepest
+
+
 def latex_to_sympy(s: str) -> Any:
     """Parse one LaTeX leaf (no top-level commas) into a sympy object."""
+    while True:  # "{{x}}" is "{x}"
+        collapsed = _DOUBLE_BRACES_RE.sub(r"{\1}", s)
+        if collapsed == s:
+            break
+        s = collapsed
+    if _nesting(s) > MAX_LEAF_NESTING:
+        raise ParseError(f"expression nested more than {MAX_LEAF_NESTING} levels deep")
     try:
         expr = latex2sympy(s, normalization_config=None)
     except RecursionError as exc:

@@ -1,0 +1,278 @@
+"""The small-LM answer extractor: a token tagger that points at the final answer.
+
+The model (a BERT-style token classifier with labels O, B-ANS, I-ANS) reads a
+window of the response's tokens and tags the final answer. It cannot invent
+text: a :class:`Span` is a pair of character offsets into the text passed in,
+and ``span.text == text[span.start:span.end]`` always holds.
+
+Long responses are read from the end: the last ``window_tokens`` tokens first;
+only when that window holds no answer does the extractor look at the window
+before it (windows overlap by ``overlap`` tokens so an answer cut by one window
+edge is whole in the next), up to ``max_windows`` windows.
+
+torch and transformers are imported inside :meth:`AnswerExtractor.load` so
+that ``import grader`` stays light.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import threading
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any, Sequence
+
+LABELS = ("O", "B-ANS", "I-ANS")
+EXTRACTOR_CONFIG = "extractor.json"  # decoding settings saved beside the checkpoint
+ENV_MODEL = "GRADER_EXTRACTOR_MODEL"
+
+DEFAULTS = {"threshold": 0.5, "overlap": 32, "max_windows": 8, "batch_size": 64}
+
+
+@dataclass(frozen=True)
+class Span:
+    start: int  # character offsets into the ORIGINAL text passed in
+    end: int
+    text: str  # == original_text[start:end]
+    confidence: float  # 0..1
+
+
+def default_model_path() -> Path:
+    """``$GRADER_EXTRACTOR_MODEL``, else ``extractor_model/default`` beside the ``grader`` package."""
+    env = os.environ.get(ENV_MODEL)
+    if env:
+        return Path(env)
+    return Path(__file__).resolve().parent.parent.parent / "extractor_model" / "default"
+
+
+def window_bounds(n_tokens: int, content: int, overlap: int, k: int) -> tuple[int, int] | None:
+    """Token range ``[lo, hi)`` of window ``k`` counted from the end, or None past the start.
+
+    Window 0 is the last ``content`` tokens; window k+1 ends ``overlap``
+    tokens after window k starts.
+    """
+    if n_tokens <= 0 or content <= 0:
+        return None
+    stride = max(1, content - overlap)
+    if k > 0 and n_tokens - (k - 1) * stride - content <= 0:
+        return None  # window k-1 already reached the first token
+    hi = n_tokens - k * stride
+    return max(0, hi - content), hi
+
+
+def decode_span(probs: Sequence[Sequence[float]], threshold: float) -> tuple[int, int, float] | None:
+    """The best contiguous B/I run in per-token (O, B, I) probabilities.
+
+    The run starts at the token most likely to be B and extends over the
+    following tokens whose most likely label is I. Returns (first, last,
+    confidence) with confidence the mean probability of the run's labels, or
+    None when no token is B with probability >= ``threshold``.
+    """
+    if not probs:
+        return None
+    best = max(range(len(probs)), key=lambda i: probs[i][1])
+    p_b = probs[best][1]
+    if p_b < threshold:
+        return None
+    last = best
+    total = p_b
+    while last + 1 < len(probs):
+        p_o, b, p_i = probs[last + 1]
+        if p_i > p_o and p_i > b:
+            last += 1
+            total += p_i
+        else:
+            break
+    return best, last, float(total / (last - best + 1))
+
+
+def encode_tails(backend: Any, texts: list[str], max_chars: int) -> list[tuple[list[int], list[tuple[int, int]]]]:
+    """Token ids and absolute character offsets of the last ``max_chars`` characters of each text.
+
+    ``backend`` is a ``tokenizers.Tokenizer``; offsets are Python string
+    indices. Tokens that cover no character are dropped (they can't bound a
+    span). Training and inference both tokenize through here.
+    """
+    bases = [max(0, len(t) - max_chars) for t in texts]
+    encs = backend.encode_batch([t[b:] for t, b in zip(texts, bases)], add_special_tokens=False)
+    out = []
+    for enc, base in zip(encs, bases):
+        ids, offs = [], []
+        for tid, (a, b) in zip(enc.ids, enc.offsets):
+            if b <= a:
+                continue
+            ids.append(tid)
+            offs.append((a + base, b + base))
+        out.append((ids, offs))
+    return out
+
+
+class AnswerExtractor:
+    """Extract final-answer spans from reasoning responses with a token tagger."""
+
+    device: str
+
+    def __init__(
+        self,
+        model: Any,
+        tokenizer: Any,
+        *,
+        device: str = "cpu",
+        window_tokens: int = 256,
+        threshold: float = DEFAULTS["threshold"],
+        overlap: int = DEFAULTS["overlap"],
+        max_windows: int = DEFAULTS["max_windows"],
+        batch_size: int = DEFAULTS["batch_size"],
+    ) -> None:
+        import torch
+
+        self._torch = torch
+        self.model = model
+        self.device = device
+        self.window_tokens = int(window_tokens)
+        max_pos = getattr(getattr(model, "config", None), "max_position_embeddings", None)
+        if max_pos and self.window_tokens > max_pos:
+            self.window_tokens = int(max_pos)
+        if self.window_tokens < 8:
+            raise ValueError("window_tokens must be at least 8")
+        self.threshold = float(threshold)
+        self.overlap = max(0, min(int(overlap), self.window_tokens // 2))
+        self.max_windows = max(1, int(max_windows))
+        self.batch_size = max(1, int(batch_size))
+        # Longest tail of a text ever tokenized: enough characters for
+        # max_windows windows of even very short tokens (digits, symbols).
+        self.max_tail_chars = max(8192, self.window_tokens * self.max_windows * 8)
+        self._lock = threading.Lock()
+        self._tokenizer = tokenizer
+        backend = getattr(tokenizer, "backend_tokenizer", tokenizer)
+        from tokenizers import Tokenizer
+
+        self._backend = Tokenizer.from_str(backend.to_str())
+        self._backend.no_truncation()
+        self._backend.no_padding()
+        self._cls = self._special_id(tokenizer, "cls_token", "[CLS]")
+        self._sep = self._special_id(tokenizer, "sep_token", "[SEP]")
+        self._pad = self._special_id(tokenizer, "pad_token", "[PAD]")
+        self._dtype = next(model.parameters()).dtype
+
+    def _special_id(self, tokenizer: Any, attr: str, fallback: str) -> int:
+        tid = getattr(tokenizer, f"{attr}_id", None)
+        if tid is None:
+            tid = self._backend.token_to_id(fallback)
+        if tid is None:
+            raise ValueError(f"the tokenizer has no {fallback} token")
+        return int(tid)
+
+    # -- loading --------------------------------------------------------------
+
+    @classmethod
+    def load(
+        cls,
+        path: str | os.PathLike | None = None,
+        device: str = "auto",
+        window_tokens: int = 256,
+        **overrides: Any,
+    ) -> "AnswerExtractor":
+        """Load a token-classification checkpoint from a local directory (never the network).
+
+        ``path`` None: ``$GRADER_EXTRACTOR_MODEL`` or ``extractor_model/default``.
+        ``device`` "auto": CUDA (bf16 where supported, else fp16) when available,
+        else CPU in float32. ``overrides`` replace the decoding settings saved in
+        ``extractor.json`` (threshold, overlap, max_windows, batch_size).
+        """
+        import torch
+        from transformers import AutoModelForTokenClassification, AutoTokenizer
+
+        model_dir = Path(path) if path is not None else default_model_path()
+        if not (model_dir / "config.json").is_file():
+            raise FileNotFoundError(f"no extractor model at {model_dir} (config.json missing)")
+        settings = dict(DEFAULTS)
+        cfg_file = model_dir / EXTRACTOR_CONFIG
+        if cfg_file.is_file():
+            saved = json.loads(cfg_file.read_text(encoding="utf-8"))
+            settings.update({k: saved[k] for k in DEFAULTS if k in saved})
+        settings.update({k: v for k, v in overrides.items() if v is not None})
+        unknown = set(settings) - set(DEFAULTS)
+        if unknown:
+            raise TypeError(f"unknown extractor settings: {sorted(unknown)}")
+
+        if device == "auto":
+            device = "cuda" if torch.cuda.is_available() else "cpu"
+        if device.startswith("cuda"):
+            dtype = torch.bfloat16 if torch.cuda.is_bf16_supported() else torch.float16
+        else:
+            dtype = torch.float32
+        tokenizer = AutoTokenizer.from_pretrained(str(model_dir), local_files_only=True)
+        model = AutoModelForTokenClassification.from_pretrained(
+            str(model_dir), local_files_only=True, dtype=dtype
+        )
+        model.to(device)
+        model.eval()
+        return cls(model, tokenizer, device=device, window_tokens=window_tokens, **settings)
+
+    # -- extraction -----------------------------------------------------------
+
+    def extract(self, text: str) -> Span | None:
+        return self.extract_batch([text])[0]
+
+    def extract_batch(self, texts: list[str]) -> list[Span | None]:
+        """One result per text, in input order: the answer span, or None."""
+        texts = list(texts)
+        for t in texts:
+            if not isinstance(t, str):
+                raise TypeError(f"texts must be str, not {type(t).__name__}")
+        with self._lock, self._torch.inference_mode():
+            return self._extract(texts)
+
+    def _encode_tails(self, texts: list[str]) -> list[tuple[list[int], list[tuple[int, int]]]]:
+        return encode_tails(self._backend, texts, self.max_tail_chars)
+
+    def _extract(self, texts: list[str]) -> list[Span | None]:
+        results: list[Span | None] = [None] * len(texts)
+        encoded = self._encode_tails(texts)
+        content = self.window_tokens - 2
+        pending = [i for i, (ids, _) in enumerate(encoded) if ids]
+        for k in range(self.max_windows):
+            if not pending:
+                break
+            jobs = []
+            for i in pending:
+                bounds = window_bounds(len(encoded[i][0]), content, self.overlap, k)
+                if bounds is not None:
+                    jobs.append((i, bounds[0], bounds[1]))
+            found = self._score_windows(encoded, jobs)
+            still = []
+            for i, lo, hi in jobs:
+                hit = found.get(i)
+                if hit is None:
+                    still.append(i)
+                    continue
+                first, last, conf = hit
+                offs = encoded[i][1]
+                start, end = offs[lo + first][0], offs[lo + last][1]
+                results[i] = Span(start, end, texts[i][start:end], min(1.0, max(0.0, conf)))
+            pending = still
+        return results
+
+    def _score_windows(self, encoded, jobs) -> dict[int, tuple[int, int, float]]:
+        """Tag each window (grouped by length into padded batches) and decode its span."""
+        torch = self._torch
+        found: dict[int, tuple[int, int, float]] = {}
+        jobs = sorted(jobs, key=lambda j: j[2] - j[1])
+        for g in range(0, len(jobs), self.batch_size):
+            group = jobs[g:g + self.batch_size]
+            width = max(hi - lo for _, lo, hi in group) + 2
+            ids = torch.full((len(group), width), self._pad, dtype=torch.long)
+            mask = torch.zeros((len(group), width), dtype=torch.long)
+            for r, (i, lo, hi) in enumerate(group):
+                row = [self._cls, *encoded[i][0][lo:hi], self._sep]
+                ids[r, :len(row)] = torch.tensor(row, dtype=torch.long)
+                mask[r, :len(row)] = 1
+            logits = self.model(input_ids=ids.to(self.device), attention_mask=mask.to(self.device)).logits
+            probs = logits.float().softmax(-1).cpu()
+            for r, (i, lo, hi) in enumerate(group):
+                hit = decode_span(probs[r, 1:1 + hi - lo].tolist(), self.threshold)
+                if hit is not None:
+                    found[i] = hit
+        return found

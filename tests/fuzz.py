@@ -1,0 +1,151 @@
+"""Fuzz the public API: `make fuzz` (or `python tests/fuzz.py --count N --seconds S`).
+
+Inputs mix random Unicode, LaTeX token soup, mutations of the shared labeled
+cases and of hostile snippets, and generated structures (deep nesting, power
+towers, long digit runs). Every input must come back as a GradeResult with a
+valid status, within its time budget, deterministically (a sample is graded
+twice), without touching the file system or the environment. Bounded by
+count and by time; findings go to a JSON file; exit 1 when there are any.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import pathlib
+import random
+import sys
+import tempfile
+import time
+
+import grader
+from grader import Status
+
+TOKENS = [r"\frac", r"\dfrac", r"\sqrt", r"\boxed", r"\fbox", r"\text", r"\left(", r"\right)", r"\pi", r"\infty",
+          r"\cdot", r"\times", r"\le", r"\ge", r"\pm", r"\cup", r"\{", r"\}", r"\begin{pmatrix}", r"\end{pmatrix}",
+          r"\\", "&", "{", "}", "(", ")", "[", "]", "^", "_", "$", "$$", r"\[", r"\]", "=", "<", ">", ",", ";", ".",
+          "%", "!", "|", "x", "y", "n", "e", "i", "0", "1", "2", "9", "10", "0.5", "1/2", "-", "+", " ", "\n",
+          "the answer is ", "Final Answer: ", "#### ", "<answer>", "</answer>", "</think>", "**", "\x00", "\u202e",
+          "\x0c", "\t", "__import__('os')", "eval(", "Symbol('x')", r"\def\x{1}", r"\newcommand", "π", "√", "∞", "≤"]
+HOSTILE = [r"\boxed{9^{9^{9^{9}}}}", r"\boxed{(10^{10})!}", r"\boxed{10^{10^{8}}}", "(" * 3000 + "1" + ")" * 3000,
+           "{" * 5000, r"\boxed{\frac{1}{2", r"\boxed{\frac{}{}}", "\\" * 1000, "$" * 999, r"\boxed{" * 500]
+
+
+def load_corpus() -> list[tuple[str, str]]:
+    cases_dir = pathlib.Path(os.environ.get("GRADER_CASES_DIR")
+                             or pathlib.Path(__file__).resolve().parents[2] / "shared" / "cases")
+    pairs = []
+    for path in sorted(cases_dir.glob("*.jsonl")):
+        for line in path.read_text().splitlines():
+            case = json.loads(line)
+            pairs.append((case["response"], case["reference"]))
+    return pairs or [(r"The answer is \boxed{42}.", "42")]
+
+
+def mutate(rng: random.Random, text: str) -> str:
+    chars = list(text)
+    for _ in range(rng.randint(1, 6)):
+        op = rng.random()
+        pos = rng.randint(0, len(chars))
+        if op < 0.35:
+            chars[pos:pos] = list(rng.choice(TOKENS))
+        elif op < 0.6 and chars:
+            del chars[pos:pos + rng.randint(1, 8)]
+        elif op < 0.8 and chars:
+            start = rng.randint(0, len(chars) - 1)
+            chars[pos:pos] = chars[start:start + rng.randint(1, 30)]
+        else:
+            chars[pos:pos] = [chr(rng.randint(0, 0x2FFF))]
+    return "".join(chars)
+
+
+def generate(rng: random.Random, corpus: list[tuple[str, str]]) -> tuple[str, str, dict]:
+    kind = rng.random()
+    response, reference = rng.choice(corpus)
+    if kind < 0.35:
+        response, reference = mutate(rng, response), (mutate(rng, reference) if rng.random() < 0.5 else reference)
+    elif kind < 0.65:
+        response = "".join(rng.choice(TOKENS) for _ in range(rng.randint(0, 40)))
+        reference = "".join(rng.choice(TOKENS) for _ in range(rng.randint(1, 12)))
+    elif kind < 0.8:
+        response = "".join(chr(rng.randint(0, 0x10FFFF)) for _ in range(rng.randint(0, 200)))
+        response = response.encode("utf-8", "replace").decode("utf-8", "replace")
+    elif kind < 0.995:
+        depth = rng.randint(1, 60)
+        core = rng.choice(["1", "x", r"\frac{1}{2}", "0.5", "2^{3}", r"\sqrt{2}"])
+        opener, closer = rng.choice([("(", ")"), ("{", "}"), (r"\left(", r"\right)"), (r"\sqrt{", "}")])
+        response = rf"The answer is \boxed{{{opener * depth}{core}{closer * depth}}}."
+    else:
+        response = rng.choice(HOSTILE)
+    options = {"timeout": 1.0}
+    if rng.random() < 0.1:
+        options["precision"] = rng.randint(0, 8)
+    verifier = rng.choice(["math"] * 8 + ["multiple_choice", "exact"])
+    return response, reference or "0", {"verifier": verifier, "options": options}
+
+
+def check(item: dict, result: object) -> str:
+    if not isinstance(result, grader.GradeResult):
+        return f"not a GradeResult: {type(result).__name__}"
+    if result.status not in set(Status):
+        return f"bad status {result.status!r}"
+    if result.correct and result.status != Status.OK:
+        return "correct without OK"
+    budget_ms = (item["options"]["timeout"] + 5) * 1000
+    if result.latency_ms > budget_ms:
+        return f"took {result.latency_ms:.0f} ms (budget {budget_ms:.0f} ms)"
+    return ""
+
+
+def main() -> int:
+    parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser.add_argument("--count", type=int, default=100_000)
+    parser.add_argument("--seconds", type=float, default=1200.0)
+    parser.add_argument("--seed", type=int, default=0)
+    parser.add_argument("--chunk", type=int, default=200)
+    parser.add_argument("--findings", default="fuzz-findings.json")
+    args = parser.parse_args()
+
+    rng = random.Random(args.seed)
+    corpus = load_corpus()
+    env_before = dict(os.environ)
+    sentinel_dir = pathlib.Path(tempfile.gettempdir())
+    files_before = set(os.listdir(sentinel_dir)) | set(os.listdir("."))
+    findings: list[dict] = []
+    done, start, statuses = 0, time.monotonic(), {s.value: 0 for s in Status}
+    while done < args.count and time.monotonic() - start < args.seconds:
+        batch = [generate(rng, corpus) for _ in range(min(args.chunk, args.count - done))]
+        items = [{"response": r, "reference": ref, **kw} for r, ref, kw in batch]
+        results = grader.grade_many(items)
+        for item, result in zip(items, results):
+            problem = check(item, result)
+            statuses[result.status.value] += 1
+            if problem:
+                findings.append({"problem": problem, "response": item["response"][:2000],
+                                 "reference": item["reference"][:500], "verifier": item["verifier"]})
+        for item, result in list(zip(items, results))[:: max(1, len(items) // 2)]:
+            again = grader.grade(item["response"], item["reference"], verifier=item["verifier"], **item["options"])
+            if Status.TIMEOUT not in (result.status, again.status) and \
+                    (again.correct, again.status, again.method) != (result.correct, result.status, result.method):
+                findings.append({"problem": "not deterministic", "response": item["response"][:2000],
+                                 "reference": item["reference"][:500]})
+        done += len(items)
+        print(f"\r{done} inputs, {len(findings)} findings, {time.monotonic() - start:.0f} s", end="", file=sys.stderr)
+    print(file=sys.stderr)
+    if dict(os.environ) != env_before:
+        findings.append({"problem": "environment changed"})
+    new_files = (set(os.listdir(sentinel_dir)) | set(os.listdir("."))) - files_before - {args.findings}
+    if any(name.startswith("pwned") for name in new_files):
+        findings.append({"problem": f"files appeared: {sorted(new_files)}"})
+    elapsed = time.monotonic() - start
+    summary = {"inputs": done, "seconds": round(elapsed, 1), "inputs_per_second": round(done / elapsed, 1),
+               "statuses": statuses, "findings": len(findings)}
+    print(json.dumps(summary))
+    with open(args.findings, "w") as f:
+        json.dump({"summary": summary, "findings": findings[:200]}, f, indent=1)
+    return 1 if findings else 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -6,6 +6,7 @@ in a worker process that is killed when it exceeds the item's time budget.
 
 from __future__ import annotations
 
+import logging
 import time
 from concurrent.futures import ThreadPoolExecutor
 from typing import Any, Iterable, Mapping
@@ -17,6 +18,7 @@ from .types import GradeOptions, GradeResult, Status
 from .verifiers import VERIFIERS
 
 MAX_RESPONSE_CHARS = 20_000_000
+log = logging.getLogger("grader")
 
 
 def grade(response: str, reference: str | list[str], *, verifier: str = "math",
@@ -49,6 +51,16 @@ def grade_inline(response: Any, reference: Any, verifier: str = "math",
 
 def _grade(response: Any, reference: Any, verifier: str, options: Mapping[str, Any],
            pool: WorkerPool | None, inline: bool = False) -> GradeResult:
+    try:
+        return _grade_unguarded(response, reference, verifier, options, pool, inline)
+    except Exception as exc:  # a bug must cost one item, never the caller's batch
+        log.exception("internal error while grading")
+        return GradeResult(False, 0.0, Status.PARSE_ERROR, method="error",
+                           reason=f"Internal error while grading ({type(exc).__name__}); please report it.")
+
+
+def _grade_unguarded(response: Any, reference: Any, verifier: str, options: Mapping[str, Any],
+                     pool: WorkerPool | None, inline: bool) -> GradeResult:
     if verifier == "math" and "config" in options:
         verifier = "multiple_choice"  # Math-Verify's StringExtractionConfig reads option letters
     problem = _validate(response, reference, verifier)

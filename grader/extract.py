@@ -280,8 +280,10 @@ def find_math_blocks(text: str) -> list[tuple[int, str]]:
                 if content.strip():
                     blocks.append((open_start, content))
                 open_tok = None
-            else:
+            elif tok in _CLOSER:  # a "$" after a line break opens a new block
                 open_tok, open_start, open_end = tok, m.start(), m.end()
+            else:  # "\(" … line break … "\)": no block
+                open_tok = None
         elif tok in _CLOSER and open_tok == "$" and "\n" in text[open_end:m.start()]:
             open_tok, open_start, open_end = tok, m.start(), m.end()
     return blocks

@@ -90,3 +90,9 @@ def test_long_response_is_linear():
     assert len(resp) > 1_000_000
     assert first(resp) == ("42", "boxed")
     assert len(find_boxes("{" * 100_000)) == 0
+
+
+def test_inline_paren_math_across_a_line_break_is_no_block():
+    # found by the fuzzer: "\(" … newline … "\)" used to crash the scanner
+    assert find_math_blocks("a \\( x \n y \\) b $1$") == [(16, "1")]
+    assert extract_candidates("\\( 2 \n \\) and $3$")[0].text == "3"

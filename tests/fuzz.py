@@ -92,6 +92,8 @@ def check(item: dict, result: object) -> str:
         return f"bad status {result.status!r}"
     if result.correct and result.status != Status.OK:
         return "correct without OK"
+    if result.reason.startswith("Internal error"):
+        return result.reason  # grade() caught an exception: a bug
     budget_ms = (item["options"]["timeout"] + 5) * 1000
     if result.latency_ms > budget_ms:
         return f"took {result.latency_ms:.0f} ms (budget {budget_ms:.0f} ms)"

@@ -4,8 +4,9 @@ Each worker process is driven by one manager thread: it takes a chunk of
 items from a bounded queue, sends the whole chunk in one message, and reads
 the results one by one. An item's budget starts when the worker begins it
 (when the previous result arrives), not while it waits in the queue. A worker
-that runs past an item's budget is killed and replaced; that item gets
-TIMEOUT and the rest of its chunk continues on the fresh worker. A worker
+that runs past an item's budget is killed and replaced by a warm spare (a
+fresh spare then starts in the background); that item gets TIMEOUT at once
+and the rest of its chunk continues on the new worker. A worker
 that dies for another reason has the item retried once on a fresh worker.
 """
 
@@ -70,7 +71,7 @@ class GradingRuntime:
     ``max_pending`` items queued or running at once."""
 
     def __init__(self, workers: int | None = None, max_pending: int = 4096, chunk_size: int = 16,
-                 memory_limit: int = MEMORY_LIMIT_BYTES) -> None:
+                 memory_limit: int = MEMORY_LIMIT_BYTES, spares: int = 1) -> None:
         self.workers = workers or os.cpu_count() or 1
         self.max_pending = max_pending
         self.chunk_size = chunk_size
@@ -79,6 +80,10 @@ class GradingRuntime:
         self._pending = 0
         self._lock = threading.Lock()
         self._threads: list[threading.Thread] = []
+        self.spares = spares
+        self._spares: queue.Queue[Worker] = queue.Queue()
+        self._spares_starting = 0
+        self._closing = False
 
     def start(self) -> None:
         """Start the workers and wait until each has imported the engine."""
@@ -89,6 +94,7 @@ class GradingRuntime:
             t = threading.Thread(target=self._manage, args=(proc,), name=f"grader-worker-{i}", daemon=True)
             t.start()
             self._threads.append(t)
+        self._refill_spare()
 
     @property
     def pending(self) -> int:
@@ -120,6 +126,10 @@ class GradingRuntime:
             self._queue.put(None)
         for t in self._threads:
             t.join(timeout=30)
+        with self._lock:
+            self._closing = True
+        while not self._spares.empty():
+            self._spares.get_nowait().kill()
 
     # --- manager thread -------------------------------------------------------
     def _manage(self, worker: Worker) -> None:
@@ -154,6 +164,8 @@ class GradingRuntime:
                     ready = []
                 if not worker.conn.poll(item.timeout):
                     ready.append((item, _status(Status.TIMEOUT, f"Grading did not finish within {item.timeout:g} s.")))
+                    _deliver(ready)  # the caller hears now, not after the replacement starts
+                    ready = []
                     log.warning("item timed out after %.3gs; replacing worker", item.timeout)
                     return self._replace(worker), todo[done + 1:]
                 _, _, outcome = worker.conn.recv()
@@ -176,7 +188,22 @@ class GradingRuntime:
                 _deliver(ready)
 
     def _replace(self, worker: Worker) -> Worker:
+        """Kill ``worker`` and hand back a ready one: the warm spare when there is one
+        (a restart costs about half a second of imports), else a fresh start."""
         worker.kill()
+        fresh = None
+        while fresh is None:
+            try:
+                fresh = self._spares.get_nowait()
+            except queue.Empty:
+                fresh = self._start_worker()
+            if fresh.proc.poll() is not None:  # the spare died while waiting
+                fresh.kill()
+                fresh = None
+        self._refill_spare()
+        return fresh
+
+    def _start_worker(self) -> Worker:
         while True:
             try:
                 fresh = Worker(self.memory_limit)
@@ -185,6 +212,24 @@ class GradingRuntime:
             except (WorkerCrashed, OSError):
                 log.exception("could not start a worker; retrying")
                 time.sleep(1.0)
+
+    def _refill_spare(self) -> None:
+        """Start a spare worker in the background unless one is ready or starting."""
+        with self._lock:
+            if self._spares.qsize() + self._spares_starting >= self.spares or self._closing:
+                return
+            self._spares_starting += 1
+
+        def start() -> None:
+            fresh = self._start_worker()
+            with self._lock:
+                self._spares_starting -= 1
+                if self._closing:
+                    fresh.kill()
+                    return
+            self._spares.put(fresh)
+
+        threading.Thread(target=start, name="grader-spare", daemon=True).start()
 
 
 def _status(status: Status, reason: str) -> GradeResult:

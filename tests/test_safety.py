@@ -258,6 +258,13 @@ def test_megabyte_response_with_boxed_answer():
     assert elapsed < 2 + SLACK_S
 
 
+def test_ten_megabyte_response():
+    response = reasoning_text(10_000_000) + r"Therefore the answer is $\boxed{42}$."
+    result, elapsed = timed_grade(response, "42", timeout=2)
+    assert result.status is Status.OK and result.correct, result
+    assert elapsed < 2 + SLACK_S
+
+
 def test_megabyte_response_without_answer():
     words = "we consider the problem carefully and think about it again without any conclusion "
     response = words * (1_000_000 // len(words) + 1)

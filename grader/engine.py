@@ -16,7 +16,7 @@ from .parse import NeedsSympy, ParseError, parse_answer
 from .types import GradeOptions, GradeResult, Status
 from .verifiers import grade_exact, grade_multiple_choice
 
-__all__ = ["NeedsSympy", "grade_candidates", "reference_answer"]
+__all__ = ["NeedsSympy", "grade_candidates", "merge_second_opinion", "needs_second_opinion", "reference_answer"]
 
 _LONG_REFERENCE = 120
 
@@ -58,6 +58,11 @@ def _grade_math(candidates: list[Extraction], references: list[str], options: Gr
         return GradeResult(False, 0.0, Status.NO_ANSWER, reason="No answer was found in the response.",
                            method="none", normalized_reference=_norm_display(references[0]))
     refs = [reference_answer(r) for r in references]
+    # The same text as a reference needs no parsing at all (and no sympy worker).
+    for ref_text in refs:
+        if _same_text(candidates[0].text, ref_text):
+            return _result(True, candidates[0], _norm_display(candidates[0].text), ref_text,
+                           f"{candidates[0].method}+string")
     ref_readings: list[list] = []
     ref_error = ""
     for r in refs:
@@ -114,7 +119,47 @@ def _norm_display(text: str) -> str:
 def _result(correct: bool, cand: Extraction, norm: str, ref_text: str, method: str) -> GradeResult:
     reason = "" if correct else "The extracted answer does not match the reference."
     return GradeResult(correct, 1.0 if correct else 0.0, Status.OK, extracted=clip(cand.text), normalized=norm,
-                       normalized_reference=_norm_display(ref_text), method=method, reason=reason)
+                       normalized_reference=_norm_display(ref_text), method=method, reason=reason,
+                       extra={"source": cand.method, "start": cand.start, "length": len(cand.text)})
+
+
+# --- the LM extractor as a second opinion ------------------------------------
+
+# Rule extractions that state the answer explicitly; the LM may only adjust
+# their boundaries, never replace them with text from elsewhere.
+STRONG_SOURCES = {"boxed", "answer_is", "gsm8k", "answer_tag"}
+_REGION_SLACK = 40
+
+
+def needs_second_opinion(rules: GradeResult) -> bool:
+    """auto mode asks the LM when rules found nothing usable, fell back to the
+    last number, or found an answer that does not match."""
+    if rules.status in (Status.NO_ANSWER, Status.PARSE_ERROR):
+        return True
+    return rules.status == Status.OK and (not rules.correct or rules.extra.get("source") == "last_number")
+
+
+def merge_second_opinion(rules: GradeResult, lm: GradeResult, span_start: int, span_end: int) -> GradeResult:
+    """Which verdict stands when rules and the LM disagree.
+
+    The LM decides where rules found nothing, fell back to the last number or
+    used a weak heuristic (a trailing math block, bold text). Against a strong
+    rule answer (a box, "the answer is") the LM only counts when its span lies
+    in that answer's region and matches: it fixes boundaries, it does not go
+    looking for a matching number elsewhere (that would add false positives).
+    """
+    if lm.status != Status.OK:
+        return rules if rules.status == Status.OK else (lm if rules.status == Status.NO_ANSWER else rules)
+    if rules.status == Status.OK and rules.extra.get("source") in STRONG_SOURCES:
+        start = rules.extra.get("start", 0)
+        end = start + rules.extra.get("length", 0) + _REGION_SLACK
+        inside = span_start < end and span_end > start
+        return lm if lm.correct and inside else rules
+    return lm
+
+
+def lm_candidate(text: str, start: int) -> list[Extraction]:
+    return [Extraction(text, "lm", LATEX, start)]
 
 
 def candidates_for(response: str, verifier: str, options: GradeOptions) -> list[Extraction]:

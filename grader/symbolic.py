@@ -13,7 +13,7 @@ from fractions import Fraction
 from typing import Any
 
 import sympy
-from latex2sympy2_extended import latex2sympy
+from latex2sympy2_extended import latex2sympy, latex2sympy2 as _l2s
 from sympy import Float, I, Integer, Rational, Symbol
 
 from .parse import ParseError
@@ -24,6 +24,27 @@ _DOUBLE_BRACES_RE = re.compile(r"\{\{([^{}]*)\}\}")
 _PARAMETER_NAMES = {"n", "k", "m", "j", "t", "l"}
 _MAX_INT_BITS = 100_000
 
+
+def _number_token(self: Any, text: str) -> Any:
+    """latex2sympy reads each number token with ``sympy.Number(text)``, which goes
+    through sympify/parse_expr: slow (a fifth of worker time) and an eval path we
+    do not want on input text at all. A lexer number token is digits, a dot and
+    commas, so Integer and Float read it directly."""
+    text = text.replace(",", "")
+    if text.isdigit():
+        return Integer(int(text))
+    return Float(text)
+
+
+def _number_literal(number: str) -> Any:
+    if "," in number and number.startswith("0"):
+        number = number.replace(",", ".")  # "0,111" is a decimal, as latex2sympy reads it
+    digits = number.translate(str.maketrans("", "", ", "))
+    return _number_token(None, digits)
+
+
+_l2s._Latex2Sympy.parse_number = _number_token
+_l2s.convert_number = _number_literal
 
 MAX_LEAF_NESTING = 10  # latex2sympy's parser slows exponentially with nested groups
 

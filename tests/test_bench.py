@@ -25,3 +25,43 @@ def test_bench_megabyte_response_extraction(benchmark):
     response = "step " * 200_000 + r"\boxed{42}"
     candidates = benchmark(extract_candidates, response)
     assert candidates[0].text == "42"
+
+
+# --- the benchmark workload (benchmarks/workload.py): realistic RL grading traffic ---------------
+
+import itertools  # noqa: E402
+import sys  # noqa: E402
+from pathlib import Path  # noqa: E402
+
+sys.path.insert(0, str(Path(__file__).resolve().parents[1] / "benchmarks"))
+import workload  # noqa: E402
+
+_SEEDS = itertools.count(1000)
+
+
+def _fresh_items(order: str):
+    """Each round grades items never seen before (a new seed), so caches do not carry over."""
+    items = workload.generate(25, seed=next(_SEEDS))  # 25 prompts x 8 samples
+    return ((workload.shuffled(items) if order == "shuffled" else items),), {}
+
+
+def _grade_all(items):
+    results = [grader.grade(i["response"], i["reference"], extraction="rules") for i in items]
+    agree = sum(r.correct == i["expected"] for r, i in zip(results, items))
+    assert agree >= 0.95 * len(items), f"{agree}/{len(items)} agree with the intended labels"
+    return results
+
+
+def test_bench_workload_grouped_200(benchmark):
+    """200 items, 8 samples per prompt in a row (GRPO order); time per round of 200."""
+    benchmark.pedantic(_grade_all, setup=lambda: _fresh_items("grouped"), rounds=5, iterations=1, warmup_rounds=1)
+
+
+def test_bench_workload_shuffled_200(benchmark):
+    benchmark.pedantic(_grade_all, setup=lambda: _fresh_items("shuffled"), rounds=5, iterations=1, warmup_rounds=1)
+
+
+def test_bench_megabyte_response_grade(benchmark):
+    response = workload.long_response(1_000_000)
+    result = benchmark(grader.grade, response, "0.75", extraction="rules")
+    assert result.correct

@@ -4,7 +4,7 @@ PYTHON  ?= python3
 PY      := $(VENV)/bin/python
 STAMP   := $(VENV)/.installed
 
-.PHONY: test serve bench fuzz grade-cases proto clean
+.PHONY: test serve bench fuzz train-extractor grade-cases proto clean
 
 $(STAMP): pyproject.toml
 	$(PYTHON) -m venv $(VENV)
@@ -23,7 +23,14 @@ proto: $(STAMP)
 	$(PY) -m grpc_tools.protoc -Iproto --python_out=. --pyi_out=. --grpc_python_out=. proto/grader/v1/grader.proto
 
 bench: $(STAMP)
+	$(PY) -m pip install --quiet --disable-pip-version-check -e '.[dev,bench]'
 	$(PY) -m pytest -q tests --benchmark-enable --benchmark-only
+	$(PY) benchmarks/compare_mathverify.py --out benchmarks/results/latest
+	$(PY) benchmarks/profile_rules.py --out benchmarks/results/profile
+
+# Train the default LM answer extractor into extractor_model/default (about 15 minutes on 2 cores).
+train-extractor: $(STAMP)
+	$(PY) -m extractor_model.train --out extractor_model/default
 
 # Fuzz the public API with 100,000 generated inputs (at most 20 minutes).
 fuzz: $(STAMP)

@@ -59,6 +59,14 @@ def add_serve_command(commands: argparse._SubParsersAction) -> None:
     cmd.add_argument("--tls-key", default=_env("GRADER_TLS_KEY", ""), help="PEM private key [GRADER_TLS_KEY]")
     cmd.add_argument("--tls-client-ca", default=_env("GRADER_TLS_CLIENT_CA", ""),
                      help="PEM CA: require client certificates it signed (mTLS) [GRADER_TLS_CLIENT_CA]")
+    cmd.add_argument("--extractor-model", default=_env("GRADER_EXTRACTOR_MODEL", ""),
+                     help="directory of the LM answer extractor (a token-classification checkpoint) "
+                          "[GRADER_EXTRACTOR_MODEL] (default: extractor_model/default)")
+    cmd.add_argument("--no-extractor", action="store_true", default=_env("GRADER_NO_EXTRACTOR", "") == "1",
+                     help="serve rules only: do not load the LM extractor [GRADER_NO_EXTRACTOR=1]")
+    cmd.add_argument("--device", default=_env("GRADER_DEVICE", "auto"),
+                     help="where the extractor runs: auto (CUDA when present), cpu, cuda [GRADER_DEVICE] "
+                          "(default: %(default)s)")
     cmd.add_argument("--log-level", default=_env("GRADER_LOG_LEVEL", "INFO"),
                      help="logging level [GRADER_LOG_LEVEL] (default: %(default)s)")
     cmd.set_defaults(func=run_serve)
@@ -89,7 +97,8 @@ def run_serve(args: argparse.Namespace) -> int:
                           max_response_bytes=args.max_response_bytes, max_pending=args.max_queue,
                           drain_timeout=args.drain_timeout, worker_memory_bytes=args.worker_memory_mb << 20,
                           auth_token=args.auth_token, tls_cert=args.tls_cert, tls_key=args.tls_key,
-                          tls_client_ca=args.tls_client_ca)
+                          tls_client_ca=args.tls_client_ca, extractor=not args.no_extractor,
+                          extractor_model=args.extractor_model, device=args.device)
     try:
         validate_config(config)
     except ValueError as exc:

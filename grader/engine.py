@@ -148,6 +148,8 @@ def merge_second_opinion(rules: GradeResult, lm: GradeResult, span_start: int, s
     in that answer's region and matches: it fixes boundaries, it does not go
     looking for a matching number elsewhere (that would add false positives).
     """
+    if rules.correct:
+        return rules  # a match with the reference is the strongest evidence there is; the LM only cuts misses
     if lm.status != Status.OK:
         return rules if rules.status == Status.OK else (lm if rules.status == Status.NO_ANSWER else rules)
     if rules.status == Status.OK and rules.extra.get("source") in STRONG_SOURCES:

@@ -22,6 +22,8 @@ from grpc_health.v1._async import HealthServicer
 from grpc_reflection.v1alpha import reflection
 
 from . import __version__
+from .extract import final_section
+from .lm.service import LMService
 from .runtime import GradingRuntime, Overloaded
 from .sandbox import MEMORY_LIMIT_BYTES
 from .security import BearerTokenInterceptor, server_credentials, warn_if_exposed
@@ -36,7 +38,7 @@ SERVICE_NAME = pb.DESCRIPTOR.services_by_name["Grader"].full_name
 
 _VERIFIER_INFO = {
     "math": ("Extracts the final answer and compares it with the reference as a mathematical value.",
-             ["precision", "percent", "timeout", "strict", "match_types", "allow_set_relation"]),
+             ["precision", "percent", "timeout", "strict", "match_types", "allow_set_relation", "extraction"]),
     "multiple_choice": ("Reads an option letter (A-J, '(B)', 'Answer: C', boxed letters) or the option text.",
                         ["choices", "lowercase", "timeout"]),
     "exact": ("Normalized string equality of the extracted answer.", ["lowercase", "timeout"]),
@@ -60,12 +62,16 @@ class ServerConfig:
     tls_cert: str = ""
     tls_key: str = ""
     tls_client_ca: str = ""
+    extractor: bool = True
+    extractor_model: str = ""  # empty: the default model (extractor_model/default)
+    device: str = "auto"
 
 
 class GraderServicer(pb_grpc.GraderServicer):
-    def __init__(self, runtime: GradingRuntime, config: ServerConfig) -> None:
+    def __init__(self, runtime: GradingRuntime, config: ServerConfig, lm: LMService | None = None) -> None:
         self.runtime = runtime
         self.config = config
+        self.lm = lm
 
     async def Grade(self, request: pb.GradeRequest, context: grpc.aio.ServicerContext) -> pb.GradeResponse:
         return await self._grade(request, context)
@@ -107,12 +113,45 @@ class GraderServicer(pb_grpc.GraderServicer):
             else:
                 plans.append(plan_item(item, request.default_verifier, default_options,
                                        self.config.item_timeout, self.config.max_item_timeout))
-        work = [(p.args, p.timeout) for p in plans if isinstance(p, ItemPlan)]
+        planned = [p for p in plans if isinstance(p, ItemPlan)]
         try:
-            graded = iter(await self.runtime.grade(work)) if work else iter(())
+            graded = await self.runtime.grade([(p.args, p.timeout) for p in planned]) if planned else []
+            graded = await self._second_opinions(planned, graded)
         except Overloaded as exc:
             await context.abort(grpc.StatusCode.RESOURCE_EXHAUSTED, f"server busy: {exc}; retry with backoff")
-        return [next(graded) if isinstance(p, ItemPlan) else p for p in plans]
+        results = iter(graded)
+        return [next(results) if isinstance(p, ItemPlan) else p for p in plans]
+
+    async def _second_opinions(self, plans: list[ItemPlan], results: list[GradeResult]) -> list[GradeResult]:
+        """Ask the LM extractor (batched across calls) about the items whose rules verdict wants it,
+        then grade its answers in the workers. See ``grader.engine.merge_second_opinion``."""
+        asking = [i for i, r in enumerate(results) if r.extra.get("needs_lm")]
+        if not asking:
+            return results
+        results = list(results)
+        if self.lm is None:
+            for i in asking:
+                if plans[i].args[3].get("extraction") == "lm":
+                    results[i] = _status_result(Status.INVALID_ARGUMENT,
+                                                "Extraction 'lm' needs the extractor model; this server runs without it.")
+            return results
+        sections = [final_section(plans[i].args[0]) for i in asking]
+        spans = await asyncio.gather(*(self.lm.extract_async(text) for text in sections))
+        work, where = [], []
+        for i, span in zip(asking, spans):
+            if span is not None:
+                args = (*plans[i].args, (span.text, span.start, span.end), results[i])
+                work.append((args, plans[i].timeout))
+                where.append(i)
+            elif plans[i].args[3].get("extraction") == "lm":
+                results[i] = _status_result(Status.NO_ANSWER, "The LM extractor found no answer in the response.")
+        for i, second in zip(where, await self.runtime.grade(work) if work else []):
+            results[i] = second
+        return results
+
+
+def _status_result(status: Status, reason: str) -> GradeResult:
+    return GradeResult(False, 0.0, status, method="lm+none", reason=reason)
 
 
 def _utf8_size_over(text: str, limit: int) -> bool:
@@ -126,6 +165,7 @@ def _utf8_size_over(text: str, limit: int) -> bool:
 
 async def serve(config: ServerConfig, ready: asyncio.Event | None = None) -> None:
     """Run the server until SIGTERM/SIGINT, then drain in-flight work and return."""
+    lm = await asyncio.to_thread(load_extractor, config) if config.extractor else None
     runtime = GradingRuntime(config.workers or None, max_pending=config.max_pending,
                              memory_limit=config.worker_memory_bytes)
     await asyncio.to_thread(runtime.start)
@@ -133,7 +173,7 @@ async def serve(config: ServerConfig, ready: asyncio.Event | None = None) -> Non
     server = grpc.aio.server(interceptors=interceptors,
                              options=[("grpc.max_receive_message_length", config.max_message_bytes),
                                       ("grpc.max_send_message_length", config.max_message_bytes)])
-    pb_grpc.add_GraderServicer_to_server(GraderServicer(runtime, config), server)
+    pb_grpc.add_GraderServicer_to_server(GraderServicer(runtime, config, lm), server)
     health = HealthServicer()
     health_pb2_grpc.add_HealthServicer_to_server(health, server)
     reflection.enable_server_reflection((SERVICE_NAME, "grpc.health.v1.Health", reflection.SERVICE_NAME), server)
@@ -146,7 +186,7 @@ async def serve(config: ServerConfig, ready: asyncio.Event | None = None) -> Non
     await server.start()
     for name in ("", SERVICE_NAME):
         await health.set(name, health_pb2.HealthCheckResponse.SERVING)
-    log.info(json.dumps({"event": "serving", "address": address, "workers": runtime.workers,
+    log.info(json.dumps({"event": "serving", "address": address, "workers": runtime.workers, "extractor": lm is not None,
                          "item_timeout_s": config.item_timeout, "tls": bool(config.tls_cert),
                          "mtls": bool(config.tls_client_ca), "auth": bool(config.auth_token)}))
     if ready is not None:
@@ -162,7 +202,27 @@ async def serve(config: ServerConfig, ready: asyncio.Event | None = None) -> Non
     await health.enter_graceful_shutdown()
     await server.stop(grace=config.drain_timeout)
     await asyncio.to_thread(runtime.close)
+    if lm is not None:
+        await asyncio.to_thread(lm.close)
     log.info(json.dumps({"event": "stopped"}))
+
+
+def load_extractor(config: ServerConfig) -> LMService | None:
+    """Load the LM extractor once, before serving. A model the user named must load (else stop with a
+    clear message); a missing default model only costs the LM's second opinion, with a warning."""
+    start = time.perf_counter()
+    try:
+        service = LMService.load(config.extractor_model or None, device=config.device)
+    except Exception as exc:
+        if not config.extractor_model:
+            log.warning(json.dumps({"event": "extractor_unavailable", "error": str(exc)[:300],
+                                    "message": "serving with rules only"}))
+            return None
+        raise SystemExit(f"grader serve: cannot load the extractor model ({exc}); "
+                         "fix --extractor-model PATH, or pass --no-extractor to grade with rules only") from exc
+    log.info(json.dumps({"event": "extractor_loaded", "device": service.extractor.device,
+                         "seconds": round(time.perf_counter() - start, 2)}))
+    return service
 
 
 def validate_config(config: ServerConfig) -> None:

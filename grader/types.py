@@ -45,8 +45,11 @@ class GradeOptions:
     lowercase: for ``multiple_choice`` and ``exact``: compare case-insensitively.
     choices: for ``multiple_choice``: the option letters accepted (``["A", "B"]``),
         or the option texts in A, B, C… order, so a response may name the text.
-    extraction: ``rules`` only in this version (``lm``/``auto`` arrive with the
-        extractor model).
+    extraction: ``rules`` (default): rules only. ``auto``: rules first, and the
+        LM extractor as a second opinion when rules find no answer, fall back
+        to the last number, or find an answer that does not match. ``lm``: the
+        LM extractor only. ``auto`` becomes the default once the shipped model
+        meets its targets (see extractor_model/README.md).
     """
 
     precision: int | None = None
@@ -118,8 +121,8 @@ def _coerce_option(key: str, value: Any) -> Any:
             raise ValueError("option 'match_types' needs one or both of 'latex' and 'expr'")
         return tuple(value)
     if key == "extraction":
-        if value not in ("rules",):
-            raise ValueError("option 'extraction' must be 'rules' (the LM extractor is not installed)")
+        if value not in ("rules", "lm", "auto"):
+            raise ValueError("option 'extraction' must be one of rules, lm, auto")
         return value
     return value
 

@@ -128,7 +128,7 @@ def test_unknown_option_is_invalid():
     {"timeout": float("inf")}, {"timeout": 10_000}, {"timeout_seconds": -5}, {"precision": -1},
     {"precision": True}, {"precision": "2"}, {"percent": "sometimes"}, {"match_types": "latex"},
     {"match_types": ["latex", 3]}, {"match_types": ["yaml"]}, {"strict": "yes"}, {"choices": 5},
-    {"extraction": "lm"}, {"config": "x"}, {"config": {"timeout": -1}},
+    {"extraction": "magic"}, {"config": "x"}, {"config": {"timeout": -1}},
 ])
 def test_bad_option_value_is_invalid(options):
     result = grader.grade(r"\boxed{1}", "1", **options)

@@ -34,6 +34,8 @@ class Server:
         self.port = free_port()
         self.target = f"127.0.0.1:{self.port}"
         self.health_ca, self.health_cert = health_ca, health_cert
+        if "--extractor-model" not in flags:
+            flags = ("--no-extractor", *flags)  # rules only: no model to load (tests/test_lm_server.py has one)
         self.proc = subprocess.Popen(
             [sys.executable, "-m", "grader", "serve", "--port", str(self.port), "--workers", "2", *flags],
             stderr=subprocess.PIPE, text=True,

@@ -61,17 +61,39 @@ def window_bounds(n_tokens: int, content: int, overlap: int, k: int) -> tuple[in
     return max(0, hi - content), hi
 
 
-def decode_span(probs: Sequence[Sequence[float]], threshold: float) -> tuple[int, int, float] | None:
+def _word_char(c: str) -> bool:
+    """Letters and digits that join into one word (CJK characters and kana stand alone)."""
+    return (c.isascii() and c.isalnum()) or (c.isalpha() and ord(c) < 0x2E80)
+
+
+def boundary_flags(text: str, offsets: Sequence[tuple[int, int]]) -> tuple[list[bool], list[bool]]:
+    """Per token: may a span start at it, may a span end at it (never inside a word)."""
+    n = len(text)
+    starts = [not (0 < a < n and _word_char(text[a - 1]) and _word_char(text[a])) for a, _ in offsets]
+    ends = [not (0 < b < n and _word_char(text[b - 1]) and _word_char(text[b])) for _, b in offsets]
+    return starts, ends
+
+
+def decode_span(
+    probs: Sequence[Sequence[float]],
+    threshold: float,
+    can_start: Sequence[bool] | None = None,
+    can_end: Sequence[bool] | None = None,
+) -> tuple[int, int, float] | None:
     """The best contiguous B/I run in per-token (O, B, I) probabilities.
 
-    The run starts at the token most likely to be B and extends over the
-    following tokens whose most likely label is I. Returns (first, last,
+    The run starts at the token most likely to be B (among those that may
+    start a span) and extends over the following tokens whose most likely
+    label is I, then to the end of the word it stops in. Returns (first, last,
     confidence) with confidence the mean probability of the run's labels, or
     None when no token is B with probability >= ``threshold``.
     """
     if not probs:
         return None
-    best = max(range(len(probs)), key=lambda i: probs[i][1])
+    cands = [i for i in range(len(probs)) if can_start is None or can_start[i]]
+    if not cands:
+        return None
+    best = max(cands, key=lambda i: probs[i][1])
     p_b = probs[best][1]
     if p_b < threshold:
         return None
@@ -79,7 +101,7 @@ def decode_span(probs: Sequence[Sequence[float]], threshold: float) -> tuple[int
     total = p_b
     while last + 1 < len(probs):
         p_o, b, p_i = probs[last + 1]
-        if p_i > p_o and p_i > b:
+        if (p_i > p_o and p_i > b) or (can_end is not None and not can_end[last]):
             last += 1
             total += p_i
         else:
@@ -241,7 +263,7 @@ class AnswerExtractor:
                 bounds = window_bounds(len(encoded[i][0]), content, self.overlap, k)
                 if bounds is not None:
                     jobs.append((i, bounds[0], bounds[1]))
-            found = self._score_windows(encoded, jobs)
+            found = self._score_windows(texts, encoded, jobs)
             still = []
             for i, lo, hi in jobs:
                 hit = found.get(i)
@@ -255,7 +277,7 @@ class AnswerExtractor:
             pending = still
         return results
 
-    def _score_windows(self, encoded, jobs) -> dict[int, tuple[int, int, float]]:
+    def _score_windows(self, texts, encoded, jobs) -> dict[int, tuple[int, int, float]]:
         """Tag each window (grouped by length into padded batches) and decode its span."""
         torch = self._torch
         found: dict[int, tuple[int, int, float]] = {}
@@ -272,7 +294,8 @@ class AnswerExtractor:
             logits = self.model(input_ids=ids.to(self.device), attention_mask=mask.to(self.device)).logits
             probs = logits.float().softmax(-1).cpu()
             for r, (i, lo, hi) in enumerate(group):
-                hit = decode_span(probs[r, 1:1 + hi - lo].tolist(), self.threshold)
+                starts, ends = boundary_flags(texts[i], encoded[i][1][lo:hi])
+                hit = decode_span(probs[r, 1:1 + hi - lo].tolist(), self.threshold, starts, ends)
                 if hit is not None:
                     found[i] = hit
         return found

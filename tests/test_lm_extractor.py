@@ -1,0 +1,231 @@
+"""The small-LM answer extractor (grader.lm): offsets, no-answer, batching, long inputs, loading.
+
+Most tests use a tiny model trained in a few seconds into a tmp dir; the last
+one checks the shipped default model (skipped only where extractor_model/default
+is missing).
+"""
+
+from __future__ import annotations
+
+import subprocess
+import sys
+import threading
+import time
+from pathlib import Path
+
+import pytest
+
+pytest.importorskip("transformers")
+pytest.importorskip("tokenizers")
+
+from grader.lm import AnswerExtractor, Span  # noqa: E402
+from grader.lm.extractor import decode_span, window_bounds  # noqa: E402
+
+REPO = Path(__file__).resolve().parent.parent
+DEFAULT_DIR = REPO / "extractor_model" / "default"
+
+TRICKY = [
+    "答案是 15。",
+    "答案是15。我们检查：3×5=15。",
+    "La respuesta es $\\frac{1}{20}$. ¿Está bien? Sí — ñandú, émigré, naïve.",
+    "Die Antwort ist 12 °C. Überprüfung: 2·6 = 12 ✓ 😊🎉",
+    "So the answer is $\\boxed{\\begin{pmatrix}1 & 2\\\\3 & 4\\end{pmatrix}}$.",
+    "Emoji first 👩‍👩‍👧‍👦 then math \\(x^2+1\\) and the answer is −7.",
+    "Tabs\tand\r\nwindows line ends\u00a0with nbsp and zero\u200bwidth: the answer is 42.",
+    "Ｆｕｌｌｗｉｄｔｈ ｄｉｇｉｔｓ １２３ and the answer is 123.",
+    "Combining ́ accents: e\u0301 a\u0300, the answer is \\$18.90.",
+    "x" * 300 + " the answer is 7",
+    "🙂" * 200 + " Final answer: 99",
+]
+
+
+@pytest.fixture(scope="module")
+def tiny_dir(tmp_path_factory) -> Path:
+    from grader.lm.tiny import build_tiny_model
+
+    path = tmp_path_factory.mktemp("tiny_extractor")
+    t0 = time.time()
+    build_tiny_model(path, seed=0)
+    assert time.time() - t0 < 120  # a few seconds on an idle 2-core machine
+    return path
+
+
+@pytest.fixture(scope="module")
+def tiny(tiny_dir) -> AnswerExtractor:
+    return AnswerExtractor.load(tiny_dir, device="cpu")
+
+
+@pytest.fixture(scope="module")
+def tiny_always(tiny_dir) -> AnswerExtractor:
+    """Threshold 0: a span for every non-empty text, to exercise offsets everywhere."""
+    return AnswerExtractor.load(tiny_dir, device="cpu", threshold=0.0)
+
+
+def _key(spans):
+    """Spans without the confidence (padding changes it in the last float bits)."""
+    return [None if s is None else (s.start, s.end, s.text) for s in spans]
+
+
+def _check_span(span: Span | None, text: str) -> None:
+    if span is None:
+        return
+    assert isinstance(span, Span)
+    assert 0 <= span.start < span.end <= len(text)
+    assert span.text == text[span.start:span.end]
+    assert span.text.strip() == span.text  # never starts or ends on whitespace
+    assert 0.0 <= span.confidence <= 1.0
+
+
+def test_checkpoint_layout_and_load_from_path(tiny_dir):
+    from transformers import AutoModelForTokenClassification, AutoTokenizer
+
+    for name in ("config.json", "model.safetensors", "tokenizer.json", "tokenizer_config.json",
+                 "extractor.json", "metrics.json"):
+        assert (tiny_dir / name).is_file(), name
+    model = AutoModelForTokenClassification.from_pretrained(tiny_dir, local_files_only=True)
+    assert model.config.id2label == {0: "O", 1: "B-ANS", 2: "I-ANS"}
+    assert AutoTokenizer.from_pretrained(tiny_dir, local_files_only=True) is not None
+    ex = AnswerExtractor.load(str(tiny_dir), device="cpu")
+    assert ex.device == "cpu"
+    assert ex.window_tokens <= 256
+
+
+def test_load_missing_path_raises(tmp_path):
+    with pytest.raises(FileNotFoundError):
+        AnswerExtractor.load(tmp_path / "nothing-here", device="cpu")
+
+
+def test_offsets_map_back_exactly(tiny_always):
+    spans = tiny_always.extract_batch(TRICKY)
+    assert len(spans) == len(TRICKY)
+    for text, span in zip(TRICKY, spans):
+        assert span is not None, text
+        _check_span(span, text)
+
+
+def test_offsets_one_by_one_equal_batch(tiny_always):
+    batch = tiny_always.extract_batch(TRICKY)
+    assert _key([tiny_always.extract(t) for t in TRICKY]) == _key(batch)
+
+
+def test_no_answer(tiny_dir, tiny):
+    assert tiny.extract("") is None
+    assert tiny.extract("   \n\t ") is None
+    assert tiny.extract_batch([]) == []
+    never = AnswerExtractor.load(tiny_dir, device="cpu", threshold=1.01)
+    assert never.extract_batch(["The answer is 42.", "答案是 15。", "x" * 20_000]) == [None, None, None]
+
+
+def test_obvious_case(tiny_always):
+    """The tiny model is not accurate, but it points at the obvious answer."""
+    cases = ["The answer is 42.", "So the answer is 42.", "Therefore, the answer is 42."]
+    spans = tiny_always.extract_batch(cases)
+    for text, span in zip(cases, spans):
+        _check_span(span, text)
+    assert sum(s is not None and s.text == "42" for s in spans) >= 2, spans
+
+
+def test_batch_order_preserved(tiny_always):
+    texts = [f"{'Some reasoning. ' * (i % 7 * 40)}The answer is {i}." for i in range(20)]
+    texts[3] = ""
+    texts[11] = "答案是 15。"
+    batch = tiny_always.extract_batch(texts)
+    assert len(batch) == len(texts)
+    assert batch[3] is None
+    for text, span in zip(texts, batch):
+        _check_span(span, text)
+    assert _key(batch) == _key([tiny_always.extract(t) for t in texts])
+    assert _key(tiny_always.extract_batch(texts[::-1])) == _key(batch[::-1])
+
+
+def test_long_input_reads_the_tail(tiny_always, tiny):
+    filler = "We compute 3 + 4 = 7 and then 12 / 3 = 4. " * 400
+    text = filler + "The answer is 42."
+    assert len(text) > 10_000
+    t0 = time.time()
+    span = tiny_always.extract(text)
+    _check_span(span, text)
+    assert span.start > len(text) - 2_000  # found in the tail window
+    got = tiny.extract(text)
+    _check_span(got, text)
+    huge = "reasoning 1 2 3 " * 70_000 + "The answer is 42."  # about 1 MB
+    _check_span(tiny.extract(huge), huge)
+    assert time.time() - t0 < 20
+
+
+def test_widening_reads_earlier_windows(tiny_dir):
+    """With no answer in the tail, the extractor widens window by window, up to max_windows."""
+    ex = AnswerExtractor.load(tiny_dir, device="cpu", threshold=1.01, max_windows=3)
+    calls = []
+    real = ex._score_windows
+
+    def spy(texts, encoded, jobs):
+        calls.append([(lo, hi) for _, lo, hi in jobs])
+        return real(texts, encoded, jobs)
+
+    ex._score_windows = spy
+    assert ex.extract("word " * 5_000) is None
+    assert len(calls) == 3
+    his = [c[0][1] for c in calls]
+    assert his[0] > his[1] > his[2]
+
+
+def test_window_bounds_and_decode():
+    assert window_bounds(0, 254, 32, 0) is None
+    assert window_bounds(10, 254, 32, 0) == (0, 10)
+    assert window_bounds(10, 254, 32, 1) is None
+    assert window_bounds(1000, 254, 32, 0) == (746, 1000)
+    assert window_bounds(1000, 254, 32, 1) == (524, 778)  # overlaps window 0 by 32 tokens
+    lo, hi = window_bounds(300, 254, 32, 1)
+    assert lo == 0 and hi == 300 - 222
+    assert window_bounds(300, 254, 32, 2) is None
+    probs = [[0.9, 0.05, 0.05], [0.1, 0.8, 0.1], [0.1, 0.1, 0.8], [0.2, 0.1, 0.7], [0.8, 0.1, 0.1]]
+    first, last, conf = decode_span(probs, 0.5)
+    assert (first, last) == (1, 3)
+    assert conf == pytest.approx((0.8 + 0.8 + 0.7) / 3)
+    assert decode_span(probs, 0.9) is None
+    assert decode_span([], 0.5) is None
+
+
+def test_thread_safety(tiny):
+    texts = ["The answer is 42.", "答案是 15。", "Final answer: 7"] * 5
+    expected = tiny.extract_batch(texts)
+    out = [None] * 4
+
+    def work(i):
+        out[i] = tiny.extract_batch(texts)
+
+    threads = [threading.Thread(target=work, args=(i,)) for i in range(4)]
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join()
+    assert all(_key(o) == _key(expected) for o in out)
+
+
+def test_import_grader_stays_light():
+    code = "import sys, grader, grader.lm; assert 'torch' not in sys.modules; assert 'transformers' not in sys.modules"
+    subprocess.run([sys.executable, "-c", code], check=True, timeout=60)
+
+
+@pytest.mark.skipif(not (DEFAULT_DIR / "config.json").is_file(), reason="extractor_model/default is missing")
+def test_default_model_clear_examples():
+    t0 = time.time()
+    ex = AnswerExtractor.load(device="cpu")
+    load_s = time.time() - t0
+    assert load_s < 30  # about 2-3 s on an idle machine
+    cases = [
+        ("Let's solve 2x + 3 = 11. Subtracting 3 gives 2x = 8. Therefore x equals 4. Check: 2·4 + 3 = 11.", "4"),
+        ("Adding up, 5 + 7 = 12, so the answer is 12. Wait, I made an error: it is 8 + 7. "
+         "Recomputing, 8 + 7 = 15, so it is 15.", "15"),
+        ("The probability is one over twenty, so the answer is $\\frac{1}{20}$.", "\\frac{1}{20}"),
+        ("The options are (A) 3 (B) 4 (C) 5 (D) 6. Since 2 + 2 = 4, the answer is (B).", "B"),
+        ("Die Antwort ist 12. Check: 3 · 4 = 12.", "12"),
+        ("答案是 15。", "15"),
+        ("I'm not sure how to proceed from here.", None),
+    ]
+    spans = ex.extract_batch([c[0] for c in cases])
+    for (text, want), span in zip(cases, spans):
+        _check_span(span, text)
+        assert (None if span is None else span.text) == want, (text, span)
+    assert spans[0].confidence > 0.5

@@ -97,22 +97,13 @@ class Comparison:
             be = symbolic.rename_symbols(be, self.renames)
         if symbolic.expr_equal(ae, be, rename_any=not self.options.strict):
             return True
-        # A rounded decimal against an exact irrational: compare numerically.
-        approx = an if an is not None and an.is_decimal else bn if bn is not None and bn.is_decimal else None
-        if approx is None and self.options.precision is None:
+        # Numerically: a rounded decimal against a closed form (85.71 vs 600/7), or both
+        # sides rounded to `precision` places. Closed forms become 40-digit decimals.
+        a_num = an if an is not None else _closed_number(symbolic, ae)
+        b_num = bn if bn is not None else _closed_number(symbolic, be)
+        if a_num is None or b_num is None:
             return False
-        other = be if approx is an else ae
-        val = symbolic.numeric_value(other, 40)
-        if val is None or val[1] != 0:
-            return False
-        other_frac = Fraction(str(val[0]))
-        if approx is None:
-            mine = ae if approx is an else be
-            mv = symbolic.numeric_value(mine, 40)
-            if mv is None or mv[1] != 0:
-                return False
-            return numbers_match(Number(Fraction(str(mv[0])), 40, 40), Number(other_frac, 40, 40), self.options.precision)
-        return numbers_match(approx, Number(other_frac, 40, 40), self.options.precision)
+        return numbers_match(a_num, b_num, self.options.precision)
 
     # --- structures ---------------------------------------------------------
     def sequences(self, a: Seq, b: Seq) -> bool:
@@ -272,6 +263,14 @@ def numbers_match(a: Number | None, b: Number | None, precision: int | None) -> 
     if not other.is_decimal and _terminates(other.value):
         return False  # 10501/1000 is exactly 10.501: "10.5" is a different number
     return round_half_up(other.value, approx.places) == approx.value or truncate(other.value, approx.places) == approx.value
+
+
+def _closed_number(symbolic: Any, expr: Any) -> Number | None:
+    """A real closed form as a 40-place decimal approximation, or None."""
+    val = symbolic.numeric_value(expr, 40)
+    if val is None or val[1] != 0:
+        return None
+    return Number(Fraction(str(val[0])), 40, 40)
 
 
 def _terminates(value: Fraction) -> bool:

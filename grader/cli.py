@@ -23,7 +23,7 @@ from typing import Any, BinaryIO, Iterable, Iterator, Sequence
 from tqdm import tqdm
 
 from . import __version__
-from .api import grade, grade_many
+from .api import grade_many
 from .types import GradeResult, Status
 from .cli_server import add_health_command, add_serve_command
 from .verifiers import VERIFIERS

@@ -19,7 +19,6 @@ import queue
 import threading
 import time
 from dataclasses import dataclass
-from typing import Any
 
 from .api import grade_inline
 from .sandbox import MEMORY_LIMIT_BYTES, Worker, WorkerCrashed

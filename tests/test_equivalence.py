@@ -1,6 +1,5 @@
 """Normalization and equivalence, category by category, through the public API."""
 
-import pytest
 
 import grader
 

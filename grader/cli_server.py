@@ -21,6 +21,8 @@ warning. Every flag has an environment variable, shown in brackets.
 
 
 def _env(name: str, default: str) -> str:
+    """A flag's default from its environment variable. Left a string: argparse applies the
+    flag's type to it, so a malformed value is a usage error, not a traceback."""
     return os.environ.get(name, default)
 
 
@@ -29,26 +31,26 @@ def add_serve_command(commands: argparse._SubParsersAction) -> None:
                               formatter_class=argparse.RawDescriptionHelpFormatter)
     cmd.add_argument("--host", default=_env("GRADER_HOST", "127.0.0.1"),
                      help="address to bind [GRADER_HOST] (default: %(default)s)")
-    cmd.add_argument("--port", type=int, default=int(_env("GRADER_PORT", "50051")),
+    cmd.add_argument("--port", type=int, default=_env("GRADER_PORT", "50051"),
                      help="port [GRADER_PORT] (default: %(default)s)")
-    cmd.add_argument("--workers", type=int, default=int(_env("GRADER_WORKERS", "0")),
+    cmd.add_argument("--workers", type=int, default=_env("GRADER_WORKERS", "0"),
                      help="grading processes, 0 for one per core [GRADER_WORKERS] (default: %(default)s)")
-    cmd.add_argument("--item-timeout", type=float, default=float(_env("GRADER_ITEM_TIMEOUT", "5")),
+    cmd.add_argument("--item-timeout", type=float, default=_env("GRADER_ITEM_TIMEOUT", "5"),
                      help="seconds one item may take; an item's `timeout` option may ask for up to "
                           "--max-item-timeout [GRADER_ITEM_TIMEOUT] (default: %(default)s)")
-    cmd.add_argument("--max-item-timeout", type=float, default=float(_env("GRADER_MAX_ITEM_TIMEOUT", "60")),
+    cmd.add_argument("--max-item-timeout", type=float, default=_env("GRADER_MAX_ITEM_TIMEOUT", "60"),
                      help="cap on an item's own `timeout` option [GRADER_MAX_ITEM_TIMEOUT] (default: %(default)s)")
-    cmd.add_argument("--max-items", type=int, default=int(_env("GRADER_MAX_ITEMS", "4096")),
+    cmd.add_argument("--max-items", type=int, default=_env("GRADER_MAX_ITEMS", "4096"),
                      help="items per request; more is INVALID_ARGUMENT [GRADER_MAX_ITEMS] (default: %(default)s)")
-    cmd.add_argument("--max-response-bytes", type=int, default=int(_env("GRADER_MAX_RESPONSE_BYTES", str(8 << 20))),
+    cmd.add_argument("--max-response-bytes", type=int, default=_env("GRADER_MAX_RESPONSE_BYTES", str(8 << 20)),
                      help="bytes per response text; larger items get INVALID_ARGUMENT "
                           "[GRADER_MAX_RESPONSE_BYTES] (default: %(default)s)")
-    cmd.add_argument("--max-queue", type=int, default=int(_env("GRADER_MAX_QUEUE", "16384")),
+    cmd.add_argument("--max-queue", type=int, default=_env("GRADER_MAX_QUEUE", "16384"),
                      help="items queued or running at once; beyond it calls get RESOURCE_EXHAUSTED "
                           "[GRADER_MAX_QUEUE] (default: %(default)s)")
-    cmd.add_argument("--drain-timeout", type=float, default=float(_env("GRADER_DRAIN_TIMEOUT", "30")),
+    cmd.add_argument("--drain-timeout", type=float, default=_env("GRADER_DRAIN_TIMEOUT", "30"),
                      help="seconds to finish in-flight work on shutdown [GRADER_DRAIN_TIMEOUT] (default: %(default)s)")
-    cmd.add_argument("--worker-memory-mb", type=int, default=int(_env("GRADER_WORKER_MEMORY_MB", "4096")),
+    cmd.add_argument("--worker-memory-mb", type=int, default=_env("GRADER_WORKER_MEMORY_MB", "4096"),
                      help="address-space ceiling per grading process; an item that needs more gets PARSE_ERROR "
                           "[GRADER_WORKER_MEMORY_MB] (default: %(default)s)")
     cmd.add_argument("--auth-token", default=_env("GRADER_AUTH_TOKEN", ""),

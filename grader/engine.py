@@ -98,9 +98,14 @@ def _grade_math(candidates: list[Extraction], references: list[str], options: Gr
 
 
 def _same_text(a: str, b: str) -> bool:
-    na, nb = normalize_answer(a), normalize_answer(b)
-    return na == nb and bool(na[0]) or (canonical_text(na[0]) == canonical_text(nb[0]) != "" and na[1] == nb[1]
-                                         and not re.search(r"\d", na[0]))
+    """Equal after normalization; for text without digits, also ignoring case and spacing."""
+    (norm_a, pct_a), (norm_b, pct_b) = normalize_answer(a), normalize_answer(b)
+    if not norm_a or pct_a != pct_b:
+        return False
+    if norm_a == norm_b:
+        return True
+    key = canonical_text(norm_a)
+    return key != "" and key == canonical_text(norm_b) and not re.search(r"\d", norm_a)
 
 
 def clip(text: str, limit: int = 2000) -> str:

@@ -36,7 +36,7 @@ def build_tiny_model(path: str | os.PathLike, seed: int = 0) -> Path:
     # spinning OpenMP thread is what slows training most when other processes
     # share the cores (a test run beside a busy server).
     cfg = train.Config(
-        out=str(path), seed=seed, n_train=900, n_valid=60, n_eval=0, epochs=6, batch_size=16,
+        out=str(path), seed=seed, n_train=900, n_valid=60, n_eval=0, epochs=10, batch_size=16,
         lr=3e-3, warmup=0.05, window_tokens=128, overlap=16, train_windows=1, vocab_size=1200,
         hidden=64, layers=2, heads=2, intermediate=128, dropout=0.0, token_noise=0.0,
         thresholds=(0.1, 0.2, 0.3, 0.5), threads=1, log_every=0, quiet=True, max_chars=400,

@@ -1,20 +1,23 @@
 """Stage 3: decide whether two parsed values are the same answer.
 
-Exact arithmetic first (``Fraction``), then structure (tuples in order, sets
-and "find all" lists in any order, intervals with their ends, matrices
-element-wise, equations up to a constant factor), and sympy last, only for
-leaves the fast path could not read. The tolerance policy for decimals lives
+Exact arithmetic first (``Fraction``, then the canonical forms of
+``grader.algebra`` for radicals, π and polynomials), then structure (tuples
+in order, sets and "find all" lists in any order, intervals with their ends,
+matrices element-wise, equations up to a constant factor), and sympy last,
+only for leaves the fast paths could not decide. The tolerance policy for decimals lives
 in ``numbers_match``; the README states it.
 """
 
 from __future__ import annotations
 
+import math
 from dataclasses import replace
 from fractions import Fraction
 from typing import Any
 
+from .algebra import Exact, Infinite, renaming_may_apply
 from .numbers import Number, round_half_up, truncate
-from .parse import Interval, Matrix, Named, Relation, Scalar, Seq, Text, UnionOf, Value
+from .parse import Interval, Matrix, Named, NeedsSympy, Relation, Scalar, Seq, Text, UnionOf, Value
 from .types import GradeOptions
 
 MIN_SIG_DIGITS = 3  # a rounded decimal must carry at least this many significant digits
@@ -24,8 +27,9 @@ MAX_LIST = 200
 class Comparison:
     """Compares values under one set of options and records which rule decided."""
 
-    def __init__(self, options: GradeOptions) -> None:
+    def __init__(self, options: GradeOptions, use_sympy: bool = True) -> None:
         self.options = options
+        self.use_sympy = use_sympy  # False: raise NeedsSympy where only sympy can decide
         self.rule = "exact"
         self.renames: dict[str, str] = {}
 
@@ -88,11 +92,18 @@ class Comparison:
             if av == bv:
                 return True
             return numbers_match(an, bn, self.options.precision)
+        if (isinstance(av, (Exact, Infinite)) or isinstance(bv, (Exact, Infinite))) and not self.renames:
+            verdict = exact_verdict(av, an, bv, bn, rename_any=not self.options.strict)
+            if verdict is not None:
+                self.rule = "algebra"
+                return verdict
+        if not self.use_sympy:
+            raise NeedsSympy("values the exact paths cannot decide")
         from . import symbolic
 
         self.rule = "sympy"
-        ae = symbolic.to_sympy_number(av) if isinstance(av, Fraction) else av
-        be = symbolic.to_sympy_number(bv) if isinstance(bv, Fraction) else bv
+        ae = symbolic.to_sympy_number(av) if isinstance(av, Fraction) else _sympy_of(av)
+        be = symbolic.to_sympy_number(bv) if isinstance(bv, Fraction) else _sympy_of(bv)
         if self.renames:
             be = symbolic.rename_symbols(be, self.renames)
         if symbolic.expr_equal(ae, be, rename_any=not self.options.strict):
@@ -178,16 +189,23 @@ class Comparison:
                 return True
         if isinstance(a, Relation) and isinstance(b, Relation) and set(a.ops) == {"="} == set(b.ops):
             if len(a.exprs) == 2 and len(b.exprs) == 2:
+                if not self.use_sympy:
+                    raise NeedsSympy("equations only sympy compares")
                 from . import symbolic
 
                 self.rule = "equation+sympy"
                 try:
-                    return symbolic.equations_equivalent(a.exprs[0], a.exprs[1], b.exprs[0], b.exprs[1])
+                    a0, a1, b0, b1 = (_sympy_of(e) for e in (*a.exprs, *b.exprs))
+                    return symbolic.equations_equivalent(a0, a1, b0, b1)
                 except Exception:
                     return False
             return False
         if not self.options.allow_set_relation and isinstance(a, Relation) and not isinstance(b, Relation):
             return False  # Math-Verify's allow_set_relation_comp: an inequality answer for an interval
+        if _no_solution_set(a) or _no_solution_set(b):
+            return False
+        if not self.use_sympy:
+            raise NeedsSympy("sets only sympy compares")
         sa, sb = _as_sympy_set(a), _as_sympy_set(b)
         if sa is None or sb is None:
             return False
@@ -222,7 +240,7 @@ def _named_equation(v: Named) -> "Relation | None":
         lhs = _to_sympy(v.name)
     except Exception:
         return None
-    rhs = value.expr if value.expr is not None else None
+    rhs = _sympy_of(value.expr)
     if rhs is None and value.num is not None:
         from . import symbolic
 
@@ -340,7 +358,7 @@ def _as_sympy_set(v: Value) -> Any | None:
         import sympy
 
         if isinstance(v, Relation):
-            return symbolic.relation_set(v.ops, v.exprs)
+            return symbolic.relation_set(v.ops, tuple(_sympy_of(e) for e in v.exprs))
         if isinstance(v, Seq) and v.kind == "tuple" and len(v.items) == 2:
             v = Interval(v.items[0], v.items[1], True, True)
         if isinstance(v, Interval):
@@ -369,5 +387,44 @@ def _leaf_expr(v: Value) -> Any | None:
     if isinstance(v, Scalar):
         if v.num is not None:
             return symbolic.to_sympy_number(v.num.value)
-        return v.expr
+        return _sympy_of(v.expr)
+    return None
+
+
+def _no_solution_set(v: Value) -> bool:
+    """A relation of exact terms without exactly one variable ("2^{6} = 64"): it has no
+    solution set to compare, as ``symbolic.relation_set`` would find with sympy."""
+    if not isinstance(v, Relation) or not all(isinstance(e, (Exact, Infinite)) for e in v.exprs):
+        return False
+    return len(frozenset().union(*(e.variables for e in v.exprs))) != 1
+
+
+def _sympy_of(expr: Any) -> Any:
+    return expr.to_sympy() if isinstance(expr, (Exact, Infinite)) else expr
+
+
+def exact_verdict(av: Any, an: Number | None, bv: Any, bn: Number | None, rename_any: bool) -> bool | None:
+    """Equal or not by canonical forms, or None where sympy's rules must decide:
+    a decimal (its rounding policy), variables sympy may rename (``2n`` and
+    ``2k``), or two closed forms within rounding distance of each other."""
+    a, b = _as_exact(av, an), _as_exact(bv, bn)
+    if a is None or b is None:
+        return None
+    if a == b:
+        return True
+    if a.variables != b.variables:
+        return None if renaming_may_apply(a.variables, b.variables, rename_any) else False
+    if a.variables:
+        return False
+    fa, fb = a.approx(), b.approx()
+    if fa is None or fb is None or math.isclose(fa, fb, rel_tol=1e-6, abs_tol=1e-12):
+        return None
+    return False
+
+
+def _as_exact(v: Any, num: Number | None) -> Exact | Infinite | None:
+    if isinstance(v, (Exact, Infinite)):
+        return v
+    if isinstance(v, Fraction) and (num is None or not num.is_decimal):
+        return Exact.rational(v)
     return None

@@ -82,7 +82,7 @@ def _grade_math(candidates: list[Extraction], references: list[str], options: Gr
         for ref_text, ref_values in zip(refs, ref_readings):
             if _same_text(cand.text, ref_text):
                 return _result(True, cand, norm, ref_text, f"{cand.method}+string")
-            cmp = Comparison(options)
+            cmp = Comparison(options, use_sympy)
             for value in readings:
                 for ref_value in ref_values:
                     if cmp.equal(value, ref_value):

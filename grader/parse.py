@@ -17,6 +17,7 @@ import re
 from dataclasses import dataclass, field
 from typing import Any, Union
 
+from .algebra import parse_exact
 from .normalize import canonical_text, normalize_answer, unwrap_text
 from .numbers import InvalidNumber, Number, parse_comma_decimal, parse_number
 
@@ -322,6 +323,9 @@ def _parse_relation(s: str, percent: bool, use_sympy: bool, depth: int) -> Value
     interval = _chain_interval(ops, terms, use_sympy, depth)
     if interval is not None:
         return interval
+    exact = tuple(parse_exact(t) for t in terms)
+    if all(e is not None for e in exact):
+        return Relation(tuple(ops), tuple(terms), exact)  # compare converts them where sympy must decide
     if not use_sympy:
         raise NeedsSympy(s)
     exprs = tuple(_to_sympy(t) for t in terms)
@@ -379,6 +383,9 @@ def _parse_scalar(s: str, percent: bool, use_sympy: bool) -> Value:
     if _PM_RE.search(s):
         # "\frac{-1 \pm \sqrt{13}}{4}": both values
         return Seq(tuple(_parse_scalar(_PM_RE.sub(sign, s, count=1), percent, use_sympy) for sign in ("+", "-")), "list")
+    exact = None if percent else parse_exact(s)
+    if exact is not None:
+        return Scalar(s, None, exact, percent)
     if not use_sympy:
         raise NeedsSympy(s)
     return Scalar(s, None, _to_sympy(s), percent)

@@ -21,7 +21,7 @@ from .parse import ParseError
 _IMAG_UNIT = Symbol("i")
 _DOUBLE_BRACES_RE = re.compile(r"\{\{([^{}]*)\}\}")
 # Integer parameters that name the same thing: "pi/6 + n pi" equals "pi/6 + k pi".
-_PARAMETER_NAMES = {"n", "k", "m", "j", "t", "l"}
+from .algebra import PARAMETER_NAMES as _PARAMETER_NAMES  # noqa: E402  (one list for both paths)
 _MAX_INT_BITS = 100_000
 
 

@@ -41,7 +41,7 @@ def test_sigkilled_workers_mid_batch_lose_no_item_and_pool_refills():
         assert len(before) == 3  # two workers and a warm spare
         # distinct symbolic items (no cache hits), a few seconds of work for two workers
         items = [{"id": str(i), "response": rf"\boxed{{\frac{{\sqrt{{2}}}}{{{2 * i + 2}}}}}" if i % 3 else rf"\boxed{{{i}}}",
-                  "reference": rf"\frac{{1}}{{{i + 1}\sqrt{{2}}}}" if i % 3 else str(i)} for i in range(900)]
+                  "reference": rf"\frac{{\sin(\pi/4)}}{{{i + 1}}}" if i % 3 else str(i)} for i in range(900)]
         out: dict = {}
 
         def call() -> None:

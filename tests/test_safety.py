@@ -30,7 +30,8 @@ ALL_STATUSES = set(Status)
 # A comparison sympy cannot finish: 9^(9^(9^9)) has ~3.7e8 digits in its exponent.
 POWER_TOWER = r"\boxed{9^{9^{9^{9}}}}"
 # A normal item that needs the sympy worker.
-SYMPY_RESPONSE, SYMPY_REFERENCE = r"\boxed{\frac{\sqrt{2}}{2}}", r"\frac{1}{\sqrt{2}}"
+# A pair only sympy decides (grader.algebra has no trigonometry), so it needs a worker.
+SYMPY_RESPONSE, SYMPY_REFERENCE = r"\boxed{\frac{\sqrt{2}}{2}}", r"\sin\frac{\pi}{4}"
 # A loose bound for "returns within its budget": the budget plus 15 s for a slow
 # CI machine (a fresh worker must import sympy before the clock starts).
 SLACK_S = 15.0

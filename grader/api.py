@@ -102,10 +102,11 @@ def _grade_with_lm(response: Any, reference: Any, verifier: Any, options: Mappin
         if opts.extraction == "lm":
             return _invalid("extraction 'lm' needs the extractor model, which could not be loaded")
         return rules
-    span = service.extract(final_section(response))
+    section = final_section(response)
+    span = service.extract(section)
     if span is None:
         return _no_lm_answer(rules, opts)
-    lm = _run(lm_candidate(span.text, span.start), refs, verifier, opts, pool, inline=False)
+    lm = _run(lm_candidate(section, span.start, span.end), refs, verifier, opts, pool, inline=False)
     return lm if opts.extraction == "lm" else merge_second_opinion(rules, lm, span.start, span.end)
 
 
@@ -132,8 +133,8 @@ def _grade_lm_inline(response: Any, reference: Any, verifier: Any, options: Mapp
     if isinstance(prepared, GradeResult):
         return prepared
     verifier, opts, refs = prepared
-    text, start, end = lm_span
-    lm = _run(lm_candidate(text, start), refs, verifier, opts, None, inline=True)
+    _, start, end = lm_span
+    lm = _run(lm_candidate(final_section(response), start, end), refs, verifier, opts, None, inline=True)
     if opts.extraction == "lm" or rules is None:
         return lm
     return merge_second_opinion(rules, lm, start, end)

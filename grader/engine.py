@@ -10,7 +10,8 @@ from __future__ import annotations
 import re
 
 from .compare import Comparison
-from .extract import EXPR, LATEX, Extraction, extract_boxed, extract_candidates, extract_marked, find_math_blocks, is_prose
+from .extract import (EXPR, LATEX, Extraction, extract_boxed, extract_candidates, extract_marked, find_math_blocks,
+                      in_broken_inline_math, is_prose)
 from .normalize import canonical_text, normalize_answer, repair_escapes
 from .parse import NeedsSympy, ParseError, parse_answer
 from .types import GradeOptions, GradeResult, Status
@@ -165,8 +166,13 @@ def merge_second_opinion(rules: GradeResult, lm: GradeResult, span_start: int, s
     return lm
 
 
-def lm_candidate(text: str, start: int) -> list[Extraction]:
-    return [Extraction(text, "lm", LATEX, start)]
+def lm_candidate(section: str, start: int, end: int) -> list[Extraction]:
+    """The LM's span of the response's final section as a candidate. None where the
+    span sits between inline math delimiters broken by a line break: the rules read
+    that text as no answer on purpose, and the LM must not read it otherwise."""
+    if in_broken_inline_math(section, start, end):
+        return []
+    return [Extraction(section[start:end], "lm", LATEX, start)]
 
 
 def candidates_for(response: str, verifier: str, options: GradeOptions) -> list[Extraction]:

@@ -259,10 +259,12 @@ _DELIM_RE = re.compile(r"\$\$|\\\[|\\\]|\\\(|\\\)|(?<!\\)\$")
 _CLOSER = {"$$": "$$", "\\[": "\\]", "\\(": "\\)", "$": "$"}
 
 
-def find_math_blocks(text: str) -> list[tuple[int, str]]:
+def find_math_blocks(text: str, broken: list[tuple[int, int]] | None = None) -> list[tuple[int, str]]:
     """``$…$``, ``$$…$$``, ``\\[…\\]`` and ``\\(…\\)`` blocks as (start, content).
 
-    Inline ``$…$`` and ``\\(…\\)`` may not span a line break, as in Math-Verify.
+    Inline ``$…$`` and ``\\(…\\)`` may not span a line break, as in Math-Verify
+    (a lone ``$`` is often currency). The (start, end) of each delimiter pair
+    refused for that reason is appended to ``broken`` when given.
     """
     blocks: list[tuple[int, str]] = []
     open_tok: str | None = None
@@ -281,12 +283,24 @@ def find_math_blocks(text: str) -> list[tuple[int, str]]:
                     blocks.append((open_start, content))
                 open_tok = None
             elif tok in _CLOSER:  # a "$" after a line break opens a new block
+                if broken is not None:
+                    broken.append((open_start, m.end()))
                 open_tok, open_start, open_end = tok, m.start(), m.end()
             else:  # "\(" … line break … "\)": no block
+                if broken is not None:
+                    broken.append((open_start, m.end()))
                 open_tok = None
         elif tok in _CLOSER and open_tok == "$" and "\n" in text[open_end:m.start()]:
             open_tok, open_start, open_end = tok, m.start(), m.end()
     return blocks
+
+
+def in_broken_inline_math(text: str, start: int, end: int) -> bool:
+    """Whether ``text[start:end]`` lies between inline math delimiters that a
+    line break keeps from pairing (``$`` ⏎ 9 ⏎ ``$``): text the rules read as no math."""
+    broken: list[tuple[int, int]] = []
+    find_math_blocks(text, broken)
+    return any(a < start and end < b for a, b in broken)
 
 
 MATH_TAIL_CHARS = 50_000

@@ -229,3 +229,13 @@ def test_default_model_clear_examples():
         _check_span(span, text)
         assert (None if span is None else span.text) == want, (text, span)
     assert spans[0].confidence > 0.5
+
+
+def test_span_never_ends_inside_an_ellipsis():
+    from grader.lm.extractor import boundary_flags
+
+    text = "$1, 2, 3, ...$"
+    dots = [(i, i + 1) for i, c in enumerate(text) if c == "."]
+    starts, ends = boundary_flags(text, dots)
+    assert ends == [False, False, True]  # only the last dot may close a span
+    assert starts == [True, False, False]

@@ -129,3 +129,15 @@ def test_grade_many_shares_one_batcher(lm):
     results = grader.grade_many(items, extractor=service, max_concurrency=8)
     assert all(r.correct for r in results)
     assert service.batcher.batches < 16  # concurrent callers were coalesced
+
+
+@pytest.mark.parametrize("response", ["Answer $ \n 9 \n $", "Answer \\( \n 9 \n \\)"])
+def test_lm_span_inside_broken_inline_math_is_no_answer(lm, response):
+    """A $ … $ pair broken by a line break is no math to the rules (LaTeX answers
+    only, as in Math-Verify's tests); the LM may not read it either."""
+    latex_only = {"match_types": ["latex"]}
+    assert grader.grade(response, "$9$", extraction="rules", **latex_only).status is Status.NO_ANSWER
+    auto = grader.grade(response, "$9$", extraction="auto", extractor=lm("9"), **latex_only)
+    assert not auto.correct and auto.status is Status.NO_ANSWER
+    # the same answer outside a broken pair is read
+    assert grader.grade("Answer: well, 9", "$9$", extraction="auto", extractor=lm("9"), **latex_only).correct

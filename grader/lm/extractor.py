@@ -66,12 +66,17 @@ def _word_char(c: str) -> bool:
     return (c.isascii() and c.isalnum()) or (c.isalpha() and ord(c) < 0x2E80)
 
 
+def _joined(text: str, i: int) -> bool:
+    """Whether characters ``i - 1`` and ``i`` belong together: one word, or one run of dots ("...")."""
+    if not 0 < i < len(text):
+        return False
+    a, b = text[i - 1], text[i]
+    return (_word_char(a) and _word_char(b)) or a == b == "."
+
+
 def boundary_flags(text: str, offsets: Sequence[tuple[int, int]]) -> tuple[list[bool], list[bool]]:
-    """Per token: may a span start at it, may a span end at it (never inside a word)."""
-    n = len(text)
-    starts = [not (0 < a < n and _word_char(text[a - 1]) and _word_char(text[a])) for a, _ in offsets]
-    ends = [not (0 < b < n and _word_char(text[b - 1]) and _word_char(text[b])) for _, b in offsets]
-    return starts, ends
+    """Per token: may a span start at it, may a span end at it (never inside a word or an ellipsis)."""
+    return [not _joined(text, a) for a, _ in offsets], [not _joined(text, b) for _, b in offsets]
 
 
 def decode_span(

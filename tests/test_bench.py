@@ -65,3 +65,45 @@ def test_bench_megabyte_response_grade(benchmark):
     response = workload.long_response(1_000_000)
     result = benchmark(grader.grade, response, "0.75", extraction="rules")
     assert result.correct
+
+
+# --- LM extractor: batch 1 vs the InferenceBatcher under 32 concurrent callers ---------------
+
+import lm_throughput  # noqa: E402
+import pytest  # noqa: E402
+
+_LM_TEXTS = lm_throughput.sample_texts(128)
+_LM_RATES: dict[str, float] = {}
+
+
+@pytest.fixture(scope="module")
+def lm_extractor():
+    import torch
+
+    from grader.lm import AnswerExtractor
+
+    threads = torch.get_num_threads()
+    torch.set_num_threads(2)  # the shipped default: two threads on the 2-core machine
+    yield AnswerExtractor.load()
+    torch.set_num_threads(threads)
+
+
+def _lm_round(benchmark, mode: str, extractor) -> dict:
+    run = lm_throughput.unbatched if mode == "unbatched" else lm_throughput.batched
+    stats = benchmark.pedantic(run, args=(extractor, _LM_TEXTS, 32), rounds=3, iterations=1, warmup_rounds=1)
+    assert stats["sequences"] == len(_LM_TEXTS)
+    benchmark.extra_info.update(stats)
+    _LM_RATES[mode] = stats["seq_per_s"]
+    return stats
+
+
+def test_bench_lm_batch1_32_callers(benchmark, lm_extractor):
+    """32 threads, each request its own forward pass (the extractor's lock serializes them)."""
+    _lm_round(benchmark, "unbatched", lm_extractor)
+
+
+def test_bench_lm_batcher_32_callers(benchmark, lm_extractor):
+    """32 threads through LMService: concurrent requests share padded forward passes."""
+    _lm_round(benchmark, "batched", lm_extractor)
+    if "unbatched" in _LM_RATES:
+        benchmark.extra_info["batched_over_unbatched"] = round(_LM_RATES["batched"] / _LM_RATES["unbatched"], 2)

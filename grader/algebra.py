@@ -28,6 +28,8 @@ import re
 from fractions import Fraction
 from typing import Any, Iterator
 
+_PI = Fraction("3.1415926535897932384626433832795028841971693993751058209749445923078164062862089986")
+
 # Integer parameters: "2n+1" and "2k+1" are the same answer even under strict
 # variable matching (see ``grader.symbolic.expr_equal``).
 PARAMETER_NAMES = frozenset({"n", "k", "m", "j", "t", "l"})
@@ -83,14 +85,16 @@ class Exact:
             return self.terms[ONE]
         return None
 
-    def approx(self) -> float | None:
-        """A float value for closed forms (no variables), None when it does not fit a float."""
+    def decimal(self, places: int = 40) -> Fraction | None:
+        """A closed form's value rounded to ``places`` decimal places (None with variables),
+        from integer square roots and 80 digits of π: the rounding policy's view of it."""
         if self.variables:
             return None
-        try:
-            return sum(float(c) * math.sqrt(r) * math.pi ** k for (r, k, _), c in self.terms.items())
-        except OverflowError:
-            return None
+        scale = 10 ** (places + 20)
+        total = Fraction(0)
+        for (r, k, _), c in self.terms.items():
+            total += c * Fraction(math.isqrt(r * scale * scale), scale) * _PI ** k
+        return Fraction(round(total * 10 ** places), 10 ** places)
 
     # --- arithmetic -------------------------------------------------------------
     def __add__(self, other: "Exact") -> "Exact":
@@ -170,8 +174,8 @@ class Infinite:
     def as_rational(self) -> None:
         return None
 
-    def approx(self) -> float:
-        return math.inf * self.sign
+    def decimal(self, places: int = 40) -> None:
+        return None
 
     def to_sympy(self) -> Any:
         import sympy
@@ -399,9 +403,24 @@ class _Parser:
             return sqrt(self.group())
         if tok == r"\pi":
             return Exact({(1, 1, ()): Fraction(1)})
+        if tok == r"\gcd":
+            return self.gcd()
         if _is_variable(tok):
             return Exact({(1, 0, ((tok, 1),)): Fraction(1)})
         raise Unsupported(f"token {tok!r}")
+
+    def gcd(self) -> Exact:
+        """``\\gcd(a, b, …)`` of integers."""
+        self.take("(")
+        args = [self.sum()]
+        while self.peek() == ",":
+            self.take()
+            args.append(self.sum())
+        self.take(")")
+        values = [a.as_rational() for a in args]
+        if len(values) < 2 or any(v is None or v.denominator != 1 for v in values):
+            raise Unsupported("gcd of non-integers")
+        return Exact.rational(math.gcd(*(int(v) for v in values)))
 
     def group(self) -> Exact:
         """A braced argument, or a single digit/letter/command (``\\frac12``, ``\\sqrt2``)."""

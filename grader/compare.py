@@ -10,7 +10,6 @@ in ``numbers_match``; the README states it.
 
 from __future__ import annotations
 
-import math
 from dataclasses import replace
 from fractions import Fraction
 from typing import Any
@@ -49,7 +48,8 @@ class Comparison:
             return self._named(answer, reference)
         if isinstance(answer, Relation) and set(answer.ops) == {"="} and isinstance(reference, Scalar):
             # "1/2 = 10/9": the last value of an answer's chain is the answer
-            return self.equal(Scalar(answer.terms[-1], None, answer.exprs[-1]), reference)
+            last = answer.last_number
+            return self.equal(Scalar(answer.terms[-1], last, None if last else answer.exprs[-1]), reference)
         if isinstance(answer, Text) or isinstance(reference, Text):
             self.rule = "text"
             return _text_key(answer) == _text_key(reference) and _text_key(answer) != ""
@@ -87,15 +87,21 @@ class Comparison:
         return False
 
     def values(self, av: Any, an: Number | None, bv: Any, bn: Number | None) -> bool:
+        av, an = _rational_reading(av, an)
+        bv, bn = _rational_reading(bv, bn)
         if isinstance(av, Fraction) and isinstance(bv, Fraction):
             self.rule = "numeric"
             if av == bv:
                 return True
             return numbers_match(an, bn, self.options.precision)
         if (isinstance(av, (Exact, Infinite)) or isinstance(bv, (Exact, Infinite))) and not self.renames:
-            verdict = exact_verdict(av, an, bv, bn, rename_any=not self.options.strict)
+            verdict = exact_verdict(av, an, bv, bn, not self.options.strict, self.options.precision)
             if verdict is not None:
                 self.rule = "algebra"
+                return verdict
+            verdict = decimal_against_closed_form(av, an, bv, bn, self.options.precision)
+            if verdict is not None:
+                self.rule = "numeric"
                 return verdict
         if not self.use_sympy:
             raise NeedsSympy("values the exact paths cannot decide")
@@ -403,10 +409,11 @@ def _sympy_of(expr: Any) -> Any:
     return expr.to_sympy() if isinstance(expr, (Exact, Infinite)) else expr
 
 
-def exact_verdict(av: Any, an: Number | None, bv: Any, bn: Number | None, rename_any: bool) -> bool | None:
-    """Equal or not by canonical forms, or None where sympy's rules must decide:
-    a decimal (its rounding policy), variables sympy may rename (``2n`` and
-    ``2k``), or two closed forms within rounding distance of each other."""
+def exact_verdict(av: Any, an: Number | None, bv: Any, bn: Number | None, rename_any: bool,
+                  precision: int | None) -> bool | None:
+    """Equal or not by canonical forms, or None where sympy's rules must decide (a
+    decimal, variables sympy may rename: ``2n`` and ``2k``). Unequal closed forms
+    still match when ``precision`` rounds them alike, as on the sympy path."""
     a, b = _as_exact(av, an), _as_exact(bv, bn)
     if a is None or b is None:
         return None
@@ -414,12 +421,34 @@ def exact_verdict(av: Any, an: Number | None, bv: Any, bn: Number | None, rename
         return True
     if a.variables != b.variables:
         return None if renaming_may_apply(a.variables, b.variables, rename_any) else False
-    if a.variables:
-        return False
-    fa, fb = a.approx(), b.approx()
-    if fa is None or fb is None or math.isclose(fa, fb, rel_tol=1e-6, abs_tol=1e-12):
-        return None
-    return False
+    da, db = a.decimal(), b.decimal()
+    if da is None or db is None:
+        return False  # variables (unequal polynomials), or an infinity against anything else
+    return numbers_match(Number(da, 40, 40), Number(db, 40, 40), precision)
+
+
+def decimal_against_closed_form(av: Any, an: Number | None, bv: Any, bn: Number | None,
+                                precision: int | None) -> bool | None:
+    """A written decimal against an exact closed form (``1.414`` vs ``\\sqrt2``): the
+    rounding policy on the closed form's 40-place value; None for other pairs."""
+    for dec, num, other in ((av, an, bv), (bv, bn, av)):
+        if isinstance(dec, Fraction) and num is not None and num.is_decimal and isinstance(other, (Exact, Infinite)):
+            value = other.decimal()
+            if isinstance(other, Infinite):
+                return False
+            if value is None:
+                return None
+            return numbers_match(num, Number(value, 40, 40), precision)
+    return None
+
+
+def _rational_reading(v: Any, num: Number | None) -> tuple[Any, Number | None]:
+    """A canonical form that is a plain rational reads as the exact number it is."""
+    if isinstance(v, Exact):
+        q = v.as_rational()
+        if q is not None:
+            return q, Number(q)
+    return v, num
 
 
 def _as_exact(v: Any, num: Number | None) -> Exact | Infinite | None:

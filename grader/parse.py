@@ -17,7 +17,7 @@ import re
 from dataclasses import dataclass, field
 from typing import Any, Union
 
-from .algebra import parse_exact
+from .algebra import Exact, parse_exact
 from .normalize import canonical_text, normalize_answer, unwrap_text
 from .numbers import InvalidNumber, Number, parse_comma_decimal, parse_number
 
@@ -85,6 +85,7 @@ class Relation:
     ops: tuple[str, ...]
     terms: tuple[str, ...]
     exprs: tuple = field(default=(), compare=False)
+    last_number: Number | None = field(default=None, compare=False)  # the last term, when it is a number
 
 
 Value = Union[Scalar, Text, Seq, Interval, UnionOf, Matrix, Named, Relation]
@@ -323,13 +324,30 @@ def _parse_relation(s: str, percent: bool, use_sympy: bool, depth: int) -> Value
     interval = _chain_interval(ops, terms, use_sympy, depth)
     if interval is not None:
         return interval
-    exact = tuple(parse_exact(t) for t in terms)
+    last = _number_or_none(terms[-1])
+    exact = tuple(_exact_term(t) for t in terms)
     if all(e is not None for e in exact):
-        return Relation(tuple(ops), tuple(terms), exact)  # compare converts them where sympy must decide
+        return Relation(tuple(ops), tuple(terms), exact, last)  # compare converts them where sympy must decide
     if not use_sympy:
         raise NeedsSympy(s)
     exprs = tuple(_to_sympy(t) for t in terms)
-    return Relation(tuple(ops), tuple(terms), exprs)
+    return Relation(tuple(ops), tuple(terms), exprs, last)
+
+
+def _number_or_none(s: str) -> Number | None:
+    try:
+        return parse_number(s)
+    except InvalidNumber:
+        return None
+
+
+def _exact_term(s: str) -> Any:
+    """A relation's term as an exact value: a canonical form, or a number (decimals exactly)."""
+    exact = parse_exact(s)
+    if exact is None:
+        num = _number_or_none(s)
+        exact = Exact.rational(num.value) if num is not None else None
+    return exact
 
 
 def _chain_interval(ops: list[str], terms: list[str], use_sympy: bool, depth: int) -> Interval | None:

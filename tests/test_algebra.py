@@ -29,6 +29,7 @@ EQUAL = [
     (r"\frac{x+4}{5}", r"\frac{x}{5}+\frac{4}{5}"),
     (r"\sqrt{\frac{1}{2}}", r"\frac{\sqrt{2}}{2}"),
     ("x^{-1}", r"\frac{1}{x}"),
+    (r"\gcd(378, 98)", "14"),
 ]
 NOT_EQUAL = [
     (r"\sqrt{2}", r"\sqrt{3}"),
@@ -39,7 +40,7 @@ NOT_EQUAL = [
 ]
 OUTSIDE = [
     "e^2", "1.5x", r"\sqrt{-4}", r"\sqrt[3]{2}", "9^{9^{9}}", r"\frac{1}{1+\sqrt{2}}", "x_1", r"\ln 2",
-    "2 3", "a/bc", r"2\infty", r"\infty - 1", "f(x)", "x^{1/2}", r"\sin x", "(x+y+z)^{40}", "10^{100}x^{70}",
+    "2 3", "a/bc", r"\gcd(x, 2)", r"\gcd(4)", r"2\infty", r"\infty - 1", "f(x)", "x^{1/2}", r"\sin x", "(x+y+z)^{40}", "10^{100}x^{70}",
 ]
 
 
@@ -115,5 +116,36 @@ def test_grades_through_the_engine(answer, reference, expected):
 ])
 def test_intervals_with_infinite_ends_need_no_sympy(answer, reference, expected):
     result = grader.grade(rf"The answer is $\boxed{{{answer}}}$.", reference, extraction="rules")
+    assert result.correct is expected, result
+    assert "sympy" not in result.method
+
+
+@pytest.mark.parametrize("answer,reference,expected", [
+    (r"\frac{809}{80} \approx 10.113", "10.11", True),  # the last term keeps the decimal policy
+    (r"\frac{809}{80} \approx 10.113", "919", False),
+    (r"2^{6} = 64", "64", True),
+    (r"2^{6} = 64", r"\{64\}", True),
+    (r"629 \cdot 29 = 18241", r"[0, 1)", False),  # an equation of numbers has no solution set
+])
+def test_relations_of_exact_terms(answer, reference, expected):
+    result = grader.grade(rf"So ${answer}$", reference, extraction="rules")
+    assert result.correct is expected, result
+    assert "sympy" not in result.method
+
+
+@pytest.mark.parametrize("answer,reference,options,expected", [
+    ("1.414", r"\sqrt2", {}, True),  # a rounding of an irrational
+    ("1.5", r"\sqrt2", {}, False),
+    ("3.1416", r"\pi", {}, True),
+    ("3.1415", r"\pi", {}, True),  # truncation counts, as on the sympy path
+    (r"\pi", r"\frac{22}{7}", {}, False),
+    (r"\pi", r"\frac{22}{7}", {"precision": 2}, True),  # both round to 3.14
+    (r"\pi", r"\frac{355}{113}", {"precision": 6}, True),
+    (r"\pi", r"\frac{355}{113}", {"precision": 7}, False),
+    (r"\gcd(36, 70)", "2.0", {}, True),  # a rational canonical form is an exact number
+    (r"\gcd(36, 70)", "2.01", {}, False),
+])
+def test_decimals_against_closed_forms_follow_the_tolerance_policy(answer, reference, options, expected):
+    result = grader.grade(rf"So ${answer}$", reference, extraction="rules", **options)
     assert result.correct is expected, result
     assert "sympy" not in result.method

@@ -8,10 +8,11 @@ inline (fast path, ``use_sympy=False``) or inside a killable worker process
 from __future__ import annotations
 
 import re
+from collections.abc import Sequence
 
 from .compare import Comparison
-from .extract import (EXPR, LATEX, Extraction, extract_boxed, extract_candidates, extract_marked, find_math_blocks,
-                      in_broken_inline_math, is_prose)
+from .extract import (EXPR, LATEX, Extraction, extract_boxed, extract_marked, find_math_blocks, in_broken_inline_math,
+                      is_prose, lazy_candidates)
 from .normalize import canonical_text, normalize_answer, repair_escapes
 from .parse import NeedsSympy, ParseError, parse_answer
 from .types import GradeOptions, GradeResult, Status
@@ -40,7 +41,7 @@ def reference_answer(reference: str) -> str:
 
 
 def grade_candidates(
-    candidates: list[Extraction],
+    candidates: Sequence[Extraction],
     references: list[str],
     verifier: str,
     options: GradeOptions,
@@ -54,7 +55,7 @@ def grade_candidates(
     return _grade_math(candidates, references, options, use_sympy)
 
 
-def _grade_math(candidates: list[Extraction], references: list[str], options: GradeOptions, use_sympy: bool) -> GradeResult:
+def _grade_math(candidates: Sequence[Extraction], references: list[str], options: GradeOptions, use_sympy: bool) -> GradeResult:
     if not candidates:
         return GradeResult(False, 0.0, Status.NO_ANSWER, reason="No answer was found in the response.",
                            method="none", normalized_reference=_norm_display(references[0]))
@@ -180,5 +181,5 @@ def candidates_for(response: str, verifier: str, options: GradeOptions) -> list[
     if verifier == "multiple_choice":
         return [Extraction(response, "raw", LATEX)]
     if verifier == "exact":
-        return extract_candidates(response, (LATEX, EXPR))
-    return extract_candidates(response, options.match_types)
+        return lazy_candidates(response, (LATEX, EXPR))
+    return lazy_candidates(response, options.match_types)

@@ -9,6 +9,7 @@ one that parses.
 from __future__ import annotations
 
 import re
+from collections.abc import Iterator, Sequence
 from dataclasses import dataclass
 
 # Families, matching Math-Verify's ``match_types``: "latex" candidates come from
@@ -366,32 +367,88 @@ def _short_answer_like(text: str) -> bool:
 
 def extract_candidates(response: str, match_types: tuple[str, ...] = (LATEX, EXPR)) -> list[Extraction]:
     """Answer candidates in the order the engine should try them."""
+    return list(iter_candidates(response, match_types))
+
+
+def lazy_candidates(response: str, match_types: tuple[str, ...] = (LATEX, EXPR)) -> "Candidates":
+    """The same candidates, each found only when asked for: most responses are decided by
+    their box or answer marker, and the later scans (math blocks, the last number) are
+    then never run (a fifth of the rule path's time, per benchmarks/profile_rules.py)."""
+    return Candidates(iter_candidates(response, match_types))
+
+
+def iter_candidates(response: str, match_types: tuple[str, ...] = (LATEX, EXPR)) -> Iterator[Extraction]:
     text = final_section(response)
-    stripped = text.strip()
-    out: list[Extraction] = []
+    seen: set[str] = set()
+    for c in _candidates_in_order(text, match_types):
+        if c.text and c.text not in seen:  # keep the first of equal texts
+            seen.add(c.text)
+            yield c
+
+
+def _candidates_in_order(text: str, match_types: tuple[str, ...]) -> Iterator[Extraction]:
     if LATEX in match_types:
         strong = [c for c in (extract_boxed(text), extract_marked(text)) if c]
         strong.sort(key=lambda c: c.start, reverse=True)
         # A box beats a marker that merely restates it ("... is \boxed{5}").
-        out.extend(strong)
+        yield from strong
         tail = _tail_start(text, MATH_TAIL_CHARS)
         blocks = find_math_blocks(text[tail:])
         for start, content in reversed(blocks[-3:]):
-            out.append(Extraction(content.strip(), "math", LATEX, tail + start))
+            yield Extraction(content.strip(), "math", LATEX, tail + start)
         bold = extract_bold(text)
         if bold:
-            out.append(bold)
+            yield bold
+    stripped = text.strip()
     if _short_answer_like(stripped):
-        out.append(Extraction(stripped, "whole", LATEX if LATEX in match_types else EXPR, 0))
+        yield Extraction(stripped, "whole", LATEX if LATEX in match_types else EXPR, 0)
     if EXPR in match_types:
         num = extract_last_number(text)
         if num:
-            out.append(num)
-    # Keep the first of equal texts.
-    seen: set[str] = set()
-    unique = []
-    for c in out:
-        if c.text and c.text not in seen:
-            seen.add(c.text)
-            unique.append(c)
-    return unique
+            yield num
+
+
+class Candidates(Sequence):
+    """A list of candidates computed on demand; pickles as a plain list."""
+
+    def __init__(self, items: Iterator[Extraction]) -> None:
+        self._items = items
+        self._done: list[Extraction] = []
+
+    def _fill(self, n: int | None) -> None:
+        while self._items is not None and (n is None or len(self._done) < n):
+            nxt = next(self._items, None)
+            if nxt is None:
+                self._items = None
+            else:
+                self._done.append(nxt)
+
+    def __getitem__(self, index):  # type: ignore[override]
+        if isinstance(index, slice) or index < 0:
+            self._fill(None)
+        else:
+            self._fill(index + 1)
+        return self._done[index]
+
+    def __len__(self) -> int:
+        self._fill(None)
+        return len(self._done)
+
+    def __bool__(self) -> bool:
+        self._fill(1)
+        return bool(self._done)
+
+    def __iter__(self) -> Iterator[Extraction]:
+        i = 0
+        while True:
+            self._fill(i + 1)
+            if i >= len(self._done):
+                return
+            yield self._done[i]
+            i += 1
+
+    def __eq__(self, other: object) -> bool:
+        return list(self) == list(other) if isinstance(other, (list, Candidates)) else NotImplemented
+
+    def __reduce__(self):
+        return (list, (list(self),))

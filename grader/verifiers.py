@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import re
+from collections.abc import Sequence
 
 from .extract import Extraction, final_section, find_boxes
 from .normalize import canonical_text, normalize_answer, unwrap_text
@@ -69,7 +70,7 @@ def extract_choice(response: str, options: GradeOptions) -> tuple[str, str] | No
     return (by_text, "option_text") if by_text else None
 
 
-def grade_multiple_choice(candidates: list[Extraction], references: list[str], options: GradeOptions) -> GradeResult:
+def grade_multiple_choice(candidates: Sequence[Extraction], references: list[str], options: GradeOptions) -> GradeResult:
     response = candidates[0].text if candidates else ""
     refs = [_reference_letter(r, options) for r in references]
     found = extract_choice(response, options)
@@ -100,7 +101,7 @@ def _reference_letter(reference: str, options: GradeOptions) -> str:
     return text
 
 
-def grade_exact(candidates: list[Extraction], references: list[str], options: GradeOptions) -> GradeResult:
+def grade_exact(candidates: Sequence[Extraction], references: list[str], options: GradeOptions) -> GradeResult:
     if not candidates:
         return GradeResult(False, 0.0, Status.NO_ANSWER, method="none", reason="No answer was found in the response.")
     cand = candidates[0]

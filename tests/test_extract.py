@@ -96,3 +96,23 @@ def test_inline_paren_math_across_a_line_break_is_no_block():
     # found by the fuzzer: "\(" … newline … "\)" used to crash the scanner
     assert find_math_blocks("a \\( x \n y \\) b $1$") == [(16, "1")]
     assert extract_candidates("\\( 2 \n \\) and $3$")[0].text == "3"
+
+
+def test_lazy_candidates_scan_no_further_than_asked(monkeypatch):
+    import pickle
+
+    import grader.extract as ex
+
+    response = "We had 3 and $5$. The answer is \\boxed{7}. **9**"
+    eager = ex.extract_candidates(response)
+    assert ex.lazy_candidates(response) == eager
+    assert pickle.loads(pickle.dumps(ex.lazy_candidates(response))) == eager  # a plain list for the workers
+
+    def no_scan(*args, **kwargs):
+        raise AssertionError("math blocks scanned for a boxed answer")
+
+    monkeypatch.setattr(ex, "find_math_blocks", no_scan)
+    lazy = ex.lazy_candidates(response)
+    assert lazy and lazy[0].text == "7"
+    with pytest.raises(AssertionError):
+        list(lazy)

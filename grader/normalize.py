@@ -123,6 +123,9 @@ _PERCENT_RE = re.compile(r"\s*(?:\\+%|%|\\text\{\s*%\s*\}|\s*percent(?:age)?\b|\
 _CURRENCY_RE = re.compile(r"\\\$|\\text\{\s*\\?\$\s*\}|\$|€|£|¥|\\euro|\bUSD\b|\bRs\.?")
 
 
+_IMPLICATION_RE = re.compile(r"\\(?:implies|Rightarrow|Longrightarrow)(?![a-zA-Z])")
+
+
 @functools.lru_cache(maxsize=8192)
 def normalize_answer(text: str) -> tuple[str, bool]:
     """Canonical string for an answer and whether it was marked as a percent."""
@@ -153,6 +156,8 @@ def normalize_answer(text: str) -> tuple[str, bool]:
     s = _CURRENCY_RE.sub("", s)
     s = s.strip()
     s = _strip_trailing_punctuation(s)
+    # "23x^2 + 73x - 23 = 0 \implies x = …": a derivation's conclusion is what follows its last arrow.
+    s = _IMPLICATION_RE.split(s)[-1].strip() or s
     s = re.sub(r"^(?:[a-zA-Z]\s*\\in|\\therefore|\\Rightarrow|\\implies)\s*", "", s)
     # Percent signs and units only ever end an answer: read just the tail.
     head, tail = s[:-_TAIL], s[-_TAIL:]

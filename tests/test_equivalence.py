@@ -191,3 +191,12 @@ def test_repeating_decimals():
     same([r"0.1\overline{6}"], r"\frac{1}{6}")
     same([r"0.\overline{142857}"], r"\frac{1}{7}")
     differ([r"0.\overline{3}"], "0.3")
+
+
+def test_a_derivation_is_read_from_its_last_arrow():
+    import grader
+
+    response = r"So $23x^2 + 73x - 23 = 0 \implies x = \frac{-73 \pm \sqrt{7445}}{46}$"
+    result = grader.grade(response, r"\frac{-73 + \sqrt{7445}}{46}, \frac{-73 - \sqrt{7445}}{46}")
+    assert result.correct and "sympy" not in result.method, result
+    assert grader.grade(r"So $x > 2 \Rightarrow x \in (2, \infty)$", r"(2, \infty)").correct

@@ -195,6 +195,10 @@ class Comparison:
                 return True
         if isinstance(a, Relation) and isinstance(b, Relation) and set(a.ops) == {"="} == set(b.ops):
             if len(a.exprs) == 2 and len(b.exprs) == 2:
+                verdict = _exact_equations_equivalent(a.exprs, b.exprs)
+                if verdict is not None:
+                    self.rule = "equation+algebra"
+                    return verdict
                 if not self.use_sympy:
                     raise NeedsSympy("equations only sympy compares")
                 from . import symbolic
@@ -208,7 +212,7 @@ class Comparison:
             return False
         if not self.options.allow_set_relation and isinstance(a, Relation) and not isinstance(b, Relation):
             return False  # Math-Verify's allow_set_relation_comp: an inequality answer for an interval
-        if _no_solution_set(a) or _no_solution_set(b):
+        if _no_solution_set(a) or _no_solution_set(b) or not (_settable(a) and _settable(b)):
             return False
         if not self.use_sympy:
             raise NeedsSympy("sets only sympy compares")
@@ -397,6 +401,29 @@ def _leaf_expr(v: Value) -> Any | None:
     return None
 
 
+def _settable(v: Value) -> bool:
+    """Whether ``_as_sympy_set`` can read ``v`` as a set at all."""
+    if isinstance(v, (Relation, Interval, UnionOf)):
+        return True
+    return isinstance(v, Seq) and (v.kind in ("set", "list") or (v.kind == "tuple" and len(v.items) == 2))
+
+
+def _exact_equations_equivalent(a: tuple, b: tuple) -> bool | None:
+    """``symbolic.equations_equivalent`` for exact sides: the differences are proportional.
+    None where only an irrational factor could make them so (sympy decides)."""
+    if not all(isinstance(e, Exact) for e in (*a, *b)):
+        return None
+    d1, d2 = a[0] - a[1], b[0] - b[1]
+    if not d1.terms or not d2.terms:
+        return d1 == d2
+    if d1.variables != d2.variables:
+        return False
+    key, coeff = next(iter(d2.terms.items()))
+    if key in d1.terms and d1 == d2 * Exact.rational(d1.terms[key] / coeff):
+        return True
+    return None
+
+
 def _no_solution_set(v: Value) -> bool:
     """A relation of exact terms without exactly one variable ("2^{6} = 64"): it has no
     solution set to compare, as ``symbolic.relation_set`` would find with sympy."""
@@ -434,10 +461,8 @@ def decimal_against_closed_form(av: Any, an: Number | None, bv: Any, bn: Number 
     for dec, num, other in ((av, an, bv), (bv, bn, av)):
         if isinstance(dec, Fraction) and num is not None and num.is_decimal and isinstance(other, (Exact, Infinite)):
             value = other.decimal()
-            if isinstance(other, Infinite):
-                return False
             if value is None:
-                return None
+                return False  # an infinity, or an expression in variables: never a rounded number
             return numbers_match(num, Number(value, 40, 40), precision)
     return None
 

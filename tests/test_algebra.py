@@ -149,3 +149,17 @@ def test_decimals_against_closed_forms_follow_the_tolerance_policy(answer, refer
     result = grader.grade(rf"So ${answer}$", reference, extraction="rules", **options)
     assert result.correct is expected, result
     assert "sympy" not in result.method
+
+
+@pytest.mark.parametrize("answer,reference,expected", [
+    ("2x - y + 3 = 0", "4x - 2y + 6 = 0", True),
+    ("2x - y + 3 = 0", "y - 2x - 3 = 0", True),
+    ("2x - y + 3 = 0", "2x - y - 3 = 0", False),
+    (r"629 \cdot 29 = 18241", "y = 7x + 6", False),
+    (r"\gcd(188, 49)", r"(-\infty, -1]", False),  # a number is no set
+    ("x", "31.49", False),  # nor is an expression in x a rounded decimal
+])
+def test_equations_and_sets_of_exact_values_need_no_sympy(answer, reference, expected):
+    result = grader.grade(rf"So ${answer}$", reference, extraction="rules")
+    assert result.correct is expected, result
+    assert "sympy" not in result.method

@@ -27,6 +27,7 @@ bench: $(STAMP)
 	$(PY) -m pytest -q tests --benchmark-enable --benchmark-only
 	$(PY) benchmarks/compare_mathverify.py --out benchmarks/results/latest
 	$(PY) benchmarks/profile_rules.py --out benchmarks/results/profile
+	$(PY) benchmarks/served.py --out benchmarks/results/served
 	$(PY) benchmarks/lm_throughput.py --out benchmarks/results/lm_throughput
 
 # Train the default LM answer extractor into extractor_model/default (about 15 minutes on 2 cores).

@@ -61,8 +61,9 @@ def _items(ordering: str, prompts: int, seed: int) -> list[dict]:
 
 
 def _warm(grader) -> None:
-    for it in workload.generate(6, seed=10_007):
+    for it in workload.generate(6, seed=10_007) + workload.worker_warmup_items():
         grader.grade(it["response"], it["reference"], extraction="rules")
+    time.sleep(2)  # the pool's spare worker finishes its own warm-up
 
 
 # --------------------------------------------------------------------------- 1. stages

@@ -422,3 +422,13 @@ def main() -> None:
 
 if __name__ == "__main__":
     main()
+
+
+def worker_warmup_items() -> list[dict]:
+    """Items that only sympy decides (trigonometry, e, a sum in a denominator), to start
+    and warm the grading workers before a timed run: the workload itself rarely needs them."""
+    pairs = [(r"\sin\frac{\pi}{4}", r"\frac{\sqrt{2}}{2}"), (r"e^{2}", r"e^2"),
+             (r"\frac{1}{1+\sqrt{2}}", r"\sqrt{2}-1"), (r"x \le 5", r"(-\infty, 5]"),
+             (r"\cos 0", "1")]
+    return [{"id": f"warm-{i}", "kind": "warmup", "label": "correct", "style": "final_boxed", "expected": True,
+             "response": f"So the answer is $\\boxed{{{a}}}$.", "reference": b} for i, (a, b) in enumerate(pairs)]

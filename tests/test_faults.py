@@ -82,3 +82,19 @@ def test_memory_ceiling_is_a_status_not_a_crash():
         assert result.correct
     finally:
         pool.close()
+
+
+def test_worker_warm_up_items_exercise_sympy():
+    """grader.algebra decides plain radicals inline: warm-up items must still reach sympy,
+    or a worker's first real item pays for importing it."""
+    from grader.api import grade_inline
+    from grader.engine import candidates_for, grade_candidates
+    from grader.parse import NeedsSympy
+    from grader.sandbox import _WARM_UP
+    from grader.types import GradeOptions
+
+    options = GradeOptions()
+    for response, reference in _WARM_UP:
+        with pytest.raises(NeedsSympy):
+            grade_candidates(candidates_for(response, "math", options), [reference], "math", options, use_sympy=False)
+        assert grade_inline(response, reference).correct, (response, reference)

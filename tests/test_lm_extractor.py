@@ -239,3 +239,16 @@ def test_span_never_ends_inside_an_ellipsis():
     starts, ends = boundary_flags(text, dots)
     assert ends == [False, False, True]  # only the last dot may close a span
     assert starts == [True, False, False]
+
+
+@pytest.mark.parametrize("text,cut,expected", [
+    (r"we get $\boxed{12\text{ cm}^2}$.", r"12\text{ cm}^2}", r"12\text{ cm}^2"),  # the box's brace is outside
+    (r"so \[\boxed{\{-5\}}\]", "\\{-5\\", r"\{-5\}"),  # a cut set is closed
+    (r"so $\frac{1}{2}$", r"\frac{1}{2}", r"\frac{1}{2}"),  # balanced: unchanged
+    ("so {{{{ 7", "{{{{ 7", "{{{{ 7"),  # no closing brace in reach: unchanged
+])
+def test_span_braces_pair_up(text, cut, expected):
+    from grader.lm.extractor import balance_braces
+
+    start = text.index(cut)
+    assert text[start:balance_braces(text, start, start + len(cut))] == expected

@@ -114,6 +114,21 @@ def decode_span(
     return best, last, float(total / (last - best + 1))
 
 
+def balance_braces(text: str, start: int, end: int, reach: int = 64) -> int:
+    """The span's end moved so that its braces pair up: a closing brace of the wrapper
+    (``\\boxed{5}``) is dropped, a cut group (``\\{-5\\``) is closed when its brace
+    follows within ``reach`` characters. The span convention never leaves one unpaired."""
+    depth = text.count("{", start, end) - text.count("}", start, end)
+    while depth < 0 and end > start and text[end - 1] == "}":
+        end -= 1
+        depth += 1
+    j = end
+    while depth > 0 and j < min(len(text), end + reach):
+        depth += (text[j] == "{") - (text[j] == "}")
+        j += 1
+    return j if depth == 0 else end
+
+
 def encode_tails(backend: Any, texts: list[str], max_chars: int) -> list[tuple[list[int], list[tuple[int, int]]]]:
     """Token ids and absolute character offsets of the last ``max_chars`` characters of each text.
 
@@ -278,6 +293,7 @@ class AnswerExtractor:
                 first, last, conf = hit
                 offs = encoded[i][1]
                 start, end = offs[lo + first][0], offs[lo + last][1]
+                end = balance_braces(texts[i], start, end)
                 results[i] = Span(start, end, texts[i][start:end], min(1.0, max(0.0, conf)))
             pending = still
         return results

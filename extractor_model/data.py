@@ -633,6 +633,55 @@ def _combo_check(rng: random.Random) -> str:
     return f"{rng.choice(_CHECK_LEADS)}: {rng.choice(_CHECK_EQS)}{rng.choice(_CHECK_TAILS)}"
 
 
+# Wildcard phrasings: statements and checks whose words are made-up pseudo-words.
+# A model trained only on real marker words fires on those words; with a share
+# of made-up ones it must also use the structure: a value concluded after the
+# reasoning, then checks that recompute something with "=".
+_SYLLABLES = ("ka", "lo", "mi", "ter", "vos", "pra", "en", "dul", "ri", "sa", "bo", "nek", "ta", "gim",
+              "ul", "fe", "ron", "zi", "pa", "hul", "de", "mor", "ti", "an")
+
+
+def pseudo_word(rng: random.Random, capital: bool = False) -> str:
+    w = "".join(rng.choice(_SYLLABLES) for _ in range(rng.randint(1, 3)))
+    return w.capitalize() if capital else w
+
+
+def _pseudo_phrase(rng: random.Random, n_max: int = 3) -> str:
+    words = [pseudo_word(rng) for _ in range(rng.randint(1, n_max))]
+    words[0] = words[0].capitalize()
+    return " ".join(words)
+
+
+def _wild_statement(rng: random.Random) -> str:
+    r = rng.random()
+    end = rng.choice([".", ".", "", "!", ".\n"])
+    if r < 0.4:
+        form = rng.choice(["{P}: <A>", "**{P}:** <A>", "{P}:\n<A>", "### {P}\n<A>", "{P} — <A>"])
+        return form.replace("{P}", _pseudo_phrase(rng))
+    if r < 0.75:
+        return f"{_pseudo_phrase(rng)}, {rng.choice(_SUBJ)} {pseudo_word(rng)} <A>{end}"
+    if r < 0.9:
+        return f"{_pseudo_phrase(rng, 4)} <A>{end}"
+    return f"<A> {pseudo_word(rng)} {rng.choice(_SUBJ)}{end}"
+
+
+def _wild_check(rng: random.Random) -> str:
+    if rng.random() < 0.5:
+        return f"{_pseudo_phrase(rng)}: {rng.choice(_CHECK_EQS)}{rng.choice(_CHECK_TAILS)}"
+    w = pseudo_word(rng)
+    return f"{_pseudo_phrase(rng)}: <a> {w} <b> {pseudo_word(rng)} <ab>{rng.choice(_CHECK_TAILS) or '.'}"
+
+
+# Count answers stated with their noun ("there are 12 sequences": the span is "12").
+_COUNT_STATEMENTS = ("Therefore, there are <A> <obj>.", "So there are <A> <obj> in total.",
+                     "In the end <name> has <A> <obj>.", "Hence <name> needs <A> <obj>.",
+                     "So, there are <A> different <obj> that work.")
+
+# Chat-template tokens a sampler may leave after the response.
+_TURN_ENDS = ("<|im_end|>", "<|im_start|>user", "</s>", "<|endoftext|>", "<|eot_id|>",
+              "<|im_end|>\n<|im_start|>user\n", "<|end|>")
+
+
 SUBJECTS = {
     "num": ("x", "$x$", "the total", "the area", "the sum", "the probability", "the value of $y$",
             "the perimeter", "the speed", "$n$", "the cost", "the length", "the result", "the product",
@@ -739,7 +788,8 @@ class Doc:
         return "".join(self.parts)
 
 
-def _statement(rng, R, phr: Phrasing, ans: Answer, pool: tuple[str, ...] | None = None) -> tuple[str, int, int]:
+def _statement(rng, R, phr: Phrasing, ans: Answer, pool: tuple[str, ...] | None = None,
+               wild: float = 0.0) -> tuple[str, int, int]:
     """Render an answer statement; return (text, span_start, span_end) within it."""
     cat = ans.category
     if pool is None:
@@ -753,8 +803,14 @@ def _statement(rng, R, phr: Phrasing, ans: Answer, pool: tuple[str, ...] | None 
             pool = phr.statements
     tpl = rng.choice(pool)
     if phr is SEEN and cat != "mc" and pool in (phr.statements, phr.restates, phr.corrected, phr.tentative,
-                                                 phr.text_statements) and rng.random() < 0.45:
-        tpl = _combo_statement(rng)
+                                                 phr.text_statements):
+        r = rng.random()
+        if r < 0.45:
+            tpl = _combo_statement(rng)
+        elif r < 0.45 + wild:
+            tpl = _wild_statement(rng)
+        elif r < 0.52 + wild and ans.kind == "int" and ans.surface.isdigit():
+            tpl = rng.choice(_COUNT_STATEMENTS)
         if tpl in _UNSEEN_ALL:
             tpl = rng.choice(pool)
     if cat == "mc":
@@ -791,9 +847,13 @@ def _statement(rng, R, phr: Phrasing, ans: Answer, pool: tuple[str, ...] | None 
     return head + ans.surface + post + tail, len(head), len(head) + len(ans.surface)
 
 
-def _check(rng, R, phr: Phrasing, cat: str) -> str:
-    if phr is SEEN and rng.random() < 0.5:
-        return _fill_numbers(rng, R, _combo_check(rng), phr, cat)
+def _check(rng, R, phr: Phrasing, cat: str, wild: float = 0.0) -> str:
+    if phr is SEEN:
+        r = rng.random()
+        if r < 0.5:
+            return _fill_numbers(rng, R, _combo_check(rng), phr, cat)
+        if r < 0.5 + wild:
+            return _fill_numbers(rng, R, _wild_check(rng), phr, cat)
     return _fill_numbers(rng, R, rng.choice(phr.checks), phr, cat)
 
 
@@ -836,8 +896,9 @@ SCENARIOS = (("plain", 0.30), ("verify", 0.24), ("correction", 0.12), ("distract
 
 
 def generate_example(rng: random.Random, phr: Phrasing, R: Ranges, p_none: float = 0.10,
-                     max_target: int = 2800) -> Example:
-    target = int(math.exp(rng.uniform(math.log(110), math.log(max(111, max_target)))))
+                     max_target: int = 2800, wildcards: float = 0.0) -> Example:
+    short = phr is SEEN and rng.random() < SHORT_SHARE  # a bare statement, no reasoning before it
+    target = rng.randint(0, 60) if short else int(math.exp(rng.uniform(math.log(110), math.log(max(111, max_target)))))
     ans = random_answer(rng, R)
     cat = ans.category
     names, ws = zip(*SCENARIOS)
@@ -856,7 +917,7 @@ def generate_example(rng: random.Random, phr: Phrasing, R: Ranges, p_none: float
     # reasoning body up to about the target length
     tail_reserve = 60 if scenario in ("plain", "distractor") else 160
     n_steps = 0
-    while doc.n < target - tail_reserve or n_steps == 0:
+    while doc.n < target - tail_reserve or (n_steps == 0 and not short):
         doc.sep(rng)
         if rng.random() < 0.06:
             doc.add(_fill_numbers(rng, R, rng.choice(phr.headers), phr, cat) + "\n")
@@ -866,11 +927,14 @@ def generate_example(rng: random.Random, phr: Phrasing, R: Ranges, p_none: float
             break
 
     if no_answer:
-        return _no_answer(rng, R, phr, ans, doc, scenario)
+        ex = _no_answer(rng, R, phr, ans, doc, scenario, wildcards)
+        if phr is SEEN and rng.random() < 0.05:
+            ex = Example(ex.text + rng.choice(["", " ", "\n"]) + rng.choice(_TURN_ENDS), None, None, ex.kind, ex.scenario)
+        return ex
 
     def put_statement(pool=None, a: Answer = ans) -> None:
         doc.sep(rng)
-        s, i, j = _statement(rng, R, phr, a, pool)
+        s, i, j = _statement(rng, R, phr, a, pool, wildcards)
         if a is ans:
             doc.span = (doc.n + i, doc.n + j)
         doc.add(s)
@@ -895,7 +959,7 @@ def generate_example(rng: random.Random, phr: Phrasing, R: Ranges, p_none: float
         put_statement(phr.corrected if rng.random() < 0.6 else None)
         if rng.random() < 0.3:
             doc.sep(rng)
-            doc.add(_check(rng, R, phr, cat))
+            doc.add(_check(rng, R, phr, cat, wildcards))
     else:
         put_statement()
         if scenario in ("verify", "restate", "long_verify"):
@@ -903,7 +967,7 @@ def generate_example(rng: random.Random, phr: Phrasing, R: Ranges, p_none: float
             for _ in range(n):
                 doc.sep(rng)
                 if rng.random() < 0.8 or scenario != "long_verify":
-                    doc.add(_check(rng, R, phr, cat))
+                    doc.add(_check(rng, R, phr, cat, wildcards))
                 else:
                     doc.add(_remark(rng, R, phr, cat))
             if scenario == "restate":
@@ -915,13 +979,15 @@ def generate_example(rng: random.Random, phr: Phrasing, R: Ranges, p_none: float
     if rng.random() < 0.25:
         doc.sep(rng)
         doc.add(rng.choice(phr.closings))
+    if phr is SEEN and rng.random() < 0.05:
+        doc.add(rng.choice(["", " ", "\n"]) + rng.choice(_TURN_ENDS))
     text = doc.text()
     assert doc.span is not None
     s, e = doc.span
     return Example(text, s, e, ans.kind, scenario)
 
 
-def _no_answer(rng, R, phr, ans, doc: Doc, scenario: str) -> Example:
+def _no_answer(rng, R, phr, ans, doc: Doc, scenario: str, wild: float = 0.0) -> Example:
     r = rng.random()
     if r < 0.45:
         # ran out of tokens: cut somewhere in the body, possibly mid-word,
@@ -945,7 +1011,7 @@ def _no_answer(rng, R, phr, ans, doc: Doc, scenario: str) -> Example:
     # a question back to the user, or checks with no conclusion
     for _ in range(rng.randint(1, 3)):
         doc.sep(rng)
-        doc.add(_check(rng, R, phr, ans.category))
+        doc.add(_check(rng, R, phr, ans.category, wild))
     return Example(doc.text(), None, None, "none", "unfinished")
 
 
@@ -953,19 +1019,26 @@ def _no_answer(rng, R, phr, ans, doc: Doc, scenario: str) -> Example:
 # Splits
 
 MIN_CHARS, MAX_CHARS = 100, 3000
+MIN_CHARS_SEEN = 12  # the SEEN splits also hold short responses ("So the answer is 42.")
+SHORT_SHARE = 0.06
 SPLIT_SEEDS = {"train": 1, "valid": 2, "heldout": 3, "unseen": 4}
+WILDCARDS = 0.15  # share of pseudo-word statements and checks in the SEEN splits
 
 
-def make_split(name: str, n: int, seed: int = 0, max_chars: int = MAX_CHARS) -> list[Example]:
-    """``n`` examples of split ``name`` (train, valid, heldout: SEEN pools; unseen: UNSEEN pools)."""
+def make_split(name: str, n: int, seed: int = 0, max_chars: int = MAX_CHARS,
+               wildcards: float = WILDCARDS) -> list[Example]:
+    """``n`` examples of split ``name`` (train, valid, heldout: SEEN pools; unseen: UNSEEN pools).
+
+    ``wildcards``: the share of pseudo-word statements and checks (SEEN pools only).
+    """
     if name not in SPLIT_SEEDS:
         raise ValueError(f"unknown split {name!r}")
     rng = random.Random(seed * 1000 + SPLIT_SEEDS[name] * 7919)
     phr, R = (UNSEEN, UNSEEN_RANGES) if name == "unseen" else (SEEN, SEEN_RANGES)
     out = []
     while len(out) < n:
-        ex = generate_example(rng, phr, R, max_target=min(2800, max_chars - 200))
-        if MIN_CHARS <= len(ex.text) <= max_chars:
+        ex = generate_example(rng, phr, R, max_target=min(2800, max_chars - 200), wildcards=wildcards)
+        if (MIN_CHARS_SEEN if phr is SEEN else MIN_CHARS) <= len(ex.text) <= max_chars:
             out.append(ex)
     return out
 

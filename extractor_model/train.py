@@ -55,7 +55,7 @@ class Config:
     base: str = "scratch"  # "scratch" | "minilm"
     out: str = str(DEFAULT_OUT)
     seed: int = 0
-    n_train: int = 14000
+    n_train: int = 20000
     n_valid: int = 400
     n_eval: int = 2000  # per held-out split
     epochs: float = 2.0
@@ -77,9 +77,11 @@ class Config:
     dropout: float = 0.1
     label_weights: tuple[float, float, float] = (1.0, 1.0, 1.0)  # O, B, I in the loss
     token_noise: float = 0.1  # share of O tokens replaced by a random token or [UNK] in training
+    wildcards: float = datagen.WILDCARDS  # share of pseudo-word statements and checks in the data
     max_train_minutes: float = 0.0  # 0: no limit (a limit makes a run depend on speed)
     thresholds: tuple[float, ...] = (0.2, 0.3, 0.4, 0.5, 0.6, 0.7)
     threads: int = 2
+    device: str = "auto"  # auto: cuda when available, else cpu
     max_chars: int = datagen.MAX_CHARS  # longest generated response
     log_every: int = 50
     quiet: bool = False
@@ -104,36 +106,67 @@ def set_seed(seed: int) -> None:
 # Tokenizers
 
 
+def build_vocab(words: Counter, vocab_size: int, max_piece: int = 6) -> list[str]:
+    """A WordPiece vocabulary chosen by counting, so the same texts always give
+    the same vocabulary (the ``tokenizers`` trainer breaks frequency ties in a
+    different order in each process, which made runs irreproducible).
+
+    Every character seen, as a first piece and as a "##" continuation, then the
+    most frequent whole words, word prefixes and "##" suffixes (2 to
+    ``max_piece`` characters), ties broken by the text. Pieces with a digit
+    other than single digits are left out: a number is always read digit by
+    digit ("1", "##2", "##5"), so values and lengths that training never saw
+    tokenize like the ones it did.
+    """
+    chars = sorted({c for w in words for c in w})
+    vocab = list(SPECIAL_TOKENS) + chars + [f"##{c}" for c in chars]
+    pieces: Counter = Counter()
+    for w, n in words.items():
+        if any(c.isdigit() for c in w) or len(w) < 2:
+            continue
+        pieces[w] += n
+        for k in range(2, min(max_piece, len(w) - 1) + 1):
+            pieces[w[:k]] += n
+            pieces["##" + w[-k:]] += n
+    seen = set(vocab)
+    for piece, n in sorted(pieces.items(), key=lambda kv: (-kv[1], kv[0])):
+        if len(vocab) >= vocab_size or n < 2:
+            break
+        if piece not in seen:
+            vocab.append(piece)
+            seen.add(piece)
+    return vocab
+
+
 def train_tokenizer(texts: list[str], vocab_size: int):
     """A cased WordPiece tokenizer: every symbol is its own pre-token, CJK
-    characters are split, offsets map to the original text."""
-    from tokenizers import Regex, Tokenizer, models, normalizers, pre_tokenizers, trainers
+    characters are split, numbers are read digit by digit, offsets map to the
+    original text. Deterministic: see :func:`build_vocab`."""
+    from tokenizers import Regex, Tokenizer, decoders, models, normalizers, pre_tokenizers, processors
     from transformers import PreTrainedTokenizerFast
 
-    tok = Tokenizer(models.WordPiece(unk_token="[UNK]", max_input_chars_per_word=64))
-    tok.normalizer = normalizers.BertNormalizer(
+    normalizer = normalizers.BertNormalizer(
         clean_text=True, handle_chinese_chars=True, strip_accents=False, lowercase=False
     )
     # Every symbol is its own word; a number or a word is one word that WordPiece
     # splits into a first piece and "##" continuations, so the model sees where
     # a number starts (with digits as separate words, "12 345" and "12345" would
     # be the same tokens and the first digit of a number would look like any other).
-    tok.pre_tokenizer = pre_tokenizers.Sequence([
+    pre_tokenizer = pre_tokenizers.Sequence([
         pre_tokenizers.WhitespaceSplit(),
         pre_tokenizers.Split(Regex(r"[^\w\s]|_"), behavior="isolated"),
     ])
-    trainer = trainers.WordPieceTrainer(
-        vocab_size=vocab_size, special_tokens=SPECIAL_TOKENS, min_frequency=2, show_progress=False
-    )
-    tok.train_from_iterator(texts, trainer)
-    from tokenizers import processors
-
+    words: Counter = Counter()
+    for text in texts:
+        words.update(w for w, _ in pre_tokenizer.pre_tokenize_str(normalizer.normalize_str(text)))
+    vocab = {piece: i for i, piece in enumerate(build_vocab(words, vocab_size))}
+    tok = Tokenizer(models.WordPiece(vocab, unk_token="[UNK]", max_input_chars_per_word=64))
+    tok.normalizer = normalizer
+    tok.pre_tokenizer = pre_tokenizer
     tok.post_processor = processors.TemplateProcessing(
         single="[CLS] $A [SEP]", pair="[CLS] $A [SEP] $B [SEP]",
-        special_tokens=[("[CLS]", tok.token_to_id("[CLS]")), ("[SEP]", tok.token_to_id("[SEP]"))],
+        special_tokens=[("[CLS]", vocab["[CLS]"]), ("[SEP]", vocab["[SEP]"])],
     )
-    from tokenizers import decoders
-
     tok.decoder = decoders.WordPiece()
     return PreTrainedTokenizerFast(
         tokenizer_object=tok, unk_token="[UNK]", pad_token="[PAD]", cls_token="[CLS]",
@@ -325,7 +358,8 @@ def train(model, feats, cfg: Config, pad_id: int, unk_id: int = 1, first_id: int
         return max(0.0, 0.5 * (1 + math.cos(math.pi * (step - warm) / max(1, total - warm))))
 
     sched = torch.optim.lr_scheduler.LambdaLR(opt, lr_at)
-    weights = torch.tensor(cfg.label_weights, dtype=torch.float32)
+    device = next(model.parameters()).device
+    weights = torch.tensor(cfg.label_weights, dtype=torch.float32, device=device)
     gen = torch.Generator().manual_seed(cfg.seed + 29)
     vocab = model.config.vocab_size
     model.train()
@@ -335,7 +369,8 @@ def train(model, feats, cfg: Config, pad_id: int, unk_id: int = 1, first_id: int
     stopped_early = False
     for step, idx in enumerate(plan):
         ids, mask, labels = collate(feats, idx, pad_id)
-        ids = add_token_noise(ids, labels, cfg.token_noise, vocab, unk_id, first_id, gen)
+        ids = add_token_noise(ids, labels, cfg.token_noise, vocab, unk_id, first_id, gen).to(device)
+        mask, labels = mask.to(device), labels.to(device)
         logits = model(input_ids=ids, attention_mask=mask).logits
         loss = torch.nn.functional.cross_entropy(
             logits.view(-1, logits.shape[-1]).float(), labels.view(-1), weight=weights, ignore_index=IGNORE
@@ -416,7 +451,11 @@ def tune_threshold(extractor: AnswerExtractor, valid, thresholds) -> tuple[float
     for t in thresholds:
         extractor.threshold = t
         scores[t] = evaluate(extractor, valid)["exact_match"]
-    best = max(thresholds, key=lambda t: (scores[t], -abs(t - 0.5)))
+    # The middle of the best plateau: scores often tie over a range of thresholds,
+    # and its middle is the choice least tied to this small valid split.
+    top = max(scores.values())
+    tied = sorted(t for t in thresholds if scores[t] == top)
+    best = tied[len(tied) // 2]
     extractor.threshold = best
     return best, {str(t): s for t, s in scores.items()}
 
@@ -435,6 +474,14 @@ def save(out: Path, model, tokenizer, settings: dict, metrics: dict) -> None:
     (out / "metrics.json").write_text(json.dumps(metrics, indent=2, ensure_ascii=False) + "\n", encoding="utf-8")
 
 
+def resolve_device(device: str) -> str:
+    import torch
+
+    if device == "auto":
+        return "cuda" if torch.cuda.is_available() else "cpu"
+    return device
+
+
 def run(cfg: Config) -> dict:
     import torch
     from transformers import AutoTokenizer
@@ -443,30 +490,36 @@ def run(cfg: Config) -> dict:
     torch.set_num_threads(cfg.threads)
     set_seed(cfg.seed)
     log(cfg, f"[data] seed {cfg.seed}: train {cfg.n_train}, valid {cfg.n_valid}, heldout/unseen {cfg.n_eval}")
-    train_ex = datagen.make_split("train", cfg.n_train, cfg.seed, max_chars=cfg.max_chars)
-    valid_ex = datagen.make_split("valid", cfg.n_valid, cfg.seed, max_chars=cfg.max_chars)
-    held_ex = datagen.make_split("heldout", cfg.n_eval, cfg.seed) if cfg.n_eval else []
+    train_ex = datagen.make_split("train", cfg.n_train, cfg.seed, max_chars=cfg.max_chars, wildcards=cfg.wildcards)
+    valid_ex = datagen.make_split("valid", cfg.n_valid, cfg.seed, max_chars=cfg.max_chars, wildcards=cfg.wildcards)
+    held_ex = datagen.make_split("heldout", cfg.n_eval, cfg.seed, wildcards=cfg.wildcards) if cfg.n_eval else []
     unseen_ex = datagen.make_split("unseen", cfg.n_eval, cfg.seed) if cfg.n_eval else []
 
     if cfg.base == "minilm":
         tokenizer = AutoTokenizer.from_pretrained(str(minilm_dir()), local_files_only=True)
     else:
-        tokenizer = train_tokenizer([ex.text for ex in train_ex], cfg.vocab_size)
+        # The vocabulary comes from the same split without pseudo-words: made-up
+        # words must reach the model in pieces, the way real unseen words do.
+        plain = train_ex if not cfg.wildcards else datagen.make_split(
+            "train", cfg.n_train, cfg.seed, max_chars=cfg.max_chars, wildcards=0.0)
+        tokenizer = train_tokenizer([ex.text for ex in plain], cfg.vocab_size)
     feats, fstats = featurize(tokenizer, train_ex, cfg)
     log(cfg, f"[features] {fstats}")
     set_seed(cfg.seed)
-    model = build_model(cfg, tokenizer)
+    device = resolve_device(cfg.device)
+    model = build_model(cfg, tokenizer).to(device)
     n_params = sum(p.numel() for p in model.parameters())
-    log(cfg, f"[model] {cfg.base}: {n_params / 1e6:.2f}M parameters, vocab {len(tokenizer)}")
+    log(cfg, f"[model] {cfg.base}: {n_params / 1e6:.2f}M parameters, vocab {len(tokenizer)}, device {device}")
     first_id = len(SPECIAL_TOKENS) if cfg.base == "scratch" else 999  # bert-base-uncased: [unusedN] below 999
     tstats = train(model, feats, cfg, tokenizer.pad_token_id, tokenizer.unk_token_id, first_id)
     log(cfg, f"[train] {tstats}")
 
-    extractor = AnswerExtractor(model, tokenizer, window_tokens=cfg.window_tokens, overlap=cfg.overlap)
+    extractor = AnswerExtractor(model, tokenizer, device=device, window_tokens=cfg.window_tokens, overlap=cfg.overlap)
     threshold, tscores = tune_threshold(extractor, valid_ex, cfg.thresholds)
     log(cfg, f"[threshold] {threshold} (valid EM by threshold: {tscores})")
     metrics = {
         "base": cfg.base,
+        "device": device,
         "parameters": n_params,
         "vocab_size": len(tokenizer),
         "config": {k: v for k, v in asdict(cfg).items() if k not in ("quiet", "extra", "log_every")},
@@ -509,15 +562,18 @@ def parse_args(argv=None) -> Config:
     p.add_argument("--layers", type=int, default=d.layers)
     p.add_argument("--heads", type=int, default=d.heads)
     p.add_argument("--intermediate", type=int, default=d.intermediate)
+    p.add_argument("--wildcards", type=float, default=d.wildcards,
+                   help="share of pseudo-word statements and checks in the generated data")
     p.add_argument("--max-train-minutes", type=float, default=0.0)
-    p.add_argument("--threads", type=int, default=d.threads)
+    p.add_argument("--threads", type=int, default=d.threads, help="torch CPU threads")
+    p.add_argument("--device", default=d.device, help="auto (cuda when available) | cpu | cuda")
     p.add_argument("--quiet", action="store_true")
     a = p.parse_args(argv)
     lr = a.lr if a.lr is not None else (5e-5 if a.base == "minilm" else d.lr)
     return Config(base=a.base, out=a.out, seed=a.seed, n_train=a.n_train, n_valid=a.n_valid, n_eval=a.n_eval,
                   epochs=a.epochs, batch_size=a.batch_size, lr=lr, window_tokens=a.window_tokens,
                   vocab_size=a.vocab_size, arch=a.arch, hidden=a.hidden, layers=a.layers, heads=a.heads,
-                  intermediate=a.intermediate, max_train_minutes=a.max_train_minutes, threads=a.threads,
+                  intermediate=a.intermediate, wildcards=a.wildcards, max_train_minutes=a.max_train_minutes, threads=a.threads, device=a.device,
                   quiet=a.quiet)
 
 

@@ -18,6 +18,7 @@ from __future__ import annotations
 
 import json
 import os
+import re
 import threading
 from dataclasses import dataclass
 from pathlib import Path
@@ -112,6 +113,32 @@ def decode_span(
         else:
             break
     return best, last, float(total / (last - best + 1))
+
+
+_PERCENT_AFTER_RE = re.compile(r"[ \t]*(?:\\?%|pct\b|percent(?:age)?\b)", re.IGNORECASE)
+
+
+def snap_span(text: str, start: int, end: int) -> tuple[int, int]:
+    """Span edges moved to the span convention where the tagger is off by a piece:
+    braces pair up (:func:`balance_braces`); a line break outside a LaTeX group or
+    environment is never inside an answer (the last line is kept: "11⏎5/6" is not
+    one number); a percent marker right after the number belongs to it."""
+    end = balance_braces(text, start, end)
+    span = text[start:end]
+    if "\n" in span and "\\begin" not in span:
+        depth, cut = 0, None
+        for k, c in enumerate(span):
+            depth += (c == "{") - (c == "}")
+            if c == "\n" and depth == 0:
+                cut = k
+        if cut is not None and span[cut + 1:].strip():
+            start += cut + 1
+            while start < end and text[start].isspace():
+                start += 1
+    m = _PERCENT_AFTER_RE.match(text, end)
+    if m and "%" not in span and "percent" not in span.lower():
+        end = m.end()
+    return start, end
 
 
 def balance_braces(text: str, start: int, end: int, reach: int = 64) -> int:
@@ -293,7 +320,7 @@ class AnswerExtractor:
                 first, last, conf = hit
                 offs = encoded[i][1]
                 start, end = offs[lo + first][0], offs[lo + last][1]
-                end = balance_braces(texts[i], start, end)
+                start, end = snap_span(texts[i], start, end)
                 results[i] = Span(start, end, texts[i][start:end], min(1.0, max(0.0, conf)))
             pending = still
         return results

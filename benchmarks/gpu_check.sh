@@ -1,0 +1,35 @@
+#!/usr/bin/env bash
+# GPU check for the LM extractor, under 5 minutes on one GPU:
+#   1. the device (torch, CUDA, card),
+#   2. extraction throughput, batch 1 vs the InferenceBatcher under 32 callers
+#      (benchmarks/lm_throughput.py, the measurement `make bench` runs on CPU),
+#   3. a short training run of the default architecture on the GPU, with its
+#      held-out and unseen-phrasing exact match.
+# Usage: benchmarks/gpu_check.sh [OUT_DIR]   (default /tmp/grader-gpu-check)
+# Needs a Python with this package and a CUDA build of torch: $PYTHON, else .venv/bin/python.
+set -euo pipefail
+cd "$(dirname "$0")/.."
+PY=${PYTHON:-.venv/bin/python}
+OUT=${1:-/tmp/grader-gpu-check}
+mkdir -p "$OUT"
+
+echo "== device"
+"$PY" - <<'PY'
+import sys
+import torch
+if not torch.cuda.is_available():
+    sys.exit("no CUDA device: this check is for a GPU machine (torch %s)" % torch.__version__)
+p = torch.cuda.get_device_properties(0)
+print(f"torch {torch.__version__}, CUDA {torch.version.cuda}, {p.name}, {p.total_memory / 2**30:.0f} GiB, "
+      f"bf16 {torch.cuda.is_bf16_supported()}")
+PY
+
+echo "== throughput: batch 1 vs InferenceBatcher, 32 callers (shipped model)"
+timeout 120 "$PY" benchmarks/lm_throughput.py --device cuda --n 2048 --callers 32 --max-batch 64 \
+    --out "$OUT/lm_throughput"
+
+echo "== short training run on the GPU (default architecture, 2 minutes of steps)"
+timeout 170 "$PY" -m extractor_model.train --device cuda --out "$OUT/model" --n-train 14000 \
+    --n-eval 1000 --batch-size 64 --lr 2e-3 --max-train-minutes 2 \
+    | grep -E "^\[(model|train|threshold|eval|saved)\]"
+echo "== done: $OUT"

@@ -216,18 +216,17 @@ def _leading_math(text: str) -> str | None:
 _MARKER_KEYWORDS = ("answer", "response", "antwort", "réponse", "respuesta", "答案")
 
 
-def _last_marker(text: str) -> Extraction | None:
+def _last_marker(text: str, lo: int = 0) -> Extraction | None:
     lower = text.lower()
     best: Extraction | None = None
     for keyword in _MARKER_KEYWORDS:
         end = len(lower)
-        while (i := lower.rfind(keyword, 0, end)) >= 0 and (best is None or i > best.start):
-            lo = max(0, i - 60)
+        while (i := lower.rfind(keyword, lo, end)) >= 0 and (best is None or i > best.start):
             found = None
-            for m in _MARKER_RE.finditer(text, lo, min(len(text), i + len(keyword) + 60)):
+            for m in _MARKER_RE.finditer(text, max(0, i - 60), min(len(text), i + len(keyword) + 60)):
                 if m.start() <= i < m.end():
                     found = m
-            if found is not None:
+            if found is not None and found.start() >= lo:
                 cand = _after_marker(text, found.end())
                 if cand:
                     if best is None or found.start() > best.start:
@@ -237,16 +236,16 @@ def _last_marker(text: str) -> Extraction | None:
     return best
 
 
-def extract_marked(text: str) -> Extraction | None:
-    """The last "answer is"/"Final Answer:"/"####"/``<answer>`` statement."""
-    best = _last_marker(text)
+def extract_marked(text: str, lo: int = 0) -> Extraction | None:
+    """The last "answer is"/"Final Answer:"/"####"/``<answer>`` statement (starting at ``lo`` or later)."""
+    best = _last_marker(text, lo)
     m = None
-    for m in _GSM8K_RE.finditer(text):
+    for m in _GSM8K_RE.finditer(text):  # from the start: a match runs to the end of its line
         pass
-    if m is not None and (best is None or m.start() > best.start):
+    if m is not None and m.start() >= lo and (best is None or m.start() > best.start):
         best = Extraction(m.group(1).strip(), "gsm8k", EXPR, m.start())
     tag = None
-    idx = text.lower().rfind("<answer>")
+    idx = text.lower().rfind("<answer>", lo)
     if idx >= 0:
         tag = _ANSWER_TAG_RE.match(text, idx)
     if tag and tag.group(1).strip() and (best is None or tag.start() > best.start):
@@ -388,10 +387,19 @@ def iter_candidates(response: str, match_types: tuple[str, ...] = (LATEX, EXPR))
 
 def _candidates_in_order(text: str, match_types: tuple[str, ...]) -> Iterator[Extraction]:
     if LATEX in match_types:
-        strong = [c for c in (extract_boxed(text), extract_marked(text)) if c]
-        strong.sort(key=lambda c: c.start, reverse=True)
-        # A box beats a marker that merely restates it ("... is \boxed{5}").
-        yield from strong
+        # The last box or marker first. A box beats a marker that merely restates it
+        # ("... is \boxed{5}"); a marker before the box is only looked for when the
+        # box itself does not parse.
+        box = extract_boxed(text)
+        later = extract_marked(text, box.start + 1) if box else extract_marked(text)
+        if later:
+            yield later
+        if box:
+            yield box
+            if not later:
+                earlier = extract_marked(text)
+                if earlier:
+                    yield earlier
         tail = _tail_start(text, MATH_TAIL_CHARS)
         blocks = find_math_blocks(text[tail:])
         for start, content in reversed(blocks[-3:]):

@@ -14,7 +14,7 @@ from dataclasses import replace
 from fractions import Fraction
 from typing import Any
 
-from .algebra import Exact, Infinite, renaming_may_apply
+from .algebra import Exact, Infinite, parse_exact, renaming_may_apply
 from .numbers import Number, round_half_up, truncate
 from .parse import Interval, Matrix, Named, NeedsSympy, Relation, Scalar, Seq, Text, UnionOf, Value
 from .types import GradeOptions
@@ -36,9 +36,9 @@ class Comparison:
     def equal(self, answer: Value, reference: Value) -> bool:
         answer, reference = _as_matrix(answer), _as_matrix(reference)
         if isinstance(reference, Named) and isinstance(answer, Relation):
-            return self.sets(answer, _named_equation(reference) or reference)
+            return self.sets(answer, _named_equation(reference, self.use_sympy) or reference)
         if isinstance(answer, Named) and isinstance(reference, Relation):
-            eq = _named_equation(answer)
+            eq = _named_equation(answer, self.use_sympy)
             return eq is not None and self.sets(eq, reference)
         if isinstance(reference, Named) and not isinstance(answer, Named):
             return self.equal(answer, reference.value)
@@ -239,13 +239,22 @@ def _as_matrix(v: Value) -> Value:
     return v
 
 
-def _named_equation(v: Named) -> "Relation | None":
-    """``y = 2x + 3`` as an equation, to compare with ``2x - y + 3 = 0``."""
+def _named_equation(v: Named, use_sympy: bool) -> "Relation | None":
+    """``y = 2x + 3`` as an equation, to compare with ``2x - y + 3 = 0``: exact sides
+    when both have canonical forms, else sympy's (NeedsSympy where it may not run)."""
     from .parse import _to_sympy
 
     value = v.value
     if not isinstance(value, Scalar) or v.bound:
         return None
+    lhs = parse_exact(v.name)
+    rhs = value.expr if isinstance(value.expr, Exact) else None
+    if rhs is None and value.num is not None:
+        rhs = Exact.rational(value.num.value)
+    if isinstance(lhs, Exact) and rhs is not None:
+        return Relation(("=",), (v.name, value.text), (lhs, rhs))
+    if not use_sympy:
+        raise NeedsSympy(v.name)
     try:
         lhs = _to_sympy(v.name)
     except Exception:

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import dataclasses
 import enum
+import functools
 from dataclasses import dataclass, field
 from typing import Any, Literal
 
@@ -76,7 +77,16 @@ class GradeOptions:
     def from_mapping(cls, options: dict[str, Any] | None) -> "GradeOptions":
         """Build options from a user mapping, raising ValueError on unknown keys or bad values."""
         if not options:
-            return cls()
+            return _DEFAULT_OPTIONS
+        try:
+            key = tuple(sorted((k, type(v), v) for k, v in options.items()))  # True and 1 stay apart
+            hash(key)
+        except TypeError:  # lists or dicts inside: build them each time
+            return cls._build(options)
+        return _options_from_items(cls, key)
+
+    @classmethod
+    def _build(cls, options: dict[str, Any]) -> "GradeOptions":
         flat: dict[str, Any] = {}
         for key, value in options.items():
             if key == "config" and isinstance(value, dict):
@@ -93,6 +103,15 @@ class GradeOptions:
                 raise ValueError(f"unknown option {key!r}; known options: {', '.join(sorted(known))}")
             kwargs[key] = _coerce_option(key, value)
         return cls(**kwargs)
+
+
+_DEFAULT_OPTIONS = GradeOptions()
+
+
+@functools.lru_cache(maxsize=1024)
+def _options_from_items(cls: type, items: tuple) -> GradeOptions:
+    # Trainers send the same few option sets with every item: parse each once (frozen, so shareable).
+    return cls._build({k: v for k, _, v in items})
 
 
 def _coerce_option(key: str, value: Any) -> Any:

@@ -200,3 +200,17 @@ def test_a_derivation_is_read_from_its_last_arrow():
     result = grader.grade(response, r"\frac{-73 + \sqrt{7445}}{46}, \frac{-73 - \sqrt{7445}}{46}")
     assert result.correct and "sympy" not in result.method, result
     assert grader.grade(r"So $x > 2 \Rightarrow x \in (2, \infty)$", r"(2, \infty)").correct
+
+
+def test_plain_integer_shortcut_matches_full_normalization(monkeypatch):
+    import random
+    import re
+
+    from grader import normalize
+
+    full = normalize.normalize_answer.__wrapped__
+    rng = random.Random(1)
+    values = ["0", "-0", "7", "-12"] + [str(rng.randint(-10 ** k, 10 ** k)) for k in range(1, 31) for _ in range(20)]
+    shortcut = [full(v) for v in values]
+    monkeypatch.setattr(normalize, "_PLAIN_INTEGER_RE", re.compile(r"(?!)"))  # never matches: the full path
+    assert [full(v) for v in values] == shortcut

@@ -99,6 +99,9 @@ def _grade_math(candidates: Sequence[Extraction], references: list[str], options
                        reason=f"The extracted answer could not be parsed ({last_error}).")
 
 
+_DIGIT_RE = re.compile(r"\d")
+
+
 def _same_text(a: str, b: str) -> bool:
     """Equal after normalization; for text without digits, also ignoring case and spacing."""
     (norm_a, pct_a), (norm_b, pct_b) = normalize_answer(a), normalize_answer(b)
@@ -107,7 +110,7 @@ def _same_text(a: str, b: str) -> bool:
     if norm_a == norm_b:
         return True
     key = canonical_text(norm_a)
-    return key != "" and key == canonical_text(norm_b) and not re.search(r"\d", norm_a)
+    return key != "" and key == canonical_text(norm_b) and not _DIGIT_RE.search(norm_a)
 
 
 def clip(text: str, limit: int = 2000) -> str:

@@ -16,6 +16,12 @@ import re
 _CONTROL_ESCAPES = {"\x0c": "\\f", "\t": "\\t", "\x08": "\\b", "\x07": "\\a", "\x0b": "\\v"}
 _CR_MACROS = ("right", "rangle", "rceil", "rfloor", "rho", "rm")
 _NL_MACROS = ("neq", "ne", "nu", "ni", "not", "nabla")
+_CR_MACRO_RE = re.compile(r"\r(?=(?:%s)(?![a-zA-Z]))" % "|".join(_CR_MACROS))
+_NL_MACRO_RE = re.compile(r"\n(?=(?:%s)(?![a-zA-Z]))" % "|".join(_NL_MACROS))
+
+
+_DOUBLE_BACKSLASH_RE = re.compile(r"(?<!\\)\\\\(?=[a-zA-Z])")
+_TEXT_KEY_DROP_RE = re.compile(r"[{}\\$]|\s+")
 
 
 def repair_escapes(text: str) -> str:
@@ -24,12 +30,13 @@ def repair_escapes(text: str) -> str:
         if ch in text:
             text = re.sub(re.escape(ch) + r"(?=[a-zA-Z])", lambda _m, r=rep: r, text)
     if "\r" in text:
-        text = re.sub(r"\r(?=(?:%s)(?![a-zA-Z]))" % "|".join(_CR_MACROS), r"\\r", text)
+        text = _CR_MACRO_RE.sub(r"\\r", text)
     if "\n" in text:
-        text = re.sub(r"\n(?=(?:%s)(?![a-zA-Z]))" % "|".join(_NL_MACROS), r"\\n", text)
+        text = _NL_MACRO_RE.sub(r"\\n", text)
     # "\\frac" (an escaped backslash kept literally) means "\frac"; three or more
     # backslashes are a row break followed by a command and stay.
-    text = re.sub(r"(?<!\\)\\\\(?=[a-zA-Z])", r"\\", text)
+    if "\\\\" in text:
+        text = _DOUBLE_BACKSLASH_RE.sub(r"\\", text)
     return text
 
 
@@ -220,8 +227,9 @@ def unwrap_text(s: str) -> str:
     return s
 
 
+@functools.lru_cache(maxsize=8192)
 def canonical_text(s: str) -> str:
     """A case- and space-insensitive key for text answers."""
     s = unwrap_text(s)
-    s = re.sub(r"[{}\\$]|\s+", "", s)
+    s = _TEXT_KEY_DROP_RE.sub("", s)
     return s.casefold().rstrip(".")

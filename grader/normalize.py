@@ -133,13 +133,17 @@ _CURRENCY_RE = re.compile(r"\\\$|\\text\{\s*\\?\$\s*\}|\$|€|£|¥|\\euro|\bUSD
 _IMPLICATION_RE = re.compile(r"\\(?:implies|Rightarrow|Longrightarrow)(?![a-zA-Z])")
 
 
-_PLAIN_INTEGER_RE = re.compile(r"-?(?:0|[1-9][0-9]{0,30})")
+# Answers normalization cannot change: integers, decimals, a/b, \frac{a}{b} (checked
+# against the full path by tests/test_equivalence.py).
+_ALREADY_NORMAL_RE = re.compile(
+    r"-?(?:0|[1-9][0-9]{0,30})(?:\.[0-9]{1,30})?|[1-9][0-9]{0,9}/[1-9][0-9]{0,9}|-?\\frac\{[1-9][0-9]{0,9}\}\{[1-9][0-9]{0,9}\}"
+)
 
 
 @functools.lru_cache(maxsize=8192)
 def normalize_answer(text: str) -> tuple[str, bool]:
     """Canonical string for an answer and whether it was marked as a percent."""
-    if _PLAIN_INTEGER_RE.fullmatch(text):
+    if _ALREADY_NORMAL_RE.fullmatch(text):
         return text, False  # most answers: nothing below would change them
     s = repair_escapes(text)
     s = replace_unicode(s)

@@ -202,7 +202,7 @@ def test_a_derivation_is_read_from_its_last_arrow():
     assert grader.grade(r"So $x > 2 \Rightarrow x \in (2, \infty)$", r"(2, \infty)").correct
 
 
-def test_plain_integer_shortcut_matches_full_normalization(monkeypatch):
+def test_normal_form_shortcut_matches_full_normalization(monkeypatch):
     import random
     import re
 
@@ -210,7 +210,12 @@ def test_plain_integer_shortcut_matches_full_normalization(monkeypatch):
 
     full = normalize.normalize_answer.__wrapped__
     rng = random.Random(1)
-    values = ["0", "-0", "7", "-12"] + [str(rng.randint(-10 ** k, 10 ** k)) for k in range(1, 31) for _ in range(20)]
+    values = ["0", "-0", "7", "-12", "0.50", "-3.25", "7/8", r"\frac{3}{4}", r"-\frac{10}{3}"]
+    values += [str(rng.randint(-10 ** k, 10 ** k)) for k in range(1, 31) for _ in range(20)]
+    values += [f"{rng.randint(-999, 999)}.{rng.randint(0, 999):0{rng.randint(1, 3)}d}" for _ in range(300)]
+    values += [f"{rng.randint(1, 999)}/{rng.randint(1, 999)}" for _ in range(300)]
+    values += [rf"\frac{{{rng.randint(1, 999)}}}{{{rng.randint(1, 999)}}}" for _ in range(300)]
+    assert all(normalize._ALREADY_NORMAL_RE.fullmatch(v) for v in values)
     shortcut = [full(v) for v in values]
-    monkeypatch.setattr(normalize, "_PLAIN_INTEGER_RE", re.compile(r"(?!)"))  # never matches: the full path
+    monkeypatch.setattr(normalize, "_ALREADY_NORMAL_RE", re.compile(r"(?!)"))  # never matches: the full path
     assert [full(v) for v in values] == shortcut

@@ -217,11 +217,12 @@ _MARKER_KEYWORDS = ("answer", "response", "antwort", "rÃ©ponse", "respuesta", "ç
 
 
 def _last_marker(text: str, lo: int = 0) -> Extraction | None:
-    lower = text.lower()
+    lower = text[lo:].lower()  # only the part after ``lo`` is searched
     best: Extraction | None = None
     for keyword in _MARKER_KEYWORDS:
         end = len(lower)
-        while (i := lower.rfind(keyword, lo, end)) >= 0 and (best is None or i > best.start):
+        while (j := lower.rfind(keyword, 0, end)) >= 0 and (best is None or j + lo > best.start):
+            i = j + lo
             found = None
             for m in _MARKER_RE.finditer(text, max(0, i - 60), min(len(text), i + len(keyword) + 60)):
                 if m.start() <= i < m.end():
@@ -232,7 +233,7 @@ def _last_marker(text: str, lo: int = 0) -> Extraction | None:
                     if best is None or found.start() > best.start:
                         best = Extraction(cand, "answer_is", LATEX, found.start())
                     break
-            end = i
+            end = j
     return best
 
 
@@ -245,8 +246,9 @@ def extract_marked(text: str, lo: int = 0) -> Extraction | None:
     if m is not None and m.start() >= lo and (best is None or m.start() > best.start):
         best = Extraction(m.group(1).strip(), "gsm8k", EXPR, m.start())
     tag = None
-    idx = text.lower().rfind("<answer>", lo)
+    idx = text[lo:].lower().rfind("<answer>") if "<" in text[lo:] else -1
     if idx >= 0:
+        idx += lo
         tag = _ANSWER_TAG_RE.match(text, idx)
     if tag and tag.group(1).strip() and (best is None or tag.start() > best.start):
         best = Extraction(tag.group(1).strip(), "answer_tag", LATEX, tag.start())

@@ -178,6 +178,7 @@ _QUALIFIER_RE = re.compile(
 )
 _WORDS_RE = re.compile(r"^[A-Za-z][A-Za-z' -]*[A-Za-z.]$")
 _NUM_WITH_WORDS_RE = re.compile(r"^([-+]?[\d.,/]+)\s+[A-Za-z]{2,}(?:\s+[A-Za-z]{2,})*$")
+_LABEL_RE = re.compile(r"^[A-Za-z]{3,}\s+\d+$")  # "Step 1", "Part 2": a label, not a product of letters
 
 
 def parse_answer(text: str, *, use_sympy: bool) -> list[Value]:
@@ -396,7 +397,7 @@ def _parse_scalar(s: str, percent: bool, use_sympy: bool) -> Value:
             raise ParseError(str(exc)) from exc
         if num is not None:
             return Scalar(m.group(1), num, percent=percent)
-    if _WORDS_RE.match(s) and len(s) > 1 and (" " in s or len(s) > 3) and "\\" not in s:
+    if (_WORDS_RE.match(s) and len(s) > 1 and (" " in s or len(s) > 3) and "\\" not in s) or _LABEL_RE.match(s):
         return Text(s, canonical_text(s))
     if _PM_RE.search(s):
         # "\frac{-1 \pm \sqrt{13}}{4}": both values

@@ -219,3 +219,11 @@ def test_normal_form_shortcut_matches_full_normalization(monkeypatch):
     shortcut = [full(v) for v in values]
     monkeypatch.setattr(normalize, "_ALREADY_NORMAL_RE", re.compile(r"(?!)"))  # never matches: the full path
     assert [full(v) for v in values] == shortcut
+
+
+def test_a_label_is_text_not_a_product_of_letters():
+    import grader
+
+    result = grader.grade("Let me start.\n\n**Step 1:**", "22.2")
+    assert not result.correct and "sympy" not in result.method, result
+    assert grader.grade("Part 2", "Part 2").correct

@@ -425,10 +425,10 @@ if __name__ == "__main__":
 
 
 def worker_warmup_items() -> list[dict]:
-    """Items that only sympy decides (trigonometry, e, a sum in a denominator), to start
-    and warm the grading workers before a timed run: the workload itself rarely needs them."""
-    pairs = [(r"\sin\frac{\pi}{4}", r"\frac{\sqrt{2}}{2}"), (r"e^{2}", r"e^2"),
-             (r"\frac{1}{1+\sqrt{2}}", r"\sqrt{2}-1"), (r"x \le 5", r"(-\infty, 5]"),
-             (r"\cos 0", "1")]
+    """The workers' own warm-up items (``grader.sandbox._WARM_UP``: only sympy decides them),
+    to start and warm the grading workers before a timed run: the workload rarely needs them."""
+    from grader.sandbox import _WARM_UP
+
     return [{"id": f"warm-{i}", "kind": "warmup", "label": "correct", "style": "final_boxed", "expected": True,
-             "response": f"So the answer is $\\boxed{{{a}}}$.", "reference": b} for i, (a, b) in enumerate(pairs)]
+             "response": f"So the answer is ${response}$.", "reference": reference}
+            for i, (response, reference) in enumerate(_WARM_UP)]

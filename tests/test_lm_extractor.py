@@ -278,6 +278,24 @@ def test_span_braces_pair_up(text, cut, expected):
     ("it is 4 4/9 pct.", "4 4/9", "4 4/9 pct"),  # a percent marker belongs to its number
     ("so 28%!", "28", "28%"),
     ("so 28 people", "28", "28"),
+    ("we have $-43{,}453{,}862$ as", "-", "-43{,}453{,}862"),  # a number is never cut
+    ("is 12\\,345.", "12", "12\\,345"),
+    ("so .944\n", ".", ".944"),
+    ("so 113/187 and", "113", "113/187"),
+    ("so 12√11.", "12", "12√11"),
+    ("at 0.4824 km/h.", "0.4824 km/", "0.4824 km/h"),
+    ("is 9,792 or 5, 6", "-9,"[1:], "9,792"),
+    ("so it is 5.", "5", "5"),  # a full stop ends the sentence, not the number
+    ("Hence \\(165812\\).", "165812", "165812"),  # \( is a delimiter, not a bracket
+    ("we obtain (25, 3, -20).", "(", "(25, 3, -20)"),  # a cut bracket is closed
+    ("we have [19, 44) here", "[19", "[19, 44)"),
+    ("The answer is (B).", "B)", "B"),  # a bracket never opened is dropped
+    ("so \\dfrac{107}{163} ok", "\\dfrac{107}", "\\dfrac{107}{163}"),  # a fraction gets both arguments
+    ("$\\begin{pmatrix}1 & 2\\\\3 & 4\\end{pmatrix}$", "\\begin{pmatrix}1 & 2", "\\begin{pmatrix}1 & 2\\\\3 & 4\\end{pmatrix}"),
+    ("is 7.57 x 10^-11.", "7.57", "7.57 x 10^-11"),  # scientific notation is one value
+    ("is 5 \\times 10^{-2}$", "5", "5 \\times 10^{-2}"),
+    ("is 5E-02.", "5E", "5E-02"),
+    ("is, 42.", ", 42", "42"),  # never starts at punctuation
 ])
 def test_span_snaps_to_the_convention(text, cut, expected):
     from grader.lm.extractor import snap_span

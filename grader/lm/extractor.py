@@ -67,6 +67,42 @@ def _word_char(c: str) -> bool:
     return (c.isascii() and c.isalnum()) or (c.isalpha() and ord(c) < 0x2E80)
 
 
+_SIGN_OR_OPEN = frozenset("-−+([√")
+_NUMBER_INNER = frozenset("./,^√")
+
+
+def _in_number(text: str, i: int) -> bool:
+    """Whether characters ``i - 1`` and ``i`` lie inside one number-like atom:
+    a sign or opening bracket before a digit (``-7``, ``(25``), a decimal point,
+    thousands separator, slash, root or power between digits (``0.5``, ``9,792``,
+    ``113/187``, ``12√11``), ``{,}`` and ``\\,`` groups, an exponent sign
+    (``5E-02``), and a unit's slash (``km/h``)."""
+    a, b = text[i - 1], text[i]
+    nxt = text[i + 1] if i + 1 < len(text) else ""
+    prev = text[i - 2] if i >= 2 else ""
+    if b.isdigit():
+        if (a in _SIGN_OR_OPEN or a == ".") and prev != "\\":  # \\( and \\[ are delimiters
+            return True
+        if a in ",/^" and (prev.isdigit() or (a == "," and prev == "\\")):
+            return True
+        if a == "}" and text[max(0, i - 3):i] == "{,}":
+            return True
+    if a.isdigit() and b in _NUMBER_INNER and nxt.isdigit():
+        return True
+    if a.isdigit() and ((text.startswith("{,}", i) and text[i + 3:i + 4].isdigit())
+                        or (text.startswith("\\,", i) and text[i + 2:i + 3].isdigit())):
+        return True
+    if text[i - 1:i + 2] == "{,}" or text[max(0, i - 2):i + 1] == "{,}":
+        return True
+    if a == "\\" and b == "," and prev.isdigit() and nxt.isdigit():
+        return True
+    if a in "eE" and b in "-+" and prev.isdigit() and nxt.isdigit():
+        return True
+    if (a == "/" and b.isalpha() and prev.isalpha()) or (b == "/" and a.isalpha() and nxt.isalpha()):
+        return True
+    return False
+
+
 def _joined(text: str, i: int) -> bool:
     """Whether characters ``i - 1`` and ``i`` belong together: one word, or one run of dots ("...")."""
     if not 0 < i < len(text):
@@ -120,9 +156,15 @@ _PERCENT_AFTER_RE = re.compile(r"[ \t]*(?:\\?%|pct\b|percent(?:age)?\b)", re.IGN
 
 def snap_span(text: str, start: int, end: int) -> tuple[int, int]:
     """Span edges moved to the span convention where the tagger is off by a piece:
-    braces pair up (:func:`balance_braces`); a line break outside a LaTeX group or
+    a number is never cut (:func:`_in_number`); braces pair up (:func:`balance_braces`); a line break outside a LaTeX group or
     environment is never inside an answer (the last line is kept: "11⏎5/6" is not
-    one number); a percent marker right after the number belongs to it."""
+    one number); cut brackets, fractions and environments are completed
+    (:func:`_complete_structure`); a percent marker or a ``× 10^k`` right after
+    the number belongs to it."""
+    while start > 0 and (_in_number(text, start) or _joined(text, start)):
+        start -= 1
+    while end < len(text) and (_in_number(text, end) or _joined(text, end)):
+        end += 1
     end = balance_braces(text, start, end)
     span = text[start:end]
     if "\n" in span and "\\begin" not in span:
@@ -135,10 +177,58 @@ def snap_span(text: str, start: int, end: int) -> tuple[int, int]:
             start += cut + 1
             while start < end and text[start].isspace():
                 start += 1
+    while start < end - 1 and text[start] in ",;: \t":
+        start += 1
+    end = _complete_structure(text, start, end)
+    span = text[start:end]
     m = _PERCENT_AFTER_RE.match(text, end)
     if m and "%" not in span and "percent" not in span.lower():
         end = m.end()
+    m = _SCI_AFTER_RE.match(text, end)
+    if m and span[-1:].isdigit() and "10^" not in span.replace(" ", ""):
+        end = m.end()
     return start, end
+
+
+_SCI_AFTER_RE = re.compile(r"[ \t]*(?:x|×|\\times|\*|·|\\cdot)[ \t]*10[ \t]*\^[ \t]*(?:\{[ \t]*[-−+]?\d+[ \t]*\}|[-−+]?\d+)")
+_ONE_ARG_FRAC_RE = re.compile(r"\\[dt]?frac[ \t]*\{[^{}]*\}$")
+_OPEN_ENV_RE = re.compile(r"\\begin\{(\w+\*?)\}")
+
+
+def _bracket_depth(span: str) -> int:
+    """Round and square brackets opened minus closed, not counting the ``\\(``/``\\[`` delimiters."""
+    bare = span.replace("\\(", "").replace("\\)", "").replace("\\[", "").replace("\\]", "")
+    return bare.count("(") + bare.count("[") - bare.count(")") - bare.count("]")
+
+
+def _complete_structure(text: str, start: int, end: int, reach: int = 64) -> int:
+    """The span's end moved past structures it cuts: a bracket opened in the span
+    (``(25`` → ``(25, 3, -20)``, ``[19`` → ``[19, 44)``), a fraction with one
+    argument (``\\dfrac{107}`` → ``\\dfrac{107}{163}``), an environment with no
+    ``\\end``, a power with no exponent; a bracket closed but never opened
+    (``B)``) is dropped."""
+    span = text[start:end]
+    env = _OPEN_ENV_RE.search(span)
+    if env and f"\\end{{{env.group(1)}}}" not in span:
+        close = text.find(f"\\end{{{env.group(1)}}}", end, end + 16 * reach)
+        if close != -1:
+            return close + len(env.group(1)) + 6
+    depth = _bracket_depth(span)
+    if depth > 0:
+        j = end
+        while depth > 0 and j < min(len(text), end + reach) and text[j] != "\n":
+            if text[j - 1] != "\\":
+                depth += (text[j] in "([") - (text[j] in ")]")
+            j += 1
+        if depth == 0:
+            return j
+    elif depth < 0 and span[-1:] in (")", "]") and end - start > 1:
+        return end - 1
+    if _ONE_ARG_FRAC_RE.search(span) or span.endswith("^"):
+        group = re.match(r"[ \t]*(\{[^{}\n]*\}|[-−+]?\w+)", text[end:end + reach])
+        if group:
+            return end + group.end()
+    return end
 
 
 def balance_braces(text: str, start: int, end: int, reach: int = 64) -> int:

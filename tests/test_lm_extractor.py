@@ -296,6 +296,10 @@ def test_span_braces_pair_up(text, cut, expected):
     ("is 5 \\times 10^{-2}$", "5", "5 \\times 10^{-2}"),
     ("is 5E-02.", "5E", "5E-02"),
     ("is, 42.", ", 42", "42"),  # never starts at punctuation
+    ("has to be $991$.", "$991", "991"),  # a math delimiter is outside
+    ("costs \\$277.42 in all", "277.42", "\\$277.42"),  # currency is inside
+    ("costs $444.97 in all", "444.97", "$444.97"),
+    ("so $x = 5$ here", "5", "5"),
 ])
 def test_span_snaps_to_the_convention(text, cut, expected):
     from grader.lm.extractor import snap_span

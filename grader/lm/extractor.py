@@ -179,6 +179,7 @@ def snap_span(text: str, start: int, end: int) -> tuple[int, int]:
                 start += 1
     while start < end - 1 and text[start] in ",;: \t":
         start += 1
+    start = _currency_start(text, start, end)
     end = _complete_structure(text, start, end)
     span = text[start:end]
     m = _PERCENT_AFTER_RE.match(text, end)
@@ -193,6 +194,22 @@ def snap_span(text: str, start: int, end: int) -> tuple[int, int]:
 _SCI_AFTER_RE = re.compile(r"[ \t]*(?:x|×|\\times|\*|·|\\cdot)[ \t]*10[ \t]*\^[ \t]*(?:\{[ \t]*[-−+]?\d+[ \t]*\}|[-−+]?\d+)")
 _ONE_ARG_FRAC_RE = re.compile(r"\\[dt]?frac[ \t]*\{[^{}]*\}$")
 _OPEN_ENV_RE = re.compile(r"\\begin\{(\w+\*?)\}")
+
+
+def _currency_start(text: str, start: int, end: int) -> int:
+    """A dollar sign is part of the answer when it is currency and outside when it
+    delimits math: ``\\$18.90`` and a ``$18.90`` with no ``$`` after it on its line
+    are currency, the ``$`` of ``$991$`` is a delimiter."""
+    if text[start] == "$" and end < len(text) and text[end] == "$":
+        return start + 1
+    if start > 0 and text[start - 1] == "$" and text[start:start + 1].isdigit():
+        if start > 1 and text[start - 2] == "\\":
+            return start - 2
+        line_end = text.find("\n", end)
+        rest = text[end:line_end if line_end != -1 else len(text)]
+        if "$" not in rest.replace("\\$", ""):
+            return start - 1
+    return start
 
 
 def _bracket_depth(span: str) -> int:

@@ -346,6 +346,8 @@ def ans_matrix(rng, R):
 
 def ans_text(rng, R):
     w = rng.choice(R.words + R.names)
+    if R is SEEN_RANGES and rng.random() < PSEUDO_TEXT_ANSWERS:
+        w = pseudo_word(rng, capital=rng.random() < 0.5)  # any word may be the answer, not only known ones
     if rng.random() < 0.15:
         return Answer(f"\\text{{{w}}}", "math", "text", "text")
     return Answer(w, "plain", "text", "text")
@@ -592,14 +594,20 @@ UNSEEN = Phrasing(
 # a combination that equals an UNSEEN template is never produced.
 _LEADS = ("So", "Thus", "Hence", "Therefore", "Finally", "Overall", "Clearly", "As a result", "This means",
           "Now", "Then", "In total", "Putting it together", "At the end", "From this", "Given all that",
-          "Combining everything", "After simplifying", "Ultimately", "Summing up")
+          "Combining everything", "After simplifying", "Ultimately", "Summing up", "In the end", "To sum up",
+          "With this", "That is", "In short", "Evidently", "Put simply", "Wrapping up", "At last",
+          "Everything considered", "Taken together", "Once simplified", "After all that", "Last of all")
 _SUBJ = ("the answer", "the final answer", "<V>", "the total", "the number we need", "the quantity asked for",
-         "the answer to the question", "the final number", "the correct answer", "the required <V2>")
+         "the answer to the question", "the final number", "the correct answer", "the required <V2>",
+         "the <V2> we want", "the sought <V2>", "what we were asked for", "the requested <V2>", "our <V2>",
+         "the unknown", "the final <V2>", "the value asked for")
 _VERBS = ("is", "equals", "=", "is equal to", "must be", "should be", "will be", "is exactly", "works out to be",
-          "has to be", "is simply", "becomes")
+          "has to be", "is simply", "becomes", "amounts to", "totals", "is given by", "reduces to", "gives",
+          "is precisely", "is found to be", "stands at", "evaluates to", "is determined to be")
 _LABELS = ("Answer", "Final answer", "Final Answer", "ANSWER", "Ans.", "Final", "The answer", "Answer (final)")
 _CHECK_LEADS = ("Check", "Verify", "Verification", "Double-check", "Let's check", "Checking", "Check again",
-                "Let me check", "Verifying", "Test")
+                "Let me check", "Verifying", "Test", "Cross-check", "Re-check", "Back-substitution", "Proof",
+                "Let's make sure", "Testing it", "Validation", "Recheck", "Checking the work")
 _CHECK_EQS = ("<a> + <b> = <a+b>", "<a> × <b> = <ab>", "<a>(<b>) = <ab>", "$<a> \\cdot <b> = <ab>$",
               "<ab> / <b> = <a>", "<a> - <b> = <a-b>", "2 · <a> + <c> = <2a+c>", "$<ab> - <c> = <ab-c>$",
               "<a>·<b> + <c> = <ab+c>")
@@ -607,7 +615,7 @@ _CHECK_TAILS = ("", " ✓", ", correct.", ". Good.", ", which matches.", ", as r
                 ", consistent.", " — fine.")
 _REMARKS = ("Note that <a> was only an intermediate value.", "We did not need the value <a>.",
             "If the count were <a> instead, the answer would change to <b>.", "(Step <k> used <a>.)",
-            "This is about <approx>.", "The extra value <neg> is discarded.", "Earlier we had <a>, which is not final.",
+            "This is about <approx>.", "The extra value <neg> is dropped.", "Earlier we had <a>, which is not final.",
             "There were <k> steps in total.", "Without the discount it would be <a>.",
             "A common mistake gives <b> instead.")
 
@@ -625,7 +633,10 @@ def _combo_statement(rng: random.Random) -> str:
         return form.replace("{L}", label)
     if r < 0.9:
         return rng.choice(["We find <V> = <A>", "we find that <V> is <A>", "which means <V> is <A>",
-                           "and so <V> is <A>", "giving <A>", "so <V> ends up being <A>", "i.e. <A>"]) + end
+                           "and so <V> is <A>", "giving <A>", "so <V> ends up being <A>", "i.e. <A>",
+                           "<A> is what we were asked for", "<A> is the value of <V>", "we arrive at <A>",
+                           "we have <V> = <A>", "we land on <A>", "the value is therefore <A>",
+                           "this yields <A> for <V>", "<V>, then, is <A>", "making <V> equal to <A>"]) + end
     return f"{rng.choice(_SUBJ).capitalize()} {rng.choice(_VERBS)} <A>{end}"
 
 
@@ -670,6 +681,95 @@ def _wild_check(rng: random.Random) -> str:
         return f"{_pseudo_phrase(rng)}: {rng.choice(_CHECK_EQS)}{rng.choice(_CHECK_TAILS)}"
     w = pseudo_word(rng)
     return f"{_pseudo_phrase(rng)}: <a> {w} <b> {pseudo_word(rng)} <ab>{rng.choice(_CHECK_TAILS) or '.'}"
+
+
+# Combinatorial SEEN reasoning steps, give-ups, remarks and closings: the fixed
+# lists hold a few dozen sentences, so a model learns them by heart and reads any
+# other sentence as noise. Built from fragments; none holds UNSEEN wording
+# (_check_partition checks the fragments against _UNSEEN_WORDING).
+_STEP_LEADS = ("", "Now ", "Next, ", "Then ", "First, ", "After that, ", "Here ", "Also, ", "Meanwhile, ",
+               "In this case ", "For the second part, ", "Similarly, ")
+_STEP_BODIES = (
+    "we add <a> and <b> to get <a+b>.", "multiplying <a> by <b> gives <ab>.", "<a> times <b> makes <ab>.",
+    "we subtract <b> from <a>, which is <a-b>.", "the ratio <ab>/<a> is <b>.", "dividing <ab> by <b> yields <a>.",
+    "the number of <obj> is <a>.", "<name> has <a> <obj> left.", "each group holds <b> <obj>.",
+    "the width is <a> and the height is <b>.", "we need the value of <V>.", "the next term is <c>.",
+    "plug in $x = <a>$.", "the expression becomes $<a>x - <b>$.", "the coefficient of $x$ is <a>.",
+    "we simplify the fraction $\\frac{<ab>}{<b>}$.", "the square of <a> is <a2>.", "the sum so far is <a+b+c>.",
+    "half of <2a> is <a>.", "the remaining amount is \\$<a>.", "the slope equals <a>/<b>.",
+    "we try <a> and it fails.", "the counts are <a>, <b> and <c>.", "$<a> + <b> + <c> = <a+b+c>$.",
+    "this leaves <b> choices for the second slot.", "the rate is <a> per hour.",
+    "the constraint gives $y \\le <a>$.", "I'll compute <a> · <b> = <ab>.", "we know $<a>^2 = <a2>$.",
+)
+_GIVEUP_SUBJ = ("I", "I honestly", "Sadly, I", "At the moment I", "Right now I", "I'm afraid I")
+_GIVEUP_VERBS = ("cannot", "can not", "am unable to", "don't know how to", "won't be able to", "do not see how to",
+                 "could not")
+_GIVEUP_OBJS = ("solve this", "complete the problem", "determine <V>", "compute the value", "work out <V>",
+                "answer this question", "get a definite value", "pin down <V>", "resolve the last step")
+_GIVEUP_TAILS = (".", " with the information given.", " from what is given.", " without more details.",
+                 " right now.", " without knowing <V>.", " — the problem is underspecified.", " yet.")
+_REMARK_LEADS = ("Note", "Remark", "Aside", "By the way", "Incidentally", "FYI", "PS", "Also note",
+                 "As an aside", "One more thing")
+_REMARK_BODIES = ("the unused value was <a>", "an earlier estimate was <approx>", "the other root <neg> is rejected",
+                  "the intermediate total was <ab>", "a wrong guess would give <b>", "step <k> produced <a>",
+                  "with <a> <obj> it would be <b>", "the rejected value is <neg>", "this is about <approx>",
+                  "the first attempt gave <b>", "in decimals that is about <approx>", "<a> was only a helper value")
+_CLOSINGS = ("Good luck!", "Hope this is clear.", "Let me know if anything else comes up.", "Happy studying!",
+             "That's it.", "Done.", "Glad to help.", "Any questions, just ask.", "🙂", "Enjoy!")
+
+
+def _combo_step(rng: random.Random) -> str:
+    body = rng.choice(_STEP_BODIES)
+    lead = rng.choice(_STEP_LEADS)
+    return lead + (body[0].upper() + body[1:] if not lead else body)
+
+
+def _combo_giveup(rng: random.Random) -> str:
+    return f"{rng.choice(_GIVEUP_SUBJ)} {rng.choice(_GIVEUP_VERBS)} {rng.choice(_GIVEUP_OBJS)}{rng.choice(_GIVEUP_TAILS)}"
+
+
+def _combo_remark(rng: random.Random) -> str:
+    body = rng.choice(_REMARK_BODIES)
+    form = rng.choice(["{L}: {B}.", "({L}: {B}.)", "{L}, {B}.", "({B}.)"])
+    return form.replace("{L}", rng.choice(_REMARK_LEADS)).replace("{B}", body)
+
+
+_COMBO_FRAGMENTS = (_LEADS + _VERBS + _SUBJ + _LABELS + _CHECK_LEADS + _CHECK_TAILS + _REMARKS + _STEP_LEADS + _STEP_BODIES + _GIVEUP_SUBJ + _GIVEUP_VERBS + _GIVEUP_OBJS + _GIVEUP_TAILS
+                    + _REMARK_LEADS + _REMARK_BODIES + _CLOSINGS)
+# Distinctive wording of the UNSEEN pools that SEEN text must never contain.
+_UNSEEN_WORDING = ("comes out to", "our answer", "in conclusion", "consequently", "as the final value",
+                   "the solution is", "that makes", "is the answer", "result:", "required quantity", "all in all",
+                   "bottom line", "conclusion", "altogether", "leading to", "turns out", "accordingly",
+                   "it follows", "which leaves", "we end up", "it's actually", "right value", "fixed result",
+                   "with that fixed", "would make it", "go with", "best option", "is correct", "selecting",
+                   "adding up", "observe", "denote", "recall the formula", "taking the product", "consider the case",
+                   "divide through", "quick estimate", "part <k>:", "splitting", "difference between", "squaring",
+                   "suppose", "rearrange", "doubling", "subtle", "write the total", "sanity", "plugging in",
+                   "to confirm", "quick check", "confirming", "hold on", "no wait", "reconsider:", "correction:",
+                   "was off", "interestingly", "prime number", "for comparison", "previous problem", "had we used",
+                   "roughly", "decimal form", "side note", "discarded", "candidate", "once more", "alright",
+                   "okay, so", "here is my reasoning", "# working", "feel free", "fun problem", "cheers",
+                   "missing some data", "can't finish", "stuck", "go further", "diagram")
+
+
+def _wild_step(rng: random.Random) -> str:
+    """A made-up-word reasoning step: unknown words with a value are not an answer by themselves."""
+    w = pseudo_word
+    return rng.choice([
+        f"{_pseudo_phrase(rng)} <a> {w(rng)} <b>.", f"{_pseudo_phrase(rng)}: <a> {w(rng)} <b> {w(rng)} <ab>.",
+        f"{_pseudo_phrase(rng, 4)} <val>.", f"{_pseudo_phrase(rng)}, {w(rng)} <a> {w(rng)} {w(rng)}.",
+        f"{_pseudo_phrase(rng)} $<a> \\cdot <b> = <ab>$.", f"{_pseudo_phrase(rng)} <obj> {w(rng)} <a>.",
+    ])
+
+
+def _wild_remark(rng: random.Random) -> str:
+    return rng.choice([f"({_pseudo_phrase(rng)} <approx>.)", f"{_pseudo_phrase(rng)}: {pseudo_word(rng)} <neg>.",
+                       f"{_pseudo_phrase(rng)} <a> {pseudo_word(rng)}."])
+
+
+def _wild_sentence(rng: random.Random) -> str:
+    """Made-up words and no value: a give-up or a closing, which only the words tell apart."""
+    return _pseudo_phrase(rng, 6) + rng.choice([".", ".", "!", "?", ""])
 
 
 # Count answers stated with their noun ("there are 12 sequences": the span is "12").
@@ -857,13 +957,41 @@ def _check(rng, R, phr: Phrasing, cat: str, wild: float = 0.0) -> str:
     return _fill_numbers(rng, R, rng.choice(phr.checks), phr, cat)
 
 
-def _remark(rng, R, phr: Phrasing, cat: str) -> str:
+def _remark(rng, R, phr: Phrasing, cat: str, wild: float = 0.0) -> str:
+    if phr is SEEN:
+        r = rng.random()
+        if r < VARIETY:
+            return _fill_numbers(rng, R, _combo_remark(rng), phr, cat)
+        if r < VARIETY + wild:
+            return _fill_numbers(rng, R, _wild_remark(rng), phr, cat)
     pool = phr.remarks + _REMARKS if phr is SEEN else phr.remarks
     return _fill_numbers(rng, R, rng.choice(pool), phr, cat)
 
 
-def _step(rng, R, phr: Phrasing, cat: str) -> str:
+def _step(rng, R, phr: Phrasing, cat: str, wild: float = 0.0) -> str:
+    if phr is SEEN:
+        r = rng.random()
+        if r < VARIETY:
+            return _fill_numbers(rng, R, _combo_step(rng), phr, cat)
+        if r < VARIETY + wild:
+            return _fill_numbers(rng, R, _wild_step(rng), phr, cat)
     return _fill_numbers(rng, R, rng.choice(phr.steps), phr, cat)
+
+
+def _giveup(rng, R, phr: Phrasing, cat: str, wild: float = 0.0) -> str:
+    if phr is SEEN:
+        r = rng.random()
+        if r < VARIETY:
+            return _fill_numbers(rng, R, _combo_giveup(rng), phr, cat)
+        if r < VARIETY + wild:
+            return _wild_sentence(rng)
+    return _fill_numbers(rng, R, rng.choice(phr.giveups), phr, cat)
+
+
+def _closing(rng, phr: Phrasing, wild: float = 0.0) -> str:
+    if phr is SEEN and rng.random() < wild:
+        return _wild_sentence(rng)
+    return rng.choice(phr.closings + _CLOSINGS if phr is SEEN else phr.closings)
 
 
 def _mc_options(rng, R, ans: Answer) -> str:
@@ -921,7 +1049,7 @@ def generate_example(rng: random.Random, phr: Phrasing, R: Ranges, p_none: float
         doc.sep(rng)
         if rng.random() < 0.06:
             doc.add(_fill_numbers(rng, R, rng.choice(phr.headers), phr, cat) + "\n")
-        doc.add(_step(rng, R, phr, cat))
+        doc.add(_step(rng, R, phr, cat, wildcards))
         n_steps += 1
         if n_steps > 80:
             break
@@ -946,7 +1074,7 @@ def generate_example(rng: random.Random, phr: Phrasing, R: Ranges, p_none: float
             doc.span = None
         doc.add("\n</think>\n\n")
         if rng.random() < 0.4:
-            doc.add(_step(rng, R, phr, cat))
+            doc.add(_step(rng, R, phr, cat, wildcards))
         put_statement()
     elif scenario == "correction":
         wrong = _wrong_like(rng, R, ans)
@@ -955,7 +1083,7 @@ def generate_example(rng: random.Random, phr: Phrasing, R: Ranges, p_none: float
         doc.add(_fill_numbers(rng, R, rng.choice(phr.corrections), phr, cat))
         for _ in range(rng.randint(0, 2)):
             doc.sep(rng)
-            doc.add(_step(rng, R, phr, cat))
+            doc.add(_step(rng, R, phr, cat, wildcards))
         put_statement(phr.corrected if rng.random() < 0.6 else None)
         if rng.random() < 0.3:
             doc.sep(rng)
@@ -969,16 +1097,16 @@ def generate_example(rng: random.Random, phr: Phrasing, R: Ranges, p_none: float
                 if rng.random() < 0.8 or scenario != "long_verify":
                     doc.add(_check(rng, R, phr, cat, wildcards))
                 else:
-                    doc.add(_remark(rng, R, phr, cat))
+                    doc.add(_remark(rng, R, phr, cat, wildcards))
             if scenario == "restate":
                 put_statement(phr.restates if cat != "mc" else phr.mc_statements)
         elif scenario == "distractor":
             for _ in range(rng.randint(1, 2)):
                 doc.sep(rng)
-                doc.add(_remark(rng, R, phr, cat))
+                doc.add(_remark(rng, R, phr, cat, wildcards))
     if rng.random() < 0.25:
         doc.sep(rng)
-        doc.add(rng.choice(phr.closings))
+        doc.add(_closing(rng, phr, wildcards))
     if phr is SEEN and rng.random() < 0.05:
         doc.add(rng.choice(["", " ", "\n"]) + rng.choice(_TURN_ENDS))
     text = doc.text()
@@ -1003,10 +1131,10 @@ def _no_answer(rng, R, phr, ans, doc: Doc, scenario: str, wild: float = 0.0) -> 
         return Example(text, None, None, "none", "truncated")
     if r < 0.85:
         doc.sep(rng)
-        doc.add(_fill_numbers(rng, R, rng.choice(phr.giveups), phr, ans.category))
+        doc.add(_giveup(rng, R, phr, ans.category, wild))
         if rng.random() < 0.3:
             doc.sep(rng)
-            doc.add(rng.choice(phr.closings))
+            doc.add(_closing(rng, phr, wild))
         return Example(doc.text(), None, None, "none", "giveup")
     # a question back to the user, or checks with no conclusion
     for _ in range(rng.randint(1, 3)):
@@ -1023,6 +1151,8 @@ MIN_CHARS_SEEN = 12  # the SEEN splits also hold short responses ("So the answer
 SHORT_SHARE = 0.06
 SPLIT_SEEDS = {"train": 1, "valid": 2, "heldout": 3, "unseen": 4}
 WILDCARDS = 0.15  # share of pseudo-word statements and checks in the SEEN splits
+VARIETY = 0.5  # share of combinatorial steps, give-ups and remarks in the SEEN splits
+PSEUDO_TEXT_ANSWERS = 0.4  # share of made-up words among SEEN text answers
 
 
 def make_split(name: str, n: int, seed: int = 0, max_chars: int = MAX_CHARS,
@@ -1055,11 +1185,15 @@ def write_jsonl(path: str, examples: list[Example]) -> None:
 
 
 def _check_partition() -> None:
-    """The SEEN and UNSEEN phrasing pools share no template."""
+    """The SEEN and UNSEEN phrasing pools share no template, and the combinatorial
+    fragments hold no UNSEEN wording."""
     for field in Phrasing.__dataclass_fields__:
         common = set(getattr(SEEN, field)) & set(getattr(UNSEEN, field))
         if common:
             raise AssertionError(f"{field} shared by SEEN and UNSEEN: {sorted(common)}")
+    leaks = sorted({w for f in _COMBO_FRAGMENTS for w in _UNSEEN_WORDING if w in f.lower()})
+    if leaks:
+        raise AssertionError(f"combinatorial SEEN fragments hold UNSEEN wording: {leaks}")
 
 
 _check_partition()

@@ -83,6 +83,7 @@ class Config:
     threads: int = 2
     device: str = "auto"  # auto: cuda when available, else cpu
     max_chars: int = datagen.MAX_CHARS  # longest generated response
+    save_dtype: str = "auto"  # auto: float16 for minilm (its float32 weights exceed 50 MB), else float32
     log_every: int = 50
     quiet: bool = False
     extra: dict = field(default_factory=dict)
@@ -464,11 +465,14 @@ def tune_threshold(extractor: AnswerExtractor, valid, thresholds) -> tuple[float
 # Pipeline
 
 
-def save(out: Path, model, tokenizer, settings: dict, metrics: dict) -> None:
+def save(out: Path, model, tokenizer, settings: dict, metrics: dict, dtype: str = "float32") -> None:
+    """The checkpoint, in ``dtype`` (the extractor loads it as float32 on CPU, bf16/fp16 on CUDA)."""
+    import torch
+
     out.mkdir(parents=True, exist_ok=True)
     for stale in ("pytorch_model.bin",):
         (out / stale).unlink(missing_ok=True)
-    model.save_pretrained(str(out), safe_serialization=True)
+    model.to(getattr(torch, dtype)).save_pretrained(str(out), safe_serialization=True)
     tokenizer.save_pretrained(str(out))
     (out / EXTRACTOR_CONFIG).write_text(json.dumps(settings, indent=2) + "\n", encoding="utf-8")
     (out / "metrics.json").write_text(json.dumps(metrics, indent=2, ensure_ascii=False) + "\n", encoding="utf-8")
@@ -538,7 +542,8 @@ def run(cfg: Config) -> dict:
     settings = {"threshold": threshold, "overlap": cfg.overlap, "window_tokens": cfg.window_tokens,
                 "max_windows": 8, "batch_size": 64, "labels": list(LABELS), "base": cfg.base,
                 "span_convention": "minimal answer text; $...$, \\(...\\), \\boxed{}, ** and 'x =' outside"}
-    save(Path(cfg.out), model, tokenizer, settings, metrics)
+    dtype = cfg.save_dtype if cfg.save_dtype != "auto" else ("float16" if cfg.base == "minilm" else "float32")
+    save(Path(cfg.out), model, tokenizer, settings, metrics, dtype)
     log(cfg, f"[saved] {cfg.out} in {metrics['wall_seconds'] / 60:.1f} min")
     return metrics
 
@@ -567,6 +572,8 @@ def parse_args(argv=None) -> Config:
     p.add_argument("--max-train-minutes", type=float, default=0.0)
     p.add_argument("--threads", type=int, default=d.threads, help="torch CPU threads")
     p.add_argument("--device", default=d.device, help="auto (cuda when available) | cpu | cuda")
+    p.add_argument("--save-dtype", choices=["auto", "float32", "float16"], default=d.save_dtype,
+                   help="weights on disk; auto: float16 for minilm (50 MB budget), else float32")
     p.add_argument("--quiet", action="store_true")
     a = p.parse_args(argv)
     lr = a.lr if a.lr is not None else (5e-5 if a.base == "minilm" else d.lr)
@@ -574,7 +581,7 @@ def parse_args(argv=None) -> Config:
                   epochs=a.epochs, batch_size=a.batch_size, lr=lr, window_tokens=a.window_tokens,
                   vocab_size=a.vocab_size, arch=a.arch, hidden=a.hidden, layers=a.layers, heads=a.heads,
                   intermediate=a.intermediate, wildcards=a.wildcards, max_train_minutes=a.max_train_minutes, threads=a.threads, device=a.device,
-                  quiet=a.quiet)
+                  save_dtype=a.save_dtype, quiet=a.quiet)
 
 
 def main(argv=None) -> int:

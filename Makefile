@@ -30,7 +30,7 @@ bench: $(STAMP)
 	$(PY) benchmarks/served.py --out benchmarks/results/served
 	$(PY) benchmarks/lm_throughput.py --out benchmarks/results/lm_throughput
 
-# Train the default LM answer extractor into extractor_model/default (about 15 minutes on 2 cores).
+# Train the default LM answer extractor into extractor_model/default (about 30 minutes on 2 cores).
 train-extractor: $(STAMP)
 	$(PY) -m extractor_model.train --out extractor_model/default
 

@@ -1150,7 +1150,7 @@ MIN_CHARS, MAX_CHARS = 100, 3000
 MIN_CHARS_SEEN = 12  # the SEEN splits also hold short responses ("So the answer is 42.")
 SHORT_SHARE = 0.06
 SPLIT_SEEDS = {"train": 1, "valid": 2, "heldout": 3, "unseen": 4}
-WILDCARDS = 0.15  # share of pseudo-word statements and checks in the SEEN splits
+WILDCARDS = 0.25  # share of pseudo-word statements, checks, steps and remarks in the SEEN splits
 VARIETY = 0.5  # share of combinatorial steps, give-ups and remarks in the SEEN splits
 PSEUDO_TEXT_ANSWERS = 0.4  # share of made-up words among SEEN text answers
 

@@ -55,7 +55,7 @@ class Config:
     base: str = "scratch"  # "scratch" | "minilm"
     out: str = str(DEFAULT_OUT)
     seed: int = 0
-    n_train: int = 20000
+    n_train: int = 26000
     n_valid: int = 400
     n_eval: int = 2000  # per held-out split
     epochs: float = 2.0

@@ -230,7 +230,7 @@ def test_default_model_clear_examples():
     for (text, _), span in zip(cases, spans):
         _check_span(span, text)
     # A floor, like the accuracy floors of tests/test_cases.py: the shipped model
-    # misses the self-correction (it answers "8 + 7", the first "it is X" after
+    # misses the self-correction (it answers "8 +", the first "it is X" after
     # "Wait"; extractor_model/README.md lists it under Limits).
     hits = sum(g == want for g, (_, want) in zip(got, cases))
     assert hits >= len(cases) - 1, list(zip(got, [w for _, w in cases]))

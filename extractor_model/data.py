@@ -957,35 +957,30 @@ def _check(rng, R, phr: Phrasing, cat: str, wild: float = 0.0) -> str:
     return _fill_numbers(rng, R, rng.choice(phr.checks), phr, cat)
 
 
-def _remark(rng, R, phr: Phrasing, cat: str, wild: float = 0.0) -> str:
+def _seen_variant(rng, R, phr: Phrasing, cat: str, wild: float, combo, made_up, pool: tuple[str, ...]) -> str:
+    """A SEEN sentence is combinatorial (share VARIETY), made-up words (share
+    ``wild``) or from the fixed pool; an UNSEEN one always from its pool (and
+    draws nothing more, so the unseen split never depends on these knobs)."""
     if phr is SEEN:
         r = rng.random()
         if r < VARIETY:
-            return _fill_numbers(rng, R, _combo_remark(rng), phr, cat)
+            return _fill_numbers(rng, R, combo(rng), phr, cat)
         if r < VARIETY + wild:
-            return _fill_numbers(rng, R, _wild_remark(rng), phr, cat)
-    pool = phr.remarks + _REMARKS if phr is SEEN else phr.remarks
+            return _fill_numbers(rng, R, made_up(rng), phr, cat)
     return _fill_numbers(rng, R, rng.choice(pool), phr, cat)
 
 
+def _remark(rng, R, phr: Phrasing, cat: str, wild: float = 0.0) -> str:
+    pool = phr.remarks + _REMARKS if phr is SEEN else phr.remarks
+    return _seen_variant(rng, R, phr, cat, wild, _combo_remark, _wild_remark, pool)
+
+
 def _step(rng, R, phr: Phrasing, cat: str, wild: float = 0.0) -> str:
-    if phr is SEEN:
-        r = rng.random()
-        if r < VARIETY:
-            return _fill_numbers(rng, R, _combo_step(rng), phr, cat)
-        if r < VARIETY + wild:
-            return _fill_numbers(rng, R, _wild_step(rng), phr, cat)
-    return _fill_numbers(rng, R, rng.choice(phr.steps), phr, cat)
+    return _seen_variant(rng, R, phr, cat, wild, _combo_step, _wild_step, phr.steps)
 
 
 def _giveup(rng, R, phr: Phrasing, cat: str, wild: float = 0.0) -> str:
-    if phr is SEEN:
-        r = rng.random()
-        if r < VARIETY:
-            return _fill_numbers(rng, R, _combo_giveup(rng), phr, cat)
-        if r < VARIETY + wild:
-            return _wild_sentence(rng)
-    return _fill_numbers(rng, R, rng.choice(phr.giveups), phr, cat)
+    return _seen_variant(rng, R, phr, cat, wild, _combo_giveup, _wild_sentence, phr.giveups)
 
 
 def _closing(rng, phr: Phrasing, wild: float = 0.0) -> str:

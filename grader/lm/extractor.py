@@ -152,15 +152,21 @@ def decode_span(
 
 
 _PERCENT_AFTER_RE = re.compile(r"[ \t]*(?:\\?%|pct\b|percent(?:age)?\b)", re.IGNORECASE)
+_SCI_AFTER_RE = re.compile(r"[ \t]*(?:x|×|\\times|\*|·|\\cdot)[ \t]*10[ \t]*\^[ \t]*(?:\{[ \t]*[-−+]?\d+[ \t]*\}|[-−+]?\d+)")
+_ONE_ARG_FRAC_RE = re.compile(r"\\[dt]?frac[ \t]*\{[^{}]*\}$")
+_OPEN_ENV_RE = re.compile(r"\\begin\{(\w+\*?)\}")
+_NEXT_GROUP_RE = re.compile(r"[ \t]*(\{[^{}\n]*\}|[-−+]?\w+)")  # a fraction's second argument, an exponent
 
 
 def snap_span(text: str, start: int, end: int) -> tuple[int, int]:
     """Span edges moved to the span convention where the tagger is off by a piece:
-    a number is never cut (:func:`_in_number`); braces pair up (:func:`balance_braces`); a line break outside a LaTeX group or
-    environment is never inside an answer (the last line is kept: "11⏎5/6" is not
-    one number); cut brackets, fractions and environments are completed
-    (:func:`_complete_structure`); a percent marker or a ``× 10^k`` right after
-    the number belongs to it."""
+    a number is never cut (:func:`_in_number`); braces pair up
+    (:func:`balance_braces`); a line break outside a LaTeX group or environment
+    is never inside an answer (the last line is kept: "11⏎5/6" is not one
+    number); a dollar sign is inside when it is currency
+    (:func:`_currency_start`); cut brackets, fractions and environments are
+    completed (:func:`_complete_structure`); a percent marker or a ``× 10^k``
+    right after the number belongs to it."""
     while start > 0 and (_in_number(text, start) or _joined(text, start)):
         start -= 1
     while end < len(text) and (_in_number(text, end) or _joined(text, end)):
@@ -189,11 +195,6 @@ def snap_span(text: str, start: int, end: int) -> tuple[int, int]:
     if m and span[-1:].isdigit() and "10^" not in span.replace(" ", ""):
         end = m.end()
     return start, end
-
-
-_SCI_AFTER_RE = re.compile(r"[ \t]*(?:x|×|\\times|\*|·|\\cdot)[ \t]*10[ \t]*\^[ \t]*(?:\{[ \t]*[-−+]?\d+[ \t]*\}|[-−+]?\d+)")
-_ONE_ARG_FRAC_RE = re.compile(r"\\[dt]?frac[ \t]*\{[^{}]*\}$")
-_OPEN_ENV_RE = re.compile(r"\\begin\{(\w+\*?)\}")
 
 
 def _currency_start(text: str, start: int, end: int) -> int:
@@ -226,10 +227,11 @@ def _complete_structure(text: str, start: int, end: int, reach: int = 64) -> int
     (``B)``) is dropped."""
     span = text[start:end]
     env = _OPEN_ENV_RE.search(span)
-    if env and f"\\end{{{env.group(1)}}}" not in span:
-        close = text.find(f"\\end{{{env.group(1)}}}", end, end + 16 * reach)
+    if env:
+        end_tag = f"\\end{{{env.group(1)}}}"
+        close = -1 if end_tag in span else text.find(end_tag, end, end + 16 * reach)
         if close != -1:
-            return close + len(env.group(1)) + 6
+            return close + len(end_tag)
     depth = _bracket_depth(span)
     if depth > 0:
         j = end
@@ -242,7 +244,7 @@ def _complete_structure(text: str, start: int, end: int, reach: int = 64) -> int
     elif depth < 0 and span[-1:] in (")", "]") and end - start > 1:
         return end - 1
     if _ONE_ARG_FRAC_RE.search(span) or span.endswith("^"):
-        group = re.match(r"[ \t]*(\{[^{}\n]*\}|[-−+]?\w+)", text[end:end + reach])
+        group = _NEXT_GROUP_RE.match(text[end:end + reach])
         if group:
             return end + group.end()
     return end

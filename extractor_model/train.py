@@ -77,7 +77,7 @@ class Config:
     dropout: float = 0.1
     label_weights: tuple[float, float, float] = (1.0, 1.0, 1.0)  # O, B, I in the loss
     token_noise: float = 0.1  # share of O tokens replaced by a random token or [UNK] in training
-    wildcards: float = datagen.WILDCARDS  # share of pseudo-word statements and checks in the data
+    wildcards: float = datagen.WILDCARDS  # share of made-up-word sentences (statements, checks, steps, ...) in the data
     max_train_minutes: float = 0.0  # 0: no limit (a limit makes a run depend on speed)
     thresholds: tuple[float, ...] = (0.2, 0.3, 0.4, 0.5, 0.6, 0.7)
     threads: int = 2
@@ -568,7 +568,7 @@ def parse_args(argv=None) -> Config:
     p.add_argument("--heads", type=int, default=d.heads)
     p.add_argument("--intermediate", type=int, default=d.intermediate)
     p.add_argument("--wildcards", type=float, default=d.wildcards,
-                   help="share of pseudo-word statements and checks in the generated data")
+                   help="share of made-up-word statements, checks, steps, remarks, give-ups and closings (SEEN splits)")
     p.add_argument("--max-train-minutes", type=float, default=0.0)
     p.add_argument("--threads", type=int, default=d.threads, help="torch CPU threads")
     p.add_argument("--device", default=d.device, help="auto (cuda when available) | cpu | cuda")

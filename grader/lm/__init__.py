@@ -6,7 +6,7 @@
 >>> from grader.lm import AnswerExtractor            # doctest: +SKIP
 >>> ex = AnswerExtractor.load()                       # extractor_model/default  # doctest: +SKIP
 >>> ex.extract("Therefore x equals 4. Check: 2·4 + 3 = 11.")  # doctest: +SKIP
-Span(start=19, end=20, text='4', confidence=0.30...)
+Span(start=19, end=20, text='4', confidence=0.95...)
 """
 
 from .extractor import LABELS, AnswerExtractor, Span, default_model_path

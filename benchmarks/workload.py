@@ -396,6 +396,16 @@ def long_response(size: int, seed: int = 0, answer: str = "\\frac{3}{4}") -> str
     return body + ending
 
 
+def worker_warmup_items() -> list[dict]:
+    """The workers' own warm-up items (``grader.sandbox._WARM_UP``: only sympy decides them),
+    to start and warm the grading workers before a timed run: the workload rarely needs them."""
+    from grader.sandbox import _WARM_UP
+
+    return [{"id": f"warm-{i}", "kind": "warmup", "label": "correct", "style": "final_boxed", "expected": True,
+             "response": f"So the answer is ${response}$.", "reference": reference}
+            for i, (response, reference) in enumerate(_WARM_UP)]
+
+
 def main() -> None:
     ap = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     ap.add_argument("--prompts", type=int, default=250)
@@ -423,12 +433,3 @@ def main() -> None:
 if __name__ == "__main__":
     main()
 
-
-def worker_warmup_items() -> list[dict]:
-    """The workers' own warm-up items (``grader.sandbox._WARM_UP``: only sympy decides them),
-    to start and warm the grading workers before a timed run: the workload rarely needs them."""
-    from grader.sandbox import _WARM_UP
-
-    return [{"id": f"warm-{i}", "kind": "warmup", "label": "correct", "style": "final_boxed", "expected": True,
-             "response": f"So the answer is ${response}$.", "reference": reference}
-            for i, (response, reference) in enumerate(_WARM_UP)]

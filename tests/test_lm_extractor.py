@@ -300,6 +300,15 @@ def test_span_braces_pair_up(text, cut, expected):
     ("costs \\$277.42 in all", "277.42", "\\$277.42"),  # currency is inside
     ("costs $444.97 in all", "444.97", "$444.97"),
     ("so $x = 5$ here", "5", "5"),
+    ("as our answer: \\(0.5\\text{ square units}\\).", "0.5\\text", "0.5\\text{ square units}"),  # a command keeps its argument
+    ("we have sqrt(16) as", "sqrt", "sqrt(16)"),  # a function keeps its call
+    ("so x (in cm) is", "x", "x"),  # a space before the bracket: not a call
+    ("Bottom line: {-9, -2}", "-9, -2", "{-9, -2}"),  # bare braces around the span are a set
+    ("=> {129}.", "129", "{129}"),
+    ("is \\boxed{129}.", "129", "129"),  # a command's braces are not
+    ("so $x^{2}$", "2", "2"),
+    ("ok. 4 x 10^-10 is", ". 4 x 10^-10", "4 x 10^-10"),  # never starts at a full stop
+    ("so .5 it is", ".5", ".5"),  # unless it is a decimal point
 ])
 def test_span_snaps_to_the_convention(text, cut, expected):
     from grader.lm.extractor import snap_span

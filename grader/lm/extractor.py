@@ -156,6 +156,7 @@ _SCI_AFTER_RE = re.compile(r"[ \t]*(?:x|×|\\times|\*|·|\\cdot)[ \t]*10[ \t]*\^
 _ONE_ARG_FRAC_RE = re.compile(r"\\[dt]?frac[ \t]*\{[^{}]*\}$")
 _OPEN_ENV_RE = re.compile(r"\\begin\{(\w+\*?)\}")
 _NEXT_GROUP_RE = re.compile(r"[ \t]*(\{[^{}\n]*\}|[-−+]?\w+)")  # a fraction's second argument, an exponent
+_COMMAND_END_RE = re.compile(r"\\[A-Za-z]+$")  # "\text" cut before its argument
 
 
 def snap_span(text: str, start: int, end: int) -> tuple[int, int]:
@@ -183,10 +184,11 @@ def snap_span(text: str, start: int, end: int) -> tuple[int, int]:
             start += cut + 1
             while start < end and text[start].isspace():
                 start += 1
-    while start < end - 1 and text[start] in ",;: \t":
+    while start < end - 1 and (text[start] in ",;: \t" or (text[start] == "." and not text[start + 1].isdigit())):
         start += 1
     start = _currency_start(text, start, end)
     end = _complete_structure(text, start, end)
+    start, end = _bare_set(text, start, end)
     span = text[start:end]
     m = _PERCENT_AFTER_RE.match(text, end)
     if m and "%" not in span and "percent" not in span.lower():
@@ -247,7 +249,38 @@ def _complete_structure(text: str, start: int, end: int, reach: int = 64) -> int
         group = _NEXT_GROUP_RE.match(text[end:end + reach])
         if group:
             return end + group.end()
+    if end < len(text) and ((text[end] == "{" and _COMMAND_END_RE.search(span))
+                            or (text[end] == "(" and span[-1:].isalpha())):
+        close = _closing_bracket(text, end, reach)
+        if close is not None:
+            return close + 1
     return end
+
+
+def _closing_bracket(text: str, i: int, reach: int) -> int | None:
+    """Index of the brace or parenthesis that closes the one at ``i``, on its line and within ``reach``."""
+    opener = text[i]
+    closer = "}" if opener == "{" else ")"
+    depth = 0
+    for j in range(i, min(len(text), i + reach)):
+        if text[j] == "\n":
+            return None
+        if text[j - 1] != "\\":
+            depth += (text[j] == opener) - (text[j] == closer)
+        if depth == 0:
+            return j
+    return None
+
+
+def _bare_set(text: str, start: int, end: int) -> tuple[int, int]:
+    """Bare braces around the whole span are a set (``{-9, -2}``) and belong to it;
+    the braces of a command's argument, a power or a subscript (``\\boxed{5}``,
+    ``^{2}``) do not."""
+    if 0 < start and end < len(text) and text[start - 1] == "{" and text[end] == "}":
+        before = text[start - 2] if start > 1 else " "
+        if not (before.isalnum() or before in "\\^_{}"):
+            return start - 1, end + 1
+    return start, end
 
 
 def balance_braces(text: str, start: int, end: int, reach: int = 64) -> int:

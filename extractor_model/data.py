@@ -107,6 +107,8 @@ UNSEEN_RANGES = Ranges(
     letters="ABCDE",
 )
 
+_UNSEEN_WORD_SET = frozenset(w.lower() for w in UNSEEN_RANGES.words + UNSEEN_RANGES.names)
+
 UNITS = ("cm", "m", "km", "mm", "kg", "g", "s", "m/s", "km/h", "mph", "cm^2", "m^2",
          "cm^3", "L", "mL", "hours", "minutes", "seconds", "meters", "feet", "inches",
          "miles", "liters", "grams", "units", "square units", "cubic meters")
@@ -347,7 +349,10 @@ def ans_matrix(rng, R):
 def ans_text(rng, R):
     w = rng.choice(R.words + R.names)
     if R is SEEN_RANGES and rng.random() < PSEUDO_TEXT_ANSWERS:
-        w = pseudo_word(rng, capital=rng.random() < 0.5)  # any word may be the answer, not only known ones
+        # any word may be the answer, not only known ones: made-up words of the
+        # filler's syllables, and English-looking ones (real words look like those)
+        made_up = pseudo_word if rng.random() < 0.5 else word_like
+        w = made_up(rng, capital=rng.random() < 0.5)
     if rng.random() < 0.15:
         return Answer(f"\\text{{{w}}}", "math", "text", "text")
     return Answer(w, "plain", "text", "text")
@@ -620,6 +625,20 @@ _REMARKS = ("Note that <a> was only an intermediate value.", "We did not need th
             "A common mistake gives <b> instead.")
 
 
+_MC_SUBJ = ("the correct option", "the answer", "the correct letter", "the choice that fits", "the matching option",
+            "the letter we want", "our choice", "the option that works", "the letter to mark")
+_MC_FORMS = ("I choose <A>", "We pick <A>", "Pick <A>", "Choose <A>", "My pick: <A>", "Letter: <A>",
+             "That is option <A>", "This matches option <A>", "It must be option <A>", "Mark <A>", "Only <A> fits",
+             "<A> matches the value we computed", "So I'd mark <A>", "Hence option <A>", "The letter is <A>")
+
+
+def _combo_mc_statement(rng: random.Random) -> str:
+    end = rng.choice([".", ".", "", "!", ".\n"])
+    if rng.random() < 0.5:
+        return f"{rng.choice(_LEADS)}{rng.choice([', ', ' '])}{rng.choice(_MC_SUBJ)} {rng.choice(_VERBS)} <A>{end}"
+    return rng.choice(_MC_FORMS) + end
+
+
 def _combo_statement(rng: random.Random) -> str:
     r = rng.random()
     end = rng.choice([".", ".", ".", "", "!", ".\n"])
@@ -655,6 +674,20 @@ _SYLLABLES = ("ka", "lo", "mi", "ter", "vos", "pra", "en", "dul", "ri", "sa", "b
 def pseudo_word(rng: random.Random, capital: bool = False) -> str:
     w = "".join(rng.choice(_SYLLABLES) for _ in range(rng.randint(1, 3)))
     return w.capitalize() if capital else w
+
+
+_ONSETS = ("b", "c", "d", "f", "g", "h", "j", "k", "l", "m", "n", "p", "r", "s", "t", "v", "w", "y", "z", "br",
+           "ch", "cl", "cr", "dr", "fl", "gr", "pl", "pr", "sh", "sl", "sp", "st", "th", "tr", "wh", "")
+_VOWELS = ("a", "e", "i", "o", "u", "a", "e", "i", "o", "ea", "ai", "ou", "ee", "oo", "y")
+_CODAS = ("", "", "n", "r", "s", "t", "l", "m", "nd", "st", "rt", "ng", "ck", "th", "sh", "x")
+
+
+def word_like(rng: random.Random, capital: bool = False) -> str:
+    """A made-up word spelled like English ("bruteam", "Shoving"), never an UNSEEN answer word."""
+    while True:
+        w = "".join(rng.choice(_ONSETS) + rng.choice(_VOWELS) for _ in range(rng.randint(1, 3))) + rng.choice(_CODAS)
+        if len(w) >= 3 and w not in _UNSEEN_WORD_SET:
+            return w.capitalize() if capital else w
 
 
 def _pseudo_phrase(rng: random.Random, n_max: int = 3) -> str:
@@ -706,6 +739,12 @@ _GIVEUP_VERBS = ("cannot", "can not", "am unable to", "don't know how to", "won'
                  "could not")
 _GIVEUP_OBJS = ("solve this", "complete the problem", "determine <V>", "compute the value", "work out <V>",
                 "answer this question", "get a definite value", "pin down <V>", "resolve the last step")
+_GIVEUP_LACKS = ("The problem does not give", "The statement does not include", "We are not told",
+                 "Nothing in the question gives", "The data here do not include", "Sadly the question leaves out")
+_GIVEUP_WHAT = ("enough information", "the value of <V>", "the needed values", "the last measurement", "the rate",
+                "the second condition", "all the numbers")
+_GIVEUP_ENDS = (", so I cannot conclude.", ", so no final value is possible.", "; I will stop here.",
+                ", so this cannot be decided.", ".", ", so the question has no single value.")
 _GIVEUP_TAILS = (".", " with the information given.", " from what is given.", " without more details.",
                  " right now.", " without knowing <V>.", " — the problem is underspecified.", " yet.")
 _REMARK_LEADS = ("Note", "Remark", "Aside", "By the way", "Incidentally", "FYI", "PS", "Also note",
@@ -715,7 +754,9 @@ _REMARK_BODIES = ("the unused value was <a>", "an earlier estimate was <approx>"
                   "with <a> <obj> it would be <b>", "the rejected value is <neg>", "this is about <approx>",
                   "the first attempt gave <b>", "in decimals that is about <approx>", "<a> was only a helper value")
 _CLOSINGS = ("Good luck!", "Hope this is clear.", "Let me know if anything else comes up.", "Happy studying!",
-             "That's it.", "Done.", "Glad to help.", "Any questions, just ask.", "🙂", "Enjoy!")
+             "That's it.", "Done.", "Glad to help.", "Any questions, just ask.", "🙂", "Enjoy!", "Thanks for asking!",
+             "Have a great day.", "Best of luck with the rest!", "Hope you find this useful.",
+             "Let me know if you need more steps.", "See you next time!", "All the best.", "Good question, by the way.")
 
 
 def _combo_step(rng: random.Random) -> str:
@@ -725,6 +766,8 @@ def _combo_step(rng: random.Random) -> str:
 
 
 def _combo_giveup(rng: random.Random) -> str:
+    if rng.random() < 0.4:
+        return f"{rng.choice(_GIVEUP_LACKS)} {rng.choice(_GIVEUP_WHAT)}{rng.choice(_GIVEUP_ENDS)}"
     return f"{rng.choice(_GIVEUP_SUBJ)} {rng.choice(_GIVEUP_VERBS)} {rng.choice(_GIVEUP_OBJS)}{rng.choice(_GIVEUP_TAILS)}"
 
 
@@ -735,7 +778,8 @@ def _combo_remark(rng: random.Random) -> str:
 
 
 _COMBO_FRAGMENTS = (_LEADS + _VERBS + _SUBJ + _LABELS + _CHECK_LEADS + _CHECK_TAILS + _REMARKS + _STEP_LEADS + _STEP_BODIES + _GIVEUP_SUBJ + _GIVEUP_VERBS + _GIVEUP_OBJS + _GIVEUP_TAILS
-                    + _REMARK_LEADS + _REMARK_BODIES + _CLOSINGS)
+                    + _REMARK_LEADS + _REMARK_BODIES + _CLOSINGS + _MC_SUBJ + _MC_FORMS + _GIVEUP_LACKS
+                    + _GIVEUP_WHAT + _GIVEUP_ENDS)
 # Distinctive wording of the UNSEEN pools that SEEN text must never contain.
 _UNSEEN_WORDING = ("comes out to", "our answer", "in conclusion", "consequently", "as the final value",
                    "the solution is", "that makes", "is the answer", "result:", "required quantity", "all in all",
@@ -913,6 +957,14 @@ def _statement(rng, R, phr: Phrasing, ans: Answer, pool: tuple[str, ...] | None 
             tpl = rng.choice(_COUNT_STATEMENTS)
         if tpl in _UNSEEN_ALL:
             tpl = rng.choice(pool)
+    elif phr is SEEN and cat == "mc" and pool is phr.mc_statements:
+        r = rng.random()
+        if r < 0.45:
+            tpl = _combo_mc_statement(rng)
+        elif r < 0.45 + wild:
+            tpl = _wild_statement(rng)
+        if tpl in _UNSEEN_ALL:
+            tpl = rng.choice(pool)
     if cat == "mc":
         if "<A>" in tpl and "(<A>)" not in tpl and "<A>)" not in tpl and rng.random() < 0.3:
             tpl = tpl.replace("<A>", "(<A>)")
@@ -1087,6 +1139,8 @@ def generate_example(rng: random.Random, phr: Phrasing, R: Ranges, p_none: float
         put_statement()
         if scenario in ("verify", "restate", "long_verify"):
             n = rng.randint(1, 3) if scenario != "long_verify" else rng.randint(4, 12)
+            if scenario == "long_verify" and phr is SEEN and rng.random() < LONG_TAIL_SHARE:
+                n = rng.randint(14, 30)  # the answer lies before the tail window: the extractor must widen
             for _ in range(n):
                 doc.sep(rng)
                 if rng.random() < 0.8 or scenario != "long_verify":
@@ -1148,6 +1202,7 @@ SPLIT_SEEDS = {"train": 1, "valid": 2, "heldout": 3, "unseen": 4}
 WILDCARDS = 0.25  # share of pseudo-word statements, checks, steps and remarks in the SEEN splits
 VARIETY = 0.5  # share of combinatorial steps, give-ups and remarks in the SEEN splits
 PSEUDO_TEXT_ANSWERS = 0.4  # share of made-up words among SEEN text answers
+LONG_TAIL_SHARE = 0.0  # share of SEEN long_verify responses with 14-30 checks and remarks after the answer
 
 
 def make_split(name: str, n: int, seed: int = 0, max_chars: int = MAX_CHARS,

@@ -56,7 +56,8 @@ class Config:
     out: str = str(DEFAULT_OUT)
     seed: int = 0
     n_train: int = 26000
-    n_valid: int = 400
+    n_valid: int = 2000  # half at the training wildcard share, half at valid_wildcards
+    valid_wildcards: float = 1.0  # more made-up words: the thresholds must also suit unfamiliar wording
     n_eval: int = 2000  # per held-out split
     epochs: float = 2.0
     batch_size: int = 32
@@ -79,7 +80,8 @@ class Config:
     token_noise: float = 0.1  # share of O tokens replaced by a random token or [UNK] in training
     wildcards: float = datagen.WILDCARDS  # share of made-up-word sentences (statements, checks, steps, ...) in the data
     max_train_minutes: float = 0.0  # 0: no limit (a limit makes a run depend on speed)
-    thresholds: tuple[float, ...] = (0.2, 0.3, 0.4, 0.5, 0.6, 0.7)
+    thresholds: tuple[float, ...] = (0.1, 0.2, 0.3, 0.4, 0.5, 0.6, 0.7, 0.8)  # tail window
+    widen_thresholds: tuple[float, ...] = (0.5, 0.6, 0.7, 0.8, 0.9, 0.95, 0.99)  # earlier windows
     threads: int = 2
     device: str = "auto"  # auto: cuda when available, else cpu
     max_chars: int = datagen.MAX_CHARS  # longest generated response
@@ -447,18 +449,35 @@ def evaluate(extractor: AnswerExtractor, examples: list[datagen.Example], batch:
     }
 
 
-def tune_threshold(extractor: AnswerExtractor, valid, thresholds) -> tuple[float, dict]:
-    scores = {}
-    for t in thresholds:
-        extractor.threshold = t
-        scores[t] = evaluate(extractor, valid)["exact_match"]
-    # The middle of the best plateau: scores often tie over a range of thresholds,
-    # and its middle is the choice least tied to this small valid split.
+def tune_thresholds(extractor: AnswerExtractor, valid, thresholds, widen_thresholds) -> tuple[float, float, dict]:
+    """The tail-window and earlier-window thresholds with the best valid exact match.
+
+    Every window is scored once (``window_candidates``); each pair of thresholds
+    is then a replay of the extractor's reading order: the first window whose
+    best span clears its bar gives the answer. Scores often tie over a range;
+    the middle of the tied range is the choice least tied to this valid split.
+    """
+    cands = extractor.window_candidates([ex.text for ex in valid])
+
+    def exact_match(bar: float, widen_bar: float) -> float:
+        hit = 0
+        for ex, windows in zip(valid, cands):
+            got = None
+            for k, (p_b, span) in enumerate(windows):
+                if span is not None and p_b >= (bar if k == 0 else widen_bar):
+                    got = span.text
+                    break
+            hit += got == ex.answer
+        return round(hit / max(1, len(valid)), 4)
+
+    scores = {(t, w): exact_match(t, w) for t in thresholds for w in widen_thresholds}
     top = max(scores.values())
-    tied = sorted(t for t in thresholds if scores[t] == top)
+    tied = sorted({t for (t, w), v in scores.items() if v == top})
     best = tied[len(tied) // 2]
-    extractor.threshold = best
-    return best, {str(t): s for t, s in scores.items()}
+    tied_w = sorted(w for (t, w), v in scores.items() if v == top and t == best)
+    widen = tied_w[len(tied_w) // 2]
+    extractor.threshold, extractor.widen_threshold = best, widen
+    return best, widen, {f"{t}/{w}": v for (t, w), v in scores.items()}
 
 
 # ---------------------------------------------------------------------------
@@ -486,6 +505,54 @@ def resolve_device(device: str) -> str:
     return device
 
 
+def make_valid(cfg: Config) -> list:
+    """The threshold-tuning split: half at the training wildcard share, half at
+    ``valid_wildcards`` (more made-up words), so the thresholds also suit wording
+    the model knows less well; confidence drops on such wording, and a threshold
+    tuned on familiar phrasings alone ends up too high for it."""
+    half = cfg.n_valid // 2
+    return (datagen.make_split("valid", cfg.n_valid - half, cfg.seed, max_chars=cfg.max_chars, wildcards=cfg.wildcards)
+            + datagen.make_split("valid", half, cfg.seed + 1, max_chars=cfg.max_chars, wildcards=cfg.valid_wildcards))
+
+
+def tune_and_evaluate(cfg: Config, extractor: AnswerExtractor, valid_ex: list) -> dict:
+    """Tune both thresholds on ``valid_ex``; exact match on the heldout and unseen splits."""
+    threshold, widen, tscores = tune_thresholds(extractor, valid_ex, cfg.thresholds, cfg.widen_thresholds)
+    log(cfg, f"[threshold] {threshold}, earlier windows {widen} (valid EM {max(tscores.values())})")
+    out = {"threshold": threshold, "widen_threshold": widen, "valid_em_by_thresholds": tscores}
+    if cfg.n_eval:
+        splits = (("heldout", datagen.make_split("heldout", cfg.n_eval, cfg.seed, wildcards=cfg.wildcards)),
+                  ("unseen", datagen.make_split("unseen", cfg.n_eval, cfg.seed)))
+        for name, exs in splits:
+            out[name] = m = evaluate(extractor, exs)
+            log(cfg, f"[eval] {name}: EM {m['exact_match']:.4f} offsets {m['offset_match']:.4f} "
+                     f"none P/R {m['none_precision']:.3f}/{m['none_recall']:.3f} ({m['seconds']} s)")
+    return out
+
+
+def retune(cfg: Config, model_dir: str) -> dict:
+    """Re-tune the decoding thresholds of a saved checkpoint without retraining it:
+    rewrites the thresholds in its extractor.json and the tuning and evaluation
+    figures in its metrics.json (the training figures stay)."""
+    import torch
+
+    torch.set_num_threads(cfg.threads)
+    path = Path(model_dir)
+    extractor = AnswerExtractor.load(path, device=resolve_device(cfg.device), window_tokens=cfg.window_tokens)
+    found = tune_and_evaluate(cfg, extractor, make_valid(cfg))
+    settings = json.loads((path / EXTRACTOR_CONFIG).read_text(encoding="utf-8"))
+    settings.update(threshold=found["threshold"], widen_threshold=found["widen_threshold"])
+    (path / EXTRACTOR_CONFIG).write_text(json.dumps(settings, indent=2) + "\n", encoding="utf-8")
+    metrics_file = path / "metrics.json"
+    metrics = json.loads(metrics_file.read_text(encoding="utf-8")) if metrics_file.is_file() else {}
+    metrics.pop("valid_em_by_threshold", None)  # the one-threshold tuning it replaces
+    metrics.update(found, retuned={"n_valid": cfg.n_valid, "valid_wildcards": cfg.valid_wildcards,
+                                   "thresholds": list(cfg.thresholds), "widen_thresholds": list(cfg.widen_thresholds)})
+    metrics_file.write_text(json.dumps(metrics, indent=2, ensure_ascii=False) + "\n", encoding="utf-8")
+    log(cfg, f"[retuned] {path}: threshold {found['threshold']}, earlier windows {found['widen_threshold']}")
+    return metrics
+
+
 def run(cfg: Config) -> dict:
     import torch
     from transformers import AutoTokenizer
@@ -495,9 +562,7 @@ def run(cfg: Config) -> dict:
     set_seed(cfg.seed)
     log(cfg, f"[data] seed {cfg.seed}: train {cfg.n_train}, valid {cfg.n_valid}, heldout/unseen {cfg.n_eval}")
     train_ex = datagen.make_split("train", cfg.n_train, cfg.seed, max_chars=cfg.max_chars, wildcards=cfg.wildcards)
-    valid_ex = datagen.make_split("valid", cfg.n_valid, cfg.seed, max_chars=cfg.max_chars, wildcards=cfg.wildcards)
-    held_ex = datagen.make_split("heldout", cfg.n_eval, cfg.seed, wildcards=cfg.wildcards) if cfg.n_eval else []
-    unseen_ex = datagen.make_split("unseen", cfg.n_eval, cfg.seed) if cfg.n_eval else []
+    valid_ex = make_valid(cfg)
 
     if cfg.base == "minilm":
         tokenizer = AutoTokenizer.from_pretrained(str(minilm_dir()), local_files_only=True)
@@ -519,8 +584,6 @@ def run(cfg: Config) -> dict:
     log(cfg, f"[train] {tstats}")
 
     extractor = AnswerExtractor(model, tokenizer, device=device, window_tokens=cfg.window_tokens, overlap=cfg.overlap)
-    threshold, tscores = tune_threshold(extractor, valid_ex, cfg.thresholds)
-    log(cfg, f"[threshold] {threshold} (valid EM by threshold: {tscores})")
     metrics = {
         "base": cfg.base,
         "device": device,
@@ -529,18 +592,12 @@ def run(cfg: Config) -> dict:
         "config": {k: v for k, v in asdict(cfg).items() if k not in ("quiet", "extra", "log_every")},
         "features": fstats,
         "train": tstats,
-        "threshold": threshold,
-        "valid_em_by_threshold": tscores,
     }
-    for name, exs in (("heldout", held_ex), ("unseen", unseen_ex)):
-        if exs:
-            metrics[name] = evaluate(extractor, exs)
-            m = metrics[name]
-            log(cfg, f"[eval] {name}: EM {m['exact_match']:.4f} offsets {m['offset_match']:.4f} "
-                     f"none P/R {m['none_precision']:.3f}/{m['none_recall']:.3f} ({m['seconds']} s)")
+    metrics.update(tune_and_evaluate(cfg, extractor, valid_ex))
     metrics["wall_seconds"] = round(time.time() - t_start, 1)
-    settings = {"threshold": threshold, "overlap": cfg.overlap, "window_tokens": cfg.window_tokens,
-                "max_windows": 8, "batch_size": 64, "labels": list(LABELS), "base": cfg.base,
+    settings = {"threshold": metrics["threshold"], "widen_threshold": metrics["widen_threshold"], "overlap": cfg.overlap,
+                "window_tokens": cfg.window_tokens, "max_windows": 8, "batch_size": 64, "labels": list(LABELS),
+                "base": cfg.base,
                 "span_convention": "minimal answer text; $...$, \\(...\\), \\boxed{}, ** and 'x =' outside"}
     dtype = cfg.save_dtype if cfg.save_dtype != "auto" else ("float16" if cfg.base == "minilm" else "float32")
     save(Path(cfg.out), model, tokenizer, settings, metrics, dtype)
@@ -575,18 +632,24 @@ def parse_args(argv=None) -> Config:
     p.add_argument("--save-dtype", choices=["auto", "float32", "float16"], default=d.save_dtype,
                    help="weights on disk; auto: float16 for minilm (50 MB budget), else float32")
     p.add_argument("--quiet", action="store_true")
+    p.add_argument("--retune", metavar="DIR",
+                   help="do not train: re-tune the thresholds of the checkpoint in DIR on the valid split "
+                        "(rewrites its extractor.json and metrics.json)")
     a = p.parse_args(argv)
     lr = a.lr if a.lr is not None else (5e-5 if a.base == "minilm" else d.lr)
     return Config(base=a.base, out=a.out, seed=a.seed, n_train=a.n_train, n_valid=a.n_valid, n_eval=a.n_eval,
                   epochs=a.epochs, batch_size=a.batch_size, lr=lr, window_tokens=a.window_tokens,
                   vocab_size=a.vocab_size, arch=a.arch, hidden=a.hidden, layers=a.layers, heads=a.heads,
                   intermediate=a.intermediate, wildcards=a.wildcards, max_train_minutes=a.max_train_minutes, threads=a.threads, device=a.device,
-                  save_dtype=a.save_dtype, quiet=a.quiet)
+                  save_dtype=a.save_dtype, quiet=a.quiet, extra={"retune": a.retune} if a.retune else {})
 
 
 def main(argv=None) -> int:
     cfg = parse_args(argv)
-    run(cfg)
+    if cfg.extra.get("retune"):
+        retune(cfg, cfg.extra["retune"])
+    else:
+        run(cfg)
     return 0
 
 

@@ -28,7 +28,9 @@ LABELS = ("O", "B-ANS", "I-ANS")
 EXTRACTOR_CONFIG = "extractor.json"  # decoding settings saved beside the checkpoint
 ENV_MODEL = "GRADER_EXTRACTOR_MODEL"
 
-DEFAULTS = {"threshold": 0.5, "overlap": 32, "max_windows": 8, "batch_size": 64}
+# widen_threshold: the bar for a span in an earlier window, read only when the
+# windows after it held none (None: the same as threshold).
+DEFAULTS = {"threshold": 0.5, "widen_threshold": None, "overlap": 32, "max_windows": 8, "batch_size": 64}
 
 
 @dataclass(frozen=True)
@@ -332,6 +334,7 @@ class AnswerExtractor:
         device: str = "cpu",
         window_tokens: int = 256,
         threshold: float = DEFAULTS["threshold"],
+        widen_threshold: float | None = None,
         overlap: int = DEFAULTS["overlap"],
         max_windows: int = DEFAULTS["max_windows"],
         batch_size: int = DEFAULTS["batch_size"],
@@ -348,6 +351,7 @@ class AnswerExtractor:
         if self.window_tokens < 8:
             raise ValueError("window_tokens must be at least 8")
         self.threshold = float(threshold)
+        self.widen_threshold = self.threshold if widen_threshold is None else float(widen_threshold)
         self.overlap = max(0, min(int(overlap), self.window_tokens // 2))
         self.max_windows = max(1, int(max_windows))
         self.batch_size = max(1, int(batch_size))
@@ -390,7 +394,7 @@ class AnswerExtractor:
         ``path`` None: ``$GRADER_EXTRACTOR_MODEL`` or ``extractor_model/default``.
         ``device`` "auto": CUDA (bf16 where supported, else fp16) when available,
         else CPU in float32. ``overrides`` replace the decoding settings saved in
-        ``extractor.json`` (threshold, overlap, max_windows, batch_size).
+        ``extractor.json`` (threshold, widen_threshold, overlap, max_windows, batch_size).
         """
         import torch
         from transformers import AutoModelForTokenClassification, AutoTokenizer
@@ -442,35 +446,49 @@ class AnswerExtractor:
     def _extract(self, texts: list[str]) -> list[Span | None]:
         results: list[Span | None] = [None] * len(texts)
         encoded = self._encode_tails(texts)
-        content = self.window_tokens - 2
         pending = [i for i, (ids, _) in enumerate(encoded) if ids]
         for k in range(self.max_windows):
             if not pending:
                 break
-            jobs = []
-            for i in pending:
-                bounds = window_bounds(len(encoded[i][0]), content, self.overlap, k)
-                if bounds is not None:
-                    jobs.append((i, bounds[0], bounds[1]))
-            found = self._score_windows(texts, encoded, jobs)
+            bar = self.threshold if k == 0 else self.widen_threshold
             still = []
-            for i, lo, hi in jobs:
-                hit = found.get(i)
-                if hit is None:
+            for i, best in self._score_windows(texts, encoded, self._window_jobs(encoded, pending, k)).items():
+                if best is not None and best[0] >= bar:
+                    results[i] = best[1]
+                else:
                     still.append(i)
-                    continue
-                first, last, conf = hit
-                offs = encoded[i][1]
-                start, end = offs[lo + first][0], offs[lo + last][1]
-                start, end = snap_span(texts[i], start, end)
-                results[i] = Span(start, end, texts[i][start:end], min(1.0, max(0.0, conf)))
             pending = still
         return results
 
-    def _score_windows(self, texts, encoded, jobs) -> dict[int, tuple[int, int, float]]:
-        """Tag each window (grouped by length into padded batches) and decode its span."""
+    def window_candidates(self, texts: list[str]) -> list[list[tuple[float, Span | None]]]:
+        """Every window's best span, whatever its score: per text, tail window first, a
+        list of (probability of its B token, span). For tuning the two thresholds at once."""
+        texts = list(texts)
+        out: list[list[tuple[float, Span | None]]] = [[] for _ in texts]
+        with self._lock, self._torch.inference_mode():
+            encoded = self._encode_tails(texts)
+            pending = [i for i, (ids, _) in enumerate(encoded) if ids]
+            for k in range(self.max_windows):
+                found = self._score_windows(texts, encoded, self._window_jobs(encoded, pending, k))
+                for i, best in found.items():
+                    out[i].append(best if best is not None else (0.0, None))
+                pending = list(found)
+        return out
+
+    def _window_jobs(self, encoded, pending: list[int], k: int) -> list[tuple[int, int, int]]:
+        content = self.window_tokens - 2
+        jobs = []
+        for i in pending:
+            bounds = window_bounds(len(encoded[i][0]), content, self.overlap, k)
+            if bounds is not None:
+                jobs.append((i, bounds[0], bounds[1]))
+        return jobs
+
+    def _score_windows(self, texts, encoded, jobs) -> dict[int, tuple[float, Span] | None]:
+        """Tag each window (grouped by length into padded batches); per text, the window's
+        best span with the probability of its B token, or None when no token may start one."""
         torch = self._torch
-        found: dict[int, tuple[int, int, float]] = {}
+        found: dict[int, tuple[float, Span] | None] = {}
         jobs = sorted(jobs, key=lambda j: j[2] - j[1])
         for g in range(0, len(jobs), self.batch_size):
             group = jobs[g:g + self.batch_size]
@@ -484,8 +502,14 @@ class AnswerExtractor:
             logits = self.model(input_ids=ids.to(self.device), attention_mask=mask.to(self.device)).logits
             probs = logits.float().softmax(-1).cpu()
             for r, (i, lo, hi) in enumerate(group):
+                window = probs[r, 1:1 + hi - lo].tolist()
                 starts, ends = boundary_flags(texts[i], encoded[i][1][lo:hi])
-                hit = decode_span(probs[r, 1:1 + hi - lo].tolist(), self.threshold, starts, ends)
-                if hit is not None:
-                    found[i] = hit
+                hit = decode_span(window, 0.0, starts, ends)
+                if hit is None:
+                    found[i] = None
+                    continue
+                first, last, conf = hit
+                offs = encoded[i][1]
+                start, end = snap_span(texts[i], offs[lo + first][0], offs[lo + last][1])
+                found[i] = (window[first][1], Span(start, end, texts[i][start:end], min(1.0, max(0.0, conf))))
         return found

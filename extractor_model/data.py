@@ -946,23 +946,18 @@ def _statement(rng, R, phr: Phrasing, ans: Answer, pool: tuple[str, ...] | None 
         else:
             pool = phr.statements
     tpl = rng.choice(pool)
-    if phr is SEEN and cat != "mc" and pool in (phr.statements, phr.restates, phr.corrected, phr.tentative,
-                                                 phr.text_statements):
+    if cat == "mc":
+        combinable = pool is phr.mc_statements
+    else:
+        combinable = pool in (phr.statements, phr.restates, phr.corrected, phr.tentative, phr.text_statements)
+    if phr is SEEN and combinable:
         r = rng.random()
         if r < 0.45:
-            tpl = _combo_statement(rng)
+            tpl = _combo_mc_statement(rng) if cat == "mc" else _combo_statement(rng)
         elif r < 0.45 + wild:
             tpl = _wild_statement(rng)
         elif r < 0.52 + wild and ans.kind == "int" and ans.surface.isdigit():
             tpl = rng.choice(_COUNT_STATEMENTS)
-        if tpl in _UNSEEN_ALL:
-            tpl = rng.choice(pool)
-    elif phr is SEEN and cat == "mc" and pool is phr.mc_statements:
-        r = rng.random()
-        if r < 0.45:
-            tpl = _combo_mc_statement(rng)
-        elif r < 0.45 + wild:
-            tpl = _wild_statement(rng)
         if tpl in _UNSEEN_ALL:
             tpl = rng.choice(pool)
     if cat == "mc":

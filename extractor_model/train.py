@@ -40,6 +40,7 @@ from grader.lm.extractor import (  # noqa: E402
     LABELS,
     AnswerExtractor,
     encode_tails,
+    first_clearing,
     window_bounds,
 )
 
@@ -462,12 +463,8 @@ def tune_thresholds(extractor: AnswerExtractor, valid, thresholds, widen_thresho
     def exact_match(bar: float, widen_bar: float) -> float:
         hit = 0
         for ex, windows in zip(valid, cands):
-            got = None
-            for k, (p_b, span) in enumerate(windows):
-                if span is not None and p_b >= (bar if k == 0 else widen_bar):
-                    got = span.text
-                    break
-            hit += got == ex.answer
+            span = first_clearing(windows, bar, widen_bar)
+            hit += (None if span is None else span.text) == ex.answer
         return round(hit / max(1, len(valid)), 4)
 
     scores = {(t, w): exact_match(t, w) for t in thresholds for w in widen_thresholds}

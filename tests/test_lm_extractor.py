@@ -159,9 +159,9 @@ def test_widening_reads_earlier_windows(tiny_dir):
     calls = []
     real = ex._score_windows
 
-    def spy(texts, encoded, jobs):
+    def spy(texts, encoded, jobs, bar):
         calls.append([(lo, hi) for _, lo, hi in jobs])
-        return real(texts, encoded, jobs)
+        return real(texts, encoded, jobs, bar)
 
     ex._score_windows = spy
     assert ex.extract("word " * 5_000) is None

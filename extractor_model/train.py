@@ -1,11 +1,12 @@
 """Train the answer-span extractor: data, tokenizer, model, evaluation, checkpoint.
 
-    python -m extractor_model.train                       # the default model -> extractor_model/default/
+    make train-extractor                                  # the shipped model (MiniLM, two stages) -> extractor_model/default/
+    python -m extractor_model.train                       # a scratch RoFormer -> extractor_model/runs/scratch/
     python extractor_model/train.py --base minilm --out /tmp/minilm --n-train 3000
     python -m extractor_model.train --help
 
 Everything is derived from ``--seed``: the synthetic data (extractor_model/data.py),
-the tokenizer (trained on the train split only), the model initialization and
+the tokenizer (for the scratch model: counted on the train split only), the model initialization and
 the batch order. The output directory is a standard Hugging Face
 token-classification checkpoint (config.json with id2label/label2id,
 model.safetensors, tokenizer.json, tokenizer_config.json) plus
@@ -48,13 +49,13 @@ O, B, I = 0, 1, 2
 IGNORE = -100
 SPECIAL_TOKENS = ["[PAD]", "[UNK]", "[CLS]", "[SEP]", "[MASK]"]
 REPO = Path(__file__).resolve().parent.parent
-DEFAULT_OUT = REPO / "extractor_model" / "default"
+RUNS_DIR = REPO / "extractor_model" / "runs"  # where a run without --out goes (git-ignored), never over default/
 
 
 @dataclass
 class Config:
     base: str = "scratch"  # "scratch" | "minilm"
-    out: str = str(DEFAULT_OUT)
+    out: str = ""  # empty: extractor_model/runs/<base>
     seed: int = 0
     n_train: int = 26000
     n_valid: int = 2000  # half at the training wildcard share, half at valid_wildcards
@@ -87,6 +88,8 @@ class Config:
     device: str = "auto"  # auto: cuda when available, else cpu
     max_chars: int = datagen.MAX_CHARS  # longest generated response
     save_dtype: str = "auto"  # auto: float16 for minilm (its float32 weights exceed 50 MB), else float32
+    init: str = ""  # a checkpoint directory to continue training from (its tokenizer and weights)
+    train_seed: int | None = None  # seed of the training responses (None: seed); valid and eval always use seed
     log_every: int = 50
     quiet: bool = False
     extra: dict = field(default_factory=dict)
@@ -187,6 +190,28 @@ def minilm_dir() -> Path:
     if not (path / "model.safetensors").is_file():
         raise SystemExit(f"no model files under {path}")
     return path
+
+
+def minilm_tokenizer():
+    """MiniLM's uncased WordPiece, reading numbers digit by digit like the scratch
+    tokenizer: pieces with a digit and more than one character are renamed out of
+    reach (their ids, and so the pretrained embeddings, stay where they are), so
+    "5465" is "5", "##4", "##6", "##5" and values of unseen lengths tokenize like seen ones."""
+    from tokenizers import Tokenizer
+    from transformers import PreTrainedTokenizerFast
+
+    spec = json.loads((minilm_dir() / "tokenizer.json").read_text(encoding="utf-8"))
+    vocab = spec["model"]["vocab"]
+    renamed = {}
+    for piece, i in vocab.items():
+        core = piece[2:] if piece.startswith("##") else piece
+        renamed[f"[unreachable{i}]" if len(core) > 1 and any(c.isdigit() for c in core) else piece] = i
+    spec["model"]["vocab"] = renamed
+    spec["truncation"] = spec["padding"] = None
+    return PreTrainedTokenizerFast(
+        tokenizer_object=Tokenizer.from_str(json.dumps(spec)), unk_token="[UNK]", pad_token="[PAD]",
+        cls_token="[CLS]", sep_token="[SEP]", mask_token="[MASK]", model_max_length=512, do_lower_case=True,
+    )
 
 
 # ---------------------------------------------------------------------------
@@ -297,6 +322,10 @@ def build_model(cfg: Config, tokenizer):
 
     id2label = dict(enumerate(LABELS))
     label2id = {v: k for k, v in id2label.items()}
+    if cfg.init:
+        import torch
+
+        return AutoModelForTokenClassification.from_pretrained(cfg.init, local_files_only=True, dtype=torch.float32)
     if cfg.base == "minilm":
         return AutoModelForTokenClassification.from_pretrained(
             str(minilm_dir()), num_labels=3, id2label=id2label, label2id=label2id, local_files_only=True
@@ -557,23 +586,28 @@ def run(cfg: Config) -> dict:
     t_start = time.time()
     torch.set_num_threads(cfg.threads)
     set_seed(cfg.seed)
-    log(cfg, f"[data] seed {cfg.seed}: train {cfg.n_train}, valid {cfg.n_valid}, heldout/unseen {cfg.n_eval}")
-    train_ex = datagen.make_split("train", cfg.n_train, cfg.seed, max_chars=cfg.max_chars, wildcards=cfg.wildcards)
+    train_seed = cfg.seed if cfg.train_seed is None else cfg.train_seed
+    log(cfg, f"[data] seed {cfg.seed} (train {train_seed}): train {cfg.n_train}, valid {cfg.n_valid}, "
+             f"heldout/unseen {cfg.n_eval}")
+    train_ex = datagen.make_split("train", cfg.n_train, train_seed, max_chars=cfg.max_chars, wildcards=cfg.wildcards)
     valid_ex = make_valid(cfg)
 
-    if cfg.base == "minilm":
-        tokenizer = AutoTokenizer.from_pretrained(str(minilm_dir()), local_files_only=True)
+    if cfg.init:
+        tokenizer = AutoTokenizer.from_pretrained(cfg.init, local_files_only=True)
+    elif cfg.base == "minilm":
+        tokenizer = minilm_tokenizer()
     else:
         # The vocabulary comes from the same split without pseudo-words: made-up
         # words must reach the model in pieces, the way real unseen words do.
         plain = train_ex if not cfg.wildcards else datagen.make_split(
-            "train", cfg.n_train, cfg.seed, max_chars=cfg.max_chars, wildcards=0.0)
+            "train", cfg.n_train, train_seed, max_chars=cfg.max_chars, wildcards=0.0)
         tokenizer = train_tokenizer([ex.text for ex in plain], cfg.vocab_size)
     feats, fstats = featurize(tokenizer, train_ex, cfg)
     log(cfg, f"[features] {fstats}")
     set_seed(cfg.seed)
     device = resolve_device(cfg.device)
     model = build_model(cfg, tokenizer).to(device)
+    log(cfg, f"[model] continuing from {cfg.init}" if cfg.init else "[model] new")
     n_params = sum(p.numel() for p in model.parameters())
     log(cfg, f"[model] {cfg.base}: {n_params / 1e6:.2f}M parameters, vocab {len(tokenizer)}, device {device}")
     first_id = len(SPECIAL_TOKENS) if cfg.base == "scratch" else 999  # bert-base-uncased: [unusedN] below 999
@@ -597,8 +631,9 @@ def run(cfg: Config) -> dict:
                 "base": cfg.base,
                 "span_convention": "minimal answer text; $...$, \\(...\\), \\boxed{}, ** and 'x =' outside"}
     dtype = cfg.save_dtype if cfg.save_dtype != "auto" else ("float16" if cfg.base == "minilm" else "float32")
-    save(Path(cfg.out), model, tokenizer, settings, metrics, dtype)
-    log(cfg, f"[saved] {cfg.out} in {metrics['wall_seconds'] / 60:.1f} min")
+    out = Path(cfg.out or RUNS_DIR / cfg.base)
+    save(out, model, tokenizer, settings, metrics, dtype)
+    log(cfg, f"[saved] {out} in {metrics['wall_seconds'] / 60:.1f} min")
     return metrics
 
 
@@ -606,7 +641,8 @@ def parse_args(argv=None) -> Config:
     d = Config()
     p = argparse.ArgumentParser(description=__doc__.split("\n\n")[0], formatter_class=argparse.RawDescriptionHelpFormatter)
     p.add_argument("--base", choices=["scratch", "minilm"], default=d.base)
-    p.add_argument("--out", default=d.out)
+    p.add_argument("--out", default=d.out, help="checkpoint directory (default: extractor_model/runs/BASE; "
+                                                "make train-extractor writes the shipped extractor_model/default)")
     p.add_argument("--seed", type=int, default=d.seed)
     p.add_argument("--n-train", type=int, default=d.n_train)
     p.add_argument("--n-valid", type=int, default=d.n_valid)
@@ -628,6 +664,11 @@ def parse_args(argv=None) -> Config:
     p.add_argument("--device", default=d.device, help="auto (cuda when available) | cpu | cuda")
     p.add_argument("--save-dtype", choices=["auto", "float32", "float16"], default=d.save_dtype,
                    help="weights on disk; auto: float16 for minilm (50 MB budget), else float32")
+    p.add_argument("--init", default="", metavar="DIR",
+                   help="continue training the checkpoint in DIR (its tokenizer and weights; --base must match it)")
+    p.add_argument("--train-seed", type=int, default=None,
+                   help="seed of the training responses (default --seed; another one gives fresh responses "
+                        "when continuing with --init); valid, heldout and unseen always use --seed")
     p.add_argument("--quiet", action="store_true")
     p.add_argument("--retune", metavar="DIR",
                    help="do not train: re-tune the thresholds of the checkpoint in DIR on the valid split "
@@ -638,7 +679,7 @@ def parse_args(argv=None) -> Config:
                   epochs=a.epochs, batch_size=a.batch_size, lr=lr, window_tokens=a.window_tokens,
                   vocab_size=a.vocab_size, arch=a.arch, hidden=a.hidden, layers=a.layers, heads=a.heads,
                   intermediate=a.intermediate, wildcards=a.wildcards, max_train_minutes=a.max_train_minutes, threads=a.threads, device=a.device,
-                  save_dtype=a.save_dtype, quiet=a.quiet, extra={"retune": a.retune} if a.retune else {})
+                  save_dtype=a.save_dtype, init=a.init, train_seed=a.train_seed, quiet=a.quiet, extra={"retune": a.retune} if a.retune else {})
 
 
 def main(argv=None) -> int:

@@ -498,6 +498,9 @@ def main() -> int:
     ap.add_argument("--call-timeout", type=float, default=10.0, help="deadline per call (default: %(default)s)")
     ap.add_argument("--warmup", type=int, default=40, help="untimed single calls first (default: %(default)s)")
     ap.add_argument("--seed", type=int, default=20240601, help="item generator seed (default: %(default)s)")
+    ap.add_argument("--extractor", action="store_true",
+                    help="serve with the LM extractor (default: --no-extractor, so the figures are the rule path; "
+                         "with it, the default extraction 'auto' also sends each non-matching item to the model)")
     ap.add_argument("--log-level", default="INFO", help="server --log-level (default: %(default)s)")
     ap.add_argument("--server-log", help="keep the server's stderr here (default: a temp file, deleted)")
     ap.add_argument("--json", dest="json_out", help="write the full report as JSON here")
@@ -509,6 +512,8 @@ def main() -> int:
     cmd = [grader_exe(), "serve", "--host", HOST, "--port", str(port), "--log-level", args.log_level]
     if args.workers:
         cmd += ["--workers", str(args.workers)]
+    if not args.extractor:
+        cmd.append("--no-extractor")
 
     # Build everything before the server starts: nothing but gRPC on the clock.
     rng = random.Random(args.seed)

@@ -46,11 +46,12 @@ class GradeOptions:
     lowercase: for ``multiple_choice`` and ``exact``: compare case-insensitively.
     choices: for ``multiple_choice``: the option letters accepted (``["A", "B"]``),
         or the option texts in A, B, C… order, so a response may name the text.
-    extraction: ``rules`` (default): rules only. ``auto``: rules first, and the
-        LM extractor as a second opinion when rules find no answer, fall back
-        to the last number, or find an answer that does not match. ``lm``: the
-        LM extractor only. ``auto`` becomes the default once the shipped model
-        meets its targets (see extractor_model/README.md).
+    extraction: ``auto`` (default): rules first, and the LM extractor as a
+        second opinion when rules find no answer, fall back to the last number,
+        or find an answer that does not match (a matching rule answer never
+        waits for the model; without a model, as with ``GRADER_EXTRACTOR=off``,
+        ``auto`` is rules only). ``rules``: rules only, never loads the model.
+        ``lm``: the LM extractor only.
     """
 
     precision: int | None = None
@@ -61,7 +62,7 @@ class GradeOptions:
     allow_set_relation: bool = True
     lowercase: bool = True
     choices: tuple[str, ...] = ()
-    extraction: str = "rules"
+    extraction: str = "auto"
 
     # Aliases accepted from other graders' configurations.
     _ALIASES = {

@@ -68,8 +68,14 @@ def test_lm_mode_uses_only_the_lm(lm):
 def test_rules_mode_never_calls_the_lm(lm):
     service = lm("4")
     grader.grade(CHATTER, "4", extraction="rules", extractor=service)
-    grader.grade(CHATTER, "4", extractor=service)  # rules is the default
     assert service.extractor.calls == 0
+
+
+def test_auto_is_the_default(lm):
+    service = lm("4")
+    result = grader.grade(CHATTER, "4", extractor=service)
+    assert service.extractor.calls == 1
+    assert result.correct and result.method.startswith("lm+")
 
 
 def test_auto_keeps_a_correct_rule_verdict(lm):

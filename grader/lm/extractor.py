@@ -16,13 +16,14 @@ that ``import grader`` stays light.
 
 from __future__ import annotations
 
+import contextlib
 import json
 import os
 import re
 import threading
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any, Sequence
+from typing import Any, Iterator, Sequence
 
 LABELS = ("O", "B-ANS", "I-ANS")
 EXTRACTOR_CONFIG = "extractor.json"  # decoding settings saved beside the checkpoint
@@ -159,6 +160,22 @@ _ONE_ARG_FRAC_RE = re.compile(r"\\[dt]?frac[ \t]*\{[^{}]*\}$")
 _OPEN_ENV_RE = re.compile(r"\\begin\{(\w+\*?)\}")
 _NEXT_GROUP_RE = re.compile(r"[ \t]*(\{[^{}\n]*\}|[-−+]?\w+)")  # a fraction's second argument, an exponent
 _COMMAND_END_RE = re.compile(r"\\[A-Za-z]+$")  # "\text" cut before its argument
+
+
+@contextlib.contextmanager
+def _quiet_transformers() -> Iterator[None]:
+    """transformers' progress bars and load reports off, for the duration (restored after)."""
+    from transformers.utils import logging as hf_logging
+
+    bars, verbosity = hf_logging.is_progress_bar_enabled(), hf_logging.get_verbosity()
+    hf_logging.disable_progress_bar()
+    hf_logging.set_verbosity_error()
+    try:
+        yield
+    finally:
+        hf_logging.set_verbosity(verbosity)
+        if bars:
+            hf_logging.enable_progress_bar()
 
 
 def window_bar(k: int, threshold: float, widen_threshold: float) -> float:
@@ -426,10 +443,11 @@ class AnswerExtractor:
             dtype = torch.bfloat16 if torch.cuda.is_bf16_supported() else torch.float16
         else:
             dtype = torch.float32
-        tokenizer = AutoTokenizer.from_pretrained(str(model_dir), local_files_only=True)
-        model = AutoModelForTokenClassification.from_pretrained(
-            str(model_dir), local_files_only=True, dtype=dtype
-        )
+        with _quiet_transformers():  # no "Loading weights" bar in a CLI's or a server's output
+            tokenizer = AutoTokenizer.from_pretrained(str(model_dir), local_files_only=True)
+            model = AutoModelForTokenClassification.from_pretrained(
+                str(model_dir), local_files_only=True, dtype=dtype
+            )
         model.to(device)
         model.eval()
         return cls(model, tokenizer, device=device, window_tokens=window_tokens, **settings)

@@ -25,7 +25,7 @@ import random
 import sys
 import time
 from collections import Counter, defaultdict
-from dataclasses import asdict, dataclass, field
+from dataclasses import asdict, dataclass, field, replace
 from pathlib import Path
 
 # Idle OpenMP threads sleep instead of spinning: on a shared 2-core machine spinning
@@ -584,6 +584,9 @@ def run(cfg: Config) -> dict:
     from transformers import AutoTokenizer
 
     t_start = time.time()
+    if cfg.init:  # the checkpoint's base decides the token noise range and the saved dtype
+        saved = json.loads((Path(cfg.init) / EXTRACTOR_CONFIG).read_text(encoding="utf-8"))
+        cfg = replace(cfg, base=saved.get("base", cfg.base))
     torch.set_num_threads(cfg.threads)
     set_seed(cfg.seed)
     train_seed = cfg.seed if cfg.train_seed is None else cfg.train_seed
@@ -607,7 +610,8 @@ def run(cfg: Config) -> dict:
     set_seed(cfg.seed)
     device = resolve_device(cfg.device)
     model = build_model(cfg, tokenizer).to(device)
-    log(cfg, f"[model] continuing from {cfg.init}" if cfg.init else "[model] new")
+    if cfg.init:
+        log(cfg, f"[model] continuing from {cfg.init}")
     n_params = sum(p.numel() for p in model.parameters())
     log(cfg, f"[model] {cfg.base}: {n_params / 1e6:.2f}M parameters, vocab {len(tokenizer)}, device {device}")
     first_id = len(SPECIAL_TOKENS) if cfg.base == "scratch" else 999  # bert-base-uncased: [unusedN] below 999
@@ -665,7 +669,7 @@ def parse_args(argv=None) -> Config:
     p.add_argument("--save-dtype", choices=["auto", "float32", "float16"], default=d.save_dtype,
                    help="weights on disk; auto: float16 for minilm (50 MB budget), else float32")
     p.add_argument("--init", default="", metavar="DIR",
-                   help="continue training the checkpoint in DIR (its tokenizer and weights; --base must match it)")
+                   help="continue training the checkpoint in DIR (its tokenizer, weights and base)")
     p.add_argument("--train-seed", type=int, default=None,
                    help="seed of the training responses (default --seed; another one gives fresh responses "
                         "when continuing with --init); valid, heldout and unseen always use --seed")

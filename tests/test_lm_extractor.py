@@ -389,3 +389,22 @@ def test_span_snaps_to_the_convention(text, cut, expected):
     start = text.index(cut)
     a, b = snap_span(text, start, start + len(cut))
     assert text[a:b] == expected
+
+
+def test_training_continues_from_a_checkpoint(tiny_dir, tmp_path):
+    """--init: the checkpoint's tokenizer and base are kept, its weights trained further
+    on fresh responses (--train-seed), and the result still loads and extracts."""
+    from extractor_model import train
+
+    cfg = train.Config(
+        init=str(tiny_dir), base="minilm", train_seed=1, out=str(tmp_path), seed=0, n_train=40, n_valid=20,
+        n_eval=0, epochs=1, batch_size=16, lr=1e-3, window_tokens=128, overlap=16, train_windows=1,
+        token_noise=0.0, thresholds=(0.3,), widen_thresholds=(0.9,), threads=1, device="cpu",
+        log_every=0, quiet=True, max_chars=400,
+    )
+    metrics = train.run(cfg)
+    assert metrics["base"] == "scratch"  # from the checkpoint, not from cfg.base
+    assert (tmp_path / "tokenizer.json").read_bytes() == (tiny_dir / "tokenizer.json").read_bytes()
+    assert (tmp_path / "model.safetensors").read_bytes() != (tiny_dir / "model.safetensors").read_bytes()
+    ex = AnswerExtractor.load(tmp_path, device="cpu")
+    _check_span(ex.extract("Adding 40 and 2 gives 42. The answer is 42."), "Adding 40 and 2 gives 42. The answer is 42.")

@@ -150,7 +150,6 @@ def train_tokenizer(texts: list[str], vocab_size: int):
     characters are split, numbers are read digit by digit, offsets map to the
     original text. Deterministic: see :func:`build_vocab`."""
     from tokenizers import Regex, Tokenizer, decoders, models, normalizers, pre_tokenizers, processors
-    from transformers import PreTrainedTokenizerFast
 
     normalizer = normalizers.BertNormalizer(
         clean_text=True, handle_chinese_chars=True, strip_accents=False, lowercase=False
@@ -175,9 +174,16 @@ def train_tokenizer(texts: list[str], vocab_size: int):
         special_tokens=[("[CLS]", vocab["[CLS]"]), ("[SEP]", vocab["[SEP]"])],
     )
     tok.decoder = decoders.WordPiece()
+    return _fast_tokenizer(tok)
+
+
+def _fast_tokenizer(tok, **extra):
+    """A transformers tokenizer around a ``tokenizers`` one, with BERT's special tokens."""
+    from transformers import PreTrainedTokenizerFast
+
     return PreTrainedTokenizerFast(
         tokenizer_object=tok, unk_token="[UNK]", pad_token="[PAD]", cls_token="[CLS]",
-        sep_token="[SEP]", mask_token="[MASK]", model_max_length=512,
+        sep_token="[SEP]", mask_token="[MASK]", model_max_length=512, **extra,
     )
 
 
@@ -198,7 +204,6 @@ def minilm_tokenizer():
     reach (their ids, and so the pretrained embeddings, stay where they are), so
     "5465" is "5", "##4", "##6", "##5" and values of unseen lengths tokenize like seen ones."""
     from tokenizers import Tokenizer
-    from transformers import PreTrainedTokenizerFast
 
     spec = json.loads((minilm_dir() / "tokenizer.json").read_text(encoding="utf-8"))
     vocab = spec["model"]["vocab"]
@@ -208,10 +213,7 @@ def minilm_tokenizer():
         renamed[f"[unreachable{i}]" if len(core) > 1 and any(c.isdigit() for c in core) else piece] = i
     spec["model"]["vocab"] = renamed
     spec["truncation"] = spec["padding"] = None
-    return PreTrainedTokenizerFast(
-        tokenizer_object=Tokenizer.from_str(json.dumps(spec)), unk_token="[UNK]", pad_token="[PAD]",
-        cls_token="[CLS]", sep_token="[SEP]", mask_token="[MASK]", model_max_length=512, do_lower_case=True,
-    )
+    return _fast_tokenizer(Tokenizer.from_str(json.dumps(spec)), do_lower_case=True)
 
 
 # ---------------------------------------------------------------------------
@@ -523,6 +525,11 @@ def save(out: Path, model, tokenizer, settings: dict, metrics: dict, dtype: str 
     (out / "metrics.json").write_text(json.dumps(metrics, indent=2, ensure_ascii=False) + "\n", encoding="utf-8")
 
 
+def saved_settings(model_dir: Path) -> dict:
+    """The decoding settings and base saved beside a checkpoint (extractor.json)."""
+    return json.loads((model_dir / EXTRACTOR_CONFIG).read_text(encoding="utf-8"))
+
+
 def resolve_device(device: str) -> str:
     import torch
 
@@ -566,7 +573,7 @@ def retune(cfg: Config, model_dir: str) -> dict:
     path = Path(model_dir)
     extractor = AnswerExtractor.load(path, device=resolve_device(cfg.device), window_tokens=cfg.window_tokens)
     found = tune_and_evaluate(cfg, extractor, make_valid(cfg))
-    settings = json.loads((path / EXTRACTOR_CONFIG).read_text(encoding="utf-8"))
+    settings = saved_settings(path)
     settings.update(threshold=found["threshold"], widen_threshold=found["widen_threshold"])
     (path / EXTRACTOR_CONFIG).write_text(json.dumps(settings, indent=2) + "\n", encoding="utf-8")
     metrics_file = path / "metrics.json"
@@ -585,8 +592,7 @@ def run(cfg: Config) -> dict:
 
     t_start = time.time()
     if cfg.init:  # the checkpoint's base decides the token noise range and the saved dtype
-        saved = json.loads((Path(cfg.init) / EXTRACTOR_CONFIG).read_text(encoding="utf-8"))
-        cfg = replace(cfg, base=saved.get("base", cfg.base))
+        cfg = replace(cfg, base=saved_settings(Path(cfg.init)).get("base", cfg.base))
     torch.set_num_threads(cfg.threads)
     set_seed(cfg.seed)
     train_seed = cfg.seed if cfg.train_seed is None else cfg.train_seed

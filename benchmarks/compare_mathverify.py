@@ -42,7 +42,6 @@ from __future__ import annotations
 import argparse
 import json
 import os
-import platform
 import statistics
 import subprocess
 import sys
@@ -50,13 +49,15 @@ import tempfile
 import time
 from collections import Counter, defaultdict
 from pathlib import Path
+from types import ModuleType
+from typing import Callable
 
 HERE = Path(__file__).resolve().parent
 sys.path.insert(0, str(HERE))
 
+import harness  # noqa: E402
 import workload  # noqa: E402
 
-CLK_TCK = os.sysconf("SC_CLK_TCK")
 BLOCK = 40
 ONLY = os.environ.get("GRADER_BENCH_ONLY", "")
 TARGETS = {"grouped_ratio": 20.0, "shuffled_ratio": 10.0, "grouped_p99_ms": 5.0, "growth_1mb_extra_ms": 20.0}
@@ -65,39 +66,6 @@ PHASE_TIMEOUT_S = {"grouped": 240, "shuffled": 240, "growth": 120, "pathological
 
 # --------------------------------------------------------------------------- CPU accounting
 
-def _proc_cpu(pid: int) -> float:
-    try:
-        with open(f"/proc/{pid}/stat") as f:
-            data = f.read()
-    except OSError:
-        return 0.0
-    fields = data[data.rindex(")") + 2:].split()
-    return (int(fields[11]) + int(fields[12])) / CLK_TCK
-
-
-def _children() -> list[int]:
-    out: list[int] = []
-    for task in Path("/proc/self/task").glob("*"):
-        try:
-            out += [int(c) for c in (task / "children").read_text().split()]
-        except OSError:
-            pass
-    return out
-
-
-def _system_busy() -> dict[str, float]:
-    """Busy seconds per /proc/stat line ("cpu", "cpu0", …)."""
-    busy = {}
-    with open("/proc/stat") as f:
-        for line in f:
-            if not line.startswith("cpu"):
-                break
-            name, *vals = line.split()
-            ticks = [int(x) for x in vals[:8]]
-            busy[name] = (sum(ticks) - ticks[3] - ticks[4]) / CLK_TCK
-    return busy
-
-
 class CpuMeter:
     """Own CPU (this process + live children, i.e. grader's workers) and everyone else's."""
 
@@ -105,18 +73,18 @@ class CpuMeter:
         self.core = core
         self.child_cpu: dict[int, float] = {}
         self.t0 = time.perf_counter()
-        self.sys0 = _system_busy()
+        self.sys0 = harness.system_busy_s()
         self.own0 = self.own()
 
     def own(self) -> float:
         t = os.times()
-        for pid in _children():
-            self.child_cpu[pid] = _proc_cpu(pid)  # keep the last reading of workers that have since died
+        for pid in harness.children(os.getpid()):
+            self.child_cpu[pid] = harness.proc_cpu_s(pid)  # keep the last reading of workers that have since died
         return t.user + t.system + sum(self.child_cpu.values())
 
     def report(self) -> dict:
         wall = time.perf_counter() - self.t0
-        sys1 = _system_busy()
+        sys1 = harness.system_busy_s()
         own = self.own() - self.own0
         total = sys1["cpu"] - self.sys0["cpu"]
         out = {"wall_s": round(wall, 2), "own_cpu_s": round(own, 2),
@@ -176,14 +144,21 @@ def pin(core: int | None) -> None:
         os.sched_setaffinity(0, {core})
 
 
-def phase_side_by_side(ordering: str, prompts: int, seed: int, core: int | None) -> dict:
+def _warmed_tools(core: int | None, n_warm: int | None = None) -> tuple[ModuleType, Callable, Callable]:
+    """Pin first (grader's sympy worker inherits the pin), then load both tools and run them on
+    n_warm warm-up items (all by default): no timed item pays a start-up."""
     pin(core)
     import grader
 
     mv_parse, mv_verify = _quiet_mathverify()
-    for it in _warm_items():
+    for it in _warm_items()[:n_warm]:
         grader_grade(grader, it)
         mv_grade(mv_parse, mv_verify, it)
+    return grader, mv_parse, mv_verify
+
+
+def phase_side_by_side(ordering: str, prompts: int, seed: int, core: int | None) -> dict:
+    grader, mv_parse, mv_verify = _warmed_tools(core)
     time.sleep(2)  # the pool's spare worker finishes its own warm-up
     items = workload.orderings(prompts, seed)[ordering]
     g_times, m_times = [0.0] * len(items), [0.0] * len(items)
@@ -234,13 +209,7 @@ def phase_side_by_side(ordering: str, prompts: int, seed: int, core: int | None)
 
 
 def phase_growth(core: int | None) -> dict:
-    pin(core)
-    import grader
-
-    mv_parse, mv_verify = _quiet_mathverify()
-    for it in _warm_items()[:16]:
-        grader_grade(grader, it)
-        mv_grade(mv_parse, mv_verify, it)
+    grader, mv_parse, mv_verify = _warmed_tools(core, 16)
     meter = CpuMeter(core)
     out = []
     for size in (1_000, 10_000, 100_000, 1_000_000):
@@ -262,13 +231,7 @@ def phase_growth(core: int | None) -> dict:
 
 
 def phase_pathological(core: int | None) -> dict:
-    pin(core)
-    import grader
-
-    mv_parse, mv_verify = _quiet_mathverify()
-    for it in _warm_items()[:16]:
-        grader_grade(grader, it)
-        mv_grade(mv_parse, mv_verify, it)
+    grader, mv_parse, mv_verify = _warmed_tools(core, 16)
     meter = CpuMeter(core)
     rows = []
     for it in workload.pathological():
@@ -322,12 +285,9 @@ def run_child(args: argparse.Namespace, phase: str, extra: list[str], env: dict 
         return data
 
 
-def pct(values: list[float], q: float) -> float:
-    s = sorted(values)
-    if not s:
-        return float("nan")
-    k = max(0, min(len(s) - 1, int(round(q / 100 * len(s) + 0.5)) - 1))  # nearest rank
-    return s[k]
+def pct(values: list[float], q: float) -> float | None:
+    """Callers pass a non-empty list (an empty one would fail on round(None))."""
+    return harness.percentile(values, q, half_up=True)
 
 
 def tool_summary(rows: list[dict], key: str, tkey: str) -> dict:
@@ -358,12 +318,6 @@ def by_kind(rows: list[dict]) -> dict:
 
 
 def machine_info() -> dict:
-    model = ""
-    for line in Path("/proc/cpuinfo").read_text().splitlines():
-        if line.startswith("model name"):
-            model = line.split(":", 1)[1].strip()
-            break
-    nproc = subprocess.run(["nproc"], capture_output=True, text=True).stdout.strip()
     try:
         from importlib.metadata import version
 
@@ -373,9 +327,29 @@ def machine_info() -> dict:
     commit = subprocess.run(["git", "rev-parse", "--short", "HEAD"], capture_output=True, text=True, cwd=HERE.parent).stdout.strip()
     dirty = bool(subprocess.run(["git", "status", "--porcelain", "--", "grader"], capture_output=True, text=True,
                                 cwd=HERE.parent).stdout.strip())
-    return {"nproc": int(nproc) if nproc.isdigit() else os.cpu_count(), "cpu_model": model,
-            "python": platform.python_version(), "platform": platform.platform(), "grader_commit": commit,
-            "grader_dirty": dirty, **versions, "loadavg_at_start": os.getloadavg()}
+    return {**harness.machine_info(), "grader_commit": commit, "grader_dirty": dirty, **versions,
+            "loadavg_at_start": os.getloadavg()}
+
+
+def _tool_row(ordering: str, name: str, phase: dict, key: str) -> list:
+    s, cpu = phase[key], phase["cpu"]
+    return [ordering, name, f"{s['pairs_per_s']:,.0f}", f"{s['p50_ms']:.2f}", f"{s['p99_ms']:.2f}",
+            f"{s['max_ms']:.1f}", f"{s['agreement'] * 100:.1f}%", s["false_positives"], s["false_negatives"],
+            f"{cpu.get('other_cpu_pinned_core', 0) * 100:.0f}% / {cpu['other_cpu_all_cores']:.2f} cores"]
+
+
+def _ratio_row(ordering: str, phase: dict) -> list:
+    tgt = TARGETS[f"{ordering}_ratio"]
+    p99 = f"{phase['grader']['p99_ms']:.2f} ms" + (f" (target ≤ {TARGETS['grouped_p99_ms']:g})"
+                                                   if ordering == "grouped" else "")
+    return [ordering, f"{phase['ratio']:.1f}x", f"≥ {tgt:g}x {'PASS' if phase['ratio'] >= tgt else 'FAIL'}", p99,
+            phase["disagreements"]]
+
+
+def _pathological_row(r: dict) -> list:
+    mv_error = f" ({r['m']['error'][:30]})" if r["m"]["error"] else ""
+    return [r["id"], f"{r['response_chars']:,}", f"{r['g']['correct']}/{r['g']['status']}", f"{r['g_ms']:.1f}",
+            f"{r['m']['correct']}{mv_error}", f"{r['m_ms']:.1f}"]
 
 
 def build_markdown(res: dict) -> str:
@@ -395,25 +369,13 @@ def build_markdown(res: dict) -> str:
              f" grader: `grade(r, ref, extraction=\"rules\")`; Math-Verify: README usage, its signal timeouts"
              f" {'OFF (parsing_timeout=None, timeout_seconds=None)' if res['mv_no_timeout'] else 'on (defaults: 5 s parse, 5 s verify)'}.")
     L.append("")
-    L.append("| ordering | tool | pairs/s | p50 ms | p99 ms | max ms | agreement with labels | FP | FN | other CPU on pinned core / all cores |")
-    L.append("|---|---|---:|---:|---:|---:|---:|---:|---:|---|")
-    for o in ("grouped", "shuffled"):
-        ph = res["phases"][o]
-        cpu = ph["cpu"]
-        for name, key in (("grader", "grader"), ("Math-Verify", "mathverify")):
-            s = ph[key]
-            L.append(f"| {o} | {name} | {s['pairs_per_s']:,.0f} | {s['p50_ms']:.2f} | {s['p99_ms']:.2f} | {s['max_ms']:.1f} |"
-                     f" {s['agreement'] * 100:.1f}% | {s['false_positives']} | {s['false_negatives']} |"
-                     f" {cpu.get('other_cpu_pinned_core', 0) * 100:.0f}% / {cpu['other_cpu_all_cores']:.2f} cores |")
+    L += harness.md_table(("ordering", "tool", "pairs/s", "p50 ms", "p99 ms", "max ms", "agreement with labels", "FP",
+                           "FN", "other CPU on pinned core / all cores"),
+                          [_tool_row(o, name, res["phases"][o], key) for o in ("grouped", "shuffled")
+                           for name, key in (("grader", "grader"), ("Math-Verify", "mathverify"))], align="llrrrrrrrl")
     L.append("")
-    L.append("| ordering | speed ratio (pairs/s) | target | grader p99 | tools disagree |")
-    L.append("|---|---:|---:|---:|---:|")
-    for o in ("grouped", "shuffled"):
-        ph = res["phases"][o]
-        tgt = TARGETS[f"{o}_ratio"]
-        p99 = f"{ph['grader']['p99_ms']:.2f} ms" + (f" (target ≤ {TARGETS['grouped_p99_ms']:g})" if o == "grouped" else "")
-        L.append(f"| {o} | {ph['ratio']:.1f}x | ≥ {tgt:g}x {'PASS' if ph['ratio'] >= tgt else 'FAIL'} | {p99} |"
-                 f" {ph['disagreements']} |")
+    L += harness.md_table(("ordering", "speed ratio (pairs/s)", "target", "grader p99", "tools disagree"),
+                          [_ratio_row(o, res["phases"][o]) for o in ("grouped", "shuffled")], align="lrrrr")
     L.append("")
     tg = res["targets"]
     L.append("Targets: " + ", ".join(f"{k} {'PASS' if v else 'FAIL'}" for k, v in tg.items()) + ".")
@@ -421,11 +383,10 @@ def build_markdown(res: dict) -> str:
     g = res["phases"]["grouped"]
     L.append("Per answer type (grouped; agreement with labels, mean / p99 ms):")
     L.append("")
-    L.append("| kind | n | grader agree | MV agree | grader mean | grader p99 | MV mean |")
-    L.append("|---|---:|---:|---:|---:|---:|---:|")
-    for kind, s in g["by_kind"].items():
-        L.append(f"| {kind} | {s['n']} | {s['grader_agree'] * 100:.1f}% | {s['mv_agree'] * 100:.1f}% |"
-                 f" {s['grader_mean_ms']:.2f} | {s['grader_p99_ms']:.2f} | {s['mv_mean_ms']:.1f} |")
+    L += harness.md_table(("kind", "n", "grader agree", "MV agree", "grader mean", "grader p99", "MV mean"),
+                          [[kind, s["n"], f"{s['grader_agree'] * 100:.1f}%", f"{s['mv_agree'] * 100:.1f}%",
+                            f"{s['grader_mean_ms']:.2f}", f"{s['grader_p99_ms']:.2f}", f"{s['mv_mean_ms']:.1f}"]
+                           for kind, s in g["by_kind"].items()], align="lrrrrrr")
     L.append("")
     L.append(f"grader items that went to the sympy worker (grouped): {g['grader_sympy_items']} of {res['n_items']},"
              f" {g['grader_sympy_share_of_time'] * 100:.0f}% of grader's time (inline items: mean"
@@ -436,10 +397,9 @@ def build_markdown(res: dict) -> str:
     gr = res["phases"]["growth"]
     L.append("Response length (reasoning then `\\boxed{\\frac{3}{4}}`, reference `0.75`; median ms):")
     L.append("")
-    L.append("| response | grader | Math-Verify |")
-    L.append("|---:|---:|---:|")
-    for s in gr["sizes"]:
-        L.append(f"| {s['bytes']:,} B | {s['grader_ms']:.2f} | {s['mv_ms']:.1f} |")
+    L += harness.md_table(("response", "grader", "Math-Verify"),
+                          [[f"{s['bytes']:,} B", f"{s['grader_ms']:.2f}", f"{s['mv_ms']:.1f}"] for s in gr["sizes"]],
+                          align="rrr")
     L.append("")
     L.append(f"grader: 1 MB costs {gr['extra_1mb_ms']:.1f} ms more than 1 KB (target ≤ {TARGETS['growth_1mb_extra_ms']:g});"
              f" {gr['per_100kb_ms']:.2f} ms per 100 KB from the 100 KB→1 MB step, {gr['per_100kb_small_ms']:.2f} from 10→100 KB"
@@ -448,19 +408,15 @@ def build_markdown(res: dict) -> str:
     pa = res["phases"]["pathological"]
     L.append("Pathological items (one each; verdict correct?/status, ms):")
     L.append("")
-    L.append("| item | chars | grader | grader ms | Math-Verify | MV ms |")
-    L.append("|---|---:|---|---:|---|---:|")
-    for r in pa["items"]:
-        L.append(f"| {r['id']} | {r['response_chars']:,} | {r['g']['correct']}/{r['g']['status']} | {r['g_ms']:.1f} |"
-                 f" {r['m']['correct']}{' (' + r['m']['error'][:30] + ')' if r['m']['error'] else ''} | {r['m_ms']:.1f} |")
+    L += harness.md_table(("item", "chars", "grader", "grader ms", "Math-Verify", "MV ms"),
+                          [_pathological_row(r) for r in pa["items"]], align="lrlrlr")
     L.append("")
     sc = res["phases"]["scaling"]
     L.append("`grade_many` throughput on the shuffled items (not pinned, both cores):")
     L.append("")
-    L.append("| configuration | worker processes | pairs/s | wall s | other CPU (cores) |")
-    L.append("|---|---:|---:|---:|---:|")
-    for s in sc:
-        L.append(f"| {s['config']} | {s['workers']} | {s['pairs_per_s']:,.0f} | {s['wall_s']:.2f} | {s['cpu']['other_cpu_all_cores']:.2f} |")
+    L += harness.md_table(("configuration", "worker processes", "pairs/s", "wall s", "other CPU (cores)"),
+                          [[s["config"], s["workers"], f"{s['pairs_per_s']:,.0f}", f"{s['wall_s']:.2f}",
+                            f"{s['cpu']['other_cpu_all_cores']:.2f}"] for s in sc], align="lrrrr")
     L.append("")
     L.append(f"Files: `{res['files']['disagreements']}` (tools disagree), `{res['files']['misgraded']}` (either tool vs the"
              f" label), `{res['files']['items']}` (per-item times and verdicts).")

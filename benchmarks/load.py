@@ -42,13 +42,10 @@ import asyncio
 import itertools
 import json
 import os
-import platform
 import random
 import signal
-import socket
 import subprocess
 import sys
-import tempfile
 import threading
 import time
 from collections import Counter
@@ -57,21 +54,18 @@ from fractions import Fraction
 from pathlib import Path
 
 import grpc
-from grpc_health.v1 import health_pb2, health_pb2_grpc
 
 from grader.client import build_request
 from grader.v1 import grader_pb2 as pb
 
+sys.path.insert(0, str(Path(__file__).resolve().parent))
+
+import harness  # noqa: E402
+from harness import CHANNEL_OPTIONS  # noqa: E402
+
 GRADE_METHOD = "/grader.v1.Grader/Grade"
-HOST = "127.0.0.1"  # loopback only, always
 BATCH_SIZE = 64
 HARD_LIMIT_S = 115  # the whole run is killed past this, server included
-CHANNEL_OPTIONS = [
-    ("grpc.use_local_subchannel_pool", 1),  # one TCP connection per client, not one shared
-    ("grpc.max_receive_message_length", 256 * 1024 * 1024),
-    ("grpc.max_send_message_length", 256 * 1024 * 1024),
-]
-CLK_TCK = os.sysconf("SC_CLK_TCK")
 
 
 # --------------------------------------------------------------------------- items
@@ -209,53 +203,15 @@ def build_workload(name: str, rng: random.Random, n_requests: int, per_request: 
 
 # --------------------------------------------------------------------------- /proc
 
-def _proc_cpu(path: str) -> float:
-    """utime + stime in seconds from a /proc .../stat file (0 if it is gone)."""
-    try:
-        with open(path) as f:
-            data = f.read()
-    except OSError:
-        return 0.0
-    fields = data[data.rindex(")") + 2:].split()
-    return (int(fields[11]) + int(fields[12])) / CLK_TCK
-
-
-def _children(pid: int) -> list[int]:
-    out: list[int] = []
-    for task in Path(f"/proc/{pid}/task").glob("*"):
-        try:
-            out += [int(c) for c in (task / "children").read_text().split()]
-        except OSError:
-            pass
-    return out
-
-
 def cpu_snapshot(server_pid: int) -> dict[str, float]:
     """CPU seconds: the server's main (event-loop) thread, its other threads,
     its worker processes (whole), and this client process."""
-    main = _proc_cpu(f"/proc/{server_pid}/task/{server_pid}/stat")
-    whole = _proc_cpu(f"/proc/{server_pid}/stat")
-    workers = sum(_proc_cpu(f"/proc/{c}/stat") for c in _children(server_pid))
+    main = harness.proc_cpu_s(server_pid, tid=server_pid)
+    whole = harness.proc_cpu_s(server_pid)
+    workers = sum(harness.proc_cpu_s(c) for c in harness.children(server_pid))
     t = os.times()
-    with open("/proc/stat") as f:  # system-wide: user nice system idle iowait irq softirq steal
-        ticks = [int(x) for x in f.readline().split()[1:9]]
-    busy = (sum(ticks) - ticks[3] - ticks[4]) / CLK_TCK
     return {"server_loop": main, "server_other_threads": whole - main, "workers": workers,
-            "client": t.user + t.system, "_system_busy": busy}
-
-
-def machine_info() -> dict:
-    model = ""
-    try:
-        for line in Path("/proc/cpuinfo").read_text().splitlines():
-            if line.startswith("model name"):
-                model = line.split(":", 1)[1].strip()
-                break
-    except OSError:
-        pass
-    nproc = subprocess.run(["nproc"], capture_output=True, text=True).stdout.strip()
-    return {"nproc": int(nproc) if nproc.isdigit() else os.cpu_count(), "cpu_model": model,
-            "python": platform.python_version(), "grpcio": grpc.__version__, "platform": platform.platform()}
+            "client": t.user + t.system, "_system_busy": harness.system_busy_s()["cpu"]}
 
 
 # --------------------------------------------------------------------------- clients
@@ -390,12 +346,10 @@ def summarize(res: PhaseResult, wl: Workload) -> dict:
             got = "correct" if r.correct else ("none" if st == "NO_ANSWER" else "wrong")
             agree["agree" if got == e["label"] else "disagree"] += 1
         items_done += len(reply.results)
-    lat = sorted(res.latencies)
+    lat = sorted(res.latencies)  # sorted as before, so that the mean sums in the same order
 
     def pct(p: float) -> float | None:
-        if not lat:
-            return None
-        return round(lat[min(len(lat) - 1, max(0, int(round(p / 100 * len(lat))) - 1))] * 1000, 2)
+        return harness.percentile_ms(lat, p, 2)
 
     cpu_total = sum(v for k, v in res.cpu.items() if k != "other_processes")
     return {
@@ -422,34 +376,16 @@ def summarize(res: PhaseResult, wl: Workload) -> dict:
     }
 
 
-# --------------------------------------------------------------------------- server
+# --------------------------------------------------------------------------- report
 
-def free_port() -> int:
-    with socket.socket(socket.AF_INET, socket.SOCK_STREAM) as s:
-        s.bind((HOST, 0))
-        return s.getsockname()[1]
-
-
-def wait_healthy(target: str, proc: subprocess.Popen, timeout: float) -> float:
-    t0 = time.perf_counter()
-    with grpc.insecure_channel(target) as ch:
-        stub = health_pb2_grpc.HealthStub(ch)
-        while time.perf_counter() - t0 < timeout:
-            if proc.poll() is not None:
-                raise RuntimeError(f"server exited with {proc.returncode} before it was healthy")
-            try:
-                if stub.Check(health_pb2.HealthCheckRequest(), timeout=1).status == \
-                        health_pb2.HealthCheckResponse.SERVING:
-                    return time.perf_counter() - t0
-            except grpc.RpcError:
-                pass
-            time.sleep(0.2)
-    raise RuntimeError(f"server not SERVING after {timeout:g} s")
-
-
-def grader_exe() -> str:
-    exe = Path(sys.executable).with_name("grader")
-    return str(exe) if exe.exists() else "grader"
+def phase_row(p: dict) -> list:
+    lat, c = p["latency_ms"], p["cpu_s"]
+    st = ", ".join(f"{k} {v}" for k, v in p["statuses"].items())
+    limited = " (time limit)" if p["stopped_by_time_limit"] else ""
+    cpu = "/".join(str(c[k]) for k in ("server_loop", "server_other_threads", "workers", "client", "other_processes"))
+    return [f"{p['phase']} (x{p['items_per_request']})",
+            f"{p['ok_requests']}/{p['sent_requests']}/{p['planned_requests']}{limited}", p["items"], p["items_per_s"],
+            lat["p50"], lat["p99"], lat["max"], p["error_count"], p["incomplete_responses"], st, cpu]
 
 
 def markdown(report: dict) -> str:
@@ -457,18 +393,10 @@ def markdown(report: dict) -> str:
     lines = [f"Machine: {m['nproc']} CPU(s), {m['cpu_model']}; Python {m['python']}, grpcio {m['grpcio']}; "
              f"server workers: {report['server']['workers']}; clients: {report['clients']} ({report['mode']}); "
              f"grader {report['grader_commit']}",
-             "",
-             "| phase | requests ok/sent/planned | items | items/s | p50 ms | p99 ms | max ms | errors | "
-             "incomplete | statuses | CPU s (loop/threads/workers/client/other) |",
-             "|---|---|---|---|---|---|---|---|---|---|---|"]
-    for p in report["phases"]:
-        lat, c = p["latency_ms"], p["cpu_s"]
-        st = ", ".join(f"{k} {v}" for k, v in p["statuses"].items())
-        limited = " (time limit)" if p["stopped_by_time_limit"] else ""
-        cpu = "/".join(str(c[k]) for k in ("server_loop", "server_other_threads", "workers", "client", "other_processes"))
-        lines.append(f"| {p['phase']} (x{p['items_per_request']}) | {p['ok_requests']}/{p['sent_requests']}/"
-                     f"{p['planned_requests']}{limited} | {p['items']} | {p['items_per_s']} | {lat['p50']} | "
-                     f"{lat['p99']} | {lat['max']} | {p['error_count']} | {p['incomplete_responses']} | {st} | {cpu} |")
+             ""]
+    lines += harness.md_table(("phase", "requests ok/sent/planned", "items", "items/s", "p50 ms", "p99 ms", "max ms",
+                               "errors", "incomplete", "statuses", "CPU s (loop/threads/workers/client/other)"),
+                              (phase_row(p) for p in report["phases"]))
     s = report["server"]
     for p in report["phases"]:
         c = p["cpu_s"]
@@ -507,13 +435,11 @@ def main() -> int:
     args = ap.parse_args()
 
     started = time.perf_counter()
-    port = args.port or free_port()
-    target = f"{HOST}:{port}"
-    cmd = [grader_exe(), "serve", "--host", HOST, "--port", str(port), "--log-level", args.log_level]
+    serve_args = ["--log-level", args.log_level]
     if args.workers:
-        cmd += ["--workers", str(args.workers)]
+        serve_args += ["--workers", str(args.workers)]
     if not args.extractor:
-        cmd.append("--no-extractor")
+        serve_args.append("--no-extractor")
 
     # Build everything before the server starts: nothing but gRPC on the clock.
     rng = random.Random(args.seed)
@@ -521,30 +447,25 @@ def main() -> int:
     single = build_workload("single", rng, args.requests, 1, 10**6)
     batch = build_workload("batch", rng, args.batches, BATCH_SIZE, 2 * 10**6)
 
-    log_file = open(args.server_log, "w+b") if args.server_log else tempfile.TemporaryFile()
-    proc = subprocess.Popen(cmd, stdin=subprocess.DEVNULL, stdout=log_file, stderr=log_file)
-
-    def hard_stop(signum, frame):  # the run must end by itself, whatever hangs
-        print(f"load.py: hard limit of {HARD_LIMIT_S} s reached; killing the server", file=sys.stderr)
-        proc.kill()
-        os._exit(3)
-
-    signal.signal(signal.SIGALRM, hard_stop)
-    signal.alarm(HARD_LIMIT_S)
+    server = harness.Server(serve_args, args.port or harness.free_port(), log_path=args.server_log)
+    target, proc = server.target, server.proc
+    # The run must end by itself, whatever hangs.
+    harness.arm_hard_limit(HARD_LIMIT_S, f"load.py: hard limit of {HARD_LIMIT_S} s reached; killing the server",
+                           proc.kill)
 
     git = subprocess.run(["git", "-C", str(Path(__file__).resolve().parent), "describe", "--always", "--dirty"],
                          capture_output=True, text=True).stdout.strip()
-    report: dict = {"machine": machine_info(), "grader_commit": git, "clients": args.clients, "mode": args.mode, "seed": args.seed,
-                    "target": target, "command": cmd, "phases": [], "server": {}}
+    report: dict = {"machine": harness.machine_info(with_grpc=True), "grader_commit": git, "clients": args.clients,
+                    "mode": args.mode, "seed": args.seed, "target": target, "command": server.command, "phases": [],
+                    "server": {}}
     ok = True
     try:
-        report["server"]["startup_s"] = round(wait_healthy(target, proc, 30), 2)
-        cli = subprocess.run([grader_exe(), "health", "--target", target], capture_output=True, text=True, timeout=20)
+        report["server"]["startup_s"] = round(server.wait_healthy(30), 2)
+        cli = subprocess.run([*harness.grader_exe(), "health", "--target", target], capture_output=True, text=True,
+                             timeout=20)
         report["server"]["health_cli_exit"] = cli.returncode
         ok &= cli.returncode == 0
-        log_file.flush()
-        log_file.seek(0)
-        for line in log_file.read().decode(errors="replace").splitlines():
+        for line in server.log_lines():
             if '"serving"' in line:
                 report["server"]["workers"] = json.loads(line[line.index("{"):]).get("workers")
         report["server"].setdefault("workers", args.workers or "default")
@@ -561,22 +482,15 @@ def main() -> int:
         report["failure"] = f"{type(exc).__name__}: {exc}"
         ok = False
     finally:
-        t0 = time.perf_counter()
-        if proc.poll() is None:
-            proc.send_signal(signal.SIGTERM)
-        try:
-            rc = proc.wait(timeout=20)
-        except subprocess.TimeoutExpired:
-            proc.kill()
-            rc = proc.wait()
+        rc, stop_s, killed = server.stop(timeout=20)
+        if killed:
             report["server"]["killed"] = True
         signal.alarm(0)
         report["server"]["exit_code"] = rc
-        report["server"]["stop_s"] = round(time.perf_counter() - t0, 2)
+        report["server"]["stop_s"] = round(stop_s, 2)
         ok &= rc == 0
-        log_file.seek(0)
-        log_lines = log_file.read().decode(errors="replace").splitlines()
-        log_file.close()
+        log_lines = server.log_lines()
+        server.log.close()
         report["server"]["log_lines"] = len(log_lines)
         report["server"]["log_warnings"] = [ln for ln in log_lines if " WARNING " in ln or " ERROR " in ln][:20]
         report["server"]["stopped_event"] = any('"stopped"' in ln for ln in log_lines)

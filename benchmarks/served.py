@@ -20,6 +20,10 @@ import tempfile
 from pathlib import Path
 
 HERE = Path(__file__).resolve().parent
+sys.path.insert(0, str(HERE))
+
+import harness  # noqa: E402
+
 CONFIGS = [(1, 2), (8, 2), (32, 2), (8, 1)]  # (clients, workers)
 
 
@@ -45,16 +49,18 @@ def row(clients: int, workers: int, phase: dict) -> dict:
             "other_processes_cpu_s": cpu["other_processes"]}
 
 
+def table_row(r: dict) -> list:
+    lat = r["latency_ms"]
+    call = "single item" if r["items_per_request"] == 1 else f"batch of {r['items_per_request']}"
+    return [r["clients"], r["workers"], call, f"{r['items_per_s']:,}", lat["p50"], lat["p99"], lat["max"],
+            r["server_cpu_us_per_item"], r["errors"] + r["incomplete"]]
+
+
 def markdown(rows: list[dict], machine: dict) -> str:
     lines = [f"Served through gRPC on loopback ({machine['nproc']} CPUs, {machine['cpu_model']}); clients share the "
-             "machine with the server.", "",
-             "| clients | workers | call | items/s | p50 ms | p99 ms | max ms | server CPU µs/item | errors |",
-             "|---:|---:|---|---:|---:|---:|---:|---:|---:|"]
-    for r in rows:
-        lat = r["latency_ms"]
-        call = "single item" if r["items_per_request"] == 1 else f"batch of {r['items_per_request']}"
-        lines.append(f"| {r['clients']} | {r['workers']} | {call} | {r['items_per_s']:,} | {lat['p50']} | {lat['p99']} | "
-                     f"{lat['max']} | {r['server_cpu_us_per_item']} | {r['errors'] + r['incomplete']} |")
+             "machine with the server.", ""]
+    lines += harness.md_table(("clients", "workers", "call", "items/s", "p50 ms", "p99 ms", "max ms",
+                               "server CPU µs/item", "errors"), (table_row(r) for r in rows), align="rrlrrrrrr")
     return "\n".join(lines) + "\n"
 
 

@@ -62,7 +62,6 @@ import random
 import shlex
 import shutil
 import signal
-import socket
 import subprocess
 import sys
 import tempfile
@@ -73,20 +72,18 @@ from collections import Counter, defaultdict
 from pathlib import Path
 
 import grpc
-from grpc_health.v1 import health_pb2, health_pb2_grpc
 
 from grader.client import build_request
 from grader.v1 import grader_pb2 as pb
 from grader.v1 import grader_pb2_grpc as pb_grpc
 
-HOST = "127.0.0.1"  # loopback only, always
+sys.path.insert(0, str(Path(__file__).resolve().parent))
+
+import harness  # noqa: E402
+from harness import CHANNEL_OPTIONS  # noqa: E402
+
 PWNED = Path("/tmp/pwned")
 MARKER_ENV = "GRADER_SOAK_RUN"
-CHANNEL_OPTIONS = [
-    ("grpc.use_local_subchannel_pool", 1),  # one TCP connection per client
-    ("grpc.max_receive_message_length", 256 * 1024 * 1024),
-    ("grpc.max_send_message_length", 256 * 1024 * 1024),
-]
 
 # --------------------------------------------------------------------------- items
 #
@@ -279,17 +276,6 @@ def make_request(rng: random.Random, hostile_rate: float) -> tuple[list[dict], l
 
 # --------------------------------------------------------------------------- /proc
 
-def read_rss_kb(pid: int) -> int | None:
-    try:
-        with open(f"/proc/{pid}/status") as f:
-            for line in f:
-                if line.startswith("VmRSS:"):
-                    return int(line.split()[1])
-    except OSError:
-        return None
-    return None
-
-
 def cmdline(pid: int) -> str:
     try:
         with open(f"/proc/{pid}/cmdline", "rb") as f:
@@ -298,18 +284,8 @@ def cmdline(pid: int) -> str:
         return ""
 
 
-def children(pid: int) -> list[int]:
-    out: list[int] = []
-    for task in Path(f"/proc/{pid}/task").glob("*"):
-        try:
-            out += [int(c) for c in (task / "children").read_text().split()]
-        except OSError:
-            pass
-    return out
-
-
 def worker_pids(server_pid: int) -> list[int]:
-    return sorted(c for c in children(server_pid) if "grader._worker" in cmdline(c))
+    return sorted(c for c in harness.children(server_pid) if "grader._worker" in cmdline(c))
 
 
 def has_marker(pid: int, marker: str) -> bool:
@@ -318,17 +294,6 @@ def has_marker(pid: int, marker: str) -> bool:
             return f"{MARKER_ENV}={marker}".encode() in f.read().split(b"\0")
     except OSError:
         return False
-
-
-def ppid_of(pid: int) -> int | None:
-    try:
-        with open(f"/proc/{pid}/status") as f:
-            for line in f:
-                if line.startswith("PPid:"):
-                    return int(line.split()[1])
-    except OSError:
-        return None
-    return None
 
 
 def marked_workers(marker: str) -> list[int]:
@@ -388,37 +353,6 @@ def code_identity() -> dict:
             "grader_dirty": bool(diff or untracked),
             "grader_diff_sha256": hashlib.sha256(diff.encode()).hexdigest()[:16] if diff else "",
             "grader_untracked": untracked}
-
-
-def free_port() -> int:
-    with socket.socket(socket.AF_INET, socket.SOCK_STREAM) as s:
-        s.bind((HOST, 0))
-        return s.getsockname()[1]
-
-
-def grader_exe() -> list[str]:
-    exe = Path(sys.executable).with_name("grader")
-    return [str(exe)] if exe.exists() else [sys.executable, "-m", "grader"]
-
-
-def health(target: str) -> str:
-    try:
-        with grpc.insecure_channel(target) as ch:
-            reply = health_pb2_grpc.HealthStub(ch).Check(health_pb2.HealthCheckRequest(), timeout=1)
-        return health_pb2.HealthCheckResponse.ServingStatus.Name(reply.status)
-    except grpc.RpcError:
-        return "DOWN"
-
-
-def wait_healthy(target: str, proc: subprocess.Popen, timeout: float) -> float:
-    t0 = time.monotonic()
-    while time.monotonic() - t0 < timeout:
-        if proc.poll() is not None:
-            raise RuntimeError(f"server exited with {proc.returncode} before it was healthy")
-        if health(target) == "SERVING":
-            return time.monotonic() - t0
-        time.sleep(0.2)
-    raise RuntimeError(f"server not SERVING after {timeout:g} s")
 
 
 # --------------------------------------------------------------------------- clients
@@ -550,8 +484,8 @@ class Sampler(threading.Thread):
 
     def poll_workers(self) -> list[int]:
         pids = worker_pids(self.server_pid)
-        rss = [read_rss_kb(p) or 0 for p in pids]
-        server = read_rss_kb(self.server_pid) or 0
+        rss = [harness.rss_kb(p) or 0 for p in pids]
+        server = harness.rss_kb(self.server_pid) or 0
         with self.lock:
             self.seen_workers.update(pids)
             self.worker_rss_max_1s = max([self.worker_rss_max_1s, *rss])
@@ -561,8 +495,8 @@ class Sampler(threading.Thread):
     def sample(self, label: str = "") -> dict:
         t = time.monotonic() - self.t0
         pids = self.poll_workers()
-        rss = {p: read_rss_kb(p) for p in pids}
-        s = {"t_s": round(t, 1), "label": label, "server_rss_kb": read_rss_kb(self.server_pid),
+        rss = {p: harness.rss_kb(p) for p in pids}
+        s = {"t_s": round(t, 1), "label": label, "server_rss_kb": harness.rss_kb(self.server_pid),
              "worker_count": len(pids), "worker_rss_kb": {str(p): v for p, v in rss.items()},
              "server_threads": count_entries(f"/proc/{self.server_pid}/task"),
              "server_fds": count_entries(f"/proc/{self.server_pid}/fd"), "loadavg": system_load()}
@@ -594,25 +528,59 @@ class Sampler(threading.Thread):
 
 # --------------------------------------------------------------------------- report
 
-def pct(values: list[float], p: float) -> float | None:
-    if not values:
-        return None
-    v = sorted(values)
-    return round(v[min(len(v) - 1, max(0, int(round(p / 100 * len(v))) - 1))] * 1000, 1)
-
-
 def latency_summary(values: list[float]) -> dict:
-    return {"n": len(values), "p50_ms": pct(values, 50), "p90_ms": pct(values, 90), "p99_ms": pct(values, 99),
-            "max_ms": pct(values, 100)}
+    def pct(p: float) -> float | None:
+        return harness.percentile_ms(values, p, 1)
+
+    return {"n": len(values), "p50_ms": pct(50), "p90_ms": pct(90), "p99_ms": pct(99), "max_ms": pct(100)}
 
 
 def mb(kb: int | None) -> str:
     return "-" if kb is None else f"{kb / 1024:.1f}"
 
 
+def latency_cell(lat: dict) -> str:
+    return f"{lat['p50_ms']}/{lat['p90_ms']}/{lat['p99_ms']}/{lat['max_ms']} (n={lat['n']})"
+
+
+def figures(r: dict) -> list[tuple[str, object]]:
+    """The (figure, value) rows of the report table."""
+    c, s, lat = r["counts"], r["server"], r["latency"]
+    lost = f"({fmt_counter(c['lost_bad_by_reason'])})" if c["lost_bad"] else ""
+    return [
+        ("requests sent", f"{c['requests_sent']} ({c['items_sent']} items)"),
+        ("responses (all items answered, in order)", c["responses"]),
+        ("gRPC statuses", f"{c['grpc_errors_total']} (by code: {fmt_counter(c['grpc_errors_by_code'])}; "
+                          f"expected, for the empty requests: {fmt_counter(c['expected_grpc_errors'])})"),
+        ("lost/bad", f"{c['lost_bad']} {lost}"),
+        ("items graded", c["items_graded"]),
+        ("item statuses", fmt_counter(c["item_statuses"])),
+        ("TIMEOUT items", c["item_statuses"].get("TIMEOUT", 0)),
+        ("hostile items graded correct / unexpected status",
+         f"{len(c['hostile_correct'])} / {sum(c['hostile_unexpected'].values())}"),
+        ("latency single (ms) p50/p90/p99/max", latency_cell(lat["single"])),
+        ("latency batch 2-64 (ms) p50/p90/p99/max", latency_cell(lat["batch"])),
+        ("server RSS MB start / warm / end / max",
+         f"{mb(s['rss_start_kb'])} / {mb(s['rss_warm_kb'])} / {mb(s['rss_end_kb'])} / {mb(s['rss_max_kb'])} "
+         f"(max in 1 s polls {mb(s['server_rss_max_kb_1s_polls'])}; growth after warm-up {s['rss_growth_mb']} MB)"),
+        ("worker RSS max MB (10 s samples / 1 s polls)",
+         f"{mb(s['worker_rss_max_kb'])} / {mb(s['worker_rss_max_kb_1s_polls'])}"),
+        ("worker count min / max at samples",
+         f"{s['worker_count_min']} / {s['worker_count_max']} ({s['samples']} samples, "
+         f"{s['samples_not_at_target']} caught mid-replacement, {s['samples_not_recovered']} not recovered)"),
+        ("distinct worker PIDs seen (replacements)",
+         f"{s['distinct_workers']} ({s['distinct_workers'] - r['config']['workers']})"),
+        ("server threads / fds start -> end",
+         f"{s['threads_start']} -> {s['threads_end']} / {s['fds_start']} -> {s['fds_end']}"),
+        ("SIGTERM -> exit code", f"{s['exit_code']} in {s['stop_s']} s"),
+        ("leaked worker processes", f"{len(s['leaked'])} {s['leaked'] or ''}"),
+        ("/tmp/pwned exists", r["pwned"]),
+        ("server log warnings / errors", f"{s['log_warning_lines']} / {s['log_error_lines']}"),
+    ]
+
+
 def markdown(r: dict) -> str:
-    c, s, p = r["counts"], r["server"], r["pass"]
-    lat = r["latency"]
+    s, p = r["server"], r["pass"]
     lines = [
         f"## grader soak: {'PASS' if r['ok'] else 'FAIL'}",
         "",
@@ -625,38 +593,7 @@ def markdown(r: dict) -> str:
         + ("; server ran from a snapshot of the package" if r["code"].get("snapshot") else "")
         + f"; serve flags: {' '.join(r['config']['command'][1 if 'grader' in r['config']['command'][0] else 3:])}",
         "",
-        "| figure | value |",
-        "|---|---|",
-        f"| requests sent | {c['requests_sent']} ({c['items_sent']} items) |",
-        f"| responses (all items answered, in order) | {c['responses']} |",
-        f"| gRPC statuses | {c['grpc_errors_total']} (by code: {fmt_counter(c['grpc_errors_by_code'])}; "
-        f"expected, for the empty requests: {fmt_counter(c['expected_grpc_errors'])}) |",
-        f"| lost/bad | {c['lost_bad']} {('(' + fmt_counter(c['lost_bad_by_reason']) + ')') if c['lost_bad'] else ''} |",
-        f"| items graded | {c['items_graded']} |",
-        f"| item statuses | {fmt_counter(c['item_statuses'])} |",
-        f"| TIMEOUT items | {c['item_statuses'].get('TIMEOUT', 0)} |",
-        f"| hostile items graded correct / unexpected status | {len(c['hostile_correct'])} / "
-        f"{sum(c['hostile_unexpected'].values())} |",
-        f"| latency single (ms) p50/p90/p99/max | {lat['single']['p50_ms']}/{lat['single']['p90_ms']}/"
-        f"{lat['single']['p99_ms']}/{lat['single']['max_ms']} (n={lat['single']['n']}) |",
-        f"| latency batch 2-64 (ms) p50/p90/p99/max | {lat['batch']['p50_ms']}/{lat['batch']['p90_ms']}/"
-        f"{lat['batch']['p99_ms']}/{lat['batch']['max_ms']} (n={lat['batch']['n']}) |",
-        f"| server RSS MB start / warm / end / max | {mb(s['rss_start_kb'])} / {mb(s['rss_warm_kb'])} / "
-        f"{mb(s['rss_end_kb'])} / {mb(s['rss_max_kb'])} (max in 1 s polls {mb(s['server_rss_max_kb_1s_polls'])}; "
-        f"growth after warm-up {s['rss_growth_mb']} MB) |",
-        f"| worker RSS max MB (10 s samples / 1 s polls) | {mb(s['worker_rss_max_kb'])} / "
-        f"{mb(s['worker_rss_max_kb_1s_polls'])} |",
-        f"| worker count min / max at samples | {s['worker_count_min']} / {s['worker_count_max']} "
-        f"({s['samples']} samples, {s['samples_not_at_target']} caught mid-replacement, "
-        f"{s['samples_not_recovered']} not recovered) |",
-        f"| distinct worker PIDs seen (replacements) | {s['distinct_workers']} "
-        f"({s['distinct_workers'] - r['config']['workers']}) |",
-        f"| server threads / fds start -> end | {s['threads_start']} -> {s['threads_end']} / "
-        f"{s['fds_start']} -> {s['fds_end']} |",
-        f"| SIGTERM -> exit code | {s['exit_code']} in {s['stop_s']} s |",
-        f"| leaked worker processes | {len(s['leaked'])} {s['leaked'] or ''} |",
-        f"| /tmp/pwned exists | {r['pwned']} |",
-        f"| server log warnings / errors | {s['log_warning_lines']} / {s['log_error_lines']} |",
+        *harness.md_table(("figure", "value"), figures(r)),
         "",
         "Pass criteria: " + "; ".join(f"{k} {'ok' if v else 'FAILED'}" for k, v in p.items()),
     ]
@@ -705,8 +642,7 @@ def main() -> int:
     warmup_s = args.warmup_s if args.warmup_s is not None else min(60.0, duration / 4)
     hard_limit = int(duration + 300)
     marker = uuid.uuid4().hex
-    port = free_port()
-    target = f"{HOST}:{port}"
+    port = harness.free_port()
     env = {**os.environ, MARKER_ENV: marker}
     code = code_identity()
     snapshot_dir = None
@@ -726,23 +662,21 @@ def main() -> int:
         code["snapshot"] = snapshot_dir
     serve_args = [a for arg in args.serve_arg for a in shlex.split(arg)]
     if "--extractor-model" not in serve_args and "--no-extractor" not in serve_args:
-        helptext = subprocess.run(grader_exe() + ["serve", "--help"], env=env, cwd=snapshot_dir, capture_output=True,
-                                  text=True, timeout=120).stdout
+        helptext = subprocess.run(harness.grader_exe() + ["serve", "--help"], env=env, cwd=snapshot_dir,
+                                  capture_output=True, text=True, timeout=120).stdout
         if "--no-extractor" in helptext:
             serve_args.append("--no-extractor")  # rules only: this is a soak of the server, not of a model
-    cmd = grader_exe() + ["serve", "--host", HOST, "--port", str(port), "--workers", str(args.workers), *serve_args]
     pwned_before = PWNED.exists()
     if pwned_before:
         print(f"soak: WARNING: {PWNED} exists before the run; the check cannot be trusted", file=sys.stderr)
 
-    log_file = open(args.server_log, "w+b") if args.server_log else tempfile.TemporaryFile()
     t_start = time.monotonic()
-    proc = subprocess.Popen(cmd, stdin=subprocess.DEVNULL, stdout=log_file, stderr=log_file,
+    server = harness.Server(["--workers", str(args.workers), *serve_args], port, log_path=args.server_log,
                             env=env, cwd=snapshot_dir)
+    target, cmd, proc = server.target, server.command, server.proc
     sampler = Sampler(proc.pid, args.workers, args.sample_s, args.recovery_s, t_start)
 
-    def hard_stop(signum, frame):  # the run ends by itself, whatever hangs
-        print(f"soak: hard limit of {hard_limit} s reached; killing the server and its workers", file=sys.stderr)
+    def kill_all() -> None:  # only this run's workers (marked), never other programs' graders
         for pid in set(sampler.seen_workers) | set(worker_pids(proc.pid)):
             if has_marker(pid, marker):
                 try:
@@ -752,10 +686,10 @@ def main() -> int:
         proc.kill()
         if snapshot_dir:
             shutil.rmtree(snapshot_dir, ignore_errors=True)
-        os._exit(3)
 
-    signal.signal(signal.SIGALRM, hard_stop)
-    signal.alarm(hard_limit)
+    # The run ends by itself, whatever hangs.
+    harness.arm_hard_limit(hard_limit, f"soak: hard limit of {hard_limit} s reached; killing the server and its "
+                           "workers", kill_all)
 
     stats = Stats()
     report: dict = {
@@ -772,7 +706,7 @@ def main() -> int:
     }
     server_ok = True
     try:
-        report["server"]["startup_s"] = round(wait_healthy(target, proc, 120), 2)
+        report["server"]["startup_s"] = round(server.wait_healthy(120), 2)
         sampler.t0 = time.monotonic()
         sampler.start()
         end_at = time.monotonic() + duration
@@ -809,32 +743,25 @@ def main() -> int:
         if proc.poll() is None:
             sampler.poll_workers()
         last_workers = set(sampler.seen_workers)
-        t0 = time.monotonic()
-        if proc.poll() is None:
-            proc.send_signal(signal.SIGTERM)
-        try:
-            rc = proc.wait(timeout=150)
-        except subprocess.TimeoutExpired:
-            proc.kill()
-            rc = proc.wait()
+        rc, stop_s, killed = server.stop(timeout=150)
+        if killed:
             report["server"]["killed_after_sigterm_timeout"] = True
         report["server"]["exit_code"] = rc
-        report["server"]["stop_s"] = round(time.monotonic() - t0, 2)
+        report["server"]["stop_s"] = round(stop_s, 2)
         # Leaks: any worker this server started (marker in its environment) still alive.
         time.sleep(1.0)
         leaked = sorted(set(marked_workers(marker)) |
                         {p for p in last_workers if "grader._worker" in cmdline(p) and has_marker(p, marker)})
-        report["server"]["leaked"] = [{"pid": p, "ppid": ppid_of(p), "cmdline": cmdline(p)} for p in leaked]
+        report["server"]["leaked"] = [{"pid": p, "ppid": harness.status_field(p, "PPid"), "cmdline": cmdline(p)}
+                                      for p in leaked]
         for p in leaked:  # clean up after reporting them
             try:
                 os.kill(p, signal.SIGKILL)
             except OSError:
                 pass
         signal.alarm(0)
-        log_file.flush()
-        log_file.seek(0)
-        log_lines = log_file.read().decode(errors="replace").splitlines()
-        log_file.close()
+        log_lines = server.log_lines()
+        server.log.close()
 
     # ---------------------------------------------------------------- figures
     samples = list(sampler.samples)

@@ -1,8 +1,14 @@
 """The small-LM answer extractor (grader.lm): offsets, no-answer, batching, long inputs, loading.
 
-Most tests use a tiny model trained in a few seconds into a tmp dir; the last
-one checks the shipped default model (skipped only where extractor_model/default
-is missing).
+Window selection, thresholds, decoding and batching are tested with a stub tagger
+(:class:`StubTagger`: per-token probabilities from a rule on the window's tokens),
+so the expected spans are known exactly. A tiny model trained in a few seconds
+into a tmp dir covers checkpoints, loading and training; what its outputs are
+depends on the CPU's BLAS kernels (training included), so tests on it assert only
+what holds for any tagging: spans are substrings at their offsets, thresholds of
+0 and above 1, agreement within a process, shapes. The shipped default model
+(skipped only where extractor_model/default is missing) is checked on clear
+examples it answers with a wide margin.
 """
 
 from __future__ import annotations
@@ -18,8 +24,10 @@ import pytest
 pytest.importorskip("transformers")
 pytest.importorskip("tokenizers")
 
+import torch  # noqa: E402
+
 from grader.lm import AnswerExtractor, Span  # noqa: E402
-from grader.lm.extractor import decode_span, window_bounds  # noqa: E402
+from grader.lm.extractor import decode_span, first_clearing, window_bar, window_bounds  # noqa: E402
 
 REPO = Path(__file__).resolve().parent.parent
 DEFAULT_DIR = REPO / "extractor_model" / "default"
@@ -67,13 +75,113 @@ def _key(spans):
 
 
 def _check_span(span: Span | None, text: str) -> None:
+    """What holds for any span, whatever the tagger pointed at."""
     if span is None:
         return
     assert isinstance(span, Span)
-    assert 0 <= span.start < span.end <= len(text)
+    assert 0 <= span.start <= span.end <= len(text)
+    # Never empty, but for a known bug: a tag on a lone "}" (test_a_lone_closing_brace_is_no_answer).
+    assert span.start < span.end or text[span.start:span.start + 1] == "}"
     assert span.text == text[span.start:span.end]
     assert span.text.strip() == span.text  # never starts or ends on whitespace
     assert 0.0 <= span.confidence <= 1.0
+
+
+# -- a stub tagger: known per-token probabilities instead of a trained model's --------
+
+HAND_VOCAB = ["[PAD]", "[UNK]", "[CLS]", "[SEP]", "the", "answer", "is", "so", "therefore", "word", "maybe",
+              ".", ",", ":", "{", "}", "\\", "$", *"0123456789", *(f"##{d}" for d in "0123456789")]
+
+
+def hand_tokenizer():
+    """A fixed WordPiece tokenizer: each listed word is one token, a number is read digit
+    by digit ("42" -> "4", "##2", as the shipped tokenizer does), anything else is [UNK]."""
+    from tokenizers import Tokenizer, models, normalizers, pre_tokenizers
+
+    tok = Tokenizer(models.WordPiece({t: i for i, t in enumerate(HAND_VOCAB)}, unk_token="[UNK]"))
+    tok.normalizer = normalizers.Lowercase()
+    tok.pre_tokenizer = pre_tokenizers.BertPreTokenizer()
+    return tok
+
+
+O_ROW, I_ROW = (0.98, 0.01, 0.01), (0.05, 0.05, 0.9)
+
+
+def b_row(p: float) -> tuple[float, float, float]:
+    return (1.0 - p - 0.01, p, 0.01)
+
+
+def digit_rule(b_prob):
+    """Per token (O, B, I): B with probability ``b_prob(digit)`` on a number's first digit,
+    I on the digits that continue it, O elsewhere (B 0.01)."""
+    def rule(tokens):
+        return [b_row(b_prob(t)) if t.isdigit() else I_ROW if t.startswith("##") else O_ROW for t in tokens]
+    return rule
+
+
+class StubTagger(torch.nn.Module):
+    """Stands in for the token classifier: (O, B, I) probabilities from ``rule(tokens)``,
+    the window's token strings without [CLS]/[SEP]. Checks the rows it is given
+    ([CLS] window [SEP], then padding under a zero mask) and records every window."""
+
+    def __init__(self, tokenizer, rule, max_positions: int = 512, delay: float = 0.0) -> None:
+        super().__init__()
+        self.config = type("Config", (), {"max_position_embeddings": max_positions})()
+        self.weight = torch.nn.Parameter(torch.zeros(1))  # the extractor reads the dtype here
+        self.tokenizer, self.rule, self.delay = tokenizer, rule, delay
+        self.special = {t: tokenizer.token_to_id(t) for t in ("[CLS]", "[SEP]", "[PAD]")}
+        self.windows: list[list[str]] = []
+        self.active = self.max_active = 0
+
+    def forward(self, input_ids, attention_mask):
+        self.active += 1
+        self.max_active = max(self.max_active, self.active)
+        try:
+            time.sleep(self.delay)
+            logits = torch.zeros(*input_ids.shape, 3)
+            for r, (ids, mask) in enumerate(zip(input_ids.tolist(), attention_mask.tolist())):
+                n = sum(mask)
+                assert mask == [1] * n + [0] * (len(mask) - n)
+                assert ids[0] == self.special["[CLS]"] and ids[n - 1] == self.special["[SEP]"]
+                assert set(ids[n:]) <= {self.special["[PAD]"]}
+                tokens = [self.tokenizer.id_to_token(i) for i in ids[1:n - 1]]
+                self.windows.append(tokens)
+                if tokens:
+                    logits[r, 1:n - 1] = torch.tensor(self.rule(tokens), dtype=torch.float32).log()
+            return type("Output", (), {"logits": logits})()
+        finally:
+            self.active -= 1
+
+
+def stub_extractor(rule, tokenizer=None, window_tokens: int = 32, overlap: int = 8, **settings) -> AnswerExtractor:
+    """An AnswerExtractor over a StubTagger (by default with :func:`hand_tokenizer`, 32-token windows)."""
+    tokenizer = tokenizer if tokenizer is not None else hand_tokenizer()
+    model = StubTagger(tokenizer, rule, delay=settings.pop("delay", 0.0))
+    return AnswerExtractor(model, tokenizer, window_tokens=window_tokens, overlap=overlap, **settings)
+
+
+def token_windows(ex: AnswerExtractor, text: str) -> list[tuple[int, int]]:
+    """Character range of each window of ``text`` the extractor can read, tail first."""
+    _, offs = ex._encode_tails([text])[0]
+    out = []
+    for k in range(ex.max_windows):
+        bounds = window_bounds(len(offs), ex.window_tokens - 2, ex.overlap, k)
+        if bounds is None:
+            break
+        out.append((offs[bounds[0]][0], offs[bounds[1] - 1][1]))
+    return out
+
+
+def test_hand_tokenizer_and_stub_windows():
+    """The premises of the stub tests: one token per listed word, numbers digit by digit,
+    and the windows laid out as window_bounds says."""
+    tok = hand_tokenizer()
+    enc = tok.encode("The answer is 42. word 答案是", add_special_tokens=False)
+    assert enc.tokens == ["the", "answer", "is", "4", "##2", ".", "word", "[UNK]"]
+    ex = stub_extractor(digit_rule(lambda d: 0.9))
+    assert (ex.window_tokens, ex.overlap) == (32, 8)
+    text = "word " * 60
+    assert token_windows(ex, text) == [(5 * 30, len(text) - 1), (5 * 8, 5 * 38 - 1), (0, 5 * 16 - 1)]
 
 
 def test_checkpoint_layout_and_load_from_path(tiny_dir):
@@ -96,6 +204,7 @@ def test_load_missing_path_raises(tmp_path):
 
 
 def test_offsets_map_back_exactly(tiny_always):
+    """Threshold 0: a span for every text, whichever tokens the model favours."""
     spans = tiny_always.extract_batch(TRICKY)
     assert len(spans) == len(TRICKY)
     for text, span in zip(TRICKY, spans):
@@ -103,9 +212,65 @@ def test_offsets_map_back_exactly(tiny_always):
         _check_span(span, text)
 
 
+def _forced(start: int, length: int):
+    """A rule that tags token ``start`` (the last one in shorter windows) B and the
+    ``length`` tokens after it I."""
+    def rule(tokens):
+        b = min(start, len(tokens) - 1)
+        return [b_row(0.9) if i == b else I_ROW if b < i <= b + length else O_ROW for i in range(len(tokens))]
+    return rule
+
+
+@pytest.mark.parametrize("source", ["tiny", "default", "hand"])
+def test_offsets_map_back_for_any_tagging(source, request):
+    """Whatever span a tagger points at (every start token of the tail window, runs of
+    several lengths), the result is a substring at its offsets, never cut at whitespace."""
+    from tokenizers import Tokenizer
+
+    if source == "hand":
+        tok = hand_tokenizer()
+    else:
+        folder = request.getfixturevalue("tiny_dir") if source == "tiny" else DEFAULT_DIR
+        if not (folder / "tokenizer.json").is_file():
+            pytest.skip(f"no tokenizer at {folder}")
+        tok = Tokenizer.from_file(str(folder / "tokenizer.json"))
+    ex = stub_extractor(_forced(0, 0), tokenizer=tok, window_tokens=128, overlap=16, threshold=0.0)
+    longest = max(len(ids) for ids, _ in ex._encode_tails(TRICKY))
+    seen = set()
+    for start in range(min(longest, ex.window_tokens - 2)):
+        for length in (0, 1, 3, 1000):
+            ex.model.rule = _forced(start, length)
+            spans = ex.extract_batch(TRICKY)
+            for text, span in zip(TRICKY, spans):
+                assert span is not None, (text, start, length)
+                _check_span(span, text)
+                seen.add((text, span.start, span.end))
+    assert len(seen) > 10 * len(TRICKY)  # many different spans were checked
+
+
+@pytest.mark.xfail(strict=True, reason="known bug in grader.lm.extractor: a span tagged on a lone closing brace "
+                   "snaps to an empty Span (balance_braces drops the brace) where it should be None or "
+                   "non-empty; remove this mark once fixed")
+def test_a_lone_closing_brace_is_no_answer():
+    text = "La respuesta es $\\frac{1}{20}$."
+    ex = stub_extractor(lambda tokens: [b_row(0.9) if t == "}" else O_ROW for t in tokens])
+    span = ex.extract(text)
+    assert span is None or span.start < span.end, span
+
+
 def test_offsets_one_by_one_equal_batch(tiny_always):
-    batch = tiny_always.extract_batch(TRICKY)
-    assert _key([tiny_always.extract(t) for t in TRICKY]) == _key(batch)
+    """Padding a window into a batch leaves its scores as they are (up to float rounding;
+    which of two near-equal tokens wins may differ, so spans are compared on the stub,
+    test_batch_order_preserved)."""
+    texts = [*TRICKY, "So 3 + 4 = 7. " * 60 + "Final answer: 9"]
+    batch = tiny_always.window_candidates(texts)
+    singles = [tiny_always.window_candidates([t])[0] for t in texts]
+    assert [len(w) for w in batch] == [len(w) for w in singles] and all(batch)
+    assert len(batch[-1]) > 1  # several windows
+    for text, got, alone in zip(texts, batch, singles):
+        assert [p for p, _ in got] == pytest.approx([p for p, _ in alone], abs=1e-4), text
+        for _, span in got:
+            _check_span(span, text)
 
 
 def test_no_answer(tiny_dir, tiny):
@@ -116,26 +281,38 @@ def test_no_answer(tiny_dir, tiny):
     assert never.extract_batch(["The answer is 42.", "答案是 15。", "x" * 20_000]) == [None, None, None]
 
 
-def test_obvious_case(tiny_always):
-    """The tiny model is not accurate, but it points at the obvious answer."""
-    cases = ["The answer is 42.", "So the answer is 42.", "Therefore, the answer is 42."]
-    spans = tiny_always.extract_batch(cases)
+def test_obvious_case():
+    """The extractor returns the span the tagger points at: its first token is the one
+    most likely B, the run goes on while I is most likely, the confidence is their mean."""
+    cases = ["The answer is 42.", "So the answer is 42.", "Therefore, the answer is 42.", "So 7 . 42 , 1"]
+    ex = stub_extractor(digit_rule({"4": 0.9, "7": 0.6, "1": 0.3}.get))
+    spans = ex.extract_batch(cases)
     for text, span in zip(cases, spans):
         _check_span(span, text)
-    assert sum(s is not None and s.text == "42" for s in spans) >= 2, spans
+        assert (span.start, span.end, span.text) == (text.index("42"), text.index("42") + 2, "42")
+        assert span.confidence == pytest.approx((0.9 + 0.9) / 2, abs=1e-5)
+    ex.model.rule = digit_rule({"4": 0.2, "7": 0.6, "1": 0.3}.get)
+    assert _key(ex.extract_batch(cases)) == [None, None, None, (3, 4, "7")]  # 0.6 >= 0.5: the most likely B
 
 
-def test_batch_order_preserved(tiny_always):
-    texts = [f"{'Some reasoning. ' * (i % 7 * 40)}The answer is {i}." for i in range(20)]
+def test_batch_order_preserved():
+    """Texts of many lengths, answers in different windows, one empty: each result is its
+    own text's answer, whatever the batch and its order."""
+    texts = [f"The answer is {i}. " + "word " * (i % 7 * 10) for i in range(20)]
     texts[3] = ""
     texts[11] = "答案是 15。"
-    batch = tiny_always.extract_batch(texts)
+    ex = stub_extractor(digit_rule(lambda d: 0.9), batch_size=4)
+    batch = ex.extract_batch(texts)
     assert len(batch) == len(texts)
-    assert batch[3] is None
-    for text, span in zip(texts, batch):
+    for i, (text, span) in enumerate(zip(texts, batch)):
         _check_span(span, text)
-    assert _key(batch) == _key([tiny_always.extract(t) for t in texts])
-    assert _key(tiny_always.extract_batch(texts[::-1])) == _key(batch[::-1])
+        want = None if i == 3 else "15" if i == 11 else str(i)
+        assert (span and span.text) == want, i
+        if want:
+            assert span.start == text.index(want)
+    assert len(ex.model.windows) > len(texts)  # earlier windows were read, in batches of other sizes
+    assert _key(batch) == _key([ex.extract(t) for t in texts])
+    assert _key(ex.extract_batch(texts[::-1])) == _key(batch[::-1])
 
 
 def test_long_input_reads_the_tail(tiny_always, tiny):
@@ -170,39 +347,79 @@ def test_widening_reads_earlier_windows(tiny_dir):
     assert his[0] > his[1] > his[2]
 
 
-def test_earlier_windows_have_their_own_threshold(tiny_dir):
+def test_earlier_windows_have_their_own_threshold():
     """``threshold`` is the tail window's bar, ``widen_threshold`` the earlier windows'."""
-    text = "The answer is 42. " + "word " * 2_000
-    tail_only = AnswerExtractor.load(tiny_dir, device="cpu", threshold=0.0, widen_threshold=1.01)
-    content = tail_only.window_tokens - 2  # tokens per window; each "word " is one token
-    span = tail_only.extract(text)
-    _check_span(span, text)
-    assert span.start >= len(text) - content * 5  # from the tail window
-    earlier = AnswerExtractor.load(tiny_dir, device="cpu", threshold=1.01, widen_threshold=0.0)
-    span = earlier.extract(text)
-    _check_span(span, text)
-    assert span.end <= len(text) - (content - earlier.overlap) * 5  # the tail was passed over: window 1
-    assert earlier.widen_threshold == 0.0
-    unset = AnswerExtractor(earlier.model, earlier._tokenizer, threshold=0.3)
-    assert unset.widen_threshold == 0.3  # not given: the same bar for every window
+    text = "The answer is 42. " + "word " * 20 + "maybe 7 " + "word " * 10
+    scores = {"4": 0.9, "7": 0.6}  # "42" only in window 1, "7" only in the tail window
+    ex = stub_extractor(digit_rule(scores.get))
+    tail, head = token_windows(ex, text)
+    seven, answer = text.index(" 7 ") + 1, text.index("42")
+    assert tail[0] <= seven < tail[1] and not head[0] <= seven < head[1]
+    assert head[0] <= answer < head[1] - 2 and answer < tail[0]
+    cases = [  # (threshold, widen_threshold) -> the span's text
+        ((0.0, 1.01), "7"),     # the tail clears its bar: earlier windows are not read
+        ((0.5, 0.95), "7"),
+        ((0.65, 0.95), None),   # the tail misses its bar, window 1 misses the higher one
+        ((0.65, 0.85), "42"),   # window 1 clears its own, lower bar
+        ((0.95, 0.85), "42"),   # ... lower than the tail's: 0.9 < threshold does not matter there
+        ((1.01, 0.0), "42"),
+        ((1.01, 0.91), None),
+    ]
+    for (bar, widen), want in cases:
+        ex = stub_extractor(digit_rule(scores.get), threshold=bar, widen_threshold=widen)
+        span = ex.extract(text)
+        _check_span(span, text)
+        assert (span and span.text) == want, (bar, widen)
+        assert len(ex.model.windows) == (1 if want == "7" else 2), (bar, widen)
+        if want == "42":
+            assert span.start == answer and head[0] <= span.start < span.end <= head[1]  # from window 1
+    one = stub_extractor(digit_rule(scores.get), threshold=0.65, widen_threshold=0.0, max_windows=1)
+    assert one.extract(text) is None and len(one.model.windows) == 1
+    assert one.widen_threshold == 0.0
+    unset = stub_extractor(digit_rule(scores.get), threshold=0.7)
+    assert unset.widen_threshold == 0.7  # not given: the same bar for every window
+    assert unset.extract(text).text == "42"
+    assert stub_extractor(digit_rule(scores.get), threshold=0.95).extract(text) is None
 
 
-def test_window_candidates_replay_extract(tiny_dir):
+def test_window_bar_and_first_clearing():
+    assert [window_bar(k, 0.4, 0.9) for k in range(3)] == [0.4, 0.9, 0.9]
+    a, b, c = (Span(0, 1, str(i), 0.5) for i in range(3))
+    windows = [(0.3, a), (0.0, None), (0.85, b), (0.95, c)]
+    assert first_clearing(windows, 0.3, 0.9) is a  # the tail's bar is met exactly
+    assert first_clearing(windows, 0.31, 0.9) is c  # window 2 misses 0.9
+    assert first_clearing(windows, 0.31, 0.8) is b
+    assert first_clearing(windows, 0.1, 0.0) is a
+    assert first_clearing(windows, 0.5, 0.96) is None
+    assert first_clearing([], 0.0, 0.0) is None
+    assert first_clearing([(1.0, None), (0.0, b)], 1.0, 0.0) is b  # no span: the next window
+
+
+def test_window_candidates_replay_extract():
     """Replaying window_candidates with the two thresholds gives what extract gives:
     the thresholds are tuned on exactly what the extractor reads."""
-    texts = ["The answer is 42.", "答案是 15。", "", "So 3 + 4 = 7. " * 300 + "Final answer: 9", "word " * 3_000]
-    probe = AnswerExtractor.load(tiny_dir, device="cpu")
+    texts = ["The answer is 42.", "答案是 15。", "", "so 7 . " + "word " * 40 + "so 3", "word " * 100,
+             "so 9 " + "word " * 30 + "so 1 " + "word " * 30 + "so 5"]
+    rule = digit_rule(lambda d: 0.05 + 0.1 * int(d))  # "1": 0.15 ... "9": 0.95
+    probe = stub_extractor(rule)
     cands = probe.window_candidates(texts)
-    assert len(cands) == len(texts) and cands[2] == []
-    assert len(cands[4]) > 1  # a long text: every window is scored
-    for bar, widen in ((0.0, 0.0), (0.3, 0.9), (1.01, 0.0), (0.5, 1.01)):
-        ex = AnswerExtractor.load(tiny_dir, device="cpu", threshold=bar, widen_threshold=widen)
+    got = [[(round(p, 4), span and span.text) for p, span in windows] for windows in cands]
+    assert got[:4] == [[(0.45, "42")], [(0.15, "15")], [], [(0.35, "3"), (0.75, "7")]]
+    assert len(got[4]) == 5 and {p for p, _ in got[4]} == {0.01}  # a long text: every window is scored
+    assert got[5] == [(0.55, "5"), (0.15, "1"), (0.95, "9")]
+    outcomes = set()
+    for bar, widen in ((0.0, 0.0), (0.3, 0.9), (1.01, 0.0), (0.5, 1.01), (0.4, 0.7), (0.6, 0.9), (0.6, 0.1)):
+        ex = stub_extractor(rule, threshold=bar, widen_threshold=widen)
         want = []
         for windows in cands:
             hit = next((span for k, (p_b, span) in enumerate(windows)
                         if span is not None and p_b >= (bar if k == 0 else widen)), None)
             want.append(hit)
+            assert first_clearing(windows, bar, widen) == hit
         assert _key(ex.extract_batch(texts)) == _key(want), (bar, widen)
+        outcomes.add(tuple(s and s.text for s in want))
+    assert ("42", None, None, "7", None, "5") in outcomes  # (0.4, 0.7): window 1 of text 3 clears 0.7
+    assert len(outcomes) >= 5
 
 
 def test_retune_rewrites_only_the_thresholds(tiny_dir, tmp_path):
@@ -247,22 +464,40 @@ def test_window_bounds_and_decode():
     assert conf == pytest.approx((0.8 + 0.8 + 0.7) / 3)
     assert decode_span(probs, 0.9) is None
     assert decode_span([], 0.5) is None
+    # the most likely B among the tokens that may start a span, not the first above the bar
+    probs = [[0.3, 0.6, 0.1], [0.1, 0.8, 0.1], [0.1, 0.1, 0.8], [0.8, 0.1, 0.1]]
+    assert decode_span(probs, 0.5)[:2] == (1, 2)
+    assert decode_span(probs, 0.5, can_start=[True, False, True, True])[:2] == (0, 0)
+    assert decode_span(probs, 0.0, can_start=[False] * 4) is None
+    # a run never ends inside a word: it goes on to a token that may end it
+    first, last, conf = decode_span(probs, 0.5, can_end=[True, True, False, True])
+    assert (first, last) == (1, 3) and conf == pytest.approx((0.8 + 0.8 + 0.1) / 3)
 
 
-def test_thread_safety(tiny):
-    texts = ["The answer is 42.", "答案是 15。", "Final answer: 7"] * 5
-    expected = tiny.extract_batch(texts)
-    out = [None] * 4
+def _in_threads(ex: AnswerExtractor, batches: list[list[str]]) -> list:
+    out = [None] * len(batches)
 
     def work(i):
-        out[i] = tiny.extract_batch(texts)
+        out[i] = ex.extract_batch(batches[i])
 
-    threads = [threading.Thread(target=work, args=(i,)) for i in range(4)]
+    threads = [threading.Thread(target=work, args=(i,)) for i in range(len(batches))]
     for t in threads:
         t.start()
     for t in threads:
         t.join()
-    assert all(_key(o) == _key(expected) for o in out)
+    return out
+
+
+def test_thread_safety(tiny):
+    """Callers on several threads: one forward pass at a time, each caller its own results."""
+    batches = [[f"The answer is {i}{j}." for j in range(5)] + ["word " * 50 * i] for i in range(1, 5)]
+    ex = stub_extractor(digit_rule(lambda d: 0.9), delay=0.005)
+    out = _in_threads(ex, batches)
+    assert ex.model.max_active == 1
+    assert [[s and s.text for s in o] for o in out] == [[f"{i}{j}" for j in range(5)] + [None] for i in range(1, 5)]
+    texts = ["The answer is 42.", "答案是 15。", "Final answer: 7"] * 5
+    expected = tiny.extract_batch(texts)
+    assert all(_key(o) == _key(expected) for o in _in_threads(tiny, [texts] * 4))  # the real model too
 
 
 def test_import_grader_stays_light():

@@ -26,16 +26,14 @@ RUN pip install --index-url "${TORCH_INDEX}" torch==2.13.0
 COPY pyproject.toml README.md ./
 COPY proto ./proto
 COPY grader ./grader
-RUN pip install .
-
-# The extractor model is baked into the image.
+# The extractor model is baked into the image (installed as package data).
 COPY extractor_model ./extractor_model
+RUN pip install .
 
 USER 10001
 ENV GRADER_HOST=0.0.0.0 \
     GRADER_PORT=50051 \
-    GRADER_TARGET=127.0.0.1:50051 \
-    GRADER_EXTRACTOR_MODEL=/app/extractor_model/default
+    GRADER_TARGET=127.0.0.1:50051
 EXPOSE 50051
 STOPSIGNAL SIGTERM
 HEALTHCHECK --interval=15s --timeout=5s --start-period=30s --retries=3 CMD ["grader", "health"]

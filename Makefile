@@ -4,15 +4,24 @@ PYTHON  ?= python3
 PY      := $(VENV)/bin/python
 STAMP   := $(VENV)/.installed
 
-.PHONY: test serve bench fuzz train-extractor grade-cases proto clean
+.PHONY: test test-fast lint serve bench fuzz train-extractor grade-cases proto clean
 
 $(STAMP): pyproject.toml
 	$(PYTHON) -m venv $(VENV)
 	$(PY) -m pip install --quiet --disable-pip-version-check -e '.[dev]'
 	touch $(STAMP)
 
-test: $(STAMP)
-	$(PY) -m pytest -q
+# Every tier: unit, integration (worker processes, servers), model, deploy; and the layering contracts.
+test: lint
+	$(PY) -m pytest -q tests
+
+# The unit tier alone: no subprocesses, no model (under a minute).
+test-fast: lint
+	$(PY) -m pytest -q tests/unit
+
+# Import contracts (.importlinter): transport -> pipeline -> verifiers -> stages, no cycles.
+lint: $(STAMP)
+	$(VENV)/bin/lint-imports
 
 # The main job: the gRPC grading server (flags: `.venv/bin/grader serve --help`).
 serve: $(STAMP)
@@ -40,7 +49,7 @@ train-extractor: $(STAMP)
 	$(PY) -m extractor_model.train --base minilm --init $(STAGE1) --train-seed 1 --n-train 10000 \
 		--epochs 1 --lr 5e-5 --out extractor_model/default
 
-# Fuzz the public API with 100,000 generated inputs (at most 20 minutes).
+# Fuzz the public API with 100,000 generated inputs of every registered verifier (at most 20 minutes).
 fuzz: $(STAMP)
 	$(PY) tests/fuzz.py --count 100000 --seconds 1200 --findings /tmp/grader-fuzz-findings.json
 

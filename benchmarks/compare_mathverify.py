@@ -184,20 +184,12 @@ def phase_side_by_side(ordering: str, prompts: int, seed: int, core: int | None)
                 m_cpu += dc
     cpu = meter.report()
     # After the clock: which items needed grader's sympy worker (the inline fast path raised NeedsSympy).
-    from grader.engine import candidates_for, grade_candidates
-    from grader.parse import NeedsSympy, ParseError
-    from grader.types import GradeOptions
+    from grader.pipeline import grade_inline, plan_item
 
-    opts = GradeOptions.from_mapping({"extraction": "rules"})
     worker = []
     for it in items:
-        try:
-            grade_candidates(candidates_for(it["response"], "math", opts), [it["reference"]], "math", opts, use_sympy=False)
-            worker.append(False)
-        except NeedsSympy:
-            worker.append(True)
-        except (ParseError, ValueError, ArithmeticError):
-            worker.append(False)
+        plan = plan_item({"response": it["response"], "reference": it["reference"], "options": {"extraction": "rules"}})
+        worker.append(not isinstance(plan, grader.GradeResult) and grade_inline(plan) is None)
     rows = []
     for i, it in enumerate(items):
         rows.append({"id": it["id"], "kind": it["kind"], "label": it["label"], "style": it["style"],
@@ -247,13 +239,14 @@ def phase_pathological(core: int | None) -> dict:
 
 def phase_scaling(prompts: int, seed: int, config: str) -> dict:
     import grader
-    from grader.sandbox import WorkerPool
+    from grader.execution.workers import WorkerPool
+    from grader.pipeline import WARM_UP
 
     items = [{"response": it["response"], "reference": it["reference"], "options": {"extraction": "rules"}}
              for it in workload.orderings(prompts, seed)["shuffled"]]
     pool = None
     if config.startswith("pool"):
-        pool = WorkerPool(int(config[-1]))
+        pool = WorkerPool(int(config[-1]), warm_up=WARM_UP)
     # Warm up: start every worker (sympy items, as many threads as workers).
     warm = [{"response": it["response"], "reference": it["reference"], "options": {"extraction": "rules"}}
             for it in _warm_items()]
@@ -262,7 +255,7 @@ def phase_scaling(prompts: int, seed: int, config: str) -> dict:
     t = time.perf_counter()
     results = grader.grade_many(items, pool=pool)
     wall = time.perf_counter() - t
-    workers = pool.max_workers if pool else grader.sandbox.default_pool().max_workers
+    workers = pool.max_workers if pool else grader.pipeline.default_pool().max_workers
     return {"config": config, "workers": workers, "items": len(items), "wall_s": round(wall, 3),
             "pairs_per_s": round(len(items) / wall, 1), "correct": sum(r.correct for r in results),
             "cpu": meter.report()}

@@ -12,7 +12,7 @@ per request and the batched/unbatched ratio.
     python benchmarks/lm_throughput.py --out benchmarks/results/lm_throughput
 
 The texts are held-out synthetic responses (extractor_model/data.py), 100 to
-3,000 characters. tests/test_bench.py runs the same measurement under
+3,000 characters. tests/integration/test_bench.py runs the same measurement under
 pytest-benchmark (``make bench``).
 """
 

@@ -397,13 +397,14 @@ def long_response(size: int, seed: int = 0, answer: str = "\\frac{3}{4}") -> str
 
 
 def worker_warmup_items() -> list[dict]:
-    """The workers' own warm-up items (``grader.sandbox._WARM_UP``: only sympy decides them),
+    """The workers' own warm-up items (each verifier's ``warm_up`` plans: only sympy decides them),
     to start and warm the grading workers before a timed run: the workload rarely needs them."""
-    from grader.sandbox import _WARM_UP
+    from grader import verifiers
 
+    plans = [plan for v in verifiers.all_verifiers() for plan in v.warm_up()]
     return [{"id": f"warm-{i}", "kind": "warmup", "label": "correct", "style": "final_boxed", "expected": True,
-             "response": f"So the answer is ${response}$.", "reference": reference}
-            for i, (response, reference) in enumerate(_WARM_UP)]
+             "response": plan.item.response, "reference": plan.item.references[0]}
+            for i, plan in enumerate(plans)]
 
 
 def main() -> None:

@@ -1,4 +1,4 @@
-"""grader: extract, normalize and compare answers for RL with verifiable rewards.
+"""grader: verifiers for RL with verifiable rewards: extract, normalize and compare answers.
 
 >>> import grader
 >>> grader.grade("... so the answer is $\\frac{1}{20}$.", "0.05").correct
@@ -6,7 +6,12 @@ True
 """
 
 from .api import grade, grade_many
-from .types import GradeOptions, GradeResult, Status
+from .rewards import Rewards
+from .types import Check, GradeResult, Item, Status
+from .verifiers.math import MathOptions
 
-__all__ = ["grade", "grade_many", "GradeOptions", "GradeResult", "Status", "__version__"]
+GradeOptions = MathOptions  # the math verifier's options, under their earlier name
+
+__all__ = ["grade", "grade_many", "Check", "GradeOptions", "GradeResult", "Item", "MathOptions", "Rewards", "Status",
+           "__version__"]
 __version__ = "0.1.0"

@@ -1,8 +1,8 @@
 """Python clients for the grader gRPC service.
 
 ``GraderClient`` (blocking) and ``AsyncGraderClient`` (asyncio) return the
-same ``GradeResult`` objects as the in-process ``grader.grade``; the shaped
-reward is in ``result.extra["reward"]``. Calls that fail with UNAVAILABLE are
+same ``GradeResult`` objects as the in-process ``grader.grade`` (the shaped
+reward in ``result.reward``, the item's id in ``result.extra["id"]``). Calls that fail with UNAVAILABLE are
 retried with exponential backoff; several targets are used round-robin.
 ``token`` sends ``authorization: Bearer``; ``tls_ca`` (and ``tls_cert``/
 ``tls_key`` for mTLS) switch to TLS.

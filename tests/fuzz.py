@@ -1,8 +1,9 @@
 """Fuzz the public API: `make fuzz` (or `python tests/fuzz.py --count N --seconds S`).
 
-Inputs mix random Unicode, LaTeX token soup, mutations of the shared labeled
-cases and of hostile snippets, and generated structures (deep nesting, power
-towers, long digit runs). Every input must come back as a GradeResult with a
+Every registered verifier takes part with the items its own ``fuzz_items``
+generates (for math: LaTeX token soup, random Unicode, deep nesting, power
+towers, hostile snippets), and all of them are also mutated, as are the shared
+labeled cases. Every input must come back as a GradeResult with a
 valid status, within its time budget, deterministically (a sample is graded
 twice), without touching the file system or the environment. Bounded by
 count and by time; findings go to a JSON file; exit 1 when there are any.
@@ -20,16 +21,10 @@ import tempfile
 import time
 
 import grader
-from grader import Status
+from grader import Status, verifiers
+from grader.verifiers.math.fuzz import TOKENS
 
-TOKENS = [r"\frac", r"\dfrac", r"\sqrt", r"\boxed", r"\fbox", r"\text", r"\left(", r"\right)", r"\pi", r"\infty",
-          r"\cdot", r"\times", r"\le", r"\ge", r"\pm", r"\cup", r"\{", r"\}", r"\begin{pmatrix}", r"\end{pmatrix}",
-          r"\\", "&", "{", "}", "(", ")", "[", "]", "^", "_", "$", "$$", r"\[", r"\]", "=", "<", ">", ",", ";", ".",
-          "%", "!", "|", "x", "y", "n", "e", "i", "0", "1", "2", "9", "10", "0.5", "1/2", "-", "+", " ", "\n",
-          "the answer is ", "Final Answer: ", "#### ", "<answer>", "</answer>", "</think>", "**", "\x00", "\u202e",
-          "\x0c", "\t", "__import__('os')", "eval(", "Symbol('x')", r"\def\x{1}", r"\newcommand", "π", "√", "∞", "≤"]
-HOSTILE = [r"\boxed{9^{9^{9^{9}}}}", r"\boxed{(10^{10})!}", r"\boxed{10^{10^{8}}}", "(" * 3000 + "1" + ")" * 3000,
-           "{" * 5000, r"\boxed{\frac{1}{2", r"\boxed{\frac{}{}}", "\\" * 1000, "$" * 999, r"\boxed{" * 500]
+MUTATIONS = list(TOKENS) + ["①", "²", "\u0663", "\ufeff", "\\boxed{", "```python\n", "{{", "}}"]
 
 
 def load_corpus() -> list[tuple[str, str]]:
@@ -39,7 +34,8 @@ def load_corpus() -> list[tuple[str, str]]:
     for path in sorted(cases_dir.glob("*.jsonl")):
         for line in path.read_text().splitlines():
             case = json.loads(line)
-            pairs.append((case["response"], case["reference"]))
+            if isinstance(case.get("reference"), str):  # files of other families carry other fields
+                pairs.append((case["response"], case["reference"]))
     return pairs or [(r"The answer is \boxed{42}.", "42")]
 
 
@@ -49,7 +45,7 @@ def mutate(rng: random.Random, text: str) -> str:
         op = rng.random()
         pos = rng.randint(0, len(chars))
         if op < 0.35:
-            chars[pos:pos] = list(rng.choice(TOKENS))
+            chars[pos:pos] = list(rng.choice(MUTATIONS))
         elif op < 0.6 and chars:
             del chars[pos:pos + rng.randint(1, 8)]
         elif op < 0.8 and chars:
@@ -60,29 +56,29 @@ def mutate(rng: random.Random, text: str) -> str:
     return "".join(chars)
 
 
-def generate(rng: random.Random, corpus: list[tuple[str, str]]) -> tuple[str, str, dict]:
-    kind = rng.random()
-    response, reference = rng.choice(corpus)
-    if kind < 0.35:
-        response, reference = mutate(rng, response), (mutate(rng, reference) if rng.random() < 0.5 else reference)
-    elif kind < 0.65:
-        response = "".join(rng.choice(TOKENS) for _ in range(rng.randint(0, 40)))
-        reference = "".join(rng.choice(TOKENS) for _ in range(rng.randint(1, 12)))
-    elif kind < 0.8:
-        response = "".join(chr(rng.randint(0, 0x10FFFF)) for _ in range(rng.randint(0, 200)))
-        response = response.encode("utf-8", "replace").decode("utf-8", "replace")
-    elif kind < 0.995:
-        depth = rng.randint(1, 60)
-        core = rng.choice(["1", "x", r"\frac{1}{2}", "0.5", "2^{3}", r"\sqrt{2}"])
-        opener, closer = rng.choice([("(", ")"), ("{", "}"), (r"\left(", r"\right)"), (r"\sqrt{", "}")])
-        response = rf"The answer is \boxed{{{opener * depth}{core}{closer * depth}}}."
-    else:
-        response = rng.choice(HOSTILE)
-    options = {"timeout": 1.0}
-    if rng.random() < 0.1:
-        options["precision"] = rng.randint(0, 8)
-    verifier = rng.choice(["math"] * 8 + ["multiple_choice", "exact"])
-    return response, reference or "0", {"verifier": verifier, "options": options}
+class Generator:
+    """Items from every registered verifier's own generator, the shared cases, and mutations of both."""
+
+    def __init__(self, rng: random.Random, corpus: list[tuple[str, str]]) -> None:
+        self.rng, self.corpus = rng, corpus
+        self.streams = {v.name: v.fuzz_items(rng) for v in verifiers.all_verifiers()}
+
+    def item(self) -> dict:
+        rng = self.rng
+        name = rng.choice(sorted(self.streams))
+        if rng.random() < 0.25:
+            response, reference = rng.choice(self.corpus)
+            options: dict = {}
+        else:
+            generated = next(self.streams[name], None)
+            if generated is None:  # a verifier without a generator grades the shared cases
+                response, reference, options = *rng.choice(self.corpus), {}
+            else:
+                response, reference, options = generated.response, generated.reference, dict(generated.options)
+        if rng.random() < 0.35:
+            response = mutate(rng, response)
+        return {"response": response, "reference": reference or "0", "verifier": name,
+                "options": {**options, "timeout": 1.0}}
 
 
 def check(item: dict, result: object) -> str:
@@ -109,29 +105,27 @@ def main() -> int:
     parser.add_argument("--findings", default="fuzz-findings.json")
     args = parser.parse_args()
 
-    rng = random.Random(args.seed)
-    corpus = load_corpus()
+    generator = Generator(random.Random(args.seed), load_corpus())
     env_before = dict(os.environ)
     sentinel_dir = pathlib.Path(tempfile.gettempdir())
     files_before = set(os.listdir(sentinel_dir)) | set(os.listdir("."))
     findings: list[dict] = []
     done, start, statuses = 0, time.monotonic(), {s.value: 0 for s in Status}
     while done < args.count and time.monotonic() - start < args.seconds:
-        batch = [generate(rng, corpus) for _ in range(min(args.chunk, args.count - done))]
-        items = [{"response": r, "reference": ref, **kw} for r, ref, kw in batch]
+        items = [generator.item() for _ in range(min(args.chunk, args.count - done))]
         results = grader.grade_many(items)
         for item, result in zip(items, results):
             problem = check(item, result)
             statuses[result.status.value] += 1
             if problem:
                 findings.append({"problem": problem, "response": item["response"][:2000],
-                                 "reference": item["reference"][:500], "verifier": item["verifier"]})
+                                 "reference": str(item["reference"])[:500], "verifier": item["verifier"]})
         for item, result in list(zip(items, results))[:: max(1, len(items) // 2)]:
             again = grader.grade(item["response"], item["reference"], verifier=item["verifier"], **item["options"])
             if Status.TIMEOUT not in (result.status, again.status) and \
                     (again.correct, again.status, again.method) != (result.correct, result.status, result.method):
                 findings.append({"problem": "not deterministic", "response": item["response"][:2000],
-                                 "reference": item["reference"][:500]})
+                                 "reference": str(item["reference"])[:500], "verifier": item["verifier"]})
         done += len(items)
         print(f"\r{done} inputs, {len(findings)} findings, {time.monotonic() - start:.0f} s", end="", file=sys.stderr)
     print(file=sys.stderr)

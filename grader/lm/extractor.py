@@ -17,6 +17,7 @@ that ``import grader`` stays light.
 from __future__ import annotations
 
 import contextlib
+import importlib.resources
 import json
 import os
 import re
@@ -43,11 +44,11 @@ class Span:
 
 
 def default_model_path() -> Path:
-    """``$GRADER_EXTRACTOR_MODEL``, else ``extractor_model/default`` beside the ``grader`` package."""
+    """``$GRADER_EXTRACTOR_MODEL``, else the shipped model (package ``extractor_model``, folder ``default``)."""
     env = os.environ.get(ENV_MODEL)
     if env:
         return Path(env)
-    return Path(__file__).resolve().parent.parent.parent / "extractor_model" / "default"
+    return Path(str(importlib.resources.files("extractor_model") / "default"))
 
 
 def window_bounds(n_tokens: int, content: int, overlap: int, k: int) -> tuple[int, int] | None:
@@ -539,5 +540,8 @@ class AnswerExtractor:
                 first, last, conf = hit
                 offs = encoded[i][1]
                 start, end = snap_span(texts[i], offs[lo + first][0], offs[lo + last][1])
+                if start >= end:  # snapped to nothing (a lone closing brace): no answer in this window
+                    found[i] = None
+                    continue
                 found[i] = (window[first][1], Span(start, end, texts[i][start:end], min(1.0, max(0.0, conf))))
         return found

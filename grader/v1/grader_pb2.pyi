@@ -63,8 +63,20 @@ class GradeRequest(_message.Message):
     reward_shaping: RewardShaping
     def __init__(self, items: _Optional[_Iterable[_Union[GradeItem, _Mapping]]] = ..., default_verifier: _Optional[str] = ..., default_options: _Optional[_Union[_struct_pb2.Struct, _Mapping]] = ..., reward_shaping: _Optional[_Union[RewardShaping, _Mapping]] = ...) -> None: ...
 
+class Check(_message.Message):
+    __slots__ = ("name", "passed", "score", "reason")
+    NAME_FIELD_NUMBER: _ClassVar[int]
+    PASSED_FIELD_NUMBER: _ClassVar[int]
+    SCORE_FIELD_NUMBER: _ClassVar[int]
+    REASON_FIELD_NUMBER: _ClassVar[int]
+    name: str
+    passed: bool
+    score: float
+    reason: str
+    def __init__(self, name: _Optional[str] = ..., passed: _Optional[bool] = ..., score: _Optional[float] = ..., reason: _Optional[str] = ...) -> None: ...
+
 class GradeResult(_message.Message):
-    __slots__ = ("id", "reward", "score", "correct", "status", "extracted", "normalized", "normalized_reference", "method", "reason", "latency_ms")
+    __slots__ = ("id", "reward", "score", "correct", "status", "extracted", "normalized", "normalized_reference", "method", "reason", "latency_ms", "checks")
     ID_FIELD_NUMBER: _ClassVar[int]
     REWARD_FIELD_NUMBER: _ClassVar[int]
     SCORE_FIELD_NUMBER: _ClassVar[int]
@@ -76,6 +88,7 @@ class GradeResult(_message.Message):
     METHOD_FIELD_NUMBER: _ClassVar[int]
     REASON_FIELD_NUMBER: _ClassVar[int]
     LATENCY_MS_FIELD_NUMBER: _ClassVar[int]
+    CHECKS_FIELD_NUMBER: _ClassVar[int]
     id: str
     reward: float
     score: float
@@ -87,7 +100,8 @@ class GradeResult(_message.Message):
     method: str
     reason: str
     latency_ms: float
-    def __init__(self, id: _Optional[str] = ..., reward: _Optional[float] = ..., score: _Optional[float] = ..., correct: _Optional[bool] = ..., status: _Optional[_Union[Status, str]] = ..., extracted: _Optional[str] = ..., normalized: _Optional[str] = ..., normalized_reference: _Optional[str] = ..., method: _Optional[str] = ..., reason: _Optional[str] = ..., latency_ms: _Optional[float] = ...) -> None: ...
+    checks: _containers.RepeatedCompositeFieldContainer[Check]
+    def __init__(self, id: _Optional[str] = ..., reward: _Optional[float] = ..., score: _Optional[float] = ..., correct: _Optional[bool] = ..., status: _Optional[_Union[Status, str]] = ..., extracted: _Optional[str] = ..., normalized: _Optional[str] = ..., normalized_reference: _Optional[str] = ..., method: _Optional[str] = ..., reason: _Optional[str] = ..., latency_ms: _Optional[float] = ..., checks: _Optional[_Iterable[_Union[Check, _Mapping]]] = ...) -> None: ...
 
 class GradeResponse(_message.Message):
     __slots__ = ("results",)
@@ -100,14 +114,16 @@ class ListVerifiersRequest(_message.Message):
     def __init__(self) -> None: ...
 
 class VerifierInfo(_message.Message):
-    __slots__ = ("name", "description", "options")
+    __slots__ = ("name", "description", "options", "placement")
     NAME_FIELD_NUMBER: _ClassVar[int]
     DESCRIPTION_FIELD_NUMBER: _ClassVar[int]
     OPTIONS_FIELD_NUMBER: _ClassVar[int]
+    PLACEMENT_FIELD_NUMBER: _ClassVar[int]
     name: str
     description: str
     options: _containers.RepeatedScalarFieldContainer[str]
-    def __init__(self, name: _Optional[str] = ..., description: _Optional[str] = ..., options: _Optional[_Iterable[str]] = ...) -> None: ...
+    placement: str
+    def __init__(self, name: _Optional[str] = ..., description: _Optional[str] = ..., options: _Optional[_Iterable[str]] = ..., placement: _Optional[str] = ...) -> None: ...
 
 class ListVerifiersResponse(_message.Message):
     __slots__ = ("verifiers", "server_version", "engine_version")

@@ -1,0 +1,343 @@
+"""``grader grade IN.jsonl -o OUT.jsonl``: batch grading of a JSON Lines file.
+
+Reads JSON Lines, grades each line with :func:`grader.grade_many` (or on
+running servers) in bounded chunks, writes one output line per non-blank
+input line (same order, input fields carried through, verdict fields added)
+and prints a summary table to stderr. A bad line never stops the run: it gets
+``status: INVALID_ARGUMENT``, with the pipeline's own validation.
+"""
+
+from __future__ import annotations
+
+import argparse
+import collections
+import contextlib
+import json
+import os
+import shutil
+import sys
+import textwrap
+import time
+from dataclasses import dataclass, field
+from typing import Any, BinaryIO, Iterable, Iterator, Sequence
+
+from tqdm import tqdm
+
+from .. import verifiers
+from ..api import grade_many
+from ..pipeline import plan_item
+from ..types import GradeResult, Status
+
+CHUNK_SIZE = 256
+EXIT_OK = 0
+EXIT_USAGE = 2
+RESULT_FIELDS = tuple(GradeResult(False, 0.0, Status.OK).to_dict())
+
+GRADE_DESCRIPTION = """\
+Grade a JSON Lines file, one item per line.
+
+Input fields (per line, a JSON object):
+  response    string, required: the model's response.
+  reference   string or list of strings, required: the reference answer(s);
+              any match counts.
+  verifier    string, optional: {verifiers};
+              defaults to --verifier.
+  options     object, optional: the verifier's options:
+{options}
+  prompt      string, optional: the question, for verifiers that read it.
+  id          optional, carried through.
+  expected    boolean, optional: the human label; enables agreement, false
+              positives and false negatives in the summary.
+  tag         optional: a category; enables a per-tag table in the summary.
+Any other field is carried through unchanged.
+
+Output: one JSON object per non-blank input line, in input order: the input's
+fields followed by the verdict fields
+  {fields}
+(a verdict field of the same name in the input is replaced); `checks` is a
+list of {{name, passed, score, reason}}, one per instruction, test or
+sub-grader where the verifier has them. A line that is not valid UTF-8, not
+JSON, not an object, or has missing or ill-typed fields or options gets
+status INVALID_ARGUMENT, correct false, score 0 and a reason; the run goes on.
+
+Summary (stderr, at the end): total items, items per status, accuracy
+(fraction graded correct), agreement with `expected` and false
+positives/negatives when lines carry a boolean `expected`, a per-tag table
+when lines carry a `tag`, wall time and throughput.
+
+A progress bar is shown on stderr when stderr is a terminal, unless
+--no-progress is given.
+
+Exit status: 0 when the run finished (even if some lines were invalid),
+2 when the arguments are wrong, the input cannot be read or the output
+cannot be written, 130 when interrupted.
+"""
+
+
+def _options_help() -> str:
+    lines = []
+    for v in verifiers.all_verifiers():
+        names = ", ".join(v.options_type.fields())
+        lines.append(textwrap.fill(f"{v.name}: {names}", width=76, initial_indent="              ",
+                                   subsequent_indent="                "))
+    return "\n".join(lines)
+
+
+def grade_description() -> str:
+    return GRADE_DESCRIPTION.format(verifiers=", ".join(verifiers.names()), options=_options_help(),
+                                    fields=textwrap.fill(", ".join(RESULT_FIELDS), width=76, subsequent_indent="  "))
+
+
+@dataclass
+class Record:
+    """One non-blank input line: its fields, and the grading item or why it is invalid."""
+
+    line_no: int
+    fields: dict[str, Any]
+    item: dict[str, Any] | None = None
+    problem: str = ""
+
+
+@dataclass
+class Summary:
+    """Running tallies for the summary table."""
+
+    total: int = 0
+    correct: int = 0
+    by_status: collections.Counter = field(default_factory=collections.Counter)
+    labeled: int = 0
+    agree: int = 0
+    false_positives: int = 0
+    false_negatives: int = 0
+    by_tag: dict[str, collections.Counter] = field(default_factory=dict)  # items, correct, labeled, agree
+
+    def add(self, fields: dict[str, Any], result: GradeResult) -> None:
+        """Count one graded line."""
+        self.total += 1
+        self.correct += int(result.correct)
+        self.by_status[result.status.value] += 1
+        expected = fields.get("expected")
+        labeled = isinstance(expected, bool)
+        agrees = labeled and result.correct == expected
+        if labeled:
+            self.labeled += 1
+            self.agree += int(agrees)
+            self.false_positives += int(result.correct and not expected)
+            self.false_negatives += int(expected and not result.correct)
+        if fields.get("tag") is not None:
+            tally = self.by_tag.setdefault(str(fields["tag"]), collections.Counter())
+            tally.update(items=1, correct=int(result.correct), labeled=int(labeled), agree=int(agrees))
+
+
+def add_grade_command(commands: argparse._SubParsersAction) -> None:
+    grade_cmd = commands.add_parser(
+        "grade", help="grade a JSON Lines file and print a summary table",
+        description=grade_description(), formatter_class=argparse.RawDescriptionHelpFormatter,
+    )
+    grade_cmd.set_defaults(func=run_grade)
+    grade_cmd.add_argument("input", metavar="IN.jsonl", help="input JSON Lines file, or '-' for stdin")
+    grade_cmd.add_argument("-o", "--output", metavar="OUT.jsonl", default="-",
+                           help="output JSON Lines file, or '-' for stdout (default: stdout)")
+    grade_cmd.add_argument("--verifier", choices=verifiers.names(), default="math",
+                           help="verifier for lines that do not name one (default: %(default)s)")
+    grade_cmd.add_argument("--workers", metavar="N", type=_positive_int, default=None,
+                           help="items graded at once (default: $GRADER_WORKERS, else one per CPU core)")
+    grade_cmd.add_argument("--no-progress", action="store_true",
+                           help="never show the progress bar (it is shown only when stderr is a terminal)")
+    grade_cmd.add_argument("--server", metavar="HOST:PORT", action="append", default=None,
+                           help="grade on a running `grader serve` instead of in-process; repeat for "
+                                "round-robin over several servers")
+
+
+def _positive_int(text: str) -> int:
+    try:
+        value = int(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"expected a positive integer, got {text!r}") from None
+    if value < 1:
+        raise argparse.ArgumentTypeError("must be a positive integer")
+    return value
+
+
+def run_grade(args: argparse.Namespace) -> int:
+    """The ``grade`` subcommand: grade args.input into args.output, then print the summary."""
+    if _same_file(args.input, args.output):
+        return _fail(f"the output would overwrite the input {args.input!r}")
+    start = time.perf_counter()
+    try:
+        with _open_binary(args.input, "rb") as source, _open_binary(args.output, "wb") as sink:
+            summary = grade_stream(source, sink, args)
+    except OSError as exc:
+        where = f"{exc.filename}: " if exc.filename else ""
+        return _fail(f"{where}{exc.strerror or exc}")
+    source_name = "stdin" if args.input == "-" else args.input
+    print(render_summary(summary, time.perf_counter() - start, source_name), file=sys.stderr)
+    return EXIT_OK
+
+
+def grade_stream(source: BinaryIO, sink: BinaryIO, args: argparse.Namespace) -> Summary:
+    """Grade every line of source into sink, chunk by chunk, with an optional progress bar."""
+    show_progress = not args.no_progress and sys.stderr.isatty()
+    total = _count_nonblank_lines(args.input) if show_progress else None
+    summary = Summary()
+    # shutil falls back to 80x24 where the terminal reports no size (tqdm would draw nothing).
+    columns, lines = shutil.get_terminal_size()
+    with tqdm(total=total, unit="item", file=sys.stderr, disable=not show_progress, ncols=columns, nrows=lines) as bar:
+        for chunk in _chunks(read_records(source, args.verifier), CHUNK_SIZE):
+            for record, result in zip(chunk, grade_records(chunk, args.workers, args.server)):
+                sink.write(format_output_line(record, result))
+                summary.add(record.fields, result)
+            sink.flush()
+            bar.update(len(chunk))
+    return summary
+
+
+def _same_file(input_path: str, output_path: str) -> bool:
+    if "-" in (input_path, output_path) or not os.path.exists(output_path):
+        return False
+    try:
+        return os.path.samefile(input_path, output_path)
+    except OSError:
+        return False
+
+
+def _fail(message: str) -> int:
+    print(f"grader: error: {message}", file=sys.stderr)
+    return EXIT_USAGE
+
+
+@contextlib.contextmanager
+def _open_binary(path: str, mode: str) -> Iterator[BinaryIO]:
+    """The file at path, or stdin/stdout's byte stream for '-' (left open)."""
+    if path == "-":
+        yield sys.stdin.buffer if "r" in mode else sys.stdout.buffer
+        return
+    with open(path, mode) as stream:
+        yield stream
+
+
+def _count_nonblank_lines(path: str) -> int | None:
+    """Lines to grade, for the progress bar's total (None for stdin)."""
+    if path == "-":
+        return None
+    with open(path, "rb") as f:
+        return sum(1 for raw in f if raw.strip())
+
+
+def _chunks(records: Iterable[Record], size: int) -> Iterator[list[Record]]:
+    chunk: list[Record] = []
+    for record in records:
+        chunk.append(record)
+        if len(chunk) == size:
+            yield chunk
+            chunk = []
+    if chunk:
+        yield chunk
+
+
+def read_records(source: BinaryIO, default_verifier: str) -> Iterator[Record]:
+    """Parse each non-blank line of a binary stream; a bad line yields a Record with a problem."""
+    for line_no, raw in enumerate(source, start=1):
+        if line_no == 1 and raw.startswith(b"\xef\xbb\xbf"):
+            raw = raw[3:]  # a UTF-8 byte order mark
+        if raw.strip():
+            yield parse_line(raw, line_no, default_verifier)
+
+
+def parse_line(raw: bytes, line_no: int, default_verifier: str) -> Record:
+    """Decode one line into a Record (the pipeline validates its fields)."""
+    try:
+        text = raw.decode("utf-8")
+    except UnicodeDecodeError as exc:
+        return Record(line_no, {}, problem=f"line {line_no} is not valid UTF-8 (byte {exc.start})")
+    try:
+        fields = json.loads(text)
+    except (ValueError, RecursionError) as exc:  # ValueError: also numbers too long to convert
+        detail = exc.msg if isinstance(exc, json.JSONDecodeError) else "nested too deeply or number too long"
+        return Record(line_no, {}, problem=f"line {line_no} is not valid JSON ({detail})")
+    if not isinstance(fields, dict):
+        return Record(line_no, {}, problem=f"line {line_no} is not a JSON object")
+    item = {**fields, "verifier": fields.get("verifier") or default_verifier}
+    return Record(line_no, fields, item=item)
+
+
+def grade_records(records: list[Record], workers: int | None, servers: list[str] | None = None) -> list[GradeResult]:
+    """Verdicts for a chunk, in order: valid records are graded, invalid ones get INVALID_ARGUMENT."""
+    items = [r.item for r in records if r.item is not None]
+    verdicts = iter(_grade_items(items, workers, servers))
+    return [next(verdicts) if r.item is not None else invalid_result(r.problem) for r in records]
+
+
+def _grade_items(items: list[dict[str, Any]], workers: int | None, servers: list[str] | None) -> list[GradeResult]:
+    if not items:
+        return []
+    if not servers:
+        return grade_many(items, max_concurrency=workers)
+    from .remote import grade_remote
+
+    # Validate here with the pipeline's own checks, and send only what a server can take.
+    checked = [plan_item(item) for item in items]
+    valid = [item for item, plan in zip(items, checked) if not isinstance(plan, GradeResult)]
+    graded = iter(grade_remote(valid, servers, workers) if valid else [])
+    return [plan if isinstance(plan, GradeResult) else next(graded) for plan in checked]
+
+
+def invalid_result(problem: str) -> GradeResult:
+    """The verdict for a line that could not be read."""
+    return GradeResult.failure(Status.INVALID_ARGUMENT, problem)
+
+
+def format_output_line(record: Record, result: GradeResult) -> bytes:
+    """The output JSON line: input fields, then the verdict fields."""
+    out = {**record.fields, **result.to_dict()}
+    try:
+        return (json.dumps(out, ensure_ascii=False) + "\n").encode("utf-8")
+    except UnicodeEncodeError:  # lone surrogates from \\ud800-style escapes: keep them escaped
+        return (json.dumps(out, ensure_ascii=True) + "\n").encode("ascii")
+
+
+def render_summary(summary: Summary, wall_s: float, source_name: str) -> str:
+    """The plain-text summary table for one input."""
+    rows = [("items", str(summary.total), "")]
+    rows += [(f"status {s.value}", str(summary.by_status[s.value]), "") for s in Status]
+    rows.append(("correct (accuracy)", str(summary.correct), _percent(summary.correct, summary.total)))
+    if summary.labeled:
+        rows.append(("labeled (expected)", str(summary.labeled), ""))
+        rows.append(("agreement", str(summary.agree), _percent(summary.agree, summary.labeled)))
+        rows.append(("false positives", str(summary.false_positives), ""))
+        rows.append(("false negatives", str(summary.false_negatives), ""))
+    rows.append(("wall time", f"{wall_s:.2f} s", ""))
+    rate = summary.total / wall_s if wall_s > 0 else 0.0
+    rows.append(("throughput", f"{rate:.1f} items/s", ""))
+    parts = [f"Summary: {source_name}", format_table(("", "value", "share"), rows)]
+    if summary.by_tag:
+        parts += ["", "Per tag", _tag_table(summary)]
+    return "\n".join(parts)
+
+
+def _tag_table(summary: Summary) -> str:
+    header = ("tag", "items", "correct", "accuracy")
+    if summary.labeled:
+        header += ("labeled", "agree", "agreement")
+    rows = []
+    for tag, t in sorted(summary.by_tag.items()):
+        row = (tag, str(t["items"]), str(t["correct"]), _percent(t["correct"], t["items"]))
+        if summary.labeled:
+            row += (str(t["labeled"]), str(t["agree"]), _percent(t["agree"], t["labeled"]))
+        rows.append(row)
+    return format_table(header, rows)
+
+
+def _percent(part: int, whole: int) -> str:
+    return f"{part / whole:.1%}" if whole else "-"
+
+
+def format_table(header: Sequence[str], rows: Sequence[Sequence[str]]) -> str:
+    """Align columns: the first left-aligned, the rest right-aligned."""
+    table = [tuple(header)] + [tuple(r) for r in rows]
+    widths = [max(len(r[i]) for r in table) for i in range(len(header))]
+    lines = []
+    for row in table:
+        cells = [row[0].ljust(widths[0])] + [c.rjust(w) for c, w in zip(row[1:], widths[1:])]
+        lines.append("  ".join(cells).rstrip())
+    return "\n".join(lines)

@@ -1,0 +1,1 @@
+"""Where work runs: killable worker processes and a batched pool of them for asyncio servers."""

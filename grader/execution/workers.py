@@ -1,0 +1,193 @@
+"""Killable worker processes for work that may not finish (sympy on hostile input).
+
+A timeout is enforced by killing the worker process and starting a fresh
+one, never by signals, so it works from any thread and under asyncio. The
+pool starts workers on demand, up to ``max_workers``, and reuses them.
+
+Nothing here knows what the work is: callers send module-level functions
+with their arguments, and name a warm-up function (``"module:function"``)
+that each fresh worker runs before it reports ready.
+"""
+
+from __future__ import annotations
+
+import importlib
+import os
+import socket
+import subprocess
+import sys
+import threading
+import time
+from multiprocessing.connection import Connection
+from typing import Any, Callable
+
+MEMORY_LIMIT_BYTES = 4 * 1024**3
+
+
+class WorkerTimeout(Exception):
+    """The call ran past its budget; its worker was killed."""
+
+
+class WorkerCrashed(Exception):
+    """The worker died (out of memory, a native crash) while running the call."""
+
+
+def worker_main(conn: Connection, memory_limit: int, warm_up: str = "") -> None:
+    try:
+        import resource
+
+        resource.setrlimit(resource.RLIMIT_AS, (memory_limit, memory_limit))
+    except (ImportError, ValueError, OSError):
+        pass
+    if warm_up:
+        resolve(warm_up)()
+
+    conn.send(("ready", None))
+    while True:
+        try:
+            msg = conn.recv()
+        except (EOFError, OSError):
+            return
+        if msg is None:
+            return
+        if msg[0] == "map":
+            # ("map", fn, [args, ...]): one ("item", i, outcome) per element, then ("end",)
+            _, fn, arg_list = msg
+            for i, args in enumerate(arg_list):
+                conn.send(("item", i, _call(fn, args)))
+            conn.send(("end", None))
+        else:
+            fn, args = msg
+            conn.send(_call(fn, args))
+
+
+def _call(fn: Callable[..., Any], args: tuple) -> tuple[str, Any]:
+    try:
+        return ("ok", fn(*args))
+    except MemoryError:
+        return ("error", "MemoryError: the item needed more memory than a worker may use")
+    except BaseException as exc:  # report, never die on a bad item
+        return ("error", f"{type(exc).__name__}: {exc}"[:500])
+
+
+def resolve(spec: str) -> Callable[[], Any]:
+    """The function named ``"package.module:function"``."""
+    module, _, name = spec.partition(":")
+    return getattr(importlib.import_module(module), name)
+
+
+class Worker:
+    """One worker: a fresh interpreter running ``python -m grader.execution._entry FD LIMIT WARM_UP``.
+
+    A plain subprocess (not multiprocessing's spawn) so callers need no
+    ``if __name__ == "__main__"`` guard: the caller's script is never re-imported.
+    """
+
+    def __init__(self, memory_limit: int, warm_up: str = "") -> None:
+        parent_sock, child_sock = socket.socketpair()
+        child_fd = child_sock.fileno()
+        self.proc = subprocess.Popen(
+            [sys.executable, "-m", "grader.execution._entry", str(child_fd), str(memory_limit), warm_up],
+            pass_fds=(child_fd,), stdin=subprocess.DEVNULL, close_fds=True,
+        )
+        child_sock.close()
+        self.conn = Connection(parent_sock.detach())
+        self.ready = False
+
+    def wait_ready(self, timeout: float = 60.0) -> None:
+        if self.ready:
+            return
+        if not self.conn.poll(timeout):
+            raise WorkerCrashed("worker did not start")
+        tag, _ = self.conn.recv()
+        self.ready = tag == "ready"
+
+    def kill(self) -> None:
+        try:
+            self.proc.kill()
+            self.proc.wait(5)
+        except (OSError, subprocess.TimeoutExpired):
+            pass
+        finally:
+            self.conn.close()
+
+
+class WorkerPool:
+    """A bounded set of worker processes; ``run`` is safe to call from many threads."""
+
+    def __init__(self, max_workers: int | None = None, memory_limit: int = MEMORY_LIMIT_BYTES,
+                 warm_up: str = "") -> None:
+        self.max_workers = max_workers or os.cpu_count() or 1
+        self.memory_limit = memory_limit
+        self.warm_up = warm_up
+        self._idle: list[Worker] = []
+        self._count = 0
+        self._cond = threading.Condition()
+        self._closed = False
+
+    def _checkout(self) -> Worker:
+        with self._cond:
+            while True:
+                if self._closed:
+                    raise RuntimeError("worker pool is closed")
+                if self._idle:
+                    return self._idle.pop()
+                if self._count < self.max_workers:
+                    self._count += 1
+                    break
+                self._cond.wait()
+        try:
+            return Worker(self.memory_limit, self.warm_up)
+        except BaseException:
+            with self._cond:
+                self._count -= 1
+                self._cond.notify()
+            raise
+
+    def _checkin(self, worker: Worker | None) -> None:
+        with self._cond:
+            if worker is None:
+                self._count -= 1
+            else:
+                self._idle.append(worker)
+            self._cond.notify()
+
+    def run(self, fn: Callable[..., Any], args: tuple, timeout: float) -> Any:
+        """Run ``fn(*args)`` in a worker; the clock starts when the worker takes the call."""
+        worker = self._checkout()
+        try:
+            worker.wait_ready()
+            worker.conn.send((fn, args))
+            deadline = time.monotonic() + timeout
+            if not worker.conn.poll(max(0.0, deadline - time.monotonic())):
+                worker.kill()
+                worker = None
+                raise WorkerTimeout(f"no verdict within {timeout:g} s")
+            try:
+                tag, value = worker.conn.recv()
+            except (EOFError, OSError) as exc:
+                worker.kill()
+                worker = None
+                raise WorkerCrashed("the worker process died") from exc
+        except (BrokenPipeError, EOFError, ConnectionResetError) as exc:
+            if worker is not None:
+                worker.kill()
+                worker = None
+            raise WorkerCrashed("the worker process died") from exc
+        finally:
+            self._checkin(worker)
+        if tag == "error":
+            raise WorkerCrashed(value)
+        return value
+
+    def close(self) -> None:
+        with self._cond:
+            self._closed = True
+            workers, self._idle = self._idle, []
+            self._cond.notify_all()
+        for w in workers:
+            try:
+                w.conn.send(None)
+            except OSError:
+                pass
+            w.kill()

@@ -1,0 +1,326 @@
+"""The one grading pipeline, used by the in-process API, the CLI and the server.
+
+    validate → plan → grade inline → escalate to a worker → model stages → merge → reward
+
+``plan_item`` validates an item's fields once and asks its verifier for a
+typed plan (or returns the INVALID_ARGUMENT result). ``Pipeline`` drives plans
+synchronously, in-process: inline first, a killable worker when the verifier
+raises ``NeedsWorker``, then the verifier's model stage if it consults one.
+``ServedPipeline`` drives the same steps for the asyncio server, with every
+plan graded in the batch runtime's workers so the event loop never grades.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import atexit
+import logging
+import os
+import threading
+import time
+from collections import abc
+from dataclasses import dataclass, field
+from typing import Any, Mapping, Protocol
+
+from . import verifiers
+from .execution.batch import BatchRuntime, CallFailed, CallTimedOut
+from .execution.workers import WorkerCrashed, WorkerPool, WorkerTimeout
+from .rewards import DEFAULT_REWARDS, Rewards
+from .types import GradeResult, Item, Status
+from .verifiers import ModelQuery, NeedsWorker, Plan
+
+log = logging.getLogger("grader")
+
+MAX_RESPONSE_CHARS = 20_000_000
+WARM_UP = "grader.pipeline:warm_up_worker"  # what each fresh worker process runs first
+
+
+@dataclass(frozen=True)
+class Budget:
+    """Seconds an item may take: ``default`` unless its ``timeout`` option asks, at most ``maximum``."""
+
+    default: float = 5.0
+    maximum: float = 600.0
+
+    def of(self, asked: float | None) -> float:
+        return min(asked, self.maximum) if asked is not None else self.default
+
+
+@dataclass(frozen=True)
+class Defaults:
+    """Request-level settings: the verifier and options of items that name none, and the rewards.
+    Default options a verifier does not know are skipped, so one request can mix verifiers."""
+
+    verifier: str = "math"
+    options: Mapping[str, Any] = field(default_factory=dict)
+    rewards: Rewards = DEFAULT_REWARDS
+
+
+DEFAULTS = Defaults()
+
+
+# --- validate → plan ---------------------------------------------------------------
+
+def plan_item(fields: Mapping[str, Any], defaults: Defaults = DEFAULTS) -> Plan | GradeResult:
+    """The item's plan, or the INVALID_ARGUMENT result saying what is wrong with it.
+
+    ``fields``: ``response``, ``reference`` (a string or a list of strings),
+    optional ``verifier``, ``options`` and ``prompt``; other keys are ignored.
+    """
+    try:
+        verifier, item, options = _validate(fields, defaults)
+        if options:
+            verifier = verifiers.get(verifier.route(options)) or verifier
+        return verifier.prepare(item, options)
+    except (ValueError, TypeError) as exc:  # InvalidItem is a ValueError, as are bad option values
+        return GradeResult.failure(Status.INVALID_ARGUMENT, str(exc))
+
+
+def _validate(fields: Mapping[str, Any], defaults: Defaults) -> tuple[verifiers.Verifier, Item, dict[str, Any]]:
+    if type(fields) is not dict and not isinstance(fields, abc.Mapping):  # the exact type first: ABC checks cost
+        raise verifiers.InvalidItem("item must be a mapping")
+    for name in ("response", "reference"):
+        if name not in fields:
+            raise verifiers.InvalidItem(f"missing field {name!r}")
+    response, reference, prompt = fields["response"], fields["reference"], fields.get("prompt") or ""
+    if not isinstance(response, str):
+        raise verifiers.InvalidItem("field 'response' must be a string")
+    if len(response) > MAX_RESPONSE_CHARS:
+        raise verifiers.InvalidItem(f"response is longer than {MAX_RESPONSE_CHARS} characters")
+    if isinstance(reference, str):
+        references = (reference,)
+    elif isinstance(reference, (list, tuple)) and all(isinstance(r, str) for r in reference):
+        references = tuple(reference)
+    else:
+        raise verifiers.InvalidItem("field 'reference' must be a string or a list of strings")
+    if not (references[0].strip() if len(references) == 1 else any(r.strip() for r in references)):
+        raise verifiers.InvalidItem("reference is empty")
+    if not isinstance(prompt, str):
+        raise verifiers.InvalidItem("field 'prompt' must be a string")
+    name = fields.get("verifier") or defaults.verifier
+    verifier = verifiers.get(name) if isinstance(name, str) else None
+    if verifier is None:
+        raise verifiers.InvalidItem(f"unknown verifier {name!r}; choose one of {', '.join(verifiers.names())}")
+    options = fields.get("options") or {}
+    if type(options) is not dict and not isinstance(options, abc.Mapping):
+        raise verifiers.InvalidItem("field 'options' must be an object")
+    if defaults.options:
+        known = verifier.options_type.accepts
+        options = {**{k: v for k, v in defaults.options.items() if known(k)}, **options}
+    return verifier, Item(response, references, prompt), options
+
+
+# --- grade: inline, or in a worker --------------------------------------------------
+
+def _verifier(plan: Plan) -> verifiers.Verifier:
+    verifier = verifiers.get(plan.verifier)
+    assert verifier is not None, plan.verifier  # plans come from plan_item
+    return verifier
+
+
+def _internal_error(exc: Exception) -> GradeResult:
+    """A bug costs one item, never the caller's batch."""
+    log.exception("internal error while grading")
+    return GradeResult.failure(Status.PARSE_ERROR, f"Internal error while grading ({type(exc).__name__}); "
+                                                   "please report it", method="error")
+
+
+def grade_inline(plan: Plan) -> GradeResult | None:
+    """The verdict where the verifier can reach it on this thread, else None (it needs a worker)."""
+    try:
+        return _verifier(plan).grade(plan, in_worker=False)
+    except NeedsWorker:
+        return None
+    except Exception as exc:
+        return _internal_error(exc)
+
+
+def grade_in_worker(plan: Plan) -> GradeResult:
+    """The function worker processes run: the whole plan, with no time limit of its own."""
+    start = time.perf_counter()
+    try:
+        result = _verifier(plan).grade(plan, in_worker=True)
+    except Exception as exc:
+        result = _internal_error(exc)
+    result.latency_ms = (time.perf_counter() - start) * 1000
+    return result
+
+
+def warm_up_worker() -> None:
+    """Run each verifier's warm-up plans, so a worker's first real item does not pay first-use costs."""
+    for verifier in verifiers.all_verifiers():
+        for plan in verifier.warm_up():
+            grade_in_worker(plan)
+
+
+def timeout_result(reason: str) -> GradeResult:
+    return GradeResult.failure(Status.TIMEOUT, reason, method="timeout")
+
+
+def crash_result(reason: str) -> GradeResult:
+    return GradeResult.failure(Status.PARSE_ERROR, f"The answer could not be evaluated ({reason})", method="error")
+
+
+# --- model stages -------------------------------------------------------------------
+
+class ModelStage(Protocol):
+    """A model behind a batcher (``grader.lm.LMService``): concurrent callers share forward passes."""
+
+    def extract(self, text: str, timeout: float | None = None) -> Any: ...
+    async def extract_async(self, text: str) -> Any: ...
+
+
+_DEFAULT = object()
+
+
+class Models:
+    """The model stages a pipeline may consult, by name. ``extractor`` left at its default
+    loads the shipped LM extractor on first use (None when ``GRADER_EXTRACTOR=off`` or it cannot load)."""
+
+    def __init__(self, extractor: ModelStage | None | object = _DEFAULT) -> None:
+        self._extractor = extractor
+
+    def get(self, stage: str) -> ModelStage | None:
+        if stage != "extractor":
+            return None
+        if self._extractor is _DEFAULT:
+            from .lm.service import default_service
+
+            return default_service()
+        return self._extractor  # type: ignore[return-value]
+
+
+def _unavailable(query: ModelQuery, first: GradeResult) -> GradeResult:
+    if query.required:
+        return GradeResult.failure(Status.INVALID_ARGUMENT, f"This item needs the {query.stage} model, "
+                                                            "which is not loaded here")
+    return first
+
+
+# --- the in-process driver -----------------------------------------------------------
+
+_default_pool: WorkerPool | None = None
+_default_lock = threading.Lock()
+
+
+def default_pool() -> WorkerPool:
+    """The process-wide pool used by ``grader.grade``, created on first use."""
+    global _default_pool
+    with _default_lock:
+        if _default_pool is None:
+            _default_pool = WorkerPool(int(os.environ.get("GRADER_WORKERS", "0")) or None, warm_up=WARM_UP)
+            atexit.register(_default_pool.close)
+        return _default_pool
+
+
+class Pipeline:
+    """Grades items on the calling thread, escalating to ``pool``'s killable workers."""
+
+    def __init__(self, pool: WorkerPool | None = None, models: Models | None = None,
+                 budget: Budget = Budget()) -> None:
+        self._pool = pool
+        self.models = models or Models()
+        self.budget = budget
+
+    @property
+    def pool(self) -> WorkerPool:
+        return self._pool or default_pool()
+
+    def grade(self, fields: Mapping[str, Any], defaults: Defaults = DEFAULTS) -> GradeResult:
+        start = time.perf_counter()
+        planned = plan_item(fields, defaults)
+        result = planned if isinstance(planned, GradeResult) else self._run(planned)
+        result.reward = defaults.rewards.of(result)
+        result.latency_ms = (time.perf_counter() - start) * 1000
+        return result
+
+    def _run(self, plan: Plan) -> GradeResult:
+        result = self._grade(plan)
+        query = _verifier(plan).consult(plan, result)
+        if query is None:
+            return result
+        stage = self.models.get(query.stage)
+        if stage is None:
+            return _unavailable(query, result)
+        follow_up = _verifier(plan).follow_up(plan, result, stage.extract(query.text))
+        return follow_up if isinstance(follow_up, GradeResult) else self._grade(follow_up)
+
+    def _grade(self, plan: Plan) -> GradeResult:
+        result = grade_inline(plan)
+        if result is not None:
+            return result
+        budget = self.budget.of(plan.options.timeout)
+        try:
+            return self.pool.run(grade_in_worker, (plan,), budget)
+        except WorkerTimeout:
+            return timeout_result(f"Comparison did not finish within {budget:g} s")
+        except WorkerCrashed as exc:
+            return crash_result(str(exc))
+        except RuntimeError as exc:  # a pool the caller closed
+            return GradeResult.failure(Status.INVALID_ARGUMENT, str(exc))
+
+
+# --- the served driver ----------------------------------------------------------------
+
+class ServedPipeline:
+    """The same steps for an asyncio server: every plan runs in ``runtime``'s workers, model
+    stages are awaited (batched across calls), and the loop only plans and merges."""
+
+    def __init__(self, runtime: BatchRuntime, models: Models, budget: Budget) -> None:
+        self.runtime = runtime
+        self.models = models
+        self.budget = budget
+
+    async def grade(self, items: list[Mapping[str, Any] | GradeResult], defaults: Defaults) -> list[GradeResult]:
+        """Results in item order; an item given as a GradeResult (refused by the transport) passes through.
+        Raises ``Overloaded`` when the runtime's queue is full."""
+        planned = [i if isinstance(i, GradeResult) else plan_item(i, defaults) for i in items]
+        plans = {i: p for i, p in enumerate(planned) if isinstance(p, Plan)}
+        results = dict(zip(plans, await self._grade(list(plans.values()))))
+        asking = {i: q for i, plan in plans.items() if (q := _verifier(plan).consult(plan, results[i])) is not None}
+        follow_ups = await self._consult(plans, results, asking)
+        regraded = await self._grade(list(follow_ups.values()))
+        results.update(zip(follow_ups, regraded))
+        out = [results.get(i, p) for i, p in enumerate(planned)]
+        for result in out:
+            result.reward = defaults.rewards.of(result)
+        return out
+
+    async def _consult(self, plans: dict[int, Plan], results: dict[int, GradeResult],
+                       asking: dict[int, ModelQuery]) -> dict[int, Plan]:
+        """Ask each item's model stage; final results go into ``results``, plans to grade come back."""
+        waiting = {}
+        for i, query in asking.items():
+            stage = self.models.get(query.stage)
+            if stage is None:
+                results[i] = _unavailable(query, results[i])
+            else:
+                waiting[i] = stage.extract_async(query.text)
+        answers = dict(zip(waiting, await asyncio.gather(*waiting.values())))
+        follow_ups = {}
+        for i, answer in answers.items():
+            nxt = _verifier(plans[i]).follow_up(plans[i], results[i], answer)
+            if isinstance(nxt, GradeResult):
+                results[i] = nxt
+            else:
+                follow_ups[i] = nxt
+        return follow_ups
+
+    async def _grade(self, plans: list[Plan]) -> list[GradeResult]:
+        if not plans:
+            return []
+        outcomes = await self.runtime.run([((plan,), self.budget.of(plan.options.timeout)) for plan in plans])
+        return [_from_outcome(o) for o in outcomes]
+
+
+def _from_outcome(outcome: Any) -> GradeResult:
+    if isinstance(outcome, CallTimedOut):
+        return timeout_result(outcome.reason)
+    if isinstance(outcome, CallFailed):
+        return crash_result(outcome.reason)
+    return outcome
+
+
+def new_runtime(workers: int | None = None, **kw: Any) -> BatchRuntime:
+    """A batch runtime whose workers grade plans (``grade_in_worker``) after the verifiers' warm-up."""
+    return BatchRuntime(grade_in_worker, workers, warm_up=WARM_UP, **kw)

@@ -1,0 +1,68 @@
+"""``grader serve``'s settings: each field is one flag, one environment variable and one help line.
+
+Kept apart from ``server`` so that building the command line imports no gRPC.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import os
+from dataclasses import dataclass
+from typing import Any
+
+from .verifiers.options import seconds
+
+
+def setting(default: Any, env: str, help: str) -> Any:
+    """A config field with its environment variable and help text; its flag is its name
+    (``max_queue`` is ``--max-queue``): one list for all three."""
+    return dataclasses.field(default=default, metadata={"env": env, "help": help})
+
+
+@dataclass(frozen=True)
+class ServerConfig:
+    """Everything ``grader serve`` can be told; each field is a flag and an environment variable."""
+
+    host: str = setting("127.0.0.1", "GRADER_HOST", "address to bind")
+    port: int = setting(50051, "GRADER_PORT", "port")
+    workers: int = setting(0, "GRADER_WORKERS", "grading processes, 0 for one per core")
+    item_timeout: float = setting(5.0, "GRADER_ITEM_TIMEOUT", "seconds one item may take; an item's `timeout` "
+                                  "option may ask for up to --max-item-timeout")
+    max_item_timeout: float = setting(60.0, "GRADER_MAX_ITEM_TIMEOUT", "cap on an item's own `timeout` option")
+    max_items: int = setting(4096, "GRADER_MAX_ITEMS", "items per request; more is INVALID_ARGUMENT")
+    max_response_bytes: int = setting(8 << 20, "GRADER_MAX_RESPONSE_BYTES",
+                                      "bytes per response text; larger items get INVALID_ARGUMENT")
+    max_queue: int = setting(16384, "GRADER_MAX_QUEUE",
+                             "items queued or running at once; beyond it calls get RESOURCE_EXHAUSTED")
+    drain_timeout: float = setting(30.0, "GRADER_DRAIN_TIMEOUT", "seconds to finish in-flight work on shutdown")
+    worker_memory_mb: int = setting(4096, "GRADER_WORKER_MEMORY_MB", "address-space ceiling per grading process; "
+                                    "an item that needs more gets PARSE_ERROR")
+    auth_token: str = setting("", "GRADER_AUTH_TOKEN", "require 'authorization: Bearer TOKEN' metadata on every "
+                              "call but health checks (default: no auth; prefer the environment variable)")
+    tls_cert: str = setting("", "GRADER_TLS_CERT", "PEM certificate chain: serve TLS")
+    tls_key: str = setting("", "GRADER_TLS_KEY", "PEM private key")
+    tls_client_ca: str = setting("", "GRADER_TLS_CLIENT_CA", "PEM CA: require client certificates it signed (mTLS)")
+    extractor_model: str = setting("", "GRADER_EXTRACTOR_MODEL", "directory of the LM answer extractor (a "
+                                   "token-classification checkpoint) (default: the shipped extractor_model/default)")
+    no_extractor: bool = setting(False, "GRADER_NO_EXTRACTOR", "serve rules only: do not load the LM extractor "
+                                 "(environment: 1)")
+    device: str = setting("auto", "GRADER_DEVICE", "where the extractor runs: auto (CUDA when present), cpu, cuda")
+    log_level: str = setting("INFO", "GRADER_LOG_LEVEL", "logging level")
+    max_message_bytes: int = 256 * 1024 * 1024  # not a flag: gRPC's own ceiling, far above max_response_bytes
+
+    def validate(self) -> None:
+        """Reject settings that cannot work, with a clear message (ValueError)."""
+        seconds("--item-timeout", self.item_timeout)
+        if not 0 < self.port < 65536:
+            raise ValueError("port must be between 1 and 65535")
+        if self.workers < 0:
+            raise ValueError("workers must be 0 (one per core) or more")
+        if bool(self.tls_cert) != bool(self.tls_key):
+            raise ValueError("--tls-cert and --tls-key go together")
+        if self.tls_client_ca and not self.tls_cert:
+            raise ValueError("--tls-client-ca needs --tls-cert and --tls-key")
+        for path in (self.tls_cert, self.tls_key, self.tls_client_ca):
+            if path and not os.path.isfile(path):
+                raise ValueError(f"no such file: {path}")
+        if self.worker_memory_mb < 256:
+            raise ValueError("the worker memory limit must be at least 256 MiB")

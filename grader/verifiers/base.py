@@ -1,0 +1,115 @@
+"""The verifier protocol: what a family implements to plug into the pipeline.
+
+A verifier turns a validated :class:`~grader.types.Item` and its options into
+a typed :class:`Plan` once (``prepare``), then grades the plan with a pure
+function (``grade``). Where it runs is declared, not decided by callers:
+
+- ``INLINE``: always cheap and bounded; graded on the caller's thread.
+- ``WORKER``: tried inline first; ``grade`` raises :class:`NeedsWorker` when
+  the rest may not finish (sympy on hostile input), and the pipeline runs the
+  plan again in a killable worker process with ``in_worker=True``.
+- ``SANDBOX``: untrusted code, run only in the code sandbox.
+
+A verifier may also consult a model stage after its first verdict
+(``consult`` returns a :class:`ModelQuery`; ``follow_up`` turns the model's
+answer into a new plan or a final result), which the pipeline batches across
+concurrent items.
+"""
+
+from __future__ import annotations
+
+import enum
+import random
+from dataclasses import dataclass
+from typing import Any, ClassVar, Iterator, Mapping
+
+from ..types import GradeResult, Item
+from .options import Options
+
+
+class Placement(str, enum.Enum):
+    INLINE = "inline"
+    WORKER = "worker"
+    SANDBOX = "sandbox"
+
+
+class NeedsWorker(Exception):
+    """Raised by an inline ``grade`` whose plan must finish in a killable worker."""
+
+
+class InvalidItem(ValueError):
+    """The item cannot be graded as given (INVALID_ARGUMENT with this reason)."""
+
+
+@dataclass(frozen=True)
+class Plan:
+    """An item made ready to grade: its verifier, the item and its typed options.
+
+    Plans cross process boundaries (they are pickled to workers), so they hold
+    data only. A family subclasses it to carry what it prepared. The time
+    budget is the driver's (``grader.pipeline.Budget``), from ``options.timeout``.
+    """
+
+    verifier: str
+    item: Item
+    options: Options
+
+
+@dataclass(frozen=True)
+class ModelQuery:
+    """A question for a model stage (``stage`` names it, e.g. ``extractor``).
+
+    ``required``: without that stage the item is INVALID_ARGUMENT, else the
+    first verdict stands.
+    """
+
+    stage: str
+    text: str
+    required: bool = False
+
+
+@dataclass(frozen=True)
+class FuzzItem:
+    """A generated item for the fuzz and property tests."""
+
+    response: str
+    reference: str | list[str]
+    options: Mapping[str, Any]
+
+
+class Verifier:
+    """Base class of a verifier family; register instances with ``grader.verifiers.register``."""
+
+    name: ClassVar[str]
+    description: ClassVar[str]
+    options_type: ClassVar[type[Options]] = Options
+    placement: ClassVar[Placement] = Placement.INLINE
+
+    def route(self, options: Mapping[str, Any]) -> str:
+        """The registered verifier that grades an item with these options: this one, unless
+        another grader's configuration for this kind of item names another (see math)."""
+        return self.name
+
+    def prepare(self, item: Item, options: Mapping[str, Any]) -> Plan:
+        """Validate once into a plan; raise InvalidItem (or ValueError from the options) when it cannot be graded."""
+        return Plan(self.name, item, self.options_type.from_mapping(options))
+
+    def grade(self, plan: Plan, *, in_worker: bool) -> GradeResult:
+        """The verdict on a plan: pure, no I/O. Inline, may raise NeedsWorker where placement is WORKER."""
+        raise NotImplementedError
+
+    def consult(self, plan: Plan, result: GradeResult) -> ModelQuery | None:
+        """A model stage to ask after the first verdict, or None when the verdict is final."""
+        return None
+
+    def follow_up(self, plan: Plan, result: GradeResult, answer: Any) -> Plan | GradeResult:
+        """The model's answer (None when it had none) as a plan to grade, or the final result."""
+        return result
+
+    def warm_up(self) -> Iterator[Plan]:
+        """Plans a fresh worker grades before its first real item, to pay first-use costs early."""
+        return iter(())
+
+    def fuzz_items(self, rng: random.Random) -> Iterator[FuzzItem]:
+        """Endless generated items of this family, for ``make fuzz`` and the property tests."""
+        return iter(())

@@ -1,0 +1,133 @@
+"""The multiple-choice verifier: an option letter (A-J, "(B)", "Answer: C", a boxed letter) or the option's text."""
+
+from __future__ import annotations
+
+import random
+import re
+from collections.abc import Sequence
+from dataclasses import dataclass
+from typing import ClassVar, Iterator
+
+from ...types import GradeResult, Status
+from ..base import FuzzItem, Plan, Verifier
+from ..math.extract import final_section, find_boxes
+from ..math.normalize import canonical_text, unwrap_text
+from ..options import Options, boolean, option, strings
+
+
+@dataclass(frozen=True)
+class ChoiceOptions(Options):
+    ALIASES: ClassVar[dict[str, str]] = {**Options.ALIASES, "strings": "choices"}
+
+    choices: tuple[str, ...] = option((), strings, "the option letters accepted (A-J by default), or the option "
+                                                   "texts in A, B, C... order")
+    lowercase: bool = option(True, boolean, "compare case-insensitively")
+
+
+class MultipleChoiceVerifier(Verifier):
+    name = "multiple_choice"
+    description = "Reads an option letter (A-J, '(B)', 'Answer: C', boxed letters) or the option text."
+    options_type = ChoiceOptions
+
+    def grade(self, plan: Plan, *, in_worker: bool) -> GradeResult:
+        return grade_multiple_choice(plan.item.response, plan.item.references, plan.options)
+
+    def fuzz_items(self, rng: random.Random) -> Iterator[FuzzItem]:
+        texts = ["Paris", "London", "Rome", "Berlin"]
+        templates = ["The answer is (%s).", r"\boxed{%s}", "%s", "I think %s, or maybe not.", "Answer: %s\n\nA number.",
+                     "(%s) and (B)", "", "%s " + "Paris " * 3]
+        while True:
+            letter = rng.choice("ABCDEFGHIJKabcd")
+            response = rng.choice(templates).replace("%s", letter) if rng.random() < 0.9 else rng.choice(texts)
+            options = {"choices": texts} if rng.random() < 0.2 else {}
+            yield FuzzItem(response, rng.choice(["A", "b", "(C)", r"\boxed{D}", "Paris", "Z", " x"]), options)
+
+
+LETTERS = "ABCDEFGHIJ"
+
+_MC_MARKED_RE = re.compile(
+    r"(?:answer|option|choice|correct)\s*(?:is|:|：|would be|should be)?\s*(?:option\s*)?[\s*(\[]*\b([A-Z])\b[)\].]?",
+    re.IGNORECASE,
+)
+_MC_PAREN_RE = re.compile(r"\(([A-J])\)")
+_MC_LEADING_RE = re.compile(r"^\s*\(?([A-J])\)?(?:[.):]|\s*$)")
+# "I think" and "A number" are words, not options.
+_MC_STANDALONE_RE = re.compile(r"(?<![A-Za-z'])([A-J])(?![A-Za-z'])(?<!I)(?<!A)|(?<![A-Za-z'])([AI])(?![A-Za-z'])(?!\s+[a-z])")
+
+
+def _allowed(options: ChoiceOptions) -> str:
+    if options.choices and all(len(c) == 1 for c in options.choices):
+        return "".join(c.upper() for c in options.choices)
+    return LETTERS
+
+
+def _option_texts(options: ChoiceOptions) -> list[str]:
+    """``choices`` given as option texts (in A, B, C… order) rather than letters."""
+    return list(options.choices) if any(len(c) > 1 for c in options.choices) else []
+
+
+def _last_option_text(text: str, options: ChoiceOptions) -> str | None:
+    """The letter of the option text mentioned last in ``text``."""
+    tail = text[-2000:].casefold()
+    best, best_pos = None, -1
+    for letter, text_option in zip(LETTERS, _option_texts(options)):
+        pos = tail.rfind(text_option.casefold())
+        if pos > best_pos:
+            best, best_pos = letter, pos
+    return best
+
+
+def extract_choice(response: str, options: ChoiceOptions) -> tuple[str, str] | None:
+    """(letter, method) for the last stated option letter, or the last option text named."""
+    text = final_section(response)
+    allowed = _allowed(options)
+    boxes = find_boxes(text)
+    if boxes:
+        inner = unwrap_text(boxes[-1][2]).strip().strip("()$. ")
+        if len(inner) == 1 and inner.upper() in allowed:
+            return inner.upper(), "boxed"
+    marked = [m for m in _MC_MARKED_RE.finditer(text) if m.group(1).upper() in allowed]
+    if marked:
+        return marked[-1].group(1).upper(), "answer_is"
+    lead = _MC_LEADING_RE.match(text)
+    if lead and lead.group(1) in allowed:
+        return lead.group(1), "leading"
+    paren = [m for m in _MC_PAREN_RE.finditer(text) if m.group(1) in allowed]
+    if paren:
+        return paren[-1].group(1), "paren"
+    alone = [m.group(1) or m.group(2) for m in _MC_STANDALONE_RE.finditer(text[-2000:])]
+    alone = [letter for letter in alone if letter in allowed]
+    if alone:
+        return alone[-1], "last_letter"
+    by_text = _last_option_text(text, options)
+    return (by_text, "option_text") if by_text else None
+
+
+def grade_multiple_choice(response: str, references: Sequence[str], options: ChoiceOptions) -> GradeResult:
+    refs = [_reference_letter(r, options) for r in references]
+    found = extract_choice(response, options)
+    if found is None:
+        # Option text instead of a letter: "the answer is Paris".
+        for ref, letter in zip(references, refs):
+            key = canonical_text(ref)
+            if len(key) > 1 and key in canonical_text(final_section(response)[-500:]):
+                return GradeResult(True, 1.0, Status.OK, extracted=ref, normalized=letter or key,
+                                   normalized_reference=letter or key, method="option_text+exact")
+        return GradeResult(False, 0.0, Status.NO_ANSWER, method="none", normalized_reference=refs[0] or "",
+                           reason="No option letter was found in the response.")
+    letter, method = found
+    correct = letter in refs
+    return GradeResult(correct, float(correct), Status.OK, extracted=letter, normalized=letter,
+                       normalized_reference=refs[0] or "", method=f"{method}+exact",
+                       reason="" if correct else f"Chose {letter}, expected {refs[0]}.")
+
+
+def _reference_letter(reference: str, options: ChoiceOptions) -> str:
+    boxes = find_boxes(reference)
+    text = unwrap_text(boxes[-1][2] if boxes else reference).strip().strip("()$. ")
+    if len(text) == 1 and (text.isupper() or options.lowercase) and text.upper() in _allowed(options) + LETTERS:
+        return text.upper()
+    for letter, text_option in zip(LETTERS, _option_texts(options)):
+        if canonical_text(text_option) == canonical_text(text):
+            return letter
+    return text

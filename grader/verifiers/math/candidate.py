@@ -1,0 +1,52 @@
+"""One answer's text read once: its normal form, display form, text key and parsed values.
+
+Every comparison of a candidate or a reference goes through a :class:`Reading`,
+so the text is normalized in one place and parsed at most once per mode.
+"""
+
+from __future__ import annotations
+
+import re
+
+from ...types import clip
+from .normalize import canonical_text, normalize_answer
+from .parse import MAX_ANSWER_CHARS, ParseError, Value, parse_normal_form
+
+_DIGIT_RE = re.compile(r"\d")
+
+
+class Reading:
+    """An answer (or reference) string and the forms every comparison needs."""
+
+    __slots__ = ("text", "norm", "percent", "_key")
+
+    def __init__(self, text: str) -> None:
+        self.text = text
+        self.norm, self.percent = normalize_answer(text)
+        self._key: str | None = None
+
+    @property
+    def display(self) -> str:
+        """The normalized form shown as evidence (``normalized``, ``normalized_reference``)."""
+        return clip(self.norm + "%" if self.percent else self.norm)
+
+    @property
+    def text_key(self) -> str:
+        """A case- and space-insensitive key for text answers."""
+        if self._key is None:
+            self._key = canonical_text(self.norm)
+        return self._key
+
+    def values(self, use_sympy: bool) -> list[Value]:
+        """Its readings as values, best first; ParseError when it is no value (NeedsSympy without sympy)."""
+        if len(self.text) > MAX_ANSWER_CHARS:
+            raise ParseError(f"answer longer than {MAX_ANSWER_CHARS} characters")
+        return parse_normal_form(self.norm, self.percent, use_sympy=use_sympy)
+
+    def same_text(self, other: "Reading") -> bool:
+        """Equal after normalization; for text without digits, also ignoring case and spacing."""
+        if not self.norm or self.percent != other.percent:
+            return False
+        if self.norm == other.norm:
+            return True
+        return self.text_key != "" and self.text_key == other.text_key and not _DIGIT_RE.search(self.norm)

@@ -1,0 +1,237 @@
+"""The math verifier: extract → normalize → compare, with the LM extractor as a second opinion.
+
+``grade`` is a pure function of a plan. Inline (``in_worker=False``) it
+never touches sympy and raises ``NeedsSympy`` where only sympy can decide;
+the pipeline then runs the plan in a killable worker. With
+``extraction='auto'`` a rule verdict that missed asks the ``extractor`` model
+stage for the answer's span (``consult``), and the span comes back as a plan
+whose grading merges both verdicts (``follow_up``, ``merge_second_opinion``).
+"""
+
+from __future__ import annotations
+
+import random
+from collections.abc import Sequence
+from dataclasses import dataclass, replace
+from typing import Any, Iterator, Mapping
+
+from ...types import GradeResult, Item, Status, clip
+from ..base import FuzzItem, ModelQuery, Placement, Plan, Verifier
+from .candidate import Reading
+from .compare import Comparison
+from .errors import NeedsSympy, ParseError
+from .extract import (Extraction, extract_boxed, extract_marked, final_section, find_math_blocks,
+                      in_broken_inline_math, is_prose, lazy_candidates)
+from .normalize import repair_escapes
+from .options import MathOptions
+
+_LONG_REFERENCE = 120
+EXTRACTOR_STAGE = "extractor"
+# Rule extractions that state the answer explicitly; the LM may only adjust
+# their boundaries, never replace them with text from elsewhere.
+STRONG_SOURCES = {"boxed", "answer_is", "gsm8k", "answer_tag"}
+_REGION_SLACK = 40
+# What a worker's sympy may raise on hostile input: the item's verdict, not a crash.
+_EVALUATION_ERRORS = (RecursionError, MemoryError, ValueError, TypeError, ArithmeticError)
+
+
+@dataclass(frozen=True)
+class SecondOpinion:
+    """The LM extractor's span in the response's final section, and the rule verdict it may replace
+    (None with ``extraction='lm'``, where the span alone decides)."""
+
+    start: int
+    end: int
+    rules: GradeResult | None
+
+
+@dataclass(frozen=True)
+class MathPlan(Plan):
+    second_opinion: SecondOpinion | None = None
+
+
+class MathVerifier(Verifier):
+    name = "math"
+    description = "Extracts the final answer and compares it with the reference as a mathematical value."
+    options_type = MathOptions
+    placement = Placement.WORKER
+
+    def route(self, options: Mapping[str, Any]) -> str:
+        # Math-Verify's StringExtractionConfig (a `config` option) reads option letters.
+        return "multiple_choice" if "config" in options else self.name
+
+    def prepare(self, item: Item, options: Mapping[str, Any]) -> Plan:
+        return MathPlan(self.name, item, MathOptions.from_mapping(options))
+
+    def grade(self, plan: Plan, *, in_worker: bool) -> GradeResult:
+        assert isinstance(plan, MathPlan)
+        second = plan.second_opinion
+        if second is None:
+            candidates = lazy_candidates(plan.item.response, plan.options.match_types)
+            return grade_candidates(candidates, plan.item.references, plan.options, in_worker)
+        lm = grade_candidates(lm_candidate(final_section(plan.item.response), second.start, second.end),
+                              plan.item.references, plan.options, in_worker)
+        return lm if second.rules is None else merge_second_opinion(second.rules, lm, second.start, second.end)
+
+    def consult(self, plan: Plan, result: GradeResult) -> ModelQuery | None:
+        assert isinstance(plan, MathPlan)
+        mode = plan.options.extraction
+        if plan.second_opinion is not None or mode == "rules" or (mode == "auto" and not needs_second_opinion(result)):
+            return None
+        return ModelQuery(EXTRACTOR_STAGE, final_section(plan.item.response), required=mode == "lm")
+
+    def follow_up(self, plan: Plan, result: GradeResult, answer: Any) -> Plan | GradeResult:
+        only_lm = plan.options.extraction == "lm"
+        if answer is None:
+            if only_lm:
+                return GradeResult.failure(Status.NO_ANSWER, "The LM extractor found no answer in the response.",
+                                           method="lm+none")
+            return result
+        return replace(plan, second_opinion=SecondOpinion(answer.start, answer.end, None if only_lm else result))
+
+    def warm_up(self) -> Iterator[Plan]:
+        for response, reference in _WARM_UP:
+            yield self.prepare(Item(response, (reference,)), {"extraction": "rules"})
+
+    def fuzz_items(self, rng: random.Random) -> Iterator[FuzzItem]:
+        from .fuzz import math_items
+
+        return math_items(rng)
+
+
+# Each kind of expression is slow the first time sympy meets it (tens of ms): items only
+# sympy decides (algebra handles plain radicals and polynomials inline), so a worker's
+# first real item does not pay for importing latex2sympy, simplification, numeric
+# evaluation and solution sets.
+_WARM_UP = [
+    (r"\boxed{\sin\frac{\pi}{4}}", r"\frac{\sqrt{2}}{2}"), (r"\boxed{e^{2} + \ln 3}", r"e^2+\log(3)"),
+    (r"\boxed{\frac{1}{1+\sqrt{2}}}", r"\sqrt{2}-1"), (r"\boxed{x \le 5}", r"(-\infty, 5]"),
+    (r"\boxed{2.718}", "e"), (r"\boxed{\begin{pmatrix}e\\2\end{pmatrix}}", "(e,2)"),
+    (r"\boxed{y = 2x + e}", r"2x - y + e = 0"),
+]
+
+
+def reference_answer(reference: str) -> str:
+    """The answer inside a reference: itself, or the boxed/marked answer of a full solution."""
+    ref = repair_escapes(reference).strip()
+    if "\\boxed" in ref or "\\fbox" in ref:
+        box = extract_boxed(ref)
+        if box is not None:
+            return box.text
+    if len(ref) > _LONG_REFERENCE and is_prose(ref):
+        marked = extract_marked(ref)
+        if marked is not None:
+            return marked.text
+        blocks = find_math_blocks(ref)
+        if blocks:
+            return blocks[-1][1]
+    return ref
+
+
+def grade_candidates(candidates: Sequence[Extraction], references: Sequence[str], options: MathOptions,
+                     in_worker: bool) -> GradeResult:
+    """Grade candidates, best first: without sympy first; in a worker, with sympy where that cannot decide."""
+    try:
+        return _grade(candidates, references, options, use_sympy=False)
+    except NeedsSympy:
+        if not in_worker:
+            raise
+    try:
+        return _grade(candidates, references, options, use_sympy=True)
+    except _EVALUATION_ERRORS as exc:
+        return GradeResult.failure(Status.PARSE_ERROR, f"The answer could not be evaluated ({type(exc).__name__})",
+                                   method="error", extracted=clip(candidates[0].text) if candidates else "")
+
+
+def _grade(candidates: Sequence[Extraction], references: Sequence[str], options: MathOptions,
+           use_sympy: bool) -> GradeResult:
+    if not candidates:
+        return GradeResult.failure(Status.NO_ANSWER, "No answer was found in the response.",
+                                   normalized_reference=Reading(references[0]).display)
+    refs = [Reading(reference_answer(r)) for r in references]
+    # The same text as a reference needs no parsing at all (and no sympy worker).
+    first = Reading(candidates[0].text)
+    for ref in refs:
+        if first.same_text(ref):
+            return _verdict(True, candidates[0], first, ref, f"{candidates[0].method}+string")
+    ref_values: list[list] = []
+    ref_error = ""
+    for ref in refs:
+        try:
+            ref_values.append(ref.values(use_sympy))
+        except ParseError as exc:
+            ref_values.append([])
+            ref_error = str(exc)
+    last_error = ""
+    for cand in candidates:
+        answer = first if cand is candidates[0] else Reading(cand.text)
+        try:
+            values = answer.values(use_sympy)
+        except ParseError as exc:
+            last_error = str(exc)
+            continue
+        for ref, ref_readings in zip(refs, ref_values):
+            if answer.same_text(ref):
+                return _verdict(True, cand, answer, ref, f"{cand.method}+string")
+            cmp = Comparison(options, use_sympy)
+            if any(cmp.equal(value, ref_value) for value in values for ref_value in ref_readings):
+                return _verdict(True, cand, answer, ref, f"{cand.method}+{cmp.rule}")
+        if not any(ref_values):
+            return GradeResult(False, 0.0, Status.PARSE_ERROR, extracted=clip(cand.text), normalized=answer.display,
+                               normalized_reference=refs[0].display, method=f"{cand.method}+none",
+                               reason=f"The reference could not be parsed ({ref_error}).")
+        return _verdict(False, cand, answer, refs[0], f"{cand.method}+exact")
+    return GradeResult(False, 0.0, Status.PARSE_ERROR, extracted=clip(candidates[0].text),
+                       normalized_reference=refs[0].display, method=f"{candidates[0].method}+none",
+                       reason=f"The extracted answer could not be parsed ({last_error}).")
+
+
+def _verdict(correct: bool, cand: Extraction, answer: Reading, ref: Reading, method: str) -> GradeResult:
+    reason = "" if correct else "The extracted answer does not match the reference."
+    return GradeResult(correct, 1.0 if correct else 0.0, Status.OK, extracted=clip(cand.text),
+                       normalized=answer.display, normalized_reference=ref.display, method=method, reason=reason,
+                       span=(cand.start, cand.start + len(cand.text)))
+
+
+# --- the LM extractor as a second opinion ------------------------------------
+
+def _source(result: GradeResult) -> str:
+    """Which extractor found the answer: the part of ``method`` before the comparison."""
+    return result.method.partition("+")[0]
+
+
+def needs_second_opinion(rules: GradeResult) -> bool:
+    """auto mode asks the LM when rules found nothing usable, fell back to the
+    last number, or found an answer that does not match."""
+    if rules.status in (Status.NO_ANSWER, Status.PARSE_ERROR):
+        return True
+    return rules.status == Status.OK and (not rules.correct or _source(rules) == "last_number")
+
+
+def merge_second_opinion(rules: GradeResult, lm: GradeResult, span_start: int, span_end: int) -> GradeResult:
+    """Which verdict stands when rules and the LM disagree.
+
+    The LM decides where rules found nothing, fell back to the last number or
+    used a weak heuristic (a trailing math block, bold text). Against a strong
+    rule answer (a box, "the answer is") the LM only counts when its span lies
+    in that answer's region and matches: it fixes boundaries, it does not go
+    looking for a matching number elsewhere (that would add false positives).
+    """
+    if rules.correct:
+        return rules  # a match with the reference is the strongest evidence there is; the LM only cuts misses
+    if lm.status != Status.OK:
+        return rules if rules.status == Status.OK else (lm if rules.status == Status.NO_ANSWER else rules)
+    if rules.status == Status.OK and _source(rules) in STRONG_SOURCES and rules.span is not None:
+        start, end = rules.span
+        inside = span_start < end + _REGION_SLACK and span_end > start
+        return lm if lm.correct and inside else rules
+    return lm
+
+
+def lm_candidate(section: str, start: int, end: int) -> list[Extraction]:
+    """The LM's span of the response's final section as a candidate. None where the
+    span sits between inline math delimiters broken by a line break: the rules read
+    that text as no answer on purpose, and the LM must not read it otherwise."""
+    if in_broken_inline_math(section, start, end):
+        return []
+    return [Extraction(section[start:end], "lm", "latex", start)]

@@ -1,0 +1,84 @@
+"""Faults: workers killed mid-batch, and the per-worker memory ceiling."""
+
+import os
+import signal
+import threading
+import time
+
+import pytest
+
+import grader
+from grader.client import GraderClient
+from grader.execution.workers import WorkerCrashed, WorkerPool
+from servers import Server
+
+
+def worker_pids(server_pid: int) -> set[int]:
+    pids = set()
+    for entry in os.listdir("/proc"):
+        if not entry.isdigit():
+            continue
+        try:
+            with open(f"/proc/{entry}/stat") as f:
+                ppid = int(f.read().rsplit(")", 1)[1].split()[1])
+            with open(f"/proc/{entry}/cmdline", "rb") as f:
+                cmd = f.read()
+        except OSError:
+            continue
+        if ppid == server_pid and b"grader.execution._entry" in cmd:
+            pids.add(int(entry))
+    return pids
+
+
+@pytest.mark.skipif(not os.path.isdir("/proc"), reason="needs /proc")
+def test_sigkilled_workers_mid_batch_lose_no_item_and_pool_refills():
+    srv = Server()
+    try:
+        deadline = time.monotonic() + 30
+        while len(worker_pids(srv.proc.pid)) < 3 and time.monotonic() < deadline:
+            time.sleep(0.2)
+        before = worker_pids(srv.proc.pid)
+        assert len(before) == 3  # two workers and a warm spare
+        # distinct symbolic items (no cache hits), a few seconds of work for two workers
+        items = [{"id": str(i), "response": rf"\boxed{{\frac{{\sqrt{{2}}}}{{{2 * i + 2}}}}}" if i % 3 else rf"\boxed{{{i}}}",
+                  "reference": rf"\frac{{\sin(\pi/4)}}{{{i + 1}}}" if i % 3 else str(i)} for i in range(900)]
+        out: dict = {}
+
+        def call() -> None:
+            with GraderClient(srv.target, timeout=120, retries=0) as c:
+                out["results"] = c.grade_batch(items)
+
+        t = threading.Thread(target=call)
+        t.start()
+        time.sleep(0.3)
+        for pid in before:
+            os.kill(pid, signal.SIGKILL)
+        t.join(120)
+        results = out["results"]
+        assert [r.extra["id"] for r in results] == [str(i) for i in range(900)]
+        # every item got a verdict: graded correctly, or (after a second crash) a clear status
+        assert all(r.correct or r.status == grader.Status.PARSE_ERROR for r in results)
+        assert sum(r.correct for r in results) >= 898
+        assert any("worker died" in line for line in srv.log)  # the kill landed mid-batch
+        deadline = time.monotonic() + 30
+        while len(worker_pids(srv.proc.pid)) < 3 and time.monotonic() < deadline:
+            time.sleep(0.2)
+        after = worker_pids(srv.proc.pid)
+        assert len(after) >= 2 and not (after & before)  # refilled with new processes
+        with GraderClient(srv.target, timeout=30) as c:
+            assert c.grade(r"\boxed{x+1}", "1+x").correct
+    finally:
+        assert srv.stop() == 0
+
+
+def test_memory_ceiling_is_a_status_not_a_crash():
+    pool = WorkerPool(1, memory_limit=1024 * 1024 * 1024)
+    try:
+        with pytest.raises(WorkerCrashed, match="MemoryError"):
+            pool.run(bytearray, (3 * 1024 * 1024 * 1024,), timeout=30)
+        # the same worker keeps serving
+        assert pool.run(sum, ([1, 2, 3],), timeout=30) == 6
+        result = grader.grade(r"\boxed{x+1}", "1+x", pool=pool)
+        assert result.correct
+    finally:
+        pool.close()

@@ -1,0 +1,172 @@
+"""Tests of the command line: ``grader grade IN.jsonl -o OUT.jsonl``.
+
+The items are plain numbers, which the engine grades on its fast path
+(no sympy worker), so the file runs in about a second.
+"""
+
+from __future__ import annotations
+
+import json
+import re
+from pathlib import Path
+
+import pytest
+
+from grader import cli
+from grader.cli import grade as grade_cmd
+
+RIGHT = {"response": "The answer is 42.", "reference": "42"}
+WRONG = {"response": "\\boxed{41}", "reference": "42"}
+RESULT_FIELDS = {"correct", "score", "reward", "status", "extracted", "normalized", "normalized_reference",
+                 "method", "reason", "checks", "latency_ms"}
+
+
+def write_jsonl(path: Path, lines: list[dict | str | bytes]) -> Path:
+    """Write objects as JSON, strings and bytes verbatim, one per line."""
+    raw = b"".join((line if isinstance(line, bytes) else
+                    (line if isinstance(line, str) else json.dumps(line)).encode()) + b"\n" for line in lines)
+    path.write_bytes(raw)
+    return path
+
+
+def read_jsonl(path: Path) -> list[dict]:
+    return [json.loads(line) for line in path.read_text(encoding="utf-8").splitlines()]
+
+
+def run_cli(tmp_path: Path, lines: list[dict | str | bytes], *extra: str) -> list[dict]:
+    source = write_jsonl(tmp_path / "in.jsonl", lines)
+    out = tmp_path / "out.jsonl"
+    assert cli.main(["grade", str(source), "-o", str(out), "--no-progress", *extra]) == 0
+    return read_jsonl(out)
+
+
+def table_rows(text: str) -> dict[str, list[str]]:
+    """Summary lines keyed by their first cell (cells are separated by runs of 2+ spaces)."""
+    rows = {}
+    for line in text.splitlines():
+        label, *values = re.split(r"\s{2,}", line.strip())
+        if values:
+            rows[label] = values
+    return rows
+
+
+def test_fields_are_carried_through_in_input_order(tmp_path: Path) -> None:
+    lines = [{"id": f"q{i}", **(RIGHT if i % 2 == 0 else WRONG), "meta": {"seed": i, "tags": ["x"]}, "note": None}
+             for i in range(6)]
+    out = run_cli(tmp_path, lines)
+    assert [row["id"] for row in out] == [f"q{i}" for i in range(6)]
+    for i, row in enumerate(out):
+        assert RESULT_FIELDS <= row.keys()
+        assert row["meta"] == {"seed": i, "tags": ["x"]} and row["note"] is None
+        assert row["status"] == "OK"
+        assert row["correct"] is (i % 2 == 0)
+        assert row["score"] == (1.0 if i % 2 == 0 else 0.0)
+
+
+def test_list_reference_and_options_are_passed(tmp_path: Path) -> None:
+    out = run_cli(tmp_path, [{"response": "The answer is 42.", "reference": ["41", "42"], "options": {"timeout": 2}},
+                             {**RIGHT, "options": {"no_such_option": 1}}])
+    assert out[0]["correct"] is True
+    assert out[1]["status"] == "INVALID_ARGUMENT" and "no_such_option" in out[1]["reason"]
+
+
+def test_bad_lines_are_invalid_and_do_not_stop_the_run(tmp_path: Path) -> None:
+    lines = [
+        {"id": 1, **RIGHT},
+        "{not json",
+        b'{"id": 3, "response": "\xff\xfe 42", "reference": "42"}',
+        "",
+        "[1, 2, 3]",
+        {"id": 6, "reference": "42"},
+        {"id": 7, "response": 42, "reference": "42"},
+        {"id": 8, "response": "42", "reference": [1, 2]},
+        {"id": 9, **RIGHT, "verifier": "no_such_verifier"},
+        {"id": 10, **RIGHT, "options": "fast"},
+        {"id": 11, **WRONG},
+    ]
+    out = run_cli(tmp_path, lines)
+    assert len(out) == len(lines) - 1  # the blank line gets no output line
+    statuses = [row["status"] for row in out]
+    assert statuses == ["OK"] + ["INVALID_ARGUMENT"] * 8 + ["OK"]
+    assert out[0]["correct"] is True and out[-1]["correct"] is False
+    for row in out[1:-1]:
+        assert row["correct"] is False and row["score"] == 0 and row["reason"]
+    assert "line 2" in out[1]["reason"].lower() and "json" in out[1]["reason"].lower()
+    assert "utf-8" in out[2]["reason"].lower()
+    assert "object" in out[3]["reason"].lower()
+    assert "response" in out[4]["reason"]
+    assert [row.get("id") for row in out] == [1, None, None, None, 6, 7, 8, 9, 10, 11]
+
+
+def test_summary_reports_statuses_agreement_and_tags(tmp_path: Path, capsys: pytest.CaptureFixture) -> None:
+    lines = [
+        {**RIGHT, "expected": True, "tag": "algebra"},
+        {**WRONG, "expected": False, "tag": "algebra"},
+        {**RIGHT, "expected": False, "tag": "geometry"},  # a false positive
+        {**WRONG, "expected": True, "tag": "geometry"},   # a false negative
+        {**RIGHT, "expected": True, "tag": "geometry"},
+        "oops",
+    ]
+    run_cli(tmp_path, lines)
+    rows = table_rows(capsys.readouterr().err)
+    assert rows["items"] == ["6"]
+    assert rows["status OK"] == ["5"] and rows["status INVALID_ARGUMENT"] == ["1"]
+    assert rows["correct (accuracy)"] == ["3", "50.0%"]
+    assert rows["labeled (expected)"] == ["5"]
+    assert rows["agreement"] == ["3", "60.0%"]
+    assert rows["false positives"] == ["1"] and rows["false negatives"] == ["1"]
+    assert rows["throughput"][0].endswith(" items/s") and rows["wall time"][0].endswith(" s")
+    assert rows["algebra"] == ["2", "1", "50.0%", "2", "2", "100.0%"]
+    assert rows["geometry"] == ["3", "2", "66.7%", "3", "1", "33.3%"]
+
+
+def test_summary_without_labels_or_tags_has_no_such_rows(tmp_path: Path, capsys: pytest.CaptureFixture) -> None:
+    run_cli(tmp_path, [RIGHT, WRONG])
+    err = capsys.readouterr().err
+    assert "accuracy" in err and "50.0%" in err
+    assert "agreement" not in err and "Per tag" not in err
+
+
+def test_default_verifier_applies_to_lines_without_one(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    seen: list[str] = []
+
+    def fake_grade_many(items, max_concurrency=None):
+        seen.extend(item["verifier"] for item in items)
+        assert max_concurrency == 3
+        return [grade_cmd.invalid_result("fake") for _ in items]
+
+    monkeypatch.setattr(grade_cmd, "grade_many", fake_grade_many)
+    run_cli(tmp_path, [RIGHT, {**RIGHT, "verifier": "math"}], "--verifier", "exact", "--workers", "3")
+    assert seen == ["exact", "math"]
+
+
+def test_many_lines_are_processed_in_chunks(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setattr(grade_cmd, "CHUNK_SIZE", 4)
+    lines = [{"id": i, **(RIGHT if i % 3 else WRONG)} for i in range(10)]
+    out = run_cli(tmp_path, lines)
+    assert [row["id"] for row in out] == list(range(10))
+    assert [row["correct"] for row in out] == [bool(i % 3) for i in range(10)]
+
+
+def test_missing_input_file_exits_2(tmp_path: Path, capsys: pytest.CaptureFixture) -> None:
+    out = tmp_path / "out.jsonl"
+    assert cli.main(["grade", str(tmp_path / "missing.jsonl"), "-o", str(out)]) == 2
+    err = capsys.readouterr().err
+    assert "missing.jsonl" in err and "No such file" in err
+    assert not out.exists()
+
+
+def test_usage_errors_exit_2(capsys: pytest.CaptureFixture) -> None:
+    assert cli.main([]) == 2
+    assert cli.main(["grade", "x.jsonl", "--workers", "0"]) == 2
+    assert cli.main(["grade", "x.jsonl", "--verifier", "nope"]) == 2
+
+
+def test_help_describes_the_options(capsys: pytest.CaptureFixture) -> None:
+    assert cli.main(["--help"]) == 0
+    assert "grade" in capsys.readouterr().out
+    assert cli.main(["grade", "--help"]) == 0
+    text = capsys.readouterr().out
+    for word in ("--output", "--verifier", "--workers", "--no-progress", "INVALID_ARGUMENT", "expected", "tag",
+                 "Exit status"):
+        assert word in text

@@ -1,0 +1,229 @@
+"""Normalization and equivalence, category by category, through the public API."""
+
+
+import grader
+
+
+def verdict(response: str, reference, **options) -> bool:
+    result = grader.grade(response, reference, **options)
+    assert result.status in (grader.Status.OK, grader.Status.PARSE_ERROR), result
+    return result.correct
+
+
+def same(answers, reference, **options):
+    for a in answers:
+        assert verdict(f"The answer is $\\boxed{{{a}}}$.", reference, **options), f"{a!r} should equal {reference!r}"
+
+
+def differ(answers, reference, **options):
+    for a in answers:
+        assert not verdict(f"The answer is $\\boxed{{{a}}}$.", reference, **options), f"{a!r} should differ from {reference!r}"
+
+
+def test_one_value_every_spelling():
+    same([".05", "0.050", "1/20", r"\frac{1}{20}", r"\dfrac{1}{20}", r"\tfrac{1}{20}", "5E-02", "5e-2", "5 x 10^-2",
+          r"5 \times 10^{-2}", r"5\cdot 10^{-2}", "5·10⁻²"], "0.05")
+
+
+def test_integers_and_separators():
+    same(["72", "072", "72.0", r"72\,", "{72}"], "72")
+    same(["1,000,000", "1{,}000{,}000", r"1\,000\,000", "1 000 000", "1\u2009000\u2009000", r"1,\!000,\!000"], "1000000")
+    differ(["55315", "55314.5"], "55314")
+
+
+def test_fractions_and_mixed_numbers():
+    same([r"2\frac{1}{2}", "2 1/2", "5/2", "2.5", r"\frac{5}{2}", r"\frac52"], "5/2")
+    differ(["1/2", "2"], "5/2")
+
+
+def test_exact_before_tolerance():
+    differ(["99999/100000", "0.99999"], "1")
+    same(["85.71", "85.714"], r"\frac{600}{7}")
+    same(["85.7"], r"\frac{600}{7}")             # three significant digits, rounded
+    differ(["85.72", "85.8", "86"], r"\frac{600}{7}")
+
+
+def test_percent_policy():
+    # reference 25%: accepts 25, 25% and 0.25
+    same([r"25\%", "25", "0.25", "1/4"], r"25\%")
+    # an answer in percent means hundredths
+    assert verdict("28%", "7/25")
+    assert not verdict("28%", "28")
+    assert verdict("28%", "28", percent="lenient")
+    assert not verdict("25", r"25\%", percent="strict")
+
+
+def test_repeating_decimal_and_currency_units_degrees():
+    same([r"\$18.90", "18.9", r"18.90 \text{ dollars}"], "18.90")
+    same([r"15\text{ cm}^2", r"15 \mathrm{cm}", "15 cm"], "15")
+    same([r"30^\circ", r"30^{\circ}", "30°", "30"], r"30^\circ")
+
+
+def test_latex_noise():
+    same([r"\left( \frac{1}{3} \right)", r"\displaystyle\frac{1}{3}", r"\frac{1}{3}.", r"\!\frac{1}{3}"], "1/3")
+
+
+def test_unicode_math():
+    same(["√2", r"\sqrt{2}", r"\sqrt2"], r"\sqrt{2}")
+    same(["(−∞, 3]"], r"(-\infty, 3]")
+    same(["π/2"], r"\frac{\pi}{2}")
+
+
+def test_text_answers():
+    same([r"\text{Monday}", r"\textbf{Monday}", "monday"], r"\text{Monday}")
+    differ([r"\text{Tuesday}"], r"\text{Monday}")
+
+
+def test_json_damaged_references():
+    assert verdict(r"\boxed{\frac{1}{2}}", "\x0crac{1}{2}")          # "\f" of \frac became a form feed
+    assert verdict(r"\boxed{\text{yes}}", "\text{yes}")               # "\t" of \text became a tab
+
+
+def test_symbolic():
+    same(["x+1", "1+x", r"\frac{2x+2}{2}"], "x+1")
+    same([r"\frac{\sqrt{2}}{2}", r"\frac{1}{\sqrt{2}}", r"2^{-1/2}"], r"\frac{\sqrt 2}{2}")
+    same([r"\sec^2(y)"], r"\tan^2(y)+1")
+    same([r"\log 8"], r"3\log 2")
+    differ(["x+2", "x"], "x+1")
+    differ([r"\frac{1+\sqrt{5}}{2}"], "2")
+
+
+def test_constants_and_complex():
+    same([r"2\pi", r"\pi \cdot 2"], r"2\pi")
+    same([r"e^{2}"], r"e^2")
+    same([r"3+2i", r"2i+3"], "3+2i")
+    differ([r"3-2i"], "3+2i")
+    same([r"\infty"], r"\infty")
+
+
+def test_tuples_are_ordered_sets_are_not():
+    same(["(1, 2)"], "(1,2)")
+    differ(["(2, 1)"], "(1,2)")
+    same([r"\{2, 1\}", "2, 1", "1 and 2"], r"\{1,2\}")
+    differ([r"\{1\}", "1, 2, 3"], r"\{1,2\}")  # a subset or superset is not a match
+
+
+def test_intervals_and_unions():
+    same(["[0, 1)", r"\left[0,1\right)"], "[0,1)")
+    differ(["(0, 1)", "[0, 1]"], "[0,1)")
+    same([r"(-\infty, -3] \cup [2, \infty)"], r"(-\infty,-3]\cup[2,\infty)")
+    differ([r"(-\infty, -3] \cup (2, \infty)"], r"(-\infty,-3]\cup[2,\infty)")
+
+
+def test_inequalities_versus_intervals():
+    same([r"-2 \le x \le 7", r"x \in [-2, 7]"], "[-2,7]")
+    same(["k < -5"], r"(-\infty,-5)")
+    same([r"x \geq 5"], r"x >= 5")
+    differ([r"x \le 5"], r"x \ge 5")
+
+
+def test_matrices_and_vectors():
+    same([r"\begin{pmatrix} 1 & 2 \\ 3 & 4 \end{pmatrix}", r"\begin{bmatrix} 1 & 2 \\ 3 & 4 \end{bmatrix}"],
+         r"\begin{pmatrix}1&2\\3&4\end{pmatrix}")
+    differ([r"\begin{pmatrix} 1 & 2 \\ 3 & 5 \end{pmatrix}"], r"\begin{pmatrix}1&2\\3&4\end{pmatrix}")
+    same(["(-7,16,5)"], r"\begin{pmatrix} -7 \\ 16 \\ 5 \end{pmatrix}")
+
+
+def test_equations_and_assignments():
+    same(["x=5", "5"], "5")
+    same(["5"], "x=5")
+    same(["y=3+2x", "y = 2x + 3"], "y=2x+3")
+    same(["2x - y + 3 = 0"], "y=2x+3")
+    differ(["2x - y + 4 = 0", "x - y + 3 = 0"], "y=2x+3")  # different lines
+    same(["f(x) = 2x"], "f(t)=2t")
+    differ(["f(x) = x"], "f(x)=2x")
+
+
+def test_plus_minus_and_lists_of_roots():
+    same([r"1 \pm \sqrt{19}", r"1 + \sqrt{19}, 1 - \sqrt{19}"], r"1 \pm \sqrt{19}")
+    differ([r"1 + \sqrt{19}"], r"1 \pm \sqrt{19}")
+
+
+def test_any_reference_in_a_list_counts():
+    assert verdict(r"\boxed{0.5}", ["1/3", "1/2"])
+    assert not verdict(r"\boxed{0.25}", ["1/3", "1/2"])
+
+
+def test_full_solution_reference_is_read_for_its_answer():
+    assert verdict(r"\boxed{28\%}", r"So the loss is $\boxed{28\%}$ in total over the two days of trading.")
+
+
+def test_multiple_choice_verifier():
+    for response in ["The answer is (B).", "Answer: B", r"\boxed{\text{(B)}}", r"\boxed{\text{B}}", "B", "I pick option B."]:
+        assert grader.grade(response, "B", verifier="multiple_choice").correct, response
+    assert not grader.grade("The answer is (C).", "B", verifier="multiple_choice").correct
+    assert grader.grade("I have no idea.", "B", verifier="multiple_choice").status == grader.Status.NO_ANSWER
+
+
+def test_exact_verifier():
+    assert grader.grade(r"\boxed{Paris}", "paris", verifier="exact").correct
+    assert not grader.grade(r"\boxed{Paris}", "paris", verifier="exact", lowercase=False).correct
+    assert not grader.grade(r"\boxed{1/2}", "0.5", verifier="exact").correct
+
+
+def test_result_carries_evidence():
+    r = grader.grade(r"Thus \boxed{\dfrac{1}{20}}.", "0.05")
+    assert r.correct and r.score == 1.0 and r.status == grader.Status.OK
+    assert r.extracted == r"\dfrac{1}{20}"
+    assert r.normalized == r"\frac{1}{20}"
+    assert r.method.startswith("boxed+")
+    assert r.latency_ms > 0
+    wrong = grader.grade(r"\boxed{2}", "3")
+    assert not wrong.correct and wrong.reason
+
+
+def test_grade_many_keeps_order():
+    items = [{"response": rf"\boxed{{{i}}}", "reference": str(i if i % 3 else i + 1)} for i in range(30)]
+    results = grader.grade_many(items)
+    assert [r.correct for r in results] == [bool(i % 3) for i in range(30)]
+
+
+def test_multiple_choice_option_text():
+    choices = ["Paris", "London", "Rome", "Madrid"]
+    assert grader.grade("I am fairly sure it is London.", "B", verifier="multiple_choice", choices=choices).correct
+    assert grader.grade("Clearly London.", "London", verifier="multiple_choice", choices=choices).correct
+    assert not grader.grade("It must be Rome.", "B", verifier="multiple_choice", choices=choices).correct
+    assert grader.grade("It must be (B).", "London", verifier="multiple_choice", choices=choices).correct
+
+
+def test_repeating_decimals():
+    same([r"0.\overline{3}", "1/3"], r"\frac{1}{3}")
+    same([r"0.1\overline{6}"], r"\frac{1}{6}")
+    same([r"0.\overline{142857}"], r"\frac{1}{7}")
+    differ([r"0.\overline{3}"], "0.3")
+
+
+def test_a_derivation_is_read_from_its_last_arrow():
+    import grader
+
+    response = r"So $23x^2 + 73x - 23 = 0 \implies x = \frac{-73 \pm \sqrt{7445}}{46}$"
+    result = grader.grade(response, r"\frac{-73 + \sqrt{7445}}{46}, \frac{-73 - \sqrt{7445}}{46}")
+    assert result.correct and "sympy" not in result.method, result
+    assert grader.grade(r"So $x > 2 \Rightarrow x \in (2, \infty)$", r"(2, \infty)").correct
+
+
+def test_normal_form_shortcut_matches_full_normalization(monkeypatch):
+    import random
+    import re
+
+    from grader.verifiers.math import normalize
+
+    full = normalize.normalize_answer.__wrapped__
+    rng = random.Random(1)
+    values = ["0", "-0", "7", "-12", "0.50", "-3.25", "7/8", r"\frac{3}{4}", r"-\frac{10}{3}"]
+    values += [str(rng.randint(-10 ** k, 10 ** k)) for k in range(1, 31) for _ in range(20)]
+    values += [f"{rng.randint(-999, 999)}.{rng.randint(0, 999):0{rng.randint(1, 3)}d}" for _ in range(300)]
+    values += [f"{rng.randint(1, 999)}/{rng.randint(1, 999)}" for _ in range(300)]
+    values += [rf"\frac{{{rng.randint(1, 999)}}}{{{rng.randint(1, 999)}}}" for _ in range(300)]
+    assert all(normalize._ALREADY_NORMAL_RE.fullmatch(v) for v in values)
+    shortcut = [full(v) for v in values]
+    monkeypatch.setattr(normalize, "_ALREADY_NORMAL_RE", re.compile(r"(?!)"))  # never matches: the full path
+    assert [full(v) for v in values] == shortcut
+
+
+def test_a_label_is_text_not_a_product_of_letters():
+    import grader
+
+    result = grader.grade("Let me start.\n\n**Step 1:**", "22.2")
+    assert not result.correct and "sympy" not in result.method, result
+    assert grader.grade("Part 2", "Part 2").correct

@@ -1,0 +1,118 @@
+"""Stage 1: rule-based answer extraction."""
+
+import pytest
+
+from grader.verifiers.math.extract import extract_boxed, extract_candidates, find_boxes, find_math_blocks, final_section
+
+
+def first(response: str) -> tuple[str, str]:
+    cands = extract_candidates(response)
+    assert cands, f"no candidate in {response!r}"
+    return cands[0].text, cands[0].method
+
+
+@pytest.mark.parametrize("response, text", [
+    (r"so \boxed{5}", "5"),
+    (r"\boxed{\frac{1}{2}} then \boxed{\frac{3}{4}}", r"\frac{3}{4}"),
+    (r"nested \boxed{\frac{\sqrt{2}}{2}} ok", r"\frac{\sqrt{2}}{2}"),
+    (r"\fbox{7}", "7"),
+    (r"\boxed 5.", "5"),
+    (r"truncated at the end \boxed{\frac{1}{", r"\frac{1}{"),
+])
+def test_boxed(response, text):
+    assert first(response) == (text, "boxed")
+
+
+def test_boxes_joined_by_and_form_one_answer():
+    assert extract_boxed(r"\boxed{1} and \boxed{2}").text == "1, 2"
+    assert extract_boxed(r"\[ \boxed{-2} \quad \text{and} \quad \boxed{1}. \]").text == "-2, 1"
+
+
+def test_boxes_separated_by_reasoning_take_the_last():
+    resp = r"First \boxed{12}. Wait, that ignores the carry; redoing the sum gives \boxed{15}."
+    assert extract_boxed(resp).text == "15"
+
+
+@pytest.mark.parametrize("response, text, method", [
+    ("Thus the answer is 42.", "42", "answer_is"),
+    ("The answer is 12. Wait... no. The answer is 15.", "15", "answer_is"),
+    ("Final Answer: The final answer is $28\\%$. I hope it is correct.", "$28\\%$", "answer_is"),
+    ("**Final Answer**\n\\boxed{004}", "004", "boxed"),
+    ("Natalia sold 48 clips.\n#### 72", "72", "gsm8k"),
+    ("<think>maybe 3</think><answer>7</answer>", "7", "answer_tag"),
+    ("Final Answer: The largest $n$ is 34.", "34", "answer_is"),
+    ("Final Answer: Jane started growing Sphere 3 hours ago.", "3", "answer_is"),
+])
+def test_markers(response, text, method):
+    assert first(response) == (text, method)
+
+
+def test_text_after_think_is_preferred():
+    assert final_section("<think>the answer is 3</think>The answer is 4.") == "The answer is 4."
+    assert first("<think>the answer is 3</think>The answer is 4.")[0] == "4"
+    # an empty tail keeps the whole response
+    assert first("<think>the answer is 3</think>  ")[0] == "3"
+
+
+def test_chat_template_tail_is_dropped():
+    assert first("So it is $x$ is 19. <|im_start|>user\nnext question 5")[0] != "5"
+
+
+def test_math_blocks():
+    assert [c for _, c in find_math_blocks(r"a $1$ b \(2\) c \[3\] d $$4$$")] == ["1", "2", "3", "4"]
+    # inline math may not cross a line break, display math may
+    assert find_math_blocks("Answer $ \n 9 \n $") == []
+    assert [c.strip() for _, c in find_math_blocks("Answer $$ \n 9 \n $$")] == ["9"]
+    assert [c for _, c in find_math_blocks(r"cost \$5 and $x=2$")] == ["x=2"]
+
+
+def test_last_number_fallback_is_labeled():
+    text, method = extract_candidates("We computed many things and got 3 then 17 apples")[-1].text, \
+        extract_candidates("We computed many things and got 3 then 17 apples")[-1].method
+    assert (text, method) == ("17", "last_number")
+
+
+def test_number_glued_to_letters_is_not_a_number():
+    assert all(c.text != "2" for c in extract_candidates("AZYUK2A"))
+
+
+def test_no_answer():
+    assert extract_candidates("") == []
+    assert extract_candidates("I do not know how to solve this problem at all.") == []
+
+
+def test_bold_markdown():
+    assert any(c.text == "14" and c.method == "bold" for c in extract_candidates("After checking, **14** is it.\nDone here now."))
+
+
+def test_long_response_is_linear():
+    resp = ("reasoning step 1 + 1 = 2. " * 40_000) + r"\boxed{42}"
+    assert len(resp) > 1_000_000
+    assert first(resp) == ("42", "boxed")
+    assert len(find_boxes("{" * 100_000)) == 0
+
+
+def test_inline_paren_math_across_a_line_break_is_no_block():
+    # found by the fuzzer: "\(" … newline … "\)" used to crash the scanner
+    assert find_math_blocks("a \\( x \n y \\) b $1$") == [(16, "1")]
+    assert extract_candidates("\\( 2 \n \\) and $3$")[0].text == "3"
+
+
+def test_lazy_candidates_scan_no_further_than_asked(monkeypatch):
+    import pickle
+
+    import grader.verifiers.math.extract as ex
+
+    response = "We had 3 and $5$. The answer is \\boxed{7}. **9**"
+    eager = ex.extract_candidates(response)
+    assert ex.lazy_candidates(response) == eager
+    assert pickle.loads(pickle.dumps(ex.lazy_candidates(response))) == eager  # a plain list for the workers
+
+    def no_scan(*args, **kwargs):
+        raise AssertionError("math blocks scanned for a boxed answer")
+
+    monkeypatch.setattr(ex, "find_math_blocks", no_scan)
+    lazy = ex.lazy_candidates(response)
+    assert lazy and lazy[0].text == "7"
+    with pytest.raises(AssertionError):
+        list(lazy)

@@ -1,0 +1,149 @@
+"""Extraction modes rules | lm | auto, with a scripted extractor behind the real batcher."""
+
+from dataclasses import dataclass
+
+import pytest
+
+import grader
+from grader import Status
+from grader.lm.service import LMService
+
+
+@dataclass(frozen=True)
+class FakeSpan:
+    start: int
+    end: int
+    text: str
+    confidence: float = 0.99
+
+
+class PointAt:
+    """Points at the first occurrence of ``needle`` (or finds nothing)."""
+
+    def __init__(self, needle: str | None) -> None:
+        self.needle = needle
+        self.calls = 0
+
+    def extract_batch(self, texts):
+        self.calls += len(texts)
+        out = []
+        for t in texts:
+            i = t.find(self.needle) if self.needle else -1
+            out.append(FakeSpan(i, i + len(self.needle), self.needle) if i >= 0 else None)
+        return out
+
+
+@pytest.fixture
+def lm():
+    services = []
+
+    def make(needle):
+        service = LMService(PointAt(needle))
+        services.append(service)
+        return service
+
+    yield make
+    for s in services:
+        s.close()
+
+
+CHATTER = "Therefore x equals 4. Check: 2·4 + 3 = 11."
+
+
+def test_auto_uses_the_lm_when_rules_fall_back_to_the_last_number(lm):
+    rules = grader.grade(CHATTER, "4", extraction="rules")
+    assert not rules.correct and rules.method.startswith("last_number")
+    auto = grader.grade(CHATTER, "4", extraction="auto", extractor=lm("4"))
+    assert auto.correct and auto.method.startswith("lm+") and auto.extracted == "4"
+
+
+def test_lm_mode_uses_only_the_lm(lm):
+    service = lm("11")
+    result = grader.grade(r"The answer is \boxed{4}. Check: 11.", "4", extraction="lm", extractor=service)
+    assert not result.correct and result.extracted == "11" and result.method.startswith("lm+")
+    none = grader.grade("no numbers here at all", "4", extraction="lm", extractor=lm(None))
+    assert none.status == Status.NO_ANSWER and none.method == "lm+none"
+
+
+def test_rules_mode_never_calls_the_lm(lm):
+    service = lm("4")
+    grader.grade(CHATTER, "4", extraction="rules", extractor=service)
+    assert service.extractor.calls == 0
+
+
+def test_auto_is_the_default(lm):
+    service = lm("4")
+    result = grader.grade(CHATTER, "4", extractor=service)
+    assert service.extractor.calls == 1
+    assert result.correct and result.method.startswith("lm+")
+
+
+def test_auto_keeps_a_correct_rule_verdict(lm):
+    # the last number matched; the LM pointing elsewhere does not undo a match
+    result = grader.grade("We get 3 then 11", "11", extraction="auto", extractor=lm("3"))
+    assert result.correct and result.method.startswith("last_number")
+
+
+def test_correct_rule_answers_are_not_second_guessed(lm):
+    service = lm("7")
+    result = grader.grade(r"So \boxed{4}. Note 7 later.", "4", extraction="auto", extractor=service)
+    assert result.correct and result.method.startswith("boxed+")
+    assert service.extractor.calls == 0
+
+
+def test_lm_cannot_overrule_a_boxed_answer_with_a_number_from_elsewhere(lm):
+    # the boxed answer is wrong; a matching "15" sits in unrelated chatter: no false positive
+    response = r"First we note 15 apples. After more work the result is \boxed{12}."
+    result = grader.grade(response, "15", extraction="auto", extractor=lm("15"))
+    assert not result.correct and result.method.startswith("boxed+")
+
+
+def test_lm_may_fix_the_boundaries_of_a_marked_answer(lm):
+    response = "The answer is k = 7, m = 2 for the first part"
+    rules = grader.grade(response, "7", extraction="rules")
+    assert not rules.correct and rules.method.startswith("answer_is")
+    result = grader.grade(response, "7", extraction="auto", extractor=lm("7"))
+    assert result.correct and result.method.startswith("lm+")
+
+
+def test_no_lm_span_keeps_the_rules_verdict(lm):
+    result = grader.grade(CHATTER, "4", extraction="auto", extractor=lm(None))
+    assert not result.correct and result.method.startswith("last_number")
+
+
+def test_no_answer_from_rules_gets_the_lms_answer(lm):
+    response = "Counting the cases carefully, the day we want is Monday, as the pattern repeats weekly"
+    rules = grader.grade(response, "Monday", extraction="rules")
+    assert rules.status == Status.NO_ANSWER
+    result = grader.grade(response, "Monday", extraction="auto", extractor=lm("Monday"))
+    assert result.correct and result.method.startswith("lm+")
+
+
+def test_lm_mode_without_a_model_is_invalid(monkeypatch):
+    monkeypatch.setenv("GRADER_EXTRACTOR", "off")
+    result = grader.grade("The answer is 4.", "4", extraction="lm")
+    assert result.status == Status.INVALID_ARGUMENT and "extractor model" in result.reason
+
+
+def test_bad_extraction_value_is_invalid():
+    assert grader.grade("4", "4", extraction="magic").status == Status.INVALID_ARGUMENT
+
+
+def test_grade_many_shares_one_batcher(lm):
+    service = lm("4")
+    items = [{"response": CHATTER, "reference": "4", "options": {"extraction": "auto"}} for _ in range(16)]
+    results = grader.grade_many(items, extractor=service, max_concurrency=8)
+    assert all(r.correct for r in results)
+    assert service.batcher.batches < 16  # concurrent callers were coalesced
+
+
+@pytest.mark.parametrize("response", ["Answer $ \n 9 \n $", "Answer \\( \n 9 \n \\)"])
+def test_lm_span_inside_broken_inline_math_is_no_answer(lm, response):
+    """A $ … $ pair broken by a line break is no math to the rules (LaTeX answers
+    only, as in Math-Verify's tests); the LM may not read it either."""
+    latex_only = {"match_types": ["latex"]}
+    assert grader.grade(response, "$9$", extraction="rules", **latex_only).status is Status.NO_ANSWER
+    auto = grader.grade(response, "$9$", extraction="auto", extractor=lm("9"), **latex_only)
+    assert not auto.correct and auto.status is Status.NO_ANSWER
+    # the same answer outside a broken pair is read
+    assert grader.grade("Answer: well, 9", "$9$", extraction="auto", extractor=lm("9"), **latex_only).correct

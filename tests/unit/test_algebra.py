@@ -163,3 +163,18 @@ def test_equations_and_sets_of_exact_values_need_no_sympy(answer, reference, exp
     result = grader.grade(rf"So ${answer}$", reference, extraction="rules")
     assert result.correct is expected, result
     assert "sympy" not in result.method
+
+
+DIGIT_LIKE = [chr(c) for c in range(0x30000) if chr(c).isdigit() and not chr(c).isdecimal()]  # ① ⑼ ² ...
+
+
+def test_digit_like_characters_that_int_rejects_are_no_numbers():
+    """The tokenizer and the parser agree on what a number is (what int() converts): circled,
+    superscript and other digit-like characters are never handed to int() (an internal error)."""
+    assert len(DIGIT_LIKE) > 100 and "①" in DIGIT_LIKE and "²" in DIGIT_LIKE
+    for c in DIGIT_LIKE:
+        assert parse_exact(c) is None and parse_exact(f"2 + {c}") is None, c
+    for text in (r"\boxed{⑼}", "The answer is ①", rf"\boxed{{{''.join(DIGIT_LIKE[:50])}}}"):
+        result = grader.grade(text, "9")
+        assert not result.reason.startswith("Internal error"), (text, result.reason)
+    assert parse_exact("٣+1") is not None  # decimal digits of other scripts are numbers, as int() reads them

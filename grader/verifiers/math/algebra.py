@@ -313,9 +313,9 @@ class _Parser:
                 self.take()
                 value = value * self.factor().inverse()
                 nxt = self.peek()
-                if nxt is not None and (nxt in _ATOM_START or _is_variable(nxt) or nxt.isdigit()):
+                if nxt is not None and (nxt in _ATOM_START or _is_variable(nxt) or nxt.isdecimal()):
                     raise Unsupported("a/bc: readers disagree whether c is in the denominator")
-            elif tok is not None and (tok in _ATOM_START or _is_variable(tok) or (tok.isdigit() and not prev_number)):
+            elif tok is not None and (tok in _ATOM_START or _is_variable(tok) or (tok.isdecimal() and not prev_number)):
                 value = value * self.implicit_factor(value, prev_number)  # 2x, 3\sqrt{2}, x(x+1)
             else:
                 return value
@@ -371,7 +371,7 @@ class _Parser:
             self.take()
             value = self.sum()
             self.take("}")
-        elif tok is not None and tok.isdigit() and len(tok) == 1:
+        elif tok is not None and tok.isdecimal() and len(tok) == 1:
             value = Exact.rational(int(self.take()))
         else:
             raise Unsupported("exponent")
@@ -387,7 +387,7 @@ class _Parser:
         tok = self.take()
         self._last_was_number = False
         self._last_atom = "variable" if _is_variable(tok) else tok
-        if tok.isdigit():
+        if tok.isdecimal():
             self._last_was_number = True
             return Exact.rational(int(tok))
         if tok in ("(", "{"):
@@ -430,7 +430,7 @@ class _Parser:
             self.take("}")
             return value
         tok = self.peek()
-        if tok is not None and tok.isdigit():
+        if tok is not None and tok.isdecimal():
             self.tokens[self.pos] = tok[1:] or ""
             if self.tokens[self.pos] == "":
                 self.pos += 1

@@ -23,7 +23,7 @@ from sympy import Float, Integer
 def read_number_token(self: Any, text: str) -> Any:
     """The replacement for ``_Latex2Sympy.parse_number``: no sympify."""
     text = text.replace(",", "")
-    if text.isdigit():
+    if text.isdecimal():
         return Integer(int(text))
     return Float(text)
 

@@ -189,13 +189,15 @@ class Workload:
     items: list[list[dict]]  # the items of each request (for checking)
 
 
-def build_workload(name: str, rng: random.Random, n_requests: int, per_request: int, start_id: int) -> Workload:
+def build_workload(name: str, rng: random.Random, n_requests: int, per_request: int, start_id: int,
+                   options: dict | None = None) -> Workload:
     reqs, items = [], []
     k = start_id
     for _ in range(n_requests):
         batch = [make_item(rng, k + j) for j in range(per_request)]
         k += per_request
-        req = build_request([{"id": i["id"], "response": i["response"], "reference": i["reference"]} for i in batch])
+        req = build_request([{"id": i["id"], "response": i["response"], "reference": i["reference"]} for i in batch],
+                            options=options)
         reqs.append(req.SerializeToString())
         items.append(batch)
     return Workload(name, reqs, items)
@@ -427,8 +429,8 @@ def main() -> int:
     ap.add_argument("--warmup", type=int, default=40, help="untimed single calls first (default: %(default)s)")
     ap.add_argument("--seed", type=int, default=20240601, help="item generator seed (default: %(default)s)")
     ap.add_argument("--extractor", action="store_true",
-                    help="serve with the LM extractor (default: --no-extractor, so the figures are the rule path; "
-                         "with it, the default extraction 'auto' also sends each non-matching item to the model)")
+                    help="serve with the LM extractor and ask it for every item (request option extraction 'auto': "
+                         "each non-matching item goes to the model); default: --no-extractor, the rule path")
     ap.add_argument("--log-level", default="INFO", help="server --log-level (default: %(default)s)")
     ap.add_argument("--server-log", help="keep the server's stderr here (default: a temp file, deleted)")
     ap.add_argument("--json", dest="json_out", help="write the full report as JSON here")
@@ -443,9 +445,10 @@ def main() -> int:
 
     # Build everything before the server starts: nothing but gRPC on the clock.
     rng = random.Random(args.seed)
-    warm = build_workload("warmup", rng, args.warmup, 1, 0)
-    single = build_workload("single", rng, args.requests, 1, 10**6)
-    batch = build_workload("batch", rng, args.batches, BATCH_SIZE, 2 * 10**6)
+    options = {"extraction": "auto"} if args.extractor else None
+    warm = build_workload("warmup", rng, args.warmup, 1, 0, options)
+    single = build_workload("single", rng, args.requests, 1, 10**6, options)
+    batch = build_workload("batch", rng, args.batches, BATCH_SIZE, 2 * 10**6, options)
 
     server = harness.Server(serve_args, args.port or harness.free_port(), log_path=args.server_log)
     target, proc = server.target, server.proc

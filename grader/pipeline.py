@@ -166,6 +166,8 @@ def crash_result(reason: str) -> GradeResult:
 class ModelStage(Protocol):
     """A model behind a batcher (``grader.lm.LMService``): concurrent callers share forward passes."""
 
+    on_accelerator: bool
+
     def extract(self, text: str, timeout: float | None = None) -> Any: ...
     async def extract_async(self, text: str) -> Any: ...
 
@@ -175,18 +177,24 @@ _DEFAULT = object()
 
 class Models:
     """The model stages a pipeline may consult, by name. ``extractor`` left at its default
-    loads the shipped LM extractor on first use (None when ``GRADER_EXTRACTOR=off`` or it cannot load)."""
+    loads the shipped LM extractor on first use (None when ``GRADER_EXTRACTOR=off`` or it
+    cannot load). A query the item did not ask for (``by_default``) is answered only where
+    the stage is cheap (``grader.lm.service.asked_by_default``): on CPU it is not loaded."""
 
     def __init__(self, extractor: ModelStage | None | object = _DEFAULT) -> None:
         self._extractor = extractor
 
-    def get(self, stage: str) -> ModelStage | None:
-        if stage != "extractor":
+    def get(self, query: ModelQuery) -> ModelStage | None:
+        if query.stage != "extractor":
             return None
-        if self._extractor is _DEFAULT:
-            from .lm.service import default_service
+        from .lm.service import asked_by_default, default_service
 
+        if self._extractor is _DEFAULT:
+            if query.by_default and not asked_by_default():
+                return None
             return default_service()
+        if query.by_default and not asked_by_default(self._extractor):  # type: ignore[arg-type]
+            return None
         return self._extractor  # type: ignore[return-value]
 
 
@@ -239,7 +247,7 @@ class Pipeline:
         query = _verifier(plan).consult(plan, result)
         if query is None:
             return result
-        stage = self.models.get(query.stage)
+        stage = self.models.get(query)
         if stage is None:
             return _unavailable(query, result)
         follow_up = _verifier(plan).follow_up(plan, result, stage.extract(query.text))
@@ -291,7 +299,7 @@ class ServedPipeline:
         """Ask each item's model stage; final results go into ``results``, plans to grade come back."""
         waiting = {}
         for i, query in asking.items():
-            stage = self.models.get(query.stage)
+            stage = self.models.get(query)
             if stage is None:
                 results[i] = _unavailable(query, results[i])
             else:

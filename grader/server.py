@@ -21,7 +21,7 @@ from grpc_reflection.v1alpha import reflection
 
 from . import __version__, verifiers
 from .execution.batch import Overloaded
-from .lm.service import LMService
+from .lm.service import LMService, asked_by_default
 from .pipeline import Budget, Defaults, Models, ServedPipeline, new_runtime
 from .security import BearerTokenInterceptor, server_credentials, warn_if_exposed
 from .server_config import ServerConfig
@@ -114,6 +114,7 @@ async def serve(config: ServerConfig, ready: asyncio.Event | None = None) -> Non
     for name in ("", SERVICE_NAME):
         await health.set(name, health_pb2.HealthCheckResponse.SERVING)
     log.info(json.dumps({"event": "serving", "address": address, "workers": runtime.workers, "extractor": lm is not None,
+                         "extractor_by_default": lm is not None and asked_by_default(lm),
                          "item_timeout_s": config.item_timeout, "tls": bool(config.tls_cert),
                          "mtls": bool(config.tls_client_ca), "auth": bool(config.auth_token)}))
     if ready is not None:

@@ -1,12 +1,18 @@
 """The process-wide LM extractor: loaded once, shared through an InferenceBatcher.
 
 ``default_service()`` loads the default model (``$GRADER_EXTRACTOR_MODEL`` or
-``extractor_model/default``) on first use and returns None when it cannot,
-or when ``GRADER_EXTRACTOR=off``; grading then falls back to rules only.
+the shipped ``extractor_model/default``) on first use and returns None when it
+cannot, or when ``GRADER_EXTRACTOR=off``; grading then falls back to rules only.
+
+Where the model's forward pass is cheap (on an accelerator, or when
+``GRADER_EXTRACTOR=on`` says so) the pipeline asks it by default; elsewhere
+only items that ask for it (``extraction: auto`` or ``lm``) do: on CPU a
+forward pass costs tens of milliseconds against the rules' tens of microseconds.
 """
 
 from __future__ import annotations
 
+import functools
 import logging
 import os
 import threading
@@ -44,6 +50,10 @@ class LMService:
     async def extract_async(self, text: str) -> SpanLike | None:
         return await self.batcher.run(text)
 
+    @property
+    def on_accelerator(self) -> bool:
+        return str(getattr(self.extractor, "device", "cpu")) != "cpu"
+
     def close(self) -> None:
         self.batcher.close()
 
@@ -53,9 +63,38 @@ _service: LMService | None = None
 _tried = False
 
 
+def _switch() -> str:
+    """``GRADER_EXTRACTOR``: "off", "on", or "" (decide by the hardware)."""
+    value = os.environ.get("GRADER_EXTRACTOR", "").lower()
+    return "off" if value in ("off", "0", "false", "none") else "on" if value in ("on", "1", "true") else ""
+
+
+def asked_by_default(service: LMService | None = None) -> bool:
+    """Whether items that do not choose an extraction mode get the LM's second opinion:
+    ``GRADER_EXTRACTOR=on``, or the model runs (``service``) or would run on an accelerator."""
+    switch = _switch()
+    if switch:
+        return switch == "on"
+    return service.on_accelerator if service is not None else accelerator_present()
+
+
+@functools.lru_cache(maxsize=1)
+def accelerator_present() -> bool:
+    """A CUDA device is usable here. Checked once, and torch is imported only where a
+    driver is installed: a CPU-only process never pays for the import."""
+    if not (os.path.exists("/proc/driver/nvidia/version") or os.path.exists("/dev/nvidiactl")):
+        return False
+    try:
+        import torch
+
+        return bool(torch.cuda.is_available())
+    except Exception:  # a broken driver or build: the CPU it is
+        return False
+
+
 def default_service() -> LMService | None:
     global _service, _tried
-    if os.environ.get("GRADER_EXTRACTOR", "").lower() in ("off", "0", "false", "none"):
+    if _switch() == "off":
         return None
     with _lock:
         if not _tried:

@@ -60,12 +60,15 @@ class ModelQuery:
     """A question for a model stage (``stage`` names it, e.g. ``extractor``).
 
     ``required``: without that stage the item is INVALID_ARGUMENT, else the
-    first verdict stands.
+    first verdict stands. ``by_default``: the item did not ask for the model,
+    so it is asked only where the stage's pipeline asks by default (where a
+    forward pass is cheap: an accelerator); elsewhere the first verdict stands.
     """
 
     stage: str
     text: str
     required: bool = False
+    by_default: bool = False
 
 
 @dataclass(frozen=True)

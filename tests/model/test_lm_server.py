@@ -18,6 +18,11 @@ def test_server_with_an_extractor_model(tiny_model):
     srv = Server("--extractor-model", str(tiny_model))
     try:
         assert any('"event": "extractor_loaded"' in line for line in srv.log)
+        # On CPU (no accelerator here) only items that ask get the second opinion.
+        from grader.lm.service import accelerator_present
+
+        by_default = "true" if accelerator_present() else "false"
+        assert any(f'"extractor_by_default": {by_default}' in line for line in srv.log), srv.log
         with GraderClient(srv.target, timeout=60) as c:
             auto = {"extraction": "auto"}
             items = [{"response": r"So \boxed{42}.", "reference": "42", "options": auto},  # rules decide

@@ -71,11 +71,42 @@ def test_rules_mode_never_calls_the_lm(lm):
     assert service.extractor.calls == 0
 
 
-def test_auto_is_the_default(lm):
+def test_on_cpu_items_that_do_not_choose_get_rules_only(lm, monkeypatch):
+    """A forward pass on CPU costs tens of milliseconds, the rules tens of microseconds."""
+    monkeypatch.delenv("GRADER_EXTRACTOR", raising=False)
     service = lm("4")
+    result = grader.grade(CHATTER, "4", extractor=service)
+    assert service.extractor.calls == 0
+    assert not result.correct and result.method.startswith("last_number")
+    assert grader.grade(CHATTER, "4", extractor=service, extraction="auto").correct  # asking still works
+    assert service.extractor.calls == 1
+
+
+def test_on_cpu_the_default_model_is_not_even_loaded(monkeypatch):
+    import grader.lm.service as lm_service
+
+    monkeypatch.delenv("GRADER_EXTRACTOR", raising=False)
+    monkeypatch.setattr(lm_service, "accelerator_present", lambda: False)
+    monkeypatch.setattr(lm_service, "default_service", lambda: pytest.fail("the model was loaded"))
+    assert grader.grade(CHATTER, "4").method.startswith("last_number")
+
+
+def test_where_the_model_is_cheap_the_default_asks_it(lm, monkeypatch):
+    monkeypatch.delenv("GRADER_EXTRACTOR", raising=False)
+    service = lm("4")
+    monkeypatch.setattr(LMService, "on_accelerator", property(lambda self: True))
     result = grader.grade(CHATTER, "4", extractor=service)
     assert service.extractor.calls == 1
     assert result.correct and result.method.startswith("lm+")
+
+
+def test_grader_extractor_on_turns_the_default_on_and_off_turns_it_off(lm, monkeypatch):
+    service = lm("4")
+    monkeypatch.setenv("GRADER_EXTRACTOR", "on")
+    assert grader.grade(CHATTER, "4", extractor=service).correct and service.extractor.calls == 1
+    monkeypatch.setenv("GRADER_EXTRACTOR", "off")
+    monkeypatch.setattr(LMService, "on_accelerator", property(lambda self: True))
+    assert not grader.grade(CHATTER, "4", extractor=service).correct and service.extractor.calls == 1
 
 
 def test_auto_keeps_a_correct_rule_verdict(lm):

@@ -45,5 +45,7 @@ class MathOptions(Options):
                                           "extraction families: latex (boxes, math, markers), expr (plain numbers)")
     allow_set_relation: bool = option(True, boolean,
                                       "when false, an inequality answer does not match an interval reference")
-    extraction: str = option("auto", one_of("auto", "rules", "lm"),
-                             "auto: the LM extractor's second opinion on rule misses; rules; lm (model only)")
+    extraction: str | None = option(None, one_of("auto", "rules", "lm"),
+                                    "auto: the LM extractor's second opinion on rule misses; rules; lm (model "
+                                    "only); unset: auto where the model runs on a GPU or GRADER_EXTRACTOR=on, "
+                                    "else rules")

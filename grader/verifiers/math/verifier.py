@@ -3,9 +3,10 @@
 ``grade`` is a pure function of a plan. Inline (``in_worker=False``) it
 never touches sympy and raises ``NeedsSympy`` where only sympy can decide;
 the pipeline then runs the plan in a killable worker. With
-``extraction='auto'`` a rule verdict that missed asks the ``extractor`` model
-stage for the answer's span (``consult``), and the span comes back as a plan
-whose grading merges both verdicts (``follow_up``, ``merge_second_opinion``).
+``extraction='auto'`` (by default where the model is cheap: a GPU) a rule
+verdict that missed asks the ``extractor`` model stage for the answer's span
+(``consult``), and the span comes back as a plan whose grading merges both
+verdicts (``follow_up``, ``merge_second_opinion``).
 """
 
 from __future__ import annotations
@@ -76,9 +77,10 @@ class MathVerifier(Verifier):
     def consult(self, plan: Plan, result: GradeResult) -> ModelQuery | None:
         assert isinstance(plan, MathPlan)
         mode = plan.options.extraction
-        if plan.second_opinion is not None or mode == "rules" or (mode == "auto" and not needs_second_opinion(result)):
+        if plan.second_opinion is not None or mode == "rules" or (mode != "lm" and not needs_second_opinion(result)):
             return None
-        return ModelQuery(EXTRACTOR_STAGE, final_section(plan.item.response), required=mode == "lm")
+        return ModelQuery(EXTRACTOR_STAGE, final_section(plan.item.response), required=mode == "lm",
+                          by_default=mode is None)
 
     def follow_up(self, plan: Plan, result: GradeResult, answer: Any) -> Plan | GradeResult:
         only_lm = plan.options.extraction == "lm"

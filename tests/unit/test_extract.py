@@ -67,8 +67,8 @@ def test_math_blocks():
 
 
 def test_last_number_fallback_is_labeled():
-    text, method = extract_candidates("We computed many things and got 3 then 17 apples")[-1].text, \
-        extract_candidates("We computed many things and got 3 then 17 apples")[-1].method
+    response = "We computed many things. Then we got 3 then 17 apples"  # two sentences: no single statement
+    text, method = extract_candidates(response)[-1].text, extract_candidates(response)[-1].method
     assert (text, method) == ("17", "last_number")
 
 

@@ -111,7 +111,7 @@ def test_grader_extractor_on_turns_the_default_on_and_off_turns_it_off(lm, monke
 
 def test_auto_keeps_a_correct_rule_verdict(lm):
     # the last number matched; the LM pointing elsewhere does not undo a match
-    result = grader.grade("We get 3 then 11", "11", extraction="auto", extractor=lm("3"))
+    result = grader.grade("We get 3. Then 11", "11", extraction="auto", extractor=lm("3"))
     assert result.correct and result.method.startswith("last_number")
 
 

@@ -146,6 +146,10 @@ _MARKER_RE = re.compile(
     re.IGNORECASE,
 )
 _GSM8K_RE = re.compile(r"####[ \t]*([^\n]+)")
+# GSM8K's few-shot format ends with a line "A: 72": only as the response's last line.
+_FINAL_A_RE = re.compile(r"(?:^|\n)[ \t]*A:[ \t]*([^\n]+?)[ \t]*\n?\s*$")
+# Calculator annotations "<<3*4=12>>": notes for a tool, never an answer or a math delimiter.
+_CALCULATOR_RE = re.compile(r"<<[^<>\n]{0,200}>>")
 _ANSWER_TAG_RE = re.compile(r"<answer>(.*?)(?:</answer>|$)", re.DOTALL | re.IGNORECASE)
 _HOPE_RE = re.compile(r"\.?\s*I hope it is correct\.?.*$", re.DOTALL | re.IGNORECASE)
 _SENTENCE_END_RE = re.compile(r"\.(?=\s|$)|\n")
@@ -245,6 +249,9 @@ def extract_marked(text: str, lo: int = 0) -> Extraction | None:
         pass
     if m is not None and m.start() >= lo and (best is None or m.start() > best.start):
         best = Extraction(m.group(1).strip(), "gsm8k", EXPR, m.start())
+    final = _FINAL_A_RE.search(text, max(lo, len(text) - 300))
+    if final is not None and (best is None or final.start(1) > best.start):
+        best = Extraction(final.group(1).strip(), "gsm8k", EXPR, final.start(1))
     tag = None
     tail = text[lo:]
     idx = tail.lower().rfind("<answer>") if "<" in tail else -1
@@ -321,6 +328,11 @@ def _tail_start(text: str, size: int) -> int:
 _BOLD_RE = re.compile(r"\*\*([^*\n]{1,80})\*\*")
 
 
+def _is_currency(content: str) -> bool:
+    """"$2 per egg and 9 left so 2 * 9 = $": two dollar signs around prose are prices, not math."""
+    return content[:1].isdigit() and is_prose(content)
+
+
 def extract_bold(text: str) -> Extraction | None:
     last = None
     for m in _BOLD_RE.finditer(text):
@@ -335,11 +347,15 @@ def extract_bold(text: str) -> Extraction | None:
 
 # A number token not glued to a preceding letter: thousands groups, decimals
 # (also with a decimal comma), mixed numbers "2 1/2", fractions, percent.
+# A power of ten after a mantissa, in every spelling the normalizer reads:
+# "5 x 10^-2", "5*10^-2", "5 \times 10^{-2}", "5 \cdot 10^{-2}", "5·10⁻²".
+_TIMES_TEN = (r"(?:[ \t]*(?:x|×|\*|·|\\times|\\cdot)[ \t]*10[ \t]*(?:\^[ \t]*(?:\{[ \t]*[-+−]?\d+[ \t]*\}|[-+−]?\d+)"
+              r"|[⁻⁺]?[⁰¹²³⁴⁵⁶⁷⁸⁹]+))?")
 NUMBER_RE = re.compile(
     r"(?<![A-Za-z0-9_.])[-+−]?(?:"
     r"\d{1,3}(?:(?:,|\u2009|\u202f|\u00a0| )\d{3})+(?:\.\d+)?(?:[ \u00a0]\d+/\d+)?"
-    r"|\d+(?:[.,]\d+)?(?:[eE][-+]?\d+)?(?:\s*/\s*\d+(?:\.\d+)?|[ \u00a0]\d+/\d+)?"
-    r"|\.\d+(?:[eE][-+]?\d+)?"
+    r"|\d+(?:[.,]\d+)?(?:[eE][-+]?\d+)?" + _TIMES_TEN + r"(?:\s*/\s*\d+(?:\.\d+)?|[ \u00a0]\d+/\d+)?"
+    r"|\.\d+(?:[eE][-+]?\d+)?" + _TIMES_TEN +
     r")(?:\s*(?:\\?%|percent(?:age)?|pct))?"
 )
 
@@ -367,6 +383,53 @@ def _short_answer_like(text: str) -> bool:
     return not (plain_words and len(text.split()) > 1)
 
 
+# Words of two or more letters outside LaTeX commands and math blocks, and those that belong to math.
+_WORD_RE = re.compile(r"(?<![\\A-Za-z])[A-Za-z]{2,}(?![A-Za-z])")
+_MATH_WORDS = frozenset({"sin", "cos", "tan", "cot", "sec", "csc", "log", "ln", "lg", "exp", "pi", "mod", "gcd",
+                         "lcm", "max", "min", "det", "and", "or", "arcsin", "arccos", "arctan", "sinh", "cosh",
+                         "tanh", "infty", "inf", "no", "yes", "none", "true", "false", "percent", "percentage",
+                         "pct"})
+_COPULA_RE = re.compile(r"\b(?:is|are|equals|was|were|be|becomes|gives|get|gets|got|makes)\b\s*:?\s*", re.IGNORECASE)
+
+
+_LABEL_RE = re.compile(r"^[A-Za-z]{3,}\s+\d+$")  # "Part 2", "Step 1": a label, not a sentence about 2
+_NEXT_SENTENCE_RE = re.compile(r"[.!?]\s+[A-Z]")  # "Therefore x equals 4. Check: ...": two sentences
+_JOINER_RE = re.compile(r"\b(?:and|or)\b")
+_NOT_WORDS_RE = re.compile(r"\$[^$]*\$|\\\(.*?\\\)|\\(?:text|begin|end|mathrm|operatorname)\{[^{}]*\}|\\[A-Za-z]+")
+
+
+def _sentence_words(text: str) -> list[re.Match]:
+    """Plain words: not math, not LaTeX commands or environment names, not math's own words."""
+    masked = _NOT_WORDS_RE.sub(lambda m: " " * len(m.group(0)), text)  # same length: positions stay
+    return [m for m in _WORD_RE.finditer(masked) if m.group(0).lower() not in _MATH_WORDS]
+
+
+def sentence_answer(text: str) -> str | None:
+    """The answer a short sentence states: "It is 42." → "42", "We get .05" → ".05",
+    "It is x+1." → "x+1", "It equals 5*10^-2 mol" → "5*10^-2"; None when the text is no
+    sentence (no plain words, or no digits)."""
+    words = _sentence_words(text)
+    if not words or _LABEL_RE.match(text) or not any(c.isdigit() for c in text) or _NEXT_SENTENCE_RE.search(text):
+        return None
+    copulas = list(_COPULA_RE.finditer(text))
+    if copulas:
+        tail = text[copulas[-1].end():].strip()
+        if tail and not _sentence_words(tail):
+            return tail
+    blocks = find_math_blocks(text)
+    if blocks:
+        return blocks[-1][1].strip()
+    # The last stretch between plain words (or "and", "or") that holds a digit: the math the words talk about.
+    words += _JOINER_RE.finditer(text)
+    words.sort(key=lambda w: w.start())
+    bounds = [0] + [i for w in words for i in (w.start(), w.end())] + [len(text)]
+    for lo, hi in reversed(list(zip(bounds[::2], bounds[1::2]))):
+        stretch = text[lo:hi].strip(" \t,;:")
+        if any(c.isdigit() for c in stretch):
+            return stretch
+    return None
+
+
 def extract_candidates(response: str, match_types: tuple[str, ...] = (LATEX, EXPR)) -> list[Extraction]:
     """Answer candidates in the order the engine should try them."""
     return list(iter_candidates(response, match_types))
@@ -389,6 +452,8 @@ def iter_candidates(response: str, match_types: tuple[str, ...] = (LATEX, EXPR))
 
 
 def _candidates_in_order(text: str, match_types: tuple[str, ...]) -> Iterator[Extraction]:
+    if "<<" in text:  # blanked, not removed: offsets into the text stay true
+        text = _CALCULATOR_RE.sub(lambda m: " " * len(m.group(0)), text)
     if LATEX in match_types:
         # The last box or marker first. A box beats a marker that merely restates it
         # ("... is \boxed{5}"); a marker before the box is only looked for when the
@@ -405,13 +470,16 @@ def _candidates_in_order(text: str, match_types: tuple[str, ...]) -> Iterator[Ex
                     yield earlier
         tail = _tail_start(text, MATH_TAIL_CHARS)
         blocks = find_math_blocks(text[tail:])
-        for start, content in reversed(blocks[-3:]):
+        for start, content in reversed([b for b in blocks if not _is_currency(b[1])][-3:]):
             yield Extraction(content.strip(), "math", LATEX, tail + start)
         bold = extract_bold(text)
         if bold:
             yield bold
     stripped = text.strip()
-    if _short_answer_like(stripped):
+    stated = sentence_answer(stripped) if len(stripped) <= 200 and "\n" not in stripped else None
+    if stated is not None:  # a one-line sentence: what it says the answer is
+        yield Extraction(stated, "sentence", EXPR, max(0, text.find(stated)))
+    elif _short_answer_like(stripped):
         yield Extraction(stripped, "whole", LATEX if LATEX in match_types else EXPR, 0)
     if EXPR in match_types:
         num = extract_last_number(text)

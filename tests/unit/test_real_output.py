@@ -1,0 +1,73 @@
+"""Math on real model output: answers stated in a plain sentence, in every spelling the
+normalizer reads, and GSM8K-style solutions (calculator marks, dollar amounts, a final `A: N`)."""
+
+import itertools
+
+import pytest
+
+import grader
+
+SPELLINGS_OF_ONE_TWENTIETH = [".05", "0.05", "0.050", "1/20", r"\frac{1}{20}", r"\dfrac{1}{20}", "5E-02", "5e-2",
+                              "5 x 10^-2", "5*10^-2", r"5 \times 10^{-2}", r"5 \cdot 10^{-2}", "5·10⁻²", "5%"]
+SENTENCES = ["It is {}.", "We get {}", "The result equals {}.", "So the value is {}", "{}", "Therefore, x = {}.",
+             "It equals {} mol", "Thus we obtain {}.", "The probability is {} in the end.",
+             "After simplifying, we find that the probability comes out to {}."]
+
+
+def test_every_spelling_in_a_plain_sentence_matches_every_spelling_as_reference():
+    misses = [(sentence.format(answer), reference)
+              for sentence, answer, reference in itertools.product(SENTENCES, SPELLINGS_OF_ONE_TWENTIETH,
+                                                                    SPELLINGS_OF_ONE_TWENTIETH)
+              if not grader.grade(sentence.format(answer), reference, extraction="rules").correct]
+    assert misses == []
+
+
+def test_no_spelling_in_a_sentence_matches_another_value():
+    wrong = [sentence.format(answer) for sentence, answer in itertools.product(SENTENCES, SPELLINGS_OF_ONE_TWENTIETH)
+             if grader.grade(sentence.format(answer), "1/25", extraction="rules").correct]
+    assert wrong == []
+
+
+@pytest.mark.parametrize("response,reference", [
+    ("It is 42.", "42"), ("We get 12,000 in total", "12000"), ("It equals 5*10^-2 mol", "0.05"),
+    ("It is x+1.", "1+x"), ("The total is 5·10⁻²", "1/20"), ("So there are 1 000 000 grains.", "10^6"),
+])
+def test_a_short_sentence_states_its_answer(response, reference):
+    result = grader.grade(response, reference, extraction="rules")
+    assert result.correct, result
+
+
+@pytest.mark.parametrize("response", ["Part 2", "Step 1"])
+def test_a_label_stays_text(response):
+    assert grader.grade(response, response, extraction="rules").correct
+    assert not grader.grade(response, response.split()[1], extraction="rules").correct
+
+
+GSM8K = ("Natalia sold 48/2 = <<48/2=24>>24 clips in May.\n"
+         "She uses 7, 16 - 7 = <<16-7=9>>9 duck eggs are for sale\n"
+         "She sells her eggs for $2 per egg and has 9 available for sale so 2 * 9 = $<<2*9=18>>18 per day\n"
+         "A: 18")
+
+
+def test_gsm8k_final_a_line_beats_dollar_amounts_and_calculator_marks():
+    result = grader.grade(GSM8K, "18", extraction="rules")
+    assert result.correct and result.method.startswith("gsm8k+"), result
+    assert not grader.grade(GSM8K, "9", extraction="rules").correct
+
+
+def test_dollar_signs_around_prose_are_prices_not_math():
+    response = "He spent $8 from this total so far, leaving $21 - $8 = $13 in all."
+    result = grader.grade(response, "13", extraction="rules")
+    assert result.correct, result
+
+
+def test_calculator_marks_are_no_answer():
+    result = grader.grade("Each box holds 3 * 4 = <<3*4=12>>12 eggs, and we have 5 boxes, so 60 eggs.\n#### 60",
+                          "60", extraction="rules")
+    assert result.correct and result.extracted == "60"
+
+
+def test_an_a_line_counts_only_as_the_last_line():
+    response = "The options were\nA: 5\nB: 7\nWe pick the larger one, 7, since it is odd and larger."
+    assert grader.grade(response, "7", extraction="rules").correct
+    assert not grader.grade(response, "5", extraction="rules").correct

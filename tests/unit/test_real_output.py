@@ -71,3 +71,34 @@ def test_an_a_line_counts_only_as_the_last_line():
     response = "The options were\nA: 5\nB: 7\nWe pick the larger one, 7, since it is odd and larger."
     assert grader.grade(response, "7", extraction="rules").correct
     assert not grader.grade(response, "5", extraction="rules").correct
+
+
+# --- units are not variables ---------------------------------------------------------------
+
+from hypothesis import given, settings  # noqa: E402
+from hypothesis import strategies as st  # noqa: E402
+
+from grader.verifiers.math.normalize import normalize_answer  # noqa: E402
+
+LETTERS = "abcdfgjklmnpqrstuvwxyzhs"
+COEFFICIENTS = st.one_of(st.integers(1, 99).map(str), st.tuples(st.integers(1, 9), st.integers(2, 9)).map(
+    lambda f: rf"\frac{{{f[0]}}}{{{f[1]}}}"), st.just(""))
+TERMS = st.tuples(COEFFICIENTS, st.sampled_from(LETTERS), st.sampled_from(["", "^2", "^{3}"])).map("".join)
+
+
+@settings(max_examples=300, deadline=None)
+@given(terms=st.lists(TERMS, min_size=1, max_size=4), signs=st.lists(st.sampled_from([" + ", " - ", "+", "-"]),
+                                                                       min_size=3, max_size=3))
+def test_no_variable_letter_is_ever_lost_to_unit_stripping(terms, signs):
+    expression = terms[0] + "".join(s + t for s, t in zip(signs, terms[1:]))
+    normalized, _ = normalize_answer(expression)
+    letters = sorted(c for c in expression.replace(r"\frac", "") if c.isalpha())
+    assert sorted(c for c in normalized.replace(r"\frac", "") if c.isalpha()) == letters, (expression, normalized)
+
+
+@pytest.mark.parametrize("answer,reference", [
+    (r"\dfrac{3n + m}{2}", r"\frac{3}{2}n + \frac{1}{2}m"), ("5 m", "5"), (r"12\text{ m}", "12"), ("x = 3 s", "3"),
+    (r"15 \text{ cm}^2", "15"), ("1,000.99m²", "1000.99"),
+])
+def test_a_unit_goes_only_where_it_cannot_be_a_variable(answer, reference):
+    assert grader.grade(rf"\boxed{{{answer}}}", reference, extraction="rules").correct

@@ -64,16 +64,24 @@ def replace_unicode(text: str) -> str:
 
 
 _TEXT_CMD_RE = re.compile(r"\\(?:text|textbf|textit|textrm|textnormal|mathrm|mathbf|mathit|mbox|operatorname\*?|rm|bf|textsf|mathsf)\s*\{([^{}]*)\}")
+# Units of one letter (m, h, s, g, l) can also be variables ("\frac{3}{2}n + \frac{1}{2}m"): they are
+# dropped only inside \text{} or after a plain number and a space ("5 m", "x = 3 s"), never after a
+# brace or a letter (but "12m^2", square metres, is a unit).
+_LETTER_UNITS = r"(?:m|h|s|g|l)"
 _UNIT_WORDS = (
-    r"(?:square\s+|cubic\s+|sq\.?\s*)?(?:units?|cm|mm|km|m|meters?|metres?|kilometers?|centimeters?|millimeters?|inches|inch|in|feet|foot|ft|yards?|yd|miles?|mi|"
-    r"mph|kph|km/h|m/s|hours?|hrs?|h|minutes?|mins?|seconds?|secs?|s|days?|weeks?|months?|years?|yrs?|"
-    r"grams?|g|kg|kilograms?|mg|pounds?|lbs?|ounces?|oz|liters?|litres?|l|ml|gallons?|"
+    r"(?:square\s+|cubic\s+|sq\.?\s*)?(?:units?|cm|mm|km|meters?|metres?|kilometers?|centimeters?|millimeters?|inches|inch|in|feet|foot|ft|yards?|yd|miles?|mi|"
+    r"mph|kph|km/h|m/s|hours?|hrs?|minutes?|mins?|seconds?|secs?|days?|weeks?|months?|years?|yrs?|"
+    r"grams?|kg|kilograms?|mg|pounds?|lbs?|ounces?|oz|liters?|litres?|ml|gallons?|"
     r"dollars?|cents?|yuan|euros?|rupees?|points?|people|persons?|students?|ways|times|degrees?|deg|radians?|rad|"
     r"apples|books|marbles|cookies|coins|balls|boxes|pages|cars|trees|items|pieces|hats|sq|units\^2)"
 )
 _TRAILING_UNIT_RE = re.compile(
     r"(?<=[0-9}.)\s])\s*(?:\\,|\\ |~)?\s*(?:\\text\{\s*|\\mbox\{\s*|\\mathrm\{\s*|\\textnormal\{\s*)?"
-    + _UNIT_WORDS + r"\s*\}?(?:\s*\^\s*\{?[23]\}?)?\s*$",
+    + _UNIT_WORDS + r"\s*\}?(?:\s*\^\s*\{?[23]\}?)?\s*$"
+    r"|(?<=[0-9}.)\s])\s*(?:\\,|\\ |~)?\s*(?:\\text\{|\\mbox\{|\\mathrm\{|\\textnormal\{)\s*"
+    + _LETTER_UNITS + r"\s*\}(?:\s*\^\s*\{?[23]\}?)?\s*$"
+    r"|(?<=[0-9])(?:[ \t]|\\,|\\ |~)+" + _LETTER_UNITS + r"(?:\s*\^\s*\{?[23]\}?)?\s*$"
+    r"|(?<=[0-9])m\s*\^\s*\{?[23]\}?\s*$",  # "1,000.99m²": square and cubic metres
     re.IGNORECASE,
 )
 

@@ -102,3 +102,32 @@ def test_no_variable_letter_is_ever_lost_to_unit_stripping(terms, signs):
 ])
 def test_a_unit_goes_only_where_it_cannot_be_a_variable(answer, reference):
     assert grader.grade(rf"\boxed{{{answer}}}", reference, extraction="rules").correct
+
+
+# --- sets written as conditions -------------------------------------------------------------
+
+@pytest.mark.parametrize("answer,reference", [
+    (r"\{x \mid -1 < x < 1\}", "(-1, 1)"),
+    (r"\{x | x < \frac{3}{2}\}", r"(-\infty, \frac{3}{2})"),
+    (r"\{x : x \ge 3\}", r"[3, \infty)"),
+    (r"4 < m \leq 8 \text{ or } 10 \leq m < 12", r"(4, 8] \cup [10, 12)"),
+    (r"a \leqslant -2 \text{ or } a = 1", r"(-\infty, -2] \cup \{1\}"),
+    (r"x < -1 \text{ or } x > 2", r"(-\infty, -1) \cup (2, \infty)"),
+    ("x = 1 or x = 2", "1, 2"),
+])
+def test_conditions_on_one_variable_are_the_sets_they_describe(answer, reference):
+    result = grader.grade(rf"\boxed{{{answer}}}", reference, extraction="rules")
+    assert result.correct, result
+    back = grader.grade(rf"\boxed{{{reference}}}", answer, extraction="rules")
+    assert back.correct, back
+
+
+@pytest.mark.parametrize("answer,reference", [
+    (r"\{x \mid -1 < x < 1\}", "[-1, 1)"),
+    (r"4 < m \leq 8 \text{ or } 10 \leq m < 12", r"(4, 8) \cup [10, 12)"),
+    (r"x < -1 \text{ or } x > 2", r"(-\infty, -1] \cup (2, \infty)"),
+    (r"x < -1 \text{ or } y > 2", r"(-\infty, -1) \cup (2, \infty)"),
+    ("x = 1 or x = 2", "1, 3"),
+])
+def test_a_different_set_never_matches(answer, reference):
+    assert not grader.grade(rf"\boxed{{{answer}}}", reference, extraction="rules").correct

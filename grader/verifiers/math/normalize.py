@@ -66,7 +66,7 @@ def replace_unicode(text: str) -> str:
 _TEXT_CMD_RE = re.compile(r"\\(?:text|textbf|textit|textrm|textnormal|mathrm|mathbf|mathit|mbox|operatorname\*?|rm|bf|textsf|mathsf)\s*\{([^{}]*)\}")
 # Units of one letter (m, h, s, g, l) can also be variables ("\frac{3}{2}n + \frac{1}{2}m"): they are
 # dropped only inside \text{} or after a plain number and a space ("5 m", "x = 3 s"), never after a
-# brace or a letter (but "12m^2", square metres, is a unit).
+# brace or a letter (but "1,000.99m^2", square metres after a decimal, is a unit; "12m^2" is 12·m²).
 _LETTER_UNITS = r"(?:m|h|s|g|l)"
 _UNIT_WORDS = (
     r"(?:square\s+|cubic\s+|sq\.?\s*)?(?:units?|cm|mm|km|meters?|metres?|kilometers?|centimeters?|millimeters?|inches|inch|in|feet|foot|ft|yards?|yd|miles?|mi|"
@@ -81,7 +81,8 @@ _TRAILING_UNIT_RE = re.compile(
     r"|(?<=[0-9}.)\s])\s*(?:\\,|\\ |~)?\s*(?:\\text\{|\\mbox\{|\\mathrm\{|\\textnormal\{)\s*"
     + _LETTER_UNITS + r"\s*\}(?:\s*\^\s*\{?[23]\}?)?\s*$"
     r"|(?<=[0-9])(?:[ \t]|\\,|\\ |~)+" + _LETTER_UNITS + r"(?:\s*\^\s*\{?[23]\}?)?\s*$"
-    r"|(?<=[0-9])m\s*\^\s*\{?[23]\}?\s*$",  # "1,000.99m²": square and cubic metres
+    r"|(?<=[.,][0-9])m\s*\^\s*\{?[23]\}?\s*$"  # "1,000.99m²": square and cubic metres after a decimal
+    r"|(?<=[.,][0-9]{2})m\s*\^\s*\{?[23]\}?\s*$|(?<=[.,][0-9]{3})m\s*\^\s*\{?[23]\}?\s*$",
     re.IGNORECASE,
 )
 

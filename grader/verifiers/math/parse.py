@@ -238,10 +238,15 @@ def _parse(s: str, percent: bool, use_sympy: bool, depth: int) -> Value:
         parsed = [_parse(g, percent, use_sympy, depth + 1) for g in groups if g.strip()]
         return Seq(tuple(Seq(v.items, "tuple") if isinstance(v, Seq) and v.kind == "list" else v for v in parsed), "list")
 
-    items = split_top(s, _LIST_SEP_RE)
+    seps: list[str] = []
+    items = split_top(s, _LIST_SEP_RE, seps)
     items = [i for i in items if i.strip()]
     if len(items) > 1:
         values = tuple(_parse(i, percent, use_sympy, depth + 1) for i in items)
+        if any("or" in sep for sep in seps):  # "x < -1 or x > 2": conditions on one variable are a union
+            union = _union_of_conditions(items, values, use_sympy, depth)
+            if union is not None:
+                return union
         return _flatten_list(values)
 
     # a \pm b: both roots, as a list
@@ -277,6 +282,9 @@ def _parse(s: str, percent: bool, use_sympy: bool, depth: int) -> Value:
         inner = s[2:-2].strip()
         if not inner:
             return Seq((), "set")
+        builder = _SET_BUILDER_RE.match(inner)
+        if builder:  # "\{x \mid -1 < x < 1\}": the set the condition describes
+            return _set_described(builder.group(1), builder.group(2), use_sympy, depth)
         parts = split_top(inner, _COMMA_RE)
         return Seq(_flatten_list(tuple(_parse(p, percent, use_sympy, depth + 1) for p in parts)).items, "set")
     if s.startswith("{") and s.endswith("}") and _balanced_span(s) and "," in s:
@@ -290,6 +298,65 @@ def _parse(s: str, percent: bool, use_sympy: bool, depth: int) -> Value:
         return Named(ratio[0].strip(), _parse(ratio[1], percent, use_sympy, depth + 1))
 
     return _parse_scalar(s, percent, use_sympy)
+
+
+_SET_BUILDER_RE = re.compile(r"^([A-Za-z])\s*(?:\||:)\s*(.+)$")
+_INEQUALITY_SIDES = {"<": (None, True), "\\le": (None, False), ">": (True, None), "\\ge": (False, None)}
+
+
+def _set_described(name: str, condition: str, use_sympy: bool, depth: int) -> Value:
+    value = _parse(condition, False, use_sympy, depth + 1)
+    if isinstance(value, UnionOf):
+        return value
+    part = _condition_part(name, condition, value, use_sympy, depth)
+    if part is None:
+        raise ParseError("a set-builder condition that is not an interval")
+    return part
+
+
+def _union_of_conditions(items: list[str], values: tuple, use_sympy: bool, depth: int) -> UnionOf | None:
+    """``4 < m \\le 8`` or ``10 \\le m < 12`` or ``m = 20``: the union of the intervals and points,
+    when every item is a condition on the same one variable."""
+    names = {_condition_name(raw) for raw in items}
+    if len(names) != 1 or None in names:
+        return None
+    name = names.pop()
+    parts = [_condition_part(name, raw, value, use_sympy, depth) for raw, value in zip(items, values)]
+    if any(p is None for p in parts):
+        return None
+    if all(isinstance(p, Seq) for p in parts):  # "x = 1 or x = 2": the set {1, 2}
+        return Seq(tuple(v for p in parts for v in p.items), "set")
+    return UnionOf(tuple(parts))
+
+
+def _condition_name(raw: str) -> str | None:
+    """The variable of ``x < 3``, ``3 \\ge x``, ``-1 < x \\le 2`` or ``x = 5``, when it is one letter."""
+    terms = split_top(raw.strip(), _REL_RE)
+    letters = [t.strip() for t in terms if re.fullmatch(r"[A-Za-z]", t.strip())]
+    return letters[0] if len(letters) == 1 and len(terms) in (2, 3) else None
+
+
+def _condition_part(name: str, raw: str, value: Value, use_sympy: bool, depth: int) -> Value | None:
+    """A condition on ``name`` as a set: an Interval (a chain, or one side open to infinity), or a point set."""
+    if isinstance(value, Interval):
+        return value
+    if isinstance(value, Named) and value.name == name and isinstance(value.value, Scalar):
+        return Seq((value.value,), "set")
+    ops: list[str] = []
+    terms = [t.strip() for t in split_top(raw.strip(), _REL_RE, ops)]
+    if len(terms) != 2 or ops[0] not in _INEQUALITY_SIDES:
+        return None
+    if terms[0] == name:
+        bound, (lo_open, hi_open) = terms[1], _INEQUALITY_SIDES[ops[0]]
+    elif terms[1] == name:  # "3 > x" is "x < 3"
+        flipped = {"<": ">", ">": "<", "\\le": "\\ge", "\\ge": "\\le"}[ops[0]]
+        bound, (lo_open, hi_open) = terms[0], _INEQUALITY_SIDES[flipped]
+    else:
+        return None
+    end = _parse(bound, False, use_sympy, depth + 1)
+    if lo_open is None:  # x < b: (-inf, b)
+        return Interval(_parse("-\\infty", False, use_sympy, depth + 1), end, True, hi_open, True)
+    return Interval(end, _parse("\\infty", False, use_sympy, depth + 1), lo_open, True, True)
 
 
 def _unwrap_braces(s: str) -> str:

@@ -131,3 +131,22 @@ def test_conditions_on_one_variable_are_the_sets_they_describe(answer, reference
 ])
 def test_a_different_set_never_matches(answer, reference):
     assert not grader.grade(rf"\boxed{{{answer}}}", reference, extraction="rules").correct
+
+
+# --- numbers in words ------------------------------------------------------------------------
+
+@pytest.mark.parametrize("response,reference", [
+    ("there are twelve apples in all", "12"), (r"\boxed{twenty-one}", "21"), ("The total is one hundred and five.", "105"),
+    ("So each gets a half.", "1/2"), ("She ate three quarters of it", "0.75"), (r"\boxed{\text{twelve}}", "12"),
+    ("It took two and a half hours", "2.5"), (r"\boxed{\text{one}}", "1"), ("Seven thousand two hundred people came", "7200"),
+])
+def test_numbers_written_in_words(response, reference):
+    result = grader.grade(response, reference, extraction="rules")
+    assert result.correct, result
+
+
+@pytest.mark.parametrize("response,reference", [
+    ("The larger one wins", "1"), ("there are twelve apples in all", "11"), ("So each gets a half.", "1/3"),
+])
+def test_number_words_never_match_another_value_nor_a_bare_one_in_text(response, reference):
+    assert not grader.grade(response, reference, extraction="rules").correct

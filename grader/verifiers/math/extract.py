@@ -12,6 +12,8 @@ import re
 from collections.abc import Iterator, Sequence
 from dataclasses import dataclass
 
+from .number_words import NUMBER_WORDS_RE, words_value
+
 # Families, matching Math-Verify's ``match_types``: "latex" candidates come from
 # boxes, math delimiters and answer markers; "expr" from plain-text numbers.
 LATEX = "latex"
@@ -365,12 +367,20 @@ _NUMBER_RUN_RE = re.compile(r"^[-+]?[\d./]+(?:\s+[-+]?[\d./]+){2,}$|^[-+]?\d+/\d
 
 
 def extract_last_number(text: str) -> Extraction | None:
+    """The last number in the text's tail, in digits or in words ("there are twelve in all")."""
+    tail = text[-20_000:]
     last = None
-    for last in NUMBER_RE.finditer(text[-20_000:]):
+    for last in NUMBER_RE.finditer(tail):
         pass
-    if last is None:
+    start = last.start() if last is not None else -1
+    worded = None
+    for m in NUMBER_WORDS_RE.finditer(tail, start + 1):
+        if words_value(m.group(0)) is not None:  # not a bare "one": "the larger one"
+            worded = m
+    found = worded or last
+    if found is None:
         return None
-    return Extraction(last.group(0).strip(), "last_number", EXPR, max(0, len(text) - 20_000) + last.start())
+    return Extraction(found.group(0).strip(), "last_number", EXPR, max(0, len(text) - 20_000) + found.start())
 
 
 # --- the whole pipeline ----------------------------------------------------

@@ -11,6 +11,8 @@ from __future__ import annotations
 import functools
 import re
 
+from .number_words import spell_out
+
 # JSON decoding turns "\f", "\t", "\b", "\r" inside LaTeX into control
 # characters: "\frac" arrives as FORM FEED + "rac". Put the backslash back.
 _CONTROL_ESCAPES = {"\x0c": "\\f", "\t": "\\t", "\x08": "\\b", "\x07": "\\a", "\x0b": "\\v"}
@@ -190,6 +192,8 @@ def normalize_answer(text: str) -> tuple[str, bool]:
     tail = strip_units(tail)
     tail, percent2 = _strip_percent(tail)
     s = _WHITESPACE_RE.sub(" ", head + tail).strip()
+    if (s[:1].isalpha() or s.startswith("\\")) and not any(c.isdigit() for c in s):  # "twelve", "\\text{half}"
+        s = spell_out(unwrap_text(s)) or s
     return s, percent or percent2
 
 

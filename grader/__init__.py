@@ -10,8 +10,5 @@ from .rewards import Rewards
 from .types import Check, GradeResult, Item, Status
 from .verifiers.math import MathOptions
 
-GradeOptions = MathOptions  # the math verifier's options, under their earlier name
-
-__all__ = ["grade", "grade_many", "Check", "GradeOptions", "GradeResult", "Item", "MathOptions", "Rewards", "Status",
-           "__version__"]
-__version__ = "0.1.0"
+__all__ = ["grade", "grade_many", "Check", "GradeResult", "Item", "MathOptions", "Rewards", "Status", "__version__"]
+__version__ = "0.2.0"

@@ -43,7 +43,7 @@ class Budget:
     maximum: float = 600.0
 
     def of(self, asked: float | None) -> float:
-        return min(asked, self.maximum) if asked is not None else self.default
+        return min(self.default if asked is None else asked, self.maximum)
 
 
 @dataclass(frozen=True)
@@ -69,8 +69,6 @@ def plan_item(fields: Mapping[str, Any], defaults: Defaults = DEFAULTS) -> Plan 
     """
     try:
         verifier, item, options = _validate(fields, defaults)
-        if options:
-            verifier = verifiers.get(verifier.route(options)) or verifier
         return verifier.prepare(item, options)
     except (ValueError, TypeError) as exc:  # InvalidItem is a ValueError, as are bad option values
         return GradeResult.failure(Status.INVALID_ARGUMENT, str(exc))
@@ -104,10 +102,27 @@ def _validate(fields: Mapping[str, Any], defaults: Defaults) -> tuple[verifiers.
     options = fields.get("options") or {}
     if type(options) is not dict and not isinstance(options, abc.Mapping):
         raise verifiers.InvalidItem("field 'options' must be an object")
+    if options:  # the item's own options may name another grader's configuration (see Verifier.route)
+        verifier = verifiers.get(verifier.route(options)) or verifier
     if defaults.options:
-        known = verifier.options_type.accepts
-        options = {**{k: v for k, v in defaults.options.items() if known(k)}, **options}
+        options = _under_defaults(verifier.options_type, defaults.options, options)
     return verifier, Item(response, references, prompt), options
+
+
+def _under_defaults(kind: type[verifiers.Options], defaults: Mapping[str, Any],
+                    options: Mapping[str, Any]) -> dict[str, Any]:
+    """Request defaults under the item's options, merged by canonical name (an item's ``timeout``
+    beats a default ``timeout_seconds``). A default this verifier does not know is skipped; one that
+    no registered verifier knows is a typo, and the item says so."""
+    merged: dict[str, Any] = {}
+    for key, value in defaults.items():
+        if kind.accepts(key):
+            merged[kind.canonical(key)] = value
+        elif not any(v.options_type.accepts(key) for v in verifiers.all_verifiers()):
+            raise verifiers.InvalidItem(f"unknown default option {key!r}")
+    for key, value in options.items():
+        merged[kind.canonical(key)] = value
+    return merged
 
 
 # --- grade: inline, or in a worker --------------------------------------------------
@@ -125,12 +140,13 @@ def _internal_error(exc: Exception) -> GradeResult:
                                                    "please report it", method="error")
 
 
-def grade_inline(plan: Plan) -> GradeResult | None:
-    """The verdict where the verifier can reach it on this thread, else None (it needs a worker)."""
+def grade_inline(plan: Plan) -> GradeResult | NeedsWorker:
+    """The verdict where the verifier can reach it on this thread, else the NeedsWorker it raised
+    (with the evidence found so far)."""
     try:
         return _verifier(plan).grade(plan, in_worker=False)
-    except NeedsWorker:
-        return None
+    except NeedsWorker as escalation:
+        return escalation
     except Exception as exc:
         return _internal_error(exc)
 
@@ -153,12 +169,23 @@ def warm_up_worker() -> None:
             grade_in_worker(plan)
 
 
-def timeout_result(reason: str) -> GradeResult:
-    return GradeResult.failure(Status.TIMEOUT, reason, method="timeout")
+def timeout_result(seconds: float, extracted: str = "") -> GradeResult:
+    return GradeResult.failure(Status.TIMEOUT, f"Grading did not finish within {seconds:g} s", method="timeout",
+                               extracted=extracted)
 
 
-def crash_result(reason: str) -> GradeResult:
-    return GradeResult.failure(Status.PARSE_ERROR, f"The answer could not be evaluated ({reason})", method="error")
+def crash_result(reason: str, extracted: str = "") -> GradeResult:
+    return GradeResult.failure(Status.PARSE_ERROR, f"The answer could not be evaluated ({reason})", method="error",
+                               extracted=extracted)
+
+
+def _model_failed(query: ModelQuery, first: GradeResult, exc: Exception) -> GradeResult:
+    """A model stage that fails leaves the first verdict standing, unless the item asked for the model alone."""
+    log.warning("the %s model failed: %s: %s", query.stage, type(exc).__name__, exc)
+    if query.required:
+        return GradeResult.failure(Status.PARSE_ERROR, f"The {query.stage} model failed ({type(exc).__name__})",
+                                   method="error")
+    return first
 
 
 # --- model stages -------------------------------------------------------------------
@@ -226,6 +253,8 @@ class Pipeline:
 
     def __init__(self, pool: WorkerPool | None = None, models: Models | None = None,
                  budget: Budget = Budget()) -> None:
+        if pool is not None and not pool.warm_up:
+            pool.warm_up = WARM_UP  # a pool the caller made: its workers pay first-use costs before items do
         self._pool = pool
         self.models = models or Models()
         self.budget = budget
@@ -237,33 +266,46 @@ class Pipeline:
     def grade(self, fields: Mapping[str, Any], defaults: Defaults = DEFAULTS) -> GradeResult:
         start = time.perf_counter()
         planned = plan_item(fields, defaults)
-        result = planned if isinstance(planned, GradeResult) else self._run(planned)
+        if isinstance(planned, GradeResult):
+            result = planned
+        else:
+            try:
+                result = self._run(planned)
+            except Exception as exc:
+                result = _internal_error(exc)
         result.reward = defaults.rewards.of(result)
         result.latency_ms = (time.perf_counter() - start) * 1000
         return result
 
     def _run(self, plan: Plan) -> GradeResult:
         result = self._grade(plan)
-        query = _verifier(plan).consult(plan, result)
+        verifier = _verifier(plan)
+        query = verifier.consult(plan, result)
         if query is None:
             return result
         stage = self.models.get(query)
         if stage is None:
             return _unavailable(query, result)
-        follow_up = _verifier(plan).follow_up(plan, result, stage.extract(query.text))
-        return follow_up if isinstance(follow_up, GradeResult) else self._grade(follow_up)
+        try:
+            answer = stage.extract(query.text)
+        except Exception as exc:
+            return _model_failed(query, result, exc)
+        follow_up = verifier.follow_up(plan, result, answer)
+        if isinstance(follow_up, GradeResult):
+            return follow_up
+        return verifier.settle(follow_up, result, self._grade(follow_up))
 
     def _grade(self, plan: Plan) -> GradeResult:
-        result = grade_inline(plan)
-        if result is not None:
-            return result
+        outcome = grade_inline(plan)
+        if isinstance(outcome, GradeResult):
+            return outcome
         budget = self.budget.of(plan.options.timeout)
         try:
             return self.pool.run(grade_in_worker, (plan,), budget)
         except WorkerTimeout:
-            return timeout_result(f"Comparison did not finish within {budget:g} s")
+            return timeout_result(budget, outcome.extracted)
         except WorkerCrashed as exc:
-            return crash_result(str(exc))
+            return crash_result(str(exc), outcome.extracted)
         except RuntimeError as exc:  # a pool the caller closed
             return GradeResult.failure(Status.INVALID_ARGUMENT, str(exc))
 
@@ -285,10 +327,19 @@ class ServedPipeline:
         planned = [i if isinstance(i, GradeResult) else plan_item(i, defaults) for i in items]
         plans = {i: p for i, p in enumerate(planned) if isinstance(p, Plan)}
         results = dict(zip(plans, await self._grade(list(plans.values()))))
-        asking = {i: q for i, plan in plans.items() if (q := _verifier(plan).consult(plan, results[i])) is not None}
+        asking = {}
+        for i, plan in plans.items():
+            try:
+                query = _verifier(plan).consult(plan, results[i])
+            except Exception as exc:
+                results[i] = _internal_error(exc)
+                continue
+            if query is not None:
+                asking[i] = query
         follow_ups = await self._consult(plans, results, asking)
         regraded = await self._grade(list(follow_ups.values()))
-        results.update(zip(follow_ups, regraded))
+        for i, second in zip(follow_ups, regraded):
+            results[i] = _verifier(plans[i]).settle(follow_ups[i], results[i], second)
         out = [results.get(i, p) for i, p in enumerate(planned)]
         for result in out:
             result.reward = defaults.rewards.of(result)
@@ -304,10 +355,17 @@ class ServedPipeline:
                 results[i] = _unavailable(query, results[i])
             else:
                 waiting[i] = stage.extract_async(query.text)
-        answers = dict(zip(waiting, await asyncio.gather(*waiting.values())))
+        answers = dict(zip(waiting, await asyncio.gather(*waiting.values(), return_exceptions=True)))
         follow_ups = {}
         for i, answer in answers.items():
-            nxt = _verifier(plans[i]).follow_up(plans[i], results[i], answer)
+            if isinstance(answer, Exception):
+                results[i] = _model_failed(asking[i], results[i], answer)
+                continue
+            try:
+                nxt = _verifier(plans[i]).follow_up(plans[i], results[i], answer)
+            except Exception as exc:
+                results[i] = _internal_error(exc)
+                continue
             if isinstance(nxt, GradeResult):
                 results[i] = nxt
             else:
@@ -323,7 +381,7 @@ class ServedPipeline:
 
 def _from_outcome(outcome: Any) -> GradeResult:
     if isinstance(outcome, CallTimedOut):
-        return timeout_result(outcome.reason)
+        return GradeResult.failure(Status.TIMEOUT, outcome.reason, method="timeout")
     if isinstance(outcome, CallFailed):
         return crash_result(outcome.reason)
     return outcome

@@ -10,8 +10,6 @@ import os
 from dataclasses import dataclass
 from typing import Any
 
-from .verifiers.options import seconds
-
 
 def setting(default: Any, env: str, help: str) -> Any:
     """A config field with its environment variable and help text; its flag is its name
@@ -52,7 +50,10 @@ class ServerConfig:
 
     def validate(self) -> None:
         """Reject settings that cannot work, with a clear message (ValueError)."""
-        seconds("--item-timeout", self.item_timeout)
+        if not 0 < self.item_timeout <= 600 or not 0 < self.max_item_timeout <= 600:
+            raise ValueError("--item-timeout and --max-item-timeout must be seconds in (0, 600]")
+        if self.item_timeout > self.max_item_timeout:
+            raise ValueError("--item-timeout must not exceed --max-item-timeout")
         if not 0 < self.port < 65536:
             raise ValueError("port must be between 1 and 65535")
         if self.workers < 0:

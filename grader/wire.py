@@ -35,8 +35,7 @@ def item_fields(item: pb.GradeItem) -> dict[str, Any]:
 def rewards_from_proto(shaping: pb.RewardShaping | None) -> Rewards:
     if shaping is None:
         return Rewards()
-    return Rewards(**{key: getattr(shaping, key) for key in ("correct", "incorrect", "no_answer", "timeout")
-                      if shaping.HasField(key)})
+    return Rewards.from_mapping({f.name: value for f, value in shaping.ListFields()})
 
 
 def result_to_proto(item_id: str, result: GradeResult) -> pb.GradeResult:
@@ -55,7 +54,8 @@ def result_from_proto(msg: pb.GradeResult) -> GradeResult:
         correct=msg.correct, score=msg.score, status=status, extracted=msg.extracted, normalized=msg.normalized,
         normalized_reference=msg.normalized_reference, method=msg.method, reason=msg.reason,
         latency_ms=msg.latency_ms, reward=msg.reward,
-        checks=[Check(c.name, c.passed, c.score, c.reason) for c in msg.checks], extra={"id": msg.id},
+        checks=[Check(c.name, c.passed, c.score, c.reason) for c in msg.checks],
+        extra={"id": msg.id, "reward": msg.reward},  # extra["reward"]: for callers from before result.reward
     )
 
 

@@ -5,7 +5,6 @@ The LM extractor's second opinion is off for every test outside ``tests/model``:
 a CPU forward pass per non-matching answer would only slow tests that are not about it.
 """
 
-import os
 import pathlib
 import sys
 
@@ -19,4 +18,4 @@ sys.path.insert(0, str(TESTS))
 @pytest.fixture(autouse=True)
 def _extractor_off_outside_the_model_tier(request, monkeypatch):
     if TESTS / "model" not in pathlib.Path(request.node.path).parents:
-        monkeypatch.setenv("GRADER_EXTRACTOR", os.environ.get("GRADER_TEST_EXTRACTOR", "off"))
+        monkeypatch.setenv("GRADER_EXTRACTOR", "off")

@@ -262,10 +262,17 @@ def parse_line(raw: bytes, line_no: int, default_verifier: str) -> Record:
 
 
 def grade_records(records: list[Record], workers: int | None, servers: list[str] | None = None) -> list[GradeResult]:
-    """Verdicts for a chunk, in order: valid records are graded, invalid ones get INVALID_ARGUMENT."""
+    """Verdicts for a chunk, in order: valid records are graded, invalid ones get INVALID_ARGUMENT
+    (its reason names the line, as for lines that are not JSON)."""
     items = [r.item for r in records if r.item is not None]
     verdicts = iter(_grade_items(items, workers, servers))
-    return [next(verdicts) if r.item is not None else invalid_result(r.problem) for r in records]
+    results = []
+    for record in records:
+        result = next(verdicts) if record.item is not None else invalid_result(record.problem)
+        if record.item is not None and result.status is Status.INVALID_ARGUMENT:
+            result.reason = f"Line {record.line_no}: {result.reason[:1].lower()}{result.reason[1:]}"
+        results.append(result)
+    return results
 
 
 def _grade_items(items: list[dict[str, Any]], workers: int | None, servers: list[str] | None) -> list[GradeResult]:

@@ -1,6 +1,6 @@
 """The ``grader serve`` and ``grader health`` subcommands.
 
-``serve``'s flags are generated from ``grader.server.ServerConfig``: each
+``serve``'s flags are generated from ``grader.server_config.ServerConfig``: each
 config field is one flag, one environment variable and one help line.
 """
 
@@ -45,7 +45,7 @@ def add_serve_command(commands: argparse._SubParsersAction) -> None:
                              help=f"{help_text} [{env}]")
         else:
             kind = {"int": int, "float": float}.get(str(f.type), str)
-            shown = f" (default: {f.default})" if f.default != "" else ""
+            shown = " (default: %(default)s)" if f.default != "" else ""  # the environment's value, if set
             cmd.add_argument(flag, dest=f.name, type=kind, default=_env(env, str(f.default)),
                              help=f"{help_text} [{env}]{shown}")
     cmd.set_defaults(func=run_serve)

@@ -70,7 +70,7 @@ class WorkItem:
 
 def _deliver(done: list[tuple[WorkItem, Any]]) -> None:
     """Hand outcomes to their futures: one event-loop wake-up per group, not per item.
-    An outcome that is an exception is raised to its awaiting caller."""
+    CallTimedOut and CallFailed are outcomes too, returned to the caller, never raised."""
     by_loop: dict[asyncio.AbstractEventLoop, list] = {}
     for item, result in done:
         by_loop.setdefault(item.call.loop, []).append((item.future, result))

@@ -2,13 +2,18 @@
 
 A verifier turns a validated :class:`~grader.types.Item` and its options into
 a typed :class:`Plan` once (``prepare``), then grades the plan with a pure
-function (``grade``). Where it runs is declared, not decided by callers:
+function (``grade``). Its ``placement`` declares where grading may go:
 
 - ``INLINE``: always cheap and bounded; graded on the caller's thread.
 - ``WORKER``: tried inline first; ``grade`` raises :class:`NeedsWorker` when
   the rest may not finish (sympy on hostile input), and the pipeline runs the
   plan again in a killable worker process with ``in_worker=True``.
-- ``SANDBOX``: untrusted code, run only in the code sandbox.
+- ``SANDBOX``: untrusted code, to run only in the code sandbox (the code
+  family's issue; no verifier declares it yet).
+
+In-process, the pipeline grades inline and escalates on ``NeedsWorker``; the
+server grades every plan in its worker processes, whatever the placement, so
+its event loop never grades.
 
 A verifier may also consult a model stage after its first verdict
 (``consult`` returns a :class:`ModelQuery`; ``follow_up`` turns the model's
@@ -34,7 +39,10 @@ class Placement(str, enum.Enum):
 
 
 class NeedsWorker(Exception):
-    """Raised by an inline ``grade`` whose plan must finish in a killable worker."""
+    """Raised by an inline ``grade`` whose plan must finish in a killable worker. ``extracted``
+    is the evidence found so far, for the result should the worker run out of time."""
+
+    extracted: str = ""
 
 
 class InvalidItem(ValueError):
@@ -108,6 +116,10 @@ class Verifier:
     def follow_up(self, plan: Plan, result: GradeResult, answer: Any) -> Plan | GradeResult:
         """The model's answer (None when it had none) as a plan to grade, or the final result."""
         return result
+
+    def settle(self, follow_up: Plan, first: GradeResult, second: GradeResult) -> GradeResult:
+        """The verdict after a follow-up plan was graded (``second`` may be a TIMEOUT or a crash)."""
+        return second
 
     def warm_up(self) -> Iterator[Plan]:
         """Plans a fresh worker grades before its first real item, to pay first-use costs early."""

@@ -55,9 +55,11 @@ def option(default: Any, parse: Parser, help: str) -> Any:
 class Options:
     """Options every verifier reads. Subclasses add their own fields, aliases and ignored keys."""
 
-    # Other graders' names for our options (Math-Verify's, say); keys that are accepted and ignored.
+    # Other graders' names for our options (Math-Verify's, say); keys that are accepted and ignored;
+    # whether a nested ``config`` mapping (Math-Verify's extraction config) is read as options too.
     ALIASES: ClassVar[dict[str, str]] = {"timeout_seconds": "timeout"}
     IGNORED: ClassVar[frozenset[str]] = frozenset()
+    NESTED_CONFIG: ClassVar[bool] = False
 
     timeout: float | None = option(None, seconds,
                                    "per-item budget in seconds (default: the caller's, 5 in-process)")
@@ -81,31 +83,44 @@ class Options:
     @classmethod
     def accepts(cls, key: str) -> bool:
         """Whether ``key`` is one of these options (or an alias, an ignored key, a nested config)."""
-        return key in cls.fields() or key in cls.ALIASES or key in cls.IGNORED or key == "config"
+        return key in _accepted(cls)
+
+    @classmethod
+    def canonical(cls, key: str) -> str:
+        return cls.ALIASES.get(key, key)
 
     @classmethod
     def _build(cls: type[O], options: Mapping[str, Any]) -> O:
-        flat: dict[str, Any] = {}
+        items: list[tuple[str, Any]] = []
         for key, value in options.items():
-            if key == "config" and isinstance(value, Mapping):  # Math-Verify's nested extraction config
-                flat.update(value)
+            if key == "config" and cls.NESTED_CONFIG and isinstance(value, Mapping):
+                items.extend(value.items())
             else:
-                flat[key] = value
+                items.append((key, value))
         known = cls.fields()
         kwargs: dict[str, Any] = {}
-        for key, value in flat.items():
-            key = cls.ALIASES.get(key, key)
-            if key in cls.IGNORED:
+        given_as: dict[str, str] = {}
+        for key, value in items:
+            name = cls.canonical(key)
+            if name in cls.IGNORED:
                 continue
-            if key not in known:
+            if name not in known:
                 raise ValueError(f"unknown option {key!r}; known options: {', '.join(sorted(known))}")
-            kwargs[key] = known[key].metadata["parse"](key, value)
+            if name in given_as:
+                raise ValueError(f"option {name!r} is given twice (as {given_as[name]!r} and {key!r})")
+            given_as[name] = key
+            kwargs[name] = known[name].metadata["parse"](key, value)
         return cls(**kwargs)
 
 
 @functools.lru_cache(maxsize=None)
 def _default(cls: type[O]) -> O:
     return cls()
+
+
+@functools.lru_cache(maxsize=None)
+def _accepted(cls: type[Options]) -> frozenset[str]:
+    return frozenset([*cls.fields(), *cls.ALIASES, *cls.IGNORED, *(["config"] if cls.NESTED_CONFIG else [])])
 
 
 @functools.lru_cache(maxsize=1024)

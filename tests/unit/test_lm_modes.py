@@ -178,3 +178,38 @@ def test_lm_span_inside_broken_inline_math_is_no_answer(lm, response):
     assert not auto.correct and auto.status is Status.NO_ANSWER
     # the same answer outside a broken pair is read
     assert grader.grade("Answer: well, 9", "$9$", extraction="auto", extractor=lm("9"), **latex_only).correct
+
+
+class Broken:
+    """An extractor whose forward pass fails."""
+
+    def extract_batch(self, texts):
+        raise RuntimeError("CUDA error: device-side assert")
+
+
+def test_a_failing_model_leaves_the_rules_verdict_and_costs_no_batch():
+    service = LMService(Broken())
+    try:
+        items = [{"response": CHATTER, "reference": "4", "options": {"extraction": "auto"}},
+                 {"response": CHATTER, "reference": "4", "options": {"extraction": "lm"}},
+                 {"response": r"\boxed{4}", "reference": "4"}]
+        auto, lm_only, plain = grader.grade_many(items, extractor=service)
+    finally:
+        service.close()
+    assert auto.status is Status.OK and auto.method.startswith("last_number")  # the rules verdict stands
+    assert lm_only.status is Status.PARSE_ERROR and "extractor model failed" in lm_only.reason
+    assert plain.correct
+
+
+def test_a_second_opinion_that_runs_out_of_time_leaves_the_rules_verdict():
+    from grader.pipeline import plan_item, timeout_result
+    from grader.verifiers.math.verifier import MathVerifier
+
+    math = MathVerifier()
+    plan = plan_item({"response": "The answer is 3.", "reference": "7", "options": {"extraction": "auto"}})
+    rules = grader.grade("The answer is 3.", "7", extraction="rules")
+    follow_up = math.follow_up(plan, rules, FakeSpan(14, 15, "3"))
+    assert math.settle(follow_up, rules, timeout_result(1.0)) is rules
+    only_lm = plan_item({"response": "The answer is 3.", "reference": "7", "options": {"extraction": "lm"}})
+    assert math.settle(math.follow_up(only_lm, rules, FakeSpan(14, 15, "3")), rules,
+                       timeout_result(1.0)).status is Status.TIMEOUT

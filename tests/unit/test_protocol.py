@@ -14,7 +14,7 @@ import grader
 from grader import Check, GradeResult, Rewards, Status, verifiers
 from grader.cli import main as cli_main
 from grader.pipeline import Budget, Defaults, grade_in_worker, grade_inline, plan_item
-from grader.verifiers import Plan, Verifier
+from grader.verifiers import NeedsWorker, Plan, Verifier
 from grader.verifiers.options import Options, option, strings
 
 README = (pathlib.Path(__file__).resolve().parents[2] / "README.md").read_text()
@@ -109,7 +109,24 @@ def test_the_budget_comes_from_the_caller_unless_the_item_asks_and_is_capped():
     budget = Budget(default=7, maximum=30)
     assert budget.of(plan_item(fields).options.timeout) == 7
     assert budget.of(plan_item({**fields, "options": {"timeout": 60}}).options.timeout) == 30
-    assert plan_item({**fields, "options": {"config": {"timeout_seconds": 2}}, "verifier": "exact"}).options.timeout == 2
+    nested = {**fields, "options": {"config": {"timeout_seconds": 2}}, "verifier": "multiple_choice"}
+    assert plan_item(nested).options.timeout == 2
+    assert Budget(default=100, maximum=60).of(None) == 60  # the caller's default is capped too
+    refused = plan_item({**nested, "verifier": "exact"})  # exact reads no Math-Verify config
+    assert isinstance(refused, GradeResult) and "config" in refused.reason
+
+
+def test_an_items_option_beats_a_default_given_under_another_name():
+    defaults = Defaults(options={"timeout_seconds": 2, "float_rounding": 3})
+    plan = plan_item({"response": "1", "reference": "1", "options": {"timeout": 9, "precision": 4}}, defaults)
+    assert (plan.options.timeout, plan.options.precision) == (9.0, 4)
+    both = plan_item({"response": "1", "reference": "1", "options": {"timeout": 9, "timeout_seconds": 2}})
+    assert isinstance(both, GradeResult) and "twice" in both.reason
+
+
+def test_a_default_option_no_verifier_knows_is_a_typo():
+    result = plan_item({"response": "1", "reference": "1"}, Defaults(options={"precison": 3}))
+    assert isinstance(result, GradeResult) and "precison" in result.reason
 
 
 def test_a_config_option_routes_math_to_multiple_choice():
@@ -161,7 +178,7 @@ def test_worker_warm_up_plans_exercise_sympy():
     plans = [plan for v in verifiers.all_verifiers() for plan in v.warm_up()]
     assert plans
     for plan in plans:
-        assert grade_inline(plan) is None, plan.item  # inline, it needs a worker
+        assert isinstance(grade_inline(plan), NeedsWorker), plan.item  # inline, it needs a worker
         assert grade_in_worker(plan).correct, plan.item
 
 

@@ -18,6 +18,7 @@ from ..options import Options, boolean, option, strings
 @dataclass(frozen=True)
 class ChoiceOptions(Options):
     ALIASES: ClassVar[dict[str, str]] = {**Options.ALIASES, "strings": "choices"}
+    NESTED_CONFIG: ClassVar[bool] = True  # Math-Verify's extraction config
 
     choices: tuple[str, ...] = option((), strings, "the option letters accepted (A-J by default), or the option "
                                                    "texts in A, B, C... order")

@@ -35,6 +35,7 @@ class MathOptions(Options):
         "percent_policy": "percent",
     }
     IGNORED: ClassVar[frozenset[str]] = frozenset({"numeric_precision"})
+    NESTED_CONFIG: ClassVar[bool] = True  # Math-Verify's extraction config
 
     precision: int | None = option(None, _precision, "round both sides to this many decimal places when either "
                                                      "is a decimal (Math-Verify's precision)")

@@ -91,6 +91,13 @@ class MathVerifier(Verifier):
             return result
         return replace(plan, second_opinion=SecondOpinion(answer.start, answer.end, None if only_lm else result))
 
+    def settle(self, follow_up: Plan, first: GradeResult, second: GradeResult) -> GradeResult:
+        # A follow-up that ran out of time or crashed is a failed second opinion: the rules verdict stands.
+        opinion = follow_up.second_opinion if isinstance(follow_up, MathPlan) else None
+        if opinion is None or opinion.rules is None or second.status in (Status.OK, Status.NO_ANSWER):
+            return second
+        return merge_second_opinion(opinion.rules, second, opinion.start, opinion.end)
+
     def warm_up(self) -> Iterator[Plan]:
         for response, reference in _WARM_UP:
             yield self.prepare(Item(response, (reference,)), {"extraction": "rules"})
@@ -135,8 +142,9 @@ def grade_candidates(candidates: Sequence[Extraction], references: Sequence[str]
     """Grade candidates, best first: without sympy first; in a worker, with sympy where that cannot decide."""
     try:
         return _grade(candidates, references, options, use_sympy=False)
-    except NeedsSympy:
+    except NeedsSympy as escalation:
         if not in_worker:
+            escalation.extracted = clip(candidates[0].text) if candidates else ""
             raise
     try:
         return _grade(candidates, references, options, use_sympy=True)

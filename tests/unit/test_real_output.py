@@ -150,3 +150,24 @@ def test_numbers_written_in_words(response, reference):
 ])
 def test_number_words_never_match_another_value_nor_a_bare_one_in_text(response, reference):
     assert not grader.grade(response, reference, extraction="rules").correct
+
+
+# --- signs, solved forms, angles --------------------------------------------------------------
+
+@pytest.mark.parametrize("answer,reference,correct", [
+    (r"(\pm\sqrt2, 0, \pm\sqrt2)", r"(\sqrt2,0,\sqrt2),(\sqrt2,0,-\sqrt2),(-\sqrt2,0,\sqrt2),(-\sqrt2,0,-\sqrt2)", True),
+    (r"(\pm\sqrt2, 0, \pm\sqrt2)", r"(\sqrt2,0,\sqrt2),(-\sqrt2,0,-\sqrt2)", False),
+    (r"(\pm 1, 2)", "(1, 2), (-1, 2)", True),
+    ("y + 1 = -(2x-1)^2", "-4x^2 + 4x - 2", True),
+    ("y + 1 = -(2x-1)^2", "-4x^2 + 4x - 1", False),  # not the right side's value: the equation solved for y
+    ("2y = 4x + 6", "2x + 3", True),
+    (r"60^\circ 42'", "60.7", True), ("60°42′", r"60^\circ 42'", True), (r"60^\circ 42'", "60.42", False),
+    (r"30^\circ", r"\frac{\pi}{6}", True), (r"\frac{\pi}{6}", r"30^\circ", True), (r"30^\circ", r"\frac{\pi}{3}", False),
+    ("30", r"\frac{\pi}{6}", False),  # no degree sign: a number, not an angle
+])
+def test_signs_solved_forms_and_angles(answer, reference, correct):
+    assert grader.grade(rf"\boxed{{{answer}}}", reference, extraction="rules").correct is correct
+
+
+def test_degrees_against_radians_can_be_turned_off():
+    assert not grader.grade(r"\boxed{30^\circ}", r"\frac{\pi}{6}", degrees_match_radians=False).correct

@@ -183,6 +183,19 @@ class Infinite:
         return sympy.oo if self.sign > 0 else -sympy.oo
 
 
+def solve_linear(difference: Exact, name: str) -> Exact | None:
+    """``x`` from ``difference = 0`` when ``name`` appears in it only as ``c·name`` with a rational
+    ``c`` (``y + 1 + (2x-1)^2`` for ``y`` gives ``-(2x-1)^2 - 1``); None otherwise."""
+    linear = (1, 0, ((name, 1),))
+    coefficient = difference.terms.get(linear)
+    if not coefficient:
+        return None
+    rest = {k: c for k, c in difference.terms.items() if k != linear}
+    if any(v == name for _, _, vs in rest for v, _ in vs):
+        return None
+    return Exact({k: -c / coefficient for k, c in rest.items()})
+
+
 def renaming_may_apply(a: frozenset[str], b: frozenset[str], rename_any: bool) -> bool:
     """Whether sympy's comparison could rename b's one differing variable to a's."""
     if len(a) != len(b) or len(a - b) != 1:

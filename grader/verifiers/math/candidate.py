@@ -8,9 +8,11 @@ from __future__ import annotations
 
 import re
 
+
 from ...types import clip
-from .normalize import canonical_text, normalize_answer
-from .parse import MAX_ANSWER_CHARS, ParseError, Value, parse_normal_form
+from .algebra import Exact
+from .normalize import canonical_text, has_degrees, normalize_answer
+from .parse import MAX_ANSWER_CHARS, ParseError, Scalar, Value, parse_normal_form
 
 _DIGIT_RE = re.compile(r"\d")
 
@@ -18,11 +20,12 @@ _DIGIT_RE = re.compile(r"\d")
 class Reading:
     """An answer (or reference) string and the forms every comparison needs."""
 
-    __slots__ = ("text", "norm", "percent", "_key")
+    __slots__ = ("text", "norm", "percent", "degrees", "_key")
 
     def __init__(self, text: str) -> None:
         self.text = text
         self.norm, self.percent = normalize_answer(text)
+        self.degrees = has_degrees(text)
         self._key: str | None = None
 
     @property
@@ -37,11 +40,16 @@ class Reading:
             self._key = canonical_text(self.norm)
         return self._key
 
-    def values(self, use_sympy: bool) -> list[Value]:
-        """Its readings as values, best first; ParseError when it is no value (NeedsSympy without sympy)."""
+    def values(self, use_sympy: bool, radians: bool = False) -> list[Value]:
+        """Its readings as values, best first; ParseError when it is no value (NeedsSympy without sympy).
+        With ``radians``, an angle written in degrees also reads as radians (30° as π/6)."""
         if len(self.text) > MAX_ANSWER_CHARS:
             raise ParseError(f"answer longer than {MAX_ANSWER_CHARS} characters")
-        return parse_normal_form(self.norm, self.percent, use_sympy=use_sympy)
+        readings = parse_normal_form(self.norm, self.percent, use_sympy=use_sympy)
+        if radians and self.degrees:
+            readings = readings + [Scalar(v.text, None, Exact({(1, 1, ()): v.num.value / 180}))
+                                   for v in readings if isinstance(v, Scalar) and v.num is not None]
+        return readings
 
     def same_text(self, other: "Reading") -> bool:
         """Equal after normalization; for text without digits, also ignoring case and spacing."""

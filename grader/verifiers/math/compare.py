@@ -14,7 +14,7 @@ from dataclasses import replace
 from fractions import Fraction
 from typing import Any
 
-from .algebra import Exact, Infinite, parse_exact, renaming_may_apply
+from .algebra import Exact, Infinite, parse_exact, renaming_may_apply, solve_linear
 from .numbers import Number, round_half_up, truncate
 from .errors import NeedsSympy
 from .options import MathOptions
@@ -47,6 +47,11 @@ class Comparison:
             return self.equal(answer.value, reference)
         if isinstance(answer, Named) and isinstance(reference, Named):
             return self._named(answer, reference)
+        solved = _solved_form_verdict(answer, reference)
+        if solved is not None:
+            # "y + 1 = -(2x-1)^2" for "-4x^2 + 4x - 2": the equation solved for the variable the reference lacks
+            self.rule = "solved+algebra"
+            return solved
         if isinstance(answer, Relation) and set(answer.ops) == {"="} and isinstance(reference, Scalar):
             # "1/2 = 10/9": the last value of an answer's chain is the answer
             last = answer.last_number
@@ -228,6 +233,24 @@ class Comparison:
 
 
 # --- helpers ---
+
+def _solved_form_verdict(answer: Value, reference: Value) -> bool | None:
+    """An equation in exact terms against an expression: solved for its one variable that the
+    reference does not use, the verdict; None where that does not apply (no such variable, or
+    not linear in it)."""
+    if not (isinstance(answer, Relation) and isinstance(reference, Scalar) and answer.ops == ("=",)
+            and len(answer.exprs) == 2 and isinstance(reference.expr, Exact)):
+        return None
+    lhs, rhs = answer.exprs
+    if not (isinstance(lhs, Exact) and isinstance(rhs, Exact)):
+        return None
+    difference = lhs - rhs
+    extra = difference.variables - reference.expr.variables
+    if len(extra) != 1:
+        return None
+    solved = solve_linear(difference, next(iter(extra)))
+    return None if solved is None else solved == reference.expr
+
 
 def _as_matrix(v: Value) -> Value:
     """A sympy matrix that latex2sympy built (``A + B``) as a Matrix of scalars."""

@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import functools
 import re
+from fractions import Fraction
 
 from .number_words import spell_out
 
@@ -116,6 +117,21 @@ _FRAC_HALF_RE = re.compile(r"\\frac\s*([0-9a-zA-Z])\s*(?=\{)")
 _FRAC_HALF2_RE = re.compile(r"\\frac\s*(\{[^{}]*\})\s*([0-9a-zA-Z])")
 _SQRT_SHORT_RE = re.compile(r"\\sqrt\s*([0-9a-zA-Z])")
 _DEGREE_RE = re.compile(r"\^\s*\{?\s*\\circ\s*\}?|\\circ|\\degree|\^\s*\{\s*o\s*\}")
+# "60^\\circ 42'" (and seconds): degrees and minutes, read as decimal degrees.
+_DMS_RE = re.compile(
+    r"(\d+(?:\.\d+)?)\s*(?:\^\s*\{?\s*\\circ\s*\}?|\\circ|\\degree)\s*(\d+(?:\.\d+)?)\s*(?:\\?'|\^\s*\{?\s*\\prime\s*\}?|\\prime|′)"
+    r"(?:\s*(\d+(?:\.\d+)?)\s*(?:\\?''|\\?\"|\^\s*\{?\s*\\prime\\prime\s*\}?|″))?"
+)
+
+
+def _decimal_degrees(m: re.Match) -> str:
+    value = Fraction(m.group(1)) + Fraction(m.group(2)) / 60 + Fraction(m.group(3) or 0) / 3600
+    return str(value.numerator) if value.denominator == 1 else f"\\frac{{{value.numerator}}}{{{value.denominator}}}"
+
+
+def has_degrees(text: str) -> bool:
+    """Whether an answer is written in degrees (``30^\\circ``, ``90°`` after Unicode replacement)."""
+    return "circ" in text or "degree" in text or "°" in text
 _SYNONYMS = [
     (re.compile(r"\\leq?slant(?![a-zA-Z])|\\leqq(?![a-zA-Z])|\\leq(?![a-zA-Z])|<=|=<"), r"\\le "),
     (re.compile(r"\\geq?slant(?![a-zA-Z])|\\geqq(?![a-zA-Z])|\\geq(?![a-zA-Z])|>=|=>"), r"\\ge "),
@@ -178,6 +194,8 @@ def normalize_answer(text: str) -> tuple[str, bool]:
     s = re.sub(r"\\end\{array\}", r"\\end{pmatrix}", s)
     s = re.sub(r"\\(begin|end)\{(?:bmatrix|Bmatrix|vmatrix|Vmatrix|matrix|smallmatrix)\}", r"\\\1{pmatrix}", s)
     s = _drop_approximation(s)
+    if "'" in s or "prime" in s or "′" in s:
+        s = _DMS_RE.sub(_decimal_degrees, s)
     s = _DEGREE_RE.sub("", s)
     s = _ORDINAL_RE.sub("", s)
     s = _CURRENCY_RE.sub("", s)

@@ -46,6 +46,8 @@ class MathOptions(Options):
                                           "extraction families: latex (boxes, math, markers), expr (plain numbers)")
     allow_set_relation: bool = option(True, boolean,
                                       "when false, an inequality answer does not match an interval reference")
+    degrees_match_radians: bool = option(True, boolean, "an angle in degrees matches the same angle in radians "
+                                         "(30^\\circ and \\frac{\\pi}{6}), as human graders judge")
     extraction: str | None = option(None, one_of("auto", "rules", "lm"),
                                     "auto: the LM extractor's second opinion on rule misses; rules; lm (model "
                                     "only); unset: auto where the model runs on a GPU or GRADER_EXTRACTOR=on, "

@@ -275,6 +275,10 @@ def _parse(s: str, percent: bool, use_sympy: bool, depth: int) -> Value:
             lo, hi = (_parse(p, False, use_sympy, depth + 1) for p in parts)
             return Interval(lo, hi, s[0] == "(", s[-1] == ")")
         if len(parts) >= 2 and s[0] == "(" and s[-1] == ")":
+            signed = [i for i, p in enumerate(parts) if _PM_RE.search(p)]
+            if 0 < len(signed) <= MAX_PM_PARTS:  # "(\\pm\\sqrt2, 0)": each sign choice is a tuple of its own
+                return Seq(tuple(_parse("(" + ", ".join(choice) + ")", percent, use_sympy, depth + 1)
+                                 for choice in _sign_choices(parts, signed)), "list")
             return Seq(tuple(_parse(p, percent, use_sympy, depth + 1) for p in parts), "tuple")
         if len(parts) == 1 and s[0] == "(":
             return _parse(inner, percent, use_sympy, depth + 1)
@@ -357,6 +361,16 @@ def _condition_part(name: str, raw: str, value: Value, use_sympy: bool, depth: i
     if lo_open is None:  # x < b: (-inf, b)
         return Interval(_parse("-\\infty", False, use_sympy, depth + 1), end, True, hi_open, True)
     return Interval(end, _parse("\\infty", False, use_sympy, depth + 1), lo_open, True, True)
+
+
+MAX_PM_PARTS = 4  # 16 tuples at most
+
+
+def _sign_choices(parts: list[str], signed: list[int]) -> list[list[str]]:
+    choices = [list(parts)]
+    for i in signed:
+        choices = [c[:i] + [_PM_RE.sub(sign, c[i], count=1)] + c[i + 1:] for c in choices for sign in ("+", "-")]
+    return choices
 
 
 def _unwrap_braces(s: str) -> str:

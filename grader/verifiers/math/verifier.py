@@ -168,7 +168,7 @@ def _grade(candidates: Sequence[Extraction], references: Sequence[str], options:
     ref_error = ""
     for ref in refs:
         try:
-            ref_values.append(ref.values(use_sympy))
+            ref_values.append(ref.values(use_sympy, radians=options.degrees_match_radians))
         except ParseError as exc:
             ref_values.append([])
             ref_error = str(exc)
@@ -176,7 +176,7 @@ def _grade(candidates: Sequence[Extraction], references: Sequence[str], options:
     for cand in candidates:
         answer = first if cand is candidates[0] else Reading(cand.text)
         try:
-            values = answer.values(use_sympy)
+            values = answer.values(use_sympy, radians=options.degrees_match_radians)
         except ParseError as exc:
             last_error = str(exc)
             continue

@@ -36,7 +36,7 @@ def evaluate(name: str) -> tuple[float, dict, list]:
 
 
 if __name__ == "__main__":
-    for name in sys.argv[1:] or ["hardverify_dev.jsonl", "mathverify_tests.jsonl"]:
+    for name in sys.argv[1:] or ["hardverify_dev.jsonl", "mathverify_tests.jsonl", "gsm8k_solutions_dev.jsonl"]:
         acc, per_tag, misses = evaluate(name)
         print(f"{name}: {acc:.1%}")
         for tag, (ok, n) in sorted(per_tag.items()):

@@ -11,7 +11,10 @@ from accuracy import CASES_DIR, evaluate
 FLOORS = {
     "hardverify_dev.jsonl": 0.98,
     "mathverify_tests.jsonl": 0.96,
+    "gsm8k_solutions_dev.jsonl": 1.0,
 }
+# False positives (graded correct, labelled wrong) at most: a reward for a wrong answer is the costly error.
+FALSE_POSITIVES = {"hardverify_dev.jsonl": 1, "mathverify_tests.jsonl": 1, "gsm8k_solutions_dev.jsonl": 0}
 
 
 @pytest.mark.parametrize("name", sorted(FLOORS))
@@ -24,3 +27,5 @@ def test_accuracy_floor(name, capsys):
         for tag, (ok, n) in sorted(per_tag.items()):
             print(f"  {tag:20s} {ok:4d}/{n:<4d} {ok / n:.1%}")
     assert accuracy >= FLOORS[name], [c["id"] for c, _ in misses]
+    false_positives = [c["id"] for c, r in misses if r.correct]
+    assert len(false_positives) <= FALSE_POSITIVES[name], false_positives

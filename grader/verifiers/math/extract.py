@@ -9,7 +9,7 @@ one that parses.
 from __future__ import annotations
 
 import re
-from collections.abc import Iterator, Sequence
+from collections.abc import Callable, Iterator, Sequence
 from dataclasses import dataclass
 
 from .number_words import NUMBER_WORDS_RE, words_value
@@ -193,16 +193,22 @@ def reduce_sentence(sentence: str) -> str:
     """"The largest $n$ is 34" → "34"; "Jane started 3 hours ago" → "3"."""
     if not is_prose(sentence):
         return sentence
-    parts = list(_IS_RE.finditer(sentence))
-    if parts:
-        tail = sentence[parts[-1].end():].strip()
-        if tail and not is_prose(tail):
-            return tail
-    blocks = find_math_blocks(sentence)
-    if blocks:
-        return blocks[-1][1].strip()
+    stated = _stated(sentence, _IS_RE, is_prose)
+    if stated is not None:
+        return stated
     num = extract_last_number(sentence)
     return num.text if num else sentence
+
+
+def _stated(sentence: str, copula: re.Pattern[str], wordy: Callable[[str], object]) -> str | None:
+    """What follows the last copula when it is no more words ("… is 34"), else the last math block."""
+    copulas = list(copula.finditer(sentence))
+    if copulas:
+        tail = sentence[copulas[-1].end():].strip()
+        if tail and not wordy(tail):
+            return tail
+    blocks = find_math_blocks(sentence)
+    return blocks[-1][1].strip() if blocks else None
 
 
 def _leading_math(text: str) -> str | None:
@@ -421,14 +427,9 @@ def sentence_answer(text: str) -> str | None:
     words = _sentence_words(text)
     if not words or _LABEL_RE.match(text) or not any(c.isdigit() for c in text) or _NEXT_SENTENCE_RE.search(text):
         return None
-    copulas = list(_COPULA_RE.finditer(text))
-    if copulas:
-        tail = text[copulas[-1].end():].strip()
-        if tail and not _sentence_words(tail):
-            return tail
-    blocks = find_math_blocks(text)
-    if blocks:
-        return blocks[-1][1].strip()
+    stated = _stated(text, _COPULA_RE, _sentence_words)
+    if stated is not None:
+        return stated
     # The last stretch between plain words (or "and", "or") that holds a digit: the math the words talk about.
     words += _JOINER_RE.finditer(text)
     words.sort(key=lambda w: w.start())

@@ -35,6 +35,7 @@ bench: $(STAMP)
 	$(PY) -m pip install --quiet --disable-pip-version-check -e '.[dev,bench]'
 	$(PY) -m pytest -q tests --benchmark-enable --benchmark-only
 	$(PY) benchmarks/compare_mathverify.py --out benchmarks/results/latest
+	$(PY) benchmarks/compare_mathverify.py --default-call --out benchmarks/results/latest_default
 	$(PY) benchmarks/profile_rules.py --out benchmarks/results/profile
 	$(PY) benchmarks/served.py --out benchmarks/results/served
 	$(PY) benchmarks/lm_throughput.py --out benchmarks/results/lm_throughput

@@ -98,9 +98,20 @@ class CpuMeter:
 
 # --------------------------------------------------------------------------- the two tools
 
+def _grader_options() -> dict:
+    """``extraction="rules"`` (the rule path), or nothing with --default-call (what ``grade(r, ref)`` does
+    on this machine: rules on CPU, the LM's second opinion where it runs on a GPU)."""
+    return {} if os.environ.get("GRADER_BENCH_DEFAULT_CALL") else {"extraction": "rules"}
+
+
+def _call_suffix() -> str:
+    return "".join(f', {k}="{v}"' for k, v in _grader_options().items())
+
+
 def grader_grade(grader, item: dict):
+    options = _grader_options()
     t = time.perf_counter()
-    r = grader.grade(item["response"], item["reference"], extraction="rules")
+    r = grader.grade(item["response"], item["reference"], **options)
     dt = time.perf_counter() - t
     return dt, {"correct": bool(r.correct), "status": r.status.name, "method": r.method, "extracted": r.extracted[:200]}
 
@@ -359,7 +370,8 @@ def build_markdown(res: dict) -> str:
              f" responses {res['resp_chars']['min']}-{res['resp_chars']['max']} chars (median {res['resp_chars']['p50']});"
              f" labels {res['labels']}. Both tools on one core (cpu{res['cpu']}), one process (grader's sympy worker"
              f" pinned to the same core, its IPC inside grader's times), alternating in blocks of {BLOCK} items."
-             f" grader: `grade(r, ref, extraction=\"rules\")`; Math-Verify: README usage, its signal timeouts"
+             f" grader: `grade(r, ref{_call_suffix()})`;"
+             f" Math-Verify: README usage, its signal timeouts"
              f" {'OFF (parsing_timeout=None, timeout_seconds=None)' if res['mv_no_timeout'] else 'on (defaults: 5 s parse, 5 s verify)'}.")
     L.append("")
     L += harness.md_table(("ordering", "tool", "pairs/s", "p50 ms", "p99 ms", "max ms", "agreement with labels", "FP",
@@ -522,12 +534,16 @@ def main() -> None:
     ap.add_argument("--cpu", type=int, default=0, help="core to pin the side-by-side phases to")
     ap.add_argument("--mv-no-timeout", action="store_true",
                     help="run Math-Verify with parsing_timeout=None, timeout_seconds=None (default: its signal timeouts on)")
+    ap.add_argument("--default-call", action="store_true",
+                    help="time grader.grade(response, reference) with its default options (default: extraction='rules')")
     ap.add_argument("--child", help=argparse.SUPPRESS)
     ap.add_argument("--child-out", help=argparse.SUPPRESS)
     ap.add_argument("--config", help=argparse.SUPPRESS)
     args = ap.parse_args()
     if args.mv_no_timeout:
         os.environ["GRADER_BENCH_MV_NO_TIMEOUT"] = "1"  # children inherit it
+    if args.default_call:
+        os.environ["GRADER_BENCH_DEFAULT_CALL"] = "1"
     if not args.child:
         try:
             import math_verify  # noqa: F401

@@ -12,7 +12,7 @@ import re
 from collections.abc import Callable, Iterator, Sequence
 from dataclasses import dataclass
 
-from .number_words import NUMBER_WORDS_RE, words_value
+from .number_words import last_number_phrase
 
 # Families, matching Math-Verify's ``match_types``: "latex" candidates come from
 # boxes, math delimiters and answer markers; "expr" from plain-text numbers.
@@ -353,12 +353,12 @@ def extract_bold(text: str) -> Extraction | None:
 
 # --- plain numbers ------------------------------------------------------------
 
-# A number token not glued to a preceding letter: thousands groups, decimals
-# (also with a decimal comma), mixed numbers "2 1/2", fractions, percent.
 # A power of ten after a mantissa, in every spelling the normalizer reads:
 # "5 x 10^-2", "5*10^-2", "5 \times 10^{-2}", "5 \cdot 10^{-2}", "5·10⁻²".
 _TIMES_TEN = (r"(?:[ \t]*(?:x|×|\*|·|\\times|\\cdot)[ \t]*10[ \t]*(?:\^[ \t]*(?:\{[ \t]*[-+−]?\d+[ \t]*\}|[-+−]?\d+)"
               r"|[⁻⁺]?[⁰¹²³⁴⁵⁶⁷⁸⁹]+))?")
+# A number token not glued to a preceding letter: thousands groups, decimals
+# (also with a decimal comma), mixed numbers "2 1/2", fractions, powers of ten, percent.
 NUMBER_RE = re.compile(
     r"(?<![A-Za-z0-9_.])[-+−]?(?:"
     r"\d{1,3}(?:(?:,|\u2009|\u202f|\u00a0| )\d{3})+(?:\.\d+)?(?:[ \u00a0]\d+/\d+)?"
@@ -378,11 +378,7 @@ def extract_last_number(text: str) -> Extraction | None:
     last = None
     for last in NUMBER_RE.finditer(tail):
         pass
-    start = last.start() if last is not None else -1
-    worded = None
-    for m in NUMBER_WORDS_RE.finditer(tail, start + 1):
-        if words_value(m.group(0)) is not None:  # not a bare "one": "the larger one"
-            worded = m
+    worded = last_number_phrase(tail, last.end() if last is not None else 0)  # not a bare "one"
     found = worded or last
     if found is None:
         return None
@@ -406,8 +402,6 @@ _MATH_WORDS = frozenset({"sin", "cos", "tan", "cot", "sec", "csc", "log", "ln", 
                          "tanh", "infty", "inf", "no", "yes", "none", "true", "false", "percent", "percentage",
                          "pct"})
 _COPULA_RE = re.compile(r"\b(?:is|are|equals|was|were|be|becomes|gives|get|gets|got|makes)\b\s*:?\s*", re.IGNORECASE)
-
-
 _LABEL_RE = re.compile(r"^[A-Za-z]{3,}\s+\d+$")  # "Part 2", "Step 1": a label, not a sentence about 2
 _NEXT_SENTENCE_RE = re.compile(r"[.!?]\s+[A-Z]")  # "Therefore x equals 4. Check: ...": two sentences
 _JOINER_RE = re.compile(r"\b(?:and|or)\b")

@@ -89,8 +89,10 @@ def loose_variants(response: str) -> list[tuple[str, str]]:
     first = "\n".join(lines[1:]).strip()
     last = "\n".join(lines[:-1]).strip()
     both = "\n".join(lines[1:-1]).strip()
-    return [("", response), ("with * removed", response.replace("*", "")),
-            ("first line dropped", first), ("last line dropped", last), ("first and last lines dropped", both),
-            ("first line dropped, * removed", first.replace("*", "")),
-            ("last line dropped, * removed", last.replace("*", "")),
-            ("first and last lines dropped, * removed", both.replace("*", ""))]
+    variants = [("", response), ("with * removed", response.replace("*", "")),
+                ("first line dropped", first), ("last line dropped", last), ("first and last lines dropped", both),
+                ("first line dropped, * removed", first.replace("*", "")),
+                ("last line dropped, * removed", last.replace("*", "")),
+                ("first and last lines dropped, * removed", both.replace("*", ""))]
+    seen: set[str] = set()  # a variant equal to an earlier one gives the same verdict: check it once
+    return [(label, text) for label, text in variants if not (text in seen or seen.add(text))]

@@ -191,11 +191,10 @@ def test_scanners_match_the_official_regexes(text):
     assert titles(text) == re.findall(r"<<[^\n]+>>", text)
 
 
-def test_hostile_input_stays_linear():
-    import time
-    start = time.perf_counter()
+def test_hostile_input_gets_a_verdict():
+    """Inputs that make upstream's patterns backtrack get plain verdicts (how fast: make bench,
+    tests/integration/test_bench.py::test_bench_ifeval_hostile_input)."""
     for text in ["[" * 50_000, "<<" * 50_000, "\n" * 50_000 + "x", " \n" * 50_000]:
         assert not verdict(text, "detectable_format:title", mode="loose")
-        verdict(text, "detectable_content:number_placeholders", num_placeholders=1)
-        verdict(text, "detectable_format:number_bullet_lists", num_bullets=1)
-    assert time.perf_counter() - start < 10
+        assert not verdict(text, "detectable_content:number_placeholders", num_placeholders=1)
+        assert not verdict(text, "detectable_format:number_bullet_lists", num_bullets=1)

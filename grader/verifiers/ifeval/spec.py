@@ -8,8 +8,9 @@ official checker fills a missing argument at random; here it is INVALID_ARGUMENT
 
 from __future__ import annotations
 
+import ast
 import json
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from typing import Any, Callable, Mapping
 
 from ..base import InvalidItem
@@ -74,6 +75,29 @@ def _lower_text(where: str, value: Any) -> str:
     return _text(where, value).lower()
 
 
+def _positive(where: str, value: Any) -> int:
+    if _count(where, value) < 1:
+        raise InvalidItem(f"{where} must be a positive integer, not {value!r}")
+    return value
+
+
+def _word(where: str, value: Any) -> str:
+    # IFEvalG's generated data sometimes gives a one-element list where a word is meant.
+    if isinstance(value, list) and len(value) == 1:
+        value = value[0]
+    word = _text(where, value)
+    if len(word.split()) != 1:
+        raise InvalidItem(f"{where} must be a single word, not {value!r}")
+    return word
+
+
+def _raw_text(where: str, value: Any) -> str:
+    # Character indices (new:copy_span_idx) refer to the text as given: no stripping.
+    if not isinstance(value, str) or not value.strip():
+        raise InvalidItem(f"{where} must be a non-empty string")
+    return value
+
+
 Parser = Callable[[str, Any], Any]
 
 # Every id's arguments, all required (prompt_to_repeat falls back to the item's prompt).
@@ -106,24 +130,167 @@ ARGUMENTS: dict[str, dict[str, Parser]] = {
     "startend:quotation": {},
 }
 
+# open-instruct's IFEvalG: the 29 ids its IF-RLVR training data adds to IFEval's 25.
+IFEVALG_ARGUMENTS: dict[str, dict[str, Parser]] = {
+    "copy:repeat_phrase": {"phrase": _text, "small_n": _positive},
+    "copy:copy": {"prompt_to_repeat": _text},
+    "new:copy_span_idx": {"prompt_to_repeat": _raw_text, "n_start": _count, "n_end": _count},
+    "detectable_format:sentence_hyphens": {},
+    "keywords:no_adjacent_consecutive": {},
+    "detectable_format:square_brackets": {},
+    "keywords:word_once": {"keyword": _text},
+    "keywords:word_count_different_numbers": {"keyword": _text, "frequency": _count, "relation": _relation},
+    "keywords:exclude_word_harder": {"keyword": _text},
+    "paragraphs:paragraphs": {},
+    "paragraphs:paragraphs2": {},
+    "first_word:first_word_sent": {"first_word": _word},
+    "first_word:first_word_answer": {"first_word": _word},
+    "last_word:last_word_sent": {"last_word": _word},
+    "last_word:last_word_answer": {"last_word": _word},
+    "detectable_format:bigram_wrapping": {},
+    "copy:copying_simple": {"prompt_to_repeat": _text},
+    "copy:copying_multiple": {"prompt_to_repeat": _text, "N": _positive},
+    "punctuation:punctuation_dot": {},
+    "punctuation:punctuation_exclamation": {},
+    "count:lowercase_counting": {"N": _count},
+    "letters:letter_counting": {"N": _count, "relation": _relation},
+    "letters:letter_counting2": {"letter": _letter, "let_frequency": _count, "let_relation": _relation},
+    "count:counting_composition": {"n_sent": _positive, "n_words": _positive},
+    "count:count_unique": {},
+    "count:count_increment_word": {"keyword1": _text, "keyword2": _text},
+    "keywords:palindrome": {},
+    "keywords:keyword_specific_position": {"keyword": _word, "n": _positive, "m": _positive},
+    "keywords:start_end": {},
+}
+ARGUMENTS.update(IFEVALG_ARGUMENTS)
+
+MAX_REFERENCE_CHARS = 100_000
+MAX_PHRASE_WORDS = 100  # copy:repeat_phrase compares each window word by word
+
+# open-instruct's RLVR-IFeval ground truth ({"func_name": ..., "N": ..., "quantifier": ...}): each
+# func_name as the IFEval id it checks, and how its argument names read as that id's kwargs.
+# A count with no quantifier (verify_keyword_frequency, verify_letter_frequency) means exactly N.
+FUNC_NAMES: dict[str, tuple[str, dict[str, str]]] = {
+    "verify_keywords": ("keywords:existence", {"keyword_list": "keywords"}),
+    "verify_keyword_frequency": ("keywords:word_count_different_numbers", {"word": "keyword", "N": "frequency"}),
+    "validate_forbidden_words": ("keywords:forbidden_words", {"forbidden_words": "forbidden_words"}),
+    "verify_letter_frequency": ("keywords:letter_frequency", {"letter": "letter", "N": "let_frequency"}),
+    "validate_response_language": ("language:response_language", {"language": "language"}),
+    "verify_paragraph_count": ("length_constraints:number_paragraphs", {"N": "num_paragraphs"}),
+    "validate_word_constraint": ("length_constraints:number_words", {"N": "num_words", "quantifier": "relation"}),
+    "verify_sentence_constraint": ("length_constraints:number_sentences",
+                                   {"N": "num_sentences", "quantifier": "relation"}),
+    "validate_paragraphs": ("length_constraints:nth_paragraph_first_word",
+                            {"N": "num_paragraphs", "i": "nth_paragraph", "first_word": "first_word"}),
+    "verify_postscript": ("detectable_content:postscript", {"postscript_marker": "postscript_marker"}),
+    "validate_placeholders": ("detectable_content:number_placeholders", {"N": "num_placeholders"}),
+    "verify_bullet_points": ("detectable_format:number_bullet_lists", {"N": "num_bullets"}),
+    "validate_title": ("detectable_format:title", {}),
+    "validate_highlighted_sections": ("detectable_format:number_highlighted_sections", {"N": "num_highlights"}),
+    "validate_sections": ("detectable_format:multiple_sections",
+                          {"N": "num_sections", "section_splitter": "section_spliter"}),
+    "validate_json_format": ("detectable_format:json_format", {}),
+    "validate_repeat_prompt": ("combination:repeat_prompt", {"original_prompt": "prompt_to_repeat"}),
+    "validate_two_responses": ("combination:two_responses", {}),
+    "validate_uppercase": ("change_case:english_capital", {}),
+    "validate_lowercase": ("change_case:english_lowercase", {}),
+    "validate_frequency_capital_words": ("change_case:capital_word_frequency",
+                                         {"N": "capital_frequency", "quantifier": "capital_relation"}),
+    "validate_end": ("startend:end_checker", {"end_phrase": "end_phrase"}),
+    "validate_quotation": ("startend:quotation", {}),
+    "validate_no_commas": ("punctuation:no_comma", {}),
+}
+# Relations only this format asks for; checked as exact integer comparisons.
+EXTRA_RELATIONS = ("at most", "exactly")
+
 
 def parse_reference(reference: str, prompt: str) -> tuple[Constraint, ...]:
-    """The constraints a reference asks for; InvalidItem names what is malformed or missing."""
+    """The constraints a reference asks for; InvalidItem names what is malformed or missing.
+
+    Three forms, told apart by their content: IFEval's ``{"instruction_id_list", "kwargs"}`` JSON,
+    open-instruct's RLVR-IFeval ``{"func_name": ...}`` JSON, and IF_multi_constraints'
+    Python literal ``[{'instruction_id': [...], 'kwargs': [...]}]``.
+    """
+    if len(reference) > MAX_REFERENCE_CHARS:
+        raise InvalidItem(f"the ifeval reference is over {MAX_REFERENCE_CHARS} characters ({len(reference)})")
+    if reference.lstrip().startswith("["):
+        return _parse_multi(reference, prompt)
     try:
         data = json.loads(reference)
     except (ValueError, RecursionError) as e:
         raise InvalidItem(f"the ifeval reference is not JSON ({e})") from None
+    if isinstance(data, dict) and "func_name" in data:
+        return (_func_name_constraint(data, prompt),)
+    if isinstance(data, dict) and "instruction_id_list" not in data and "instruction_id" in data:
+        return _constraints(data.get("instruction_id"), data.get("kwargs"), prompt, "instruction_id")
     if not isinstance(data, dict) or not isinstance(data.get("instruction_id_list"), list):
         raise InvalidItem("the ifeval reference must be a JSON object with 'instruction_id_list' and 'kwargs'")
-    ids = data["instruction_id_list"]
-    kwargs = data.get("kwargs")
+    return _constraints(data["instruction_id_list"], data.get("kwargs"), prompt, "instruction_id_list")
+
+
+def _constraints(ids: Any, kwargs: Any, prompt: str, ids_key: str) -> tuple[Constraint, ...]:
+    if not isinstance(ids, list):
+        raise InvalidItem(f"the ifeval reference's '{ids_key}' must be a list of instruction ids")
     if kwargs is None:
         kwargs = [{} for _ in ids]
     if not ids:
-        raise InvalidItem("the ifeval reference's 'instruction_id_list' is empty")
+        raise InvalidItem(f"the ifeval reference's '{ids_key}' is empty")
     if not isinstance(kwargs, list) or len(kwargs) != len(ids):
         raise InvalidItem(f"the ifeval reference needs one 'kwargs' mapping per instruction id ({len(ids)})")
     return tuple(_constraint(i, k, prompt) for i, k in zip(ids, kwargs))
+
+
+def _parse_multi(reference: str, prompt: str) -> tuple[Constraint, ...]:
+    """IF_multi_constraints' ground truth: a Python literal (read by ast.literal_eval, never eval)."""
+    try:
+        data = ast.literal_eval(reference.strip())
+    except (ValueError, TypeError, SyntaxError, MemoryError, RecursionError) as e:
+        raise InvalidItem(f"the ifeval reference is not a Python literal list ({type(e).__name__})") from None
+    if not isinstance(data, list) or len(data) != 1:
+        raise InvalidItem("an IF_multi_constraints reference must be a list holding one "
+                          "{'instruction_id': [...], 'kwargs': [...]} mapping")
+    entry = data[0]
+    if isinstance(entry, str):  # some copies hold the mapping as a JSON string
+        try:
+            entry = json.loads(entry)
+        except (ValueError, RecursionError) as e:
+            raise InvalidItem(f"the IF_multi_constraints entry is not JSON ({e})") from None
+    if not isinstance(entry, dict) or "instruction_id" not in entry:
+        raise InvalidItem("an IF_multi_constraints reference's mapping needs 'instruction_id' and 'kwargs'")
+    return _constraints(entry["instruction_id"], entry.get("kwargs"), prompt, "instruction_id")
+
+
+def _func_name_constraint(data: dict[str, Any], prompt: str) -> Constraint:
+    """RLVR-IFeval's ground truth: one func_name, its arguments as fields (null: not given)."""
+    name = data["func_name"]
+    if not isinstance(name, str) or name not in FUNC_NAMES:
+        if name == "validate_choice":
+            raise InvalidItem("func_name 'validate_choice' is not supported yet")
+        raise InvalidItem(f"unknown func_name {name!r}; known: {', '.join(FUNC_NAMES)}")
+    instruction, names = FUNC_NAMES[name]
+    given = {k: v for k, v in data.items() if k != "func_name" and v is not None}
+    unknown = sorted(set(given) - set(names))
+    if unknown:
+        raise InvalidItem(f"func_name {name} takes no argument {unknown[0]!r}"
+                          + (f"; it takes {', '.join(names)}" if names else ""))
+    missing = [k for k in names if k not in given]
+    if missing:
+        raise InvalidItem(f"func_name {name} needs argument {missing[0]!r}")
+    kwargs = {names[k]: v for k, v in given.items()}
+    relation_key = next((k for k in ("relation", "capital_relation", "let_relation") if k in ARGUMENTS[instruction]),
+                        None)
+    wanted = kwargs.get(relation_key, "exactly") if relation_key else None
+    if wanted is not None:
+        if wanted == "around":
+            raise InvalidItem(f"func_name {name} quantifier 'around' is not supported yet")
+        if wanted not in RELATIONS + EXTRA_RELATIONS:
+            raise InvalidItem(f"func_name {name} quantifier must be 'at least' or 'at most', not {wanted!r}")
+        kwargs[relation_key] = "at least"  # validated as IFEval reads it, then given the asked relation
+    constraint = _constraint(instruction, kwargs, prompt)
+    if wanted is not None:
+        constraint = replace(constraint, args=tuple((k, wanted if k == relation_key else v)
+                                                    for k, v in constraint.args))
+    return constraint
 
 
 def _constraint(instruction: Any, kwargs: Any, prompt: str) -> Constraint:
@@ -155,3 +322,16 @@ def _check_consistent(c: Constraint) -> None:
         nth, num = c.arg("nth_paragraph"), c.arg("num_paragraphs")
         if not 1 <= nth <= num:
             raise InvalidItem(f"{c.id} argument 'nth_paragraph' must be between 1 and num_paragraphs ({num})")
+    elif c.id == "new:copy_span_idx":
+        start, end, text = c.arg("n_start"), c.arg("n_end"), c.arg("prompt_to_repeat")
+        if not start <= end < len(text):
+            raise InvalidItem(f"{c.id} arguments 'n_start' and 'n_end' must satisfy n_start <= n_end < "
+                              f"{len(text)} (the length of prompt_to_repeat)")
+    elif c.id == "copy:repeat_phrase":
+        words = len(c.arg("phrase").split())
+        if not 3 <= words <= MAX_PHRASE_WORDS:
+            raise InvalidItem(f"{c.id} argument 'phrase' must have 3 to {MAX_PHRASE_WORDS} words (a first, "
+                              f"a last and a middle word to replace), not {words}")
+    elif c.id == "count:count_increment_word":
+        if c.arg("keyword1").lower() == c.arg("keyword2").lower():
+            raise InvalidItem(f"{c.id} arguments 'keyword1' and 'keyword2' must differ (once and twice)")

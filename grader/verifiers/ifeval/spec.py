@@ -247,8 +247,9 @@ def _parse_multi(reference: str, prompt: str) -> tuple[Constraint, ...]:
     except (ValueError, TypeError, SyntaxError, MemoryError, RecursionError) as e:
         raise InvalidItem(f"the ifeval reference is not a Python literal list ({type(e).__name__})") from None
     if not isinstance(data, list) or len(data) != 1:
-        raise InvalidItem("an IF_multi_constraints reference must be a list holding one "
-                          "{'instruction_id': [...], 'kwargs': [...]} mapping")
+        raise InvalidItem("the ifeval reference must be a JSON object with 'instruction_id_list' and 'kwargs', "
+                          "or an IF_multi_constraints list holding one {'instruction_id': [...], 'kwargs': [...]} "
+                          "mapping")
     entry = data[0]
     if isinstance(entry, str):  # some copies hold the mapping as a JSON string
         try:

@@ -121,3 +121,17 @@ def test_bench_ifeval_hostile_input(benchmark):
     results = benchmark(lambda: [grader.grade(t, IFEVAL_SHAPES, verifier="ifeval", mode="loose")
                                  for t in IFEVAL_HOSTILE])
     assert all(r.status is grader.Status.OK and not r.correct for r in results)
+
+
+IFEVALG_HOSTILE = ["a " * 100_000, "Hi. " * 50_000, "A b.-" * 50_000, "<<" * 100_000]
+IFEVALG_SHAPES = str([{"instruction_id": ["copy:repeat_phrase", "detectable_format:sentence_hyphens",
+                                          "detectable_format:bigram_wrapping", "count:count_unique",
+                                          "keywords:keyword_specific_position"],
+                       "kwargs": [{"phrase": " ".join(["a"] * 100), "small_n": 1}, None, None, None,
+                                  {"keyword": "a", "n": 2, "m": 2}]}])
+
+
+def test_bench_ifevalg_hostile_input(benchmark):
+    """IFEvalG's checkers on long repetitive input: each a bounded number of passes."""
+    results = benchmark(lambda: [grader.grade(t, IFEVALG_SHAPES, verifier="ifeval") for t in IFEVALG_HOSTILE])
+    assert all(r.status is grader.Status.OK and not r.correct for r in results)

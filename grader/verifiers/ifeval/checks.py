@@ -256,9 +256,8 @@ def repeat_phrase(r: str, c: Constraint) -> Result:
     size, tokens = len(phrase), [_bare(w) for w in r.split()]
     found, i = 0, 0
     while i + size <= len(tokens):
-        window = tokens[i:i + size]
-        if window[0] == phrase[0] and window[-1] == phrase[-1]:
-            changed = sum(1 for a, b in zip(window[1:-1], phrase[1:-1]) if a != b)
+        if tokens[i] == phrase[0] and tokens[i + size - 1] == phrase[-1]:
+            changed = sum(1 for a, b in zip(tokens[i + 1:i + size - 1], phrase[1:-1]) if a != b)
             if changed == 1:
                 found += 1
                 i += size

@@ -1,7 +1,10 @@
-"""The ifeval verifier: Google IFEval's 25 verifiable instructions, one check each.
+"""The ifeval verifier: Google IFEval's 25 verifiable instructions and open-instruct's IFEvalG
+29 more, one check each.
 
 The reference is IFEval's evaluation form as a JSON string,
-``{"instruction_id_list": [...], "kwargs": [{...}, ...]}``; the item's prompt is
+``{"instruction_id_list": [...], "kwargs": [{...}, ...]}``, open-instruct's RLVR-IFeval
+``{"func_name": ...}`` ground truth, or IF_multi_constraints' Python literal
+``[{'instruction_id': [...], 'kwargs': [...]}]`` (see ``spec``); the item's prompt is
 the user prompt (``combination:repeat_prompt`` repeats it when its kwargs do
 not say what to repeat). Strict mode checks the response as written; loose
 mode, as IFEval's loose score, passes an instruction when any of eight
@@ -38,8 +41,8 @@ class IFEvalPlan(Plan):
 
 class IFEvalVerifier(Verifier):
     name = "ifeval"
-    description = ("Checks IFEval's verifiable instructions (reference: instruction_id_list and kwargs as JSON), "
-                   "one check per instruction.")
+    description = ("Checks IFEval's and IFEvalG's verifiable instructions (reference: instruction_id_list and "
+                   "kwargs as JSON, a func_name ground truth, or IF_multi_constraints), one check per instruction.")
     options_type = IFEvalOptions
 
     def prepare(self, item: Item, options: Mapping[str, Any]) -> Plan:

@@ -34,6 +34,14 @@ _CONSTRAINTS: list[tuple[str, dict[str, Any]]] = [
     ("change_case:english_lowercase", {}),
     ("punctuation:no_comma", {}),
     ("startend:quotation", {}),
+    ("copy:repeat_phrase", {"phrase": "the cat sat", "small_n": 2}),
+    ("detectable_format:sentence_hyphens", {}),
+    ("detectable_format:bigram_wrapping", {}),
+    ("count:counting_composition", {"n_sent": 1, "n_words": 2}),
+    ("count:count_unique", {}),
+    ("keywords:keyword_specific_position", {"keyword": "cat", "n": 1, "m": 2}),
+    ("keywords:start_end", {}),
+    ("last_word:last_word_sent", {"last_word": "hi"}),
 ]
 
 _PIECES = ["Say hi.", "the cat", "DOG", "*", "**bold**", "***", "******", "\n", "\n\n", "* item", "- item",

@@ -176,14 +176,6 @@ _NUM_WITH_WORDS_RE = re.compile(r"^([-+]?[\d.,/]+)\s+[A-Za-z]{2,}(?:\s+[A-Za-z]{
 _LABEL_RE = re.compile(r"^[A-Za-z]{3,}\s+\d+$")  # "Step 1", "Part 2": a label, not a product of letters
 
 
-def parse_answer(text: str, *, use_sympy: bool) -> list[Value]:
-    """All readings of an answer (usually one), best first."""
-    if len(text) > MAX_ANSWER_CHARS:
-        raise ParseError(f"answer longer than {MAX_ANSWER_CHARS} characters")
-    norm, percent = normalize_answer(text)
-    return parse_normal_form(norm, percent, use_sympy=use_sympy)
-
-
 def parse_normal_form(norm: str, percent: bool, *, use_sympy: bool) -> list[Value]:
     """The readings of an answer already through ``normalize_answer``.
 

@@ -116,10 +116,11 @@ _FRAC_SHORT_RE = re.compile(r"\\frac\s*([0-9a-zA-Z])\s*([0-9a-zA-Z])")
 _FRAC_HALF_RE = re.compile(r"\\frac\s*([0-9a-zA-Z])\s*(?=\{)")
 _FRAC_HALF2_RE = re.compile(r"\\frac\s*(\{[^{}]*\})\s*([0-9a-zA-Z])")
 _SQRT_SHORT_RE = re.compile(r"\\sqrt\s*([0-9a-zA-Z])")
-_DEGREE_RE = re.compile(r"\^\s*\{?\s*\\circ\s*\}?|\\circ|\\degree|\^\s*\{\s*o\s*\}")
+_DEGREE_MARK = r"\^\s*\{?\s*\\circ\s*\}?|\\circ|\\degree"
+_DEGREE_RE = re.compile(_DEGREE_MARK + r"|\^\s*\{\s*o\s*\}")
 # "60^\\circ 42'" (and seconds): degrees and minutes, read as decimal degrees.
 _DMS_RE = re.compile(
-    r"(\d+(?:\.\d+)?)\s*(?:\^\s*\{?\s*\\circ\s*\}?|\\circ|\\degree)\s*(\d+(?:\.\d+)?)\s*(?:\\?'|\^\s*\{?\s*\\prime\s*\}?|\\prime|′)"
+    r"(\d+(?:\.\d+)?)\s*(?:" + _DEGREE_MARK + r")\s*(\d+(?:\.\d+)?)\s*(?:\\?'|\^\s*\{?\s*\\prime\s*\}?|\\prime|′)"
     r"(?:\s*(\d+(?:\.\d+)?)\s*(?:\\?''|\\?\"|\^\s*\{?\s*\\prime\\prime\s*\}?|″))?"
 )
 

@@ -13,6 +13,8 @@ from typing import Any, Iterable, Mapping
 from .execution.workers import WorkerPool
 from .pipeline import DEFAULTS, Defaults, Models, ModelStage, Pipeline
 from .rewards import Rewards
+from . import verifiers
+from .verifiers.base import Placement, Verifier
 from .types import GradeResult
 
 
@@ -46,6 +48,15 @@ def grade(response: str, reference: str | list[str], *, verifier: str = "math", 
     return _pipeline(pool, extractor).grade(fields, _defaults(rewards))
 
 
+def _inline(item: Mapping[str, Any]) -> bool:
+    """Whether the item's verifier grades on the calling thread and asks no model (whose batches
+    gather across threads): then threads would only add overhead."""
+    name = item.get("verifier") or "math"
+    verifier = verifiers.get(name) if isinstance(name, str) else None
+    return (verifier is not None and verifier.placement is Placement.INLINE
+            and type(verifier).consult is Verifier.consult)
+
+
 def grade_many(items: Iterable[Mapping[str, Any]], *, max_concurrency: int | None = None,
                rewards: Rewards | Mapping[str, float] | None = None, pool: WorkerPool | None = None,
                extractor: ModelStage | None = None) -> list[GradeResult]:
@@ -55,7 +66,7 @@ def grade_many(items: Iterable[Mapping[str, Any]], *, max_concurrency: int | Non
     pipeline = _pipeline(pool, extractor)
     defaults = _defaults(rewards)
     workers = max_concurrency or pipeline.pool.max_workers
-    if workers <= 1 or len(items) <= 1:
+    if workers <= 1 or len(items) <= 1 or all(_inline(i) for i in items):
         return [pipeline.grade(i, defaults) for i in items]
     with ThreadPoolExecutor(max_workers=workers) as ex:
         return list(ex.map(lambda item: pipeline.grade(item, defaults), items))

@@ -54,3 +54,21 @@ def test_ifeval_agreement_per_instruction(capsys):
         assert ok / n >= FLOORS[mode], mode
         for iid, (agree, count) in per_id.items():
             assert agree / count >= ID_FLOORS.get((mode, iid), 1.0), (mode, iid, agree, count)
+
+
+@pytest.mark.skipif(not (CASES_DIR / NAME).exists(), reason=f"{CASES_DIR / NAME} is not present")
+def test_language_detector_answers_as_langdetect_on_real_responses():
+    from langdetect import DetectorFactory, LangDetectException, detect
+
+    from grader.verifiers.ifeval import loose_variants
+    from grader.verifiers.ifeval.language import detector
+
+    DetectorFactory.seed = 0
+    texts = [c["prompt"] for c in load_cases(NAME)]
+    texts += [text for c in load_cases(NAME) for _, text in loose_variants(c["response"])[:2]]
+    for text in texts:
+        try:
+            expected = detect(text)
+        except LangDetectException:
+            expected = None
+        assert detector().detect(text) == expected, text[:200]

@@ -50,22 +50,10 @@ def treebank_words(text: str) -> list[str]:
     return [token for sentence in sentences(text) for token in tokenizer.tokenize(sentence)]
 
 
-@functools.lru_cache(maxsize=1)
-def _language_factory() -> Any:
-    # langdetect samples at random: a fixed seed makes the same text always get the same language.
-    from langdetect import DetectorFactory
-    DetectorFactory.seed = 0
-    return DetectorFactory
-
-
 def detect_language(text: str) -> str | None:
     """langdetect's answer (seed 0), or None where it finds no features (digits, symbols)."""
-    _language_factory()
-    from langdetect import LangDetectException, detect
-    try:
-        return str(detect(text))
-    except LangDetectException:
-        return None
+    from .language import detector
+    return detector().detect(text)
 
 
 def count_placeholders(text: str) -> int:

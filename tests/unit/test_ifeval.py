@@ -80,8 +80,9 @@ def test_each_instruction_passes_and_fails(iid, kwargs, good, bad):
 
 def test_every_instruction_id_is_covered():
     from grader.verifiers.ifeval.checks import CHECKERS
-    from grader.verifiers.ifeval.spec import IFEVALG_ARGUMENTS
-    ifeval = set(CHECKERS) - set(IFEVALG_ARGUMENTS)  # IFEvalG's 29: tests/unit/test_ifevalg.py
+    from grader.verifiers.ifeval.spec import CHOICE_ID, IFEVALG_ARGUMENTS
+    # IFEvalG's 29 and RLVR-IFeval's validate_choice: tests/unit/test_ifevalg.py
+    ifeval = set(CHECKERS) - set(IFEVALG_ARGUMENTS) - {CHOICE_ID}
     assert {c[0] for c in CASES} == ifeval and len(ifeval) == 25
 
 
@@ -146,6 +147,43 @@ def test_fraction_scoring_is_the_share_followed():
     result = grader.grade("No commas", reference, verifier="ifeval", scoring="fraction")
     assert (result.correct, result.score, result.reward) == (False, 0.5, 0.5)
     assert grader.grade("No commas", reference, verifier="ifeval").score == 0.0
+
+
+# --- NeMo-Gym rows: the IFEval form with grading_mode, or inside verifier_metadata ----------------
+
+NEMO_ROW = {"id": 8654, "instruction_id_list": ["punctuation:no_comma", "detectable_format:title"],
+            "kwargs": [{}, None], "prompt": "Write a poem.",
+            "responses_create_params": {"input": [{"role": "user", "content": "Write a poem."}]}}
+
+
+@pytest.mark.parametrize("wrap", [lambda row: row, lambda row: {"verifier_metadata": row}], ids=["row", "metadata"])
+def test_nemo_gym_grading_mode_sets_the_scoring(wrap):
+    fraction = json.dumps(wrap({**NEMO_ROW, "grading_mode": "fraction"}))
+    binary = json.dumps(wrap({**NEMO_ROW, "grading_mode": "binary"}))
+    assert grader.grade("No title here", fraction, verifier="ifeval").score == 0.5
+    assert grader.grade("No title here", binary, verifier="ifeval").score == 0.0
+    assert grader.grade("No title here", json.dumps(wrap(NEMO_ROW)), verifier="ifeval").score == 0.0
+    # An explicit scoring option wins over the row's grading_mode.
+    assert grader.grade("No title here", fraction, verifier="ifeval", scoring="all").score == 0.0
+    assert grader.grade("<<Ode>> no commas", binary, verifier="ifeval").correct
+
+
+def test_nemo_gym_row_gives_its_prompt_to_repeat_prompt():
+    row = {"instruction_id_list": ["combination:repeat_prompt"], "kwargs": [None], "prompt": "Say hi."}
+    assert grader.grade("Say hi. Hi!", json.dumps(row), verifier="ifeval").correct
+    assert not grader.grade("Hi! Say hi.", json.dumps(row), verifier="ifeval").correct
+    # The item's own prompt comes first.
+    assert not grader.grade("Say hi. Hi!", json.dumps(row), verifier="ifeval", prompt="Say bye.").correct
+
+
+@pytest.mark.parametrize("reference,words", [
+    (json.dumps({**NEMO_ROW, "grading_mode": "partial"}), "grading_mode"),
+    (json.dumps({"verifier_metadata": [1]}), "verifier_metadata"),
+    (json.dumps({"verifier_metadata": {"kwargs": []}}), "instruction_id_list"),
+])
+def test_malformed_nemo_gym_rows_are_invalid(reference, words):
+    result = grader.grade("Some response.", reference, verifier="ifeval")
+    assert result.status is Status.INVALID_ARGUMENT and words in result.reason, result.reason
 
 
 def test_bad_options_are_invalid():

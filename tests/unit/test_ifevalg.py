@@ -63,7 +63,7 @@ def test_every_ifevalg_id_is_covered():
     from grader.verifiers.ifeval.checks import CHECKERS
     from grader.verifiers.ifeval.spec import IFEVALG_ARGUMENTS
     assert {c[0] for c in CASES} == set(IFEVALG_ARGUMENTS) and len(IFEVALG_ARGUMENTS) == 29
-    assert len(CHECKERS) == 54
+    assert len(CHECKERS) == 54 + 1  # IFEval, IFEvalG, and RLVR-IFeval's validate_choice
 
 
 @pytest.mark.parametrize("iid,kwargs,good,bad", CASES, ids=[f"{c[0]}-{i}" for i, c in enumerate(CASES)])
@@ -132,6 +132,31 @@ def test_func_name_counts_without_a_quantifier_are_exact():
     assert not rlvr("a banana!", func_name="verify_letter_frequency", letter="n", N=3).correct
 
 
+def test_around_is_if_functions_tolerance():
+    words = lambda n: " ".join(["word"] * n)  # noqa: E731
+    # Words and capital words: within max(round(N / 10), 1); sentences: within 1.
+    assert rlvr(words(33), func_name="validate_word_constraint", N=30, quantifier="around").correct
+    assert not rlvr(words(34), func_name="validate_word_constraint", N=30, quantifier="around").correct
+    assert rlvr(words(4), func_name="validate_word_constraint", N=5, quantifier="around").correct
+    assert not rlvr(words(3), func_name="validate_word_constraint", N=5, quantifier="around").correct
+    result = rlvr("One. Two. Three. Four.", func_name="verify_sentence_constraint", N=3, quantifier="around")
+    assert result.correct and "2 to 4" in result.checks[0].reason
+    assert not rlvr("One. Two. Three. Four. Five.", func_name="verify_sentence_constraint", N=3,
+                    quantifier="around").correct
+    assert rlvr("AB CD EF", func_name="validate_frequency_capital_words", N=2, quantifier="around").correct
+    assert not rlvr("AB CD EF GH", func_name="validate_frequency_capital_words", N=2, quantifier="around").correct
+
+
+def test_validate_choice_needs_an_option_as_whole_words():
+    result = rlvr("I select Option B as the answer.", func_name="validate_choice",
+                  options="Option A, Option B, Option C")
+    assert result.correct and [c.name for c in result.checks] == ["rlvr:validate_choice"]
+    assert not rlvr("I select Option D.", func_name="validate_choice", options=["Option A", "Option B"]).correct
+    assert rlvr("a)", func_name="validate_choice", options=["a)", "b)"]).correct
+    assert rlvr("The answer is (B).", func_name="validate_choice", options=["A", "B"]).correct
+    assert not rlvr("An Apple.", func_name="validate_choice", options=["A", "B"]).correct  # upstream passes it
+
+
 def test_repeat_prompt_reads_original_prompt():
     assert rlvr("Say hi. Hi!", func_name="validate_repeat_prompt", original_prompt="Say hi.").correct
 
@@ -139,9 +164,9 @@ def test_repeat_prompt_reads_original_prompt():
 @pytest.mark.parametrize("fields,words", [
     ({"func_name": "validate_word_constraint", "N": 3}, "'quantifier'"),
     ({"func_name": "validate_word_constraint", "quantifier": "at least"}, "'N'"),
-    ({"func_name": "validate_word_constraint", "N": 3, "quantifier": "around"}, "not supported yet"),
     ({"func_name": "validate_word_constraint", "N": 3, "quantifier": "roughly"}, "quantifier"),
-    ({"func_name": "validate_choice", "options": "yes, no"}, "not supported yet"),
+    ({"func_name": "validate_choice", "options": []}, "'options'"),
+    ({"func_name": "validate_choice"}, "'options'"),
     ({"func_name": "eval"}, "unknown func_name"),
     ({"func_name": "validate_no_commas", "N": 3}, "takes no argument 'N'"),
     ({"func_name": "verify_keywords"}, "'keyword_list'"),

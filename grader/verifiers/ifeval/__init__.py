@@ -30,45 +30,52 @@ class IFEvalOptions(Options):
     mode: str = option("strict", one_of("strict", "loose"),
                        "strict: the response as written; loose: an instruction passes if any of IFEval's "
                        "8 variants does (first/last line dropped, * removed)")
-    scoring: str = option("all", one_of("all", "fraction"),
-                          "all: score 1 when every instruction holds, else 0; fraction: the share that holds")
+    scoring: str | None = option(None, one_of("all", "fraction"),
+                                 "all (the default): score 1 when every instruction holds, else 0; fraction: the "
+                                 "share that holds. Unset, a NeMo-Gym reference's grading_mode decides "
+                                 "(binary: all)")
 
 
 @dataclass(frozen=True)
 class IFEvalPlan(Plan):
     constraints: tuple[Constraint, ...] = ()
+    scoring: str = "all"  # the option, else the reference's grading_mode, else all
 
 
 class IFEvalVerifier(Verifier):
     name = "ifeval"
     description = ("Checks IFEval's and IFEvalG's verifiable instructions (reference: instruction_id_list and "
-                   "kwargs as JSON, a func_name ground truth, or IF_multi_constraints), one check per instruction.")
+                   "kwargs as JSON, a NeMo-Gym row, a func_name ground truth, or IF_multi_constraints), one check per "
+                   "instruction.")
     options_type = IFEvalOptions
 
     def prepare(self, item: Item, options: Mapping[str, Any]) -> Plan:
         parsed = IFEvalOptions.from_mapping(options)
         if len(set(item.references)) != 1:
             raise InvalidItem("an ifeval item takes one reference (the instructions as JSON)")
-        return IFEvalPlan(self.name, item, parsed, parse_reference(item.references[0], item.prompt))
+        instructions = parse_reference(item.references[0], item.prompt)
+        return IFEvalPlan(self.name, item, parsed, instructions.constraints,
+                          parsed.scoring or instructions.scoring or "all")
 
     def grade(self, plan: Plan, *, in_worker: bool) -> GradeResult:
         assert isinstance(plan, IFEvalPlan) and isinstance(plan.options, IFEvalOptions)
-        return grade_ifeval(plan.item.response, plan.constraints, plan.options)
+        return grade_ifeval(plan.item.response, plan.constraints, plan.options.mode, plan.scoring)
 
     def fuzz_items(self, rng: random.Random) -> Iterator[FuzzItem]:
         from .fuzz import fuzz_items
         return fuzz_items(rng)
 
 
-def grade_ifeval(response: str, constraints: tuple[Constraint, ...], options: IFEvalOptions) -> GradeResult:
-    variants = loose_variants(response) if options.mode == "loose" else [("", response)]
+def grade_ifeval(response: str, constraints: tuple[Constraint, ...], mode: str = "strict",
+                 scoring: str = "all") -> GradeResult:
+    variants = loose_variants(response) if mode == "loose" else [("", response)]
     checks = [_check(c, variants) for c in constraints]
     held = sum(c.passed for c in checks)
     correct = held == len(checks)
-    score = held / len(checks) if options.scoring == "fraction" else float(correct)
+    score = held / len(checks) if scoring == "fraction" else float(correct)
     reason = "" if correct else f"{len(checks) - held} of {len(checks)} instructions not followed: " + "; ".join(
         f"{c.name} ({c.reason})" for c in checks if not c.passed)
-    return GradeResult(correct, score, Status.OK, method=f"ifeval+{options.mode}", reason=reason, checks=checks,
+    return GradeResult(correct, score, Status.OK, method=f"ifeval+{mode}", reason=reason, checks=checks,
                        normalized_reference=json.dumps([c.id for c in constraints]))
 
 

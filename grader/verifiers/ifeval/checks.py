@@ -21,8 +21,16 @@ Result = tuple[bool, str]
 CONSTRAINED_OPTIONS = ("My answer is yes.", "My answer is no.", "My answer is maybe.")
 
 
-def _compare(count: int, relation: str, threshold: int, unit: str) -> Result:
-    # "at most" and "exactly" come only from RLVR-IFeval's func_name form (spec.FUNC_NAMES).
+def around_tolerance(threshold: int) -> int:
+    """if_functions.py's "around N" for words and capital words: within 10% of N (Python's round), at least 1."""
+    return max(round(threshold * 0.1), 1)
+
+
+def _compare(count: int, relation: str, threshold: int, unit: str, tolerance: int | None = None) -> Result:
+    # "at most", "exactly" and "around" come only from RLVR-IFeval's func_name form (spec.FUNC_NAMES).
+    if relation == "around":
+        slack = around_tolerance(threshold) if tolerance is None else tolerance
+        return abs(count - threshold) <= slack, f"{count} {unit}, needs {threshold - slack} to {threshold + slack}"
     passed, need = {"less than": (count < threshold, f"fewer than {threshold}"),
                     "at least": (count >= threshold, f"at least {threshold}"),
                     "at most": (count <= threshold, f"at most {threshold}"),
@@ -94,7 +102,8 @@ def capital_word_frequency(r: str, c: Constraint) -> Result:
 # --- length -------------------------------------------------------------------------------
 
 def number_sentences(r: str, c: Constraint) -> Result:
-    return _compare(len(t.sentences(r)), c.arg("relation"), c.arg("num_sentences"), "sentences")
+    # if_functions.py's "around N sentences" is N ± 1.
+    return _compare(len(t.sentences(r)), c.arg("relation"), c.arg("num_sentences"), "sentences", tolerance=1)
 
 
 def number_words(r: str, c: Constraint) -> Result:
@@ -160,6 +169,13 @@ def bullet_lists(r: str, c: Constraint) -> Result:
 def constrained_response(r: str, c: Constraint) -> Result:
     found = next((o for o in CONSTRAINED_OPTIONS if o in r.strip()), None)
     return found is not None, f"contains {found!r}" if found else "contains none of the allowed answers"
+
+
+def choice(r: str, c: Constraint) -> Result:
+    # RLVR-IFeval's validate_choice: one of the options appears, as whole words (upstream's substring
+    # test passes option "A" on any capital A, "Apple" included).
+    found = next((o for o in c.arg("options") if t.contains_words(r, o)), None)
+    return found is not None, f"contains {found!r}" if found else "contains none of the options"
 
 
 def highlighted_sections(r: str, c: Constraint) -> Result:
@@ -478,6 +494,7 @@ CHECKERS: dict[str, Callable[[str, Constraint], Result]] = {
     "detectable_content:postscript": postscript,
     "detectable_format:number_bullet_lists": bullet_lists,
     "detectable_format:constrained_response": constrained_response,
+    "rlvr:validate_choice": choice,
     "detectable_format:number_highlighted_sections": highlighted_sections,
     "detectable_format:multiple_sections": multiple_sections,
     "detectable_format:json_format": json_format,

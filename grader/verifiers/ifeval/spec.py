@@ -91,6 +91,13 @@ def _word(where: str, value: Any) -> str:
     return word
 
 
+def _options(where: str, value: Any) -> tuple[str, ...]:
+    # RLVR-IFeval data holds the options as a list, or as one comma-separated string.
+    if isinstance(value, str):
+        value = [part.strip() for part in value.split(",") if part.strip()]
+    return _texts(where, value)
+
+
 def _raw_text(where: str, value: Any) -> str:
     # Character indices (new:copy_span_idx) refer to the text as given: no stripping.
     if not isinstance(value, str) or not value.strip():
@@ -164,6 +171,11 @@ IFEVALG_ARGUMENTS: dict[str, dict[str, Parser]] = {
 }
 ARGUMENTS.update(IFEVALG_ARGUMENTS)
 
+# RLVR-IFeval's validate_choice ("Answer with one of the following options: ...") has no IFEval id
+# (IFEval's constrained_response fixes its three options): its check goes by this name.
+CHOICE_ID = "rlvr:validate_choice"
+ARGUMENTS[CHOICE_ID] = {"options": _options}
+
 MAX_REFERENCE_CHARS = 100_000
 MAX_PHRASE_WORDS = 100  # copy:repeat_phrase compares each window word by word
 
@@ -199,33 +211,67 @@ FUNC_NAMES: dict[str, tuple[str, dict[str, str]]] = {
     "validate_end": ("startend:end_checker", {"end_phrase": "end_phrase"}),
     "validate_quotation": ("startend:quotation", {}),
     "validate_no_commas": ("punctuation:no_comma", {}),
+    "validate_choice": (CHOICE_ID, {"options": "options"}),
 }
-# Relations only this format asks for; checked as exact integer comparisons.
-EXTRA_RELATIONS = ("at most", "exactly")
+# Relations only this format asks for: "at most" and "exactly" as integer comparisons, "around"
+# within if_functions.py's tolerance (checks.around_tolerance).
+EXTRA_RELATIONS = ("at most", "exactly", "around")
 
 
-def parse_reference(reference: str, prompt: str) -> tuple[Constraint, ...]:
-    """The constraints a reference asks for; InvalidItem names what is malformed or missing.
+# NeMo-Gym's grading_mode, as this verifier's scoring option.
+GRADING_MODES = {"binary": "all", "fraction": "fraction"}
 
-    Three forms, told apart by their content: IFEval's ``{"instruction_id_list", "kwargs"}`` JSON,
+
+@dataclass(frozen=True)
+class Instructions:
+    """What a reference asks for: its constraints, and the scoring it names (NeMo-Gym's grading_mode)."""
+
+    constraints: tuple[Constraint, ...]
+    scoring: str | None = None
+
+
+def parse_reference(reference: str, prompt: str) -> Instructions:
+    """The instructions a reference asks for; InvalidItem names what is malformed or missing.
+
+    Four forms, told apart by their content: IFEval's ``{"instruction_id_list", "kwargs"}`` JSON
+    (a NeMo-Gym row is one, with ``grading_mode``, or holds one in ``verifier_metadata``),
     open-instruct's RLVR-IFeval ``{"func_name": ...}`` JSON, and IF_multi_constraints'
     Python literal ``[{'instruction_id': [...], 'kwargs': [...]}]``.
     """
     if len(reference) > MAX_REFERENCE_CHARS:
         raise InvalidItem(f"the ifeval reference is over {MAX_REFERENCE_CHARS} characters ({len(reference)})")
     if reference.lstrip().startswith("["):
-        return _parse_multi(reference, prompt)
+        return Instructions(_parse_multi(reference, prompt))
     try:
         data = json.loads(reference)
     except (ValueError, RecursionError) as e:
         raise InvalidItem(f"the ifeval reference is not JSON ({e})") from None
+    if isinstance(data, dict) and "verifier_metadata" in data:
+        data = data["verifier_metadata"]
+        if not isinstance(data, dict):
+            raise InvalidItem("the ifeval reference's 'verifier_metadata' must be a JSON object")
     if isinstance(data, dict) and "func_name" in data:
-        return (_func_name_constraint(data, prompt),)
-    if isinstance(data, dict) and "instruction_id_list" not in data and "instruction_id" in data:
-        return _constraints(data.get("instruction_id"), data.get("kwargs"), prompt, "instruction_id")
-    if not isinstance(data, dict) or not isinstance(data.get("instruction_id_list"), list):
+        return Instructions((_func_name_constraint(data, prompt),))
+    if not isinstance(data, dict):
         raise InvalidItem("the ifeval reference must be a JSON object with 'instruction_id_list' and 'kwargs'")
-    return _constraints(data["instruction_id_list"], data.get("kwargs"), prompt, "instruction_id_list")
+    scoring = _grading_mode(data.get("grading_mode"))
+    if not prompt.strip() and isinstance(data.get("prompt"), str):
+        prompt = data["prompt"]  # a NeMo-Gym row carries its prompt
+    if "instruction_id_list" not in data and "instruction_id" in data:
+        return Instructions(_constraints(data.get("instruction_id"), data.get("kwargs"), prompt, "instruction_id"),
+                            scoring)
+    if not isinstance(data.get("instruction_id_list"), list):
+        raise InvalidItem("the ifeval reference must be a JSON object with 'instruction_id_list' and 'kwargs'")
+    return Instructions(_constraints(data["instruction_id_list"], data.get("kwargs"), prompt, "instruction_id_list"),
+                        scoring)
+
+
+def _grading_mode(value: Any) -> str | None:
+    if value is None:
+        return None
+    if value not in GRADING_MODES:
+        raise InvalidItem(f"the ifeval reference's 'grading_mode' must be 'binary' or 'fraction', not {value!r}")
+    return GRADING_MODES[value]
 
 
 def _constraints(ids: Any, kwargs: Any, prompt: str, ids_key: str) -> tuple[Constraint, ...]:
@@ -265,8 +311,6 @@ def _func_name_constraint(data: dict[str, Any], prompt: str) -> Constraint:
     """RLVR-IFeval's ground truth: one func_name, its arguments as fields (null: not given)."""
     name = data["func_name"]
     if not isinstance(name, str) or name not in FUNC_NAMES:
-        if name == "validate_choice":
-            raise InvalidItem("func_name 'validate_choice' is not supported yet")
         raise InvalidItem(f"unknown func_name {name!r}; known: {', '.join(FUNC_NAMES)}")
     instruction, names = FUNC_NAMES[name]
     given = {k: v for k, v in data.items() if k != "func_name" and v is not None}
@@ -282,10 +326,9 @@ def _func_name_constraint(data: dict[str, Any], prompt: str) -> Constraint:
                         None)
     wanted = kwargs.get(relation_key, "exactly") if relation_key else None
     if wanted is not None:
-        if wanted == "around":
-            raise InvalidItem(f"func_name {name} quantifier 'around' is not supported yet")
         if wanted not in RELATIONS + EXTRA_RELATIONS:
-            raise InvalidItem(f"func_name {name} quantifier must be 'at least' or 'at most', not {wanted!r}")
+            raise InvalidItem(f"func_name {name} quantifier must be 'at least', 'around' or 'at most', "
+                              f"not {wanted!r}")
         kwargs[relation_key] = "at least"  # validated as IFEval reads it, then given the asked relation
     constraint = _constraint(instruction, kwargs, prompt)
     if wanted is not None:

@@ -37,6 +37,13 @@ def words(text: str) -> int:
     return sum(1 for _ in _WORD.finditer(text))
 
 
+def contains_words(text: str, phrase: str) -> bool:
+    """Whether ``phrase`` occurs in ``text`` as written, not as part of a longer word."""
+    before = r"(?<!\w)" if _WORD.match(phrase[0]) else ""
+    after = r"(?!\w)" if _WORD.match(phrase[-1]) else ""
+    return re.search(before + re.escape(phrase) + after, text) is not None
+
+
 @functools.lru_cache(maxsize=1)
 def _word_tokenizer() -> Any:
     # NLTK's Treebank tokenizer needs no data files; imported late because nltk is slow to import.

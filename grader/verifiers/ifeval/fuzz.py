@@ -42,6 +42,7 @@ _CONSTRAINTS: list[tuple[str, dict[str, Any]]] = [
     ("keywords:keyword_specific_position", {"keyword": "cat", "n": 1, "m": 2}),
     ("keywords:start_end", {}),
     ("last_word:last_word_sent", {"last_word": "hi"}),
+    ("rlvr:validate_choice", {"options": ["A", "My answer is yes."]}),
 ]
 
 _PIECES = ["Say hi.", "the cat", "DOG", "*", "**bold**", "***", "******", "\n", "\n\n", "* item", "- item",
@@ -52,6 +53,8 @@ _PIECES = ["Say hi.", "the cat", "DOG", "*", "**bold**", "***", "******", "\n", 
 def fuzz_items(rng: random.Random) -> Iterator[FuzzItem]:
     while True:
         chosen = rng.sample(_CONSTRAINTS, rng.randint(1, 3))
-        reference = json.dumps({"instruction_id_list": [c[0] for c in chosen], "kwargs": [c[1] for c in chosen]})
+        reference: dict[str, Any] = {"instruction_id_list": [c[0] for c in chosen], "kwargs": [c[1] for c in chosen]}
+        if rng.random() < 0.2:  # a NeMo-Gym row
+            reference = {"verifier_metadata": {**reference, "grading_mode": rng.choice(["binary", "fraction"])}}
         response = " ".join(rng.choice(_PIECES) for _ in range(rng.randint(0, 12)))
-        yield FuzzItem(response, reference, {"mode": rng.choice(["strict", "loose"])})
+        yield FuzzItem(response, json.dumps(reference), {"mode": rng.choice(["strict", "loose"])})

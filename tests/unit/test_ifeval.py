@@ -80,8 +80,9 @@ def test_each_instruction_passes_and_fails(iid, kwargs, good, bad):
 
 def test_every_instruction_id_is_covered():
     from grader.verifiers.ifeval.checks import CHECKERS
-    from grader.verifiers.ifeval.spec import IFEVALG_ARGUMENTS
-    ifeval = set(CHECKERS) - set(IFEVALG_ARGUMENTS)  # IFEvalG's 29: tests/unit/test_ifevalg.py
+    from grader.verifiers.ifeval.spec import IFBENCH_ARGUMENTS, IFEVALG_ARGUMENTS
+    # IFEvalG's 29: tests/unit/test_ifevalg.py; IFBench's 58: tests/unit/test_ifbench.py
+    ifeval = set(CHECKERS) - set(IFEVALG_ARGUMENTS) - set(IFBENCH_ARGUMENTS)
     assert {c[0] for c in CASES} == ifeval and len(ifeval) == 25
 
 

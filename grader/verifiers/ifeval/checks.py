@@ -14,6 +14,8 @@ import re
 from collections.abc import Callable
 
 from . import text as t
+from .ifbench_checks import IFBENCH_WORD_CHECKERS
+from .ifbench_format import IFBENCH_FORMAT_CHECKERS
 from .spec import Constraint
 
 Result = tuple[bool, str]
@@ -521,3 +523,6 @@ CHECKERS: dict[str, Callable[[str, Constraint], Result]] = {
     "keywords:keyword_specific_position": keyword_specific_position,
     "keywords:start_end": start_end,
 }
+# IFBench's 58 (ifbench_checks, ifbench_format).
+CHECKERS.update(IFBENCH_WORD_CHECKERS)
+CHECKERS.update(IFBENCH_FORMAT_CHECKERS)

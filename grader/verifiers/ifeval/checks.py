@@ -1,4 +1,5 @@
-"""The 25 IFEval checkers, each ``(response, constraint) -> (passed, reason)``.
+"""The 25 IFEval checkers and IFEvalG's 29, each ``(response, constraint) -> (passed, reason)``;
+CHECKERS adds IFBench's 58 (``ifbench_checks``, ``ifbench_format``).
 
 Each follows the official ``instruction_following_eval`` checker's reading (its
 counts, case rules and quirks), with two deliberate differences: keywords,

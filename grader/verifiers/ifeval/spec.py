@@ -1,5 +1,7 @@
 """Reading a reference into constraints: IFEval's evaluation form, validated once.
 
+The ids are IFEval's 25, IFEvalG's 29 and IFBench's 58 (``ifbench_spec``), one table.
+
 The reference is ``{"instruction_id_list": [...], "kwargs": [{...}, ...]}`` as a
 JSON string, one kwargs mapping per id; a null means "not given" (Hugging Face's
 copy of IFEval gives every id every argument name, nulls for the others). The

@@ -215,7 +215,8 @@ def prime_lengths(r: str, c: Constraint) -> Result:
 
 def start_verb(r: str, c: Constraint) -> Result:
     # Upstream asks NLTK's perceptron tagger (a data download); here a verb lexicon decides.
-    tokens = t.treebank_words(r)
+    sentences = t.sentences(r)  # the first word is the first sentence's: tokenize only that one
+    tokens = t.treebank_words(sentences[0]) if sentences else []
     first = tokens[0] if tokens else ""
     passed = first.lower() in lexicon.VERBS
     return passed, f"starts with the verb {first!r}" if passed else f"starts with {first[:30]!r}, not a known verb"
@@ -275,12 +276,24 @@ def keywords_specific_position(r: str, c: Constraint) -> Result:
     return got.lower() == keyword.lower(), f"word {m} of sentence {n} is {got[:30]!r}, needs {keyword!r}"
 
 
+def _edge_words(sentences: list[str], wanted: int, from_end: bool = False) -> list[str]:
+    """The alnum tokens of the first (or last) sentences, enough to hold ``wanted`` of them."""
+    words: list[str] = []
+    for sentence in reversed(sentences) if from_end else sentences:
+        words = alnum_tokens(sentence) + words if from_end else words + alnum_tokens(sentence)
+        if len(words) >= wanted:
+            break
+    return words
+
+
 def words_position(r: str, c: Constraint) -> Result:
-    words, keyword = alnum_tokens(r), c.arg("keyword")
-    if len(words) < 2:
-        return False, f"{len(words)} words"
-    passed = words[1].lower() == words[-2].lower() == keyword.lower()
-    return passed, f"second word {words[1][:30]!r}, second to last {words[-2][:30]!r}, needs {keyword!r}"
+    # Only the two words at each end matter: tokenize sentences from each end until they are found.
+    sentences, keyword = t.sentences(r), c.arg("keyword")
+    head, tail = _edge_words(sentences, 2), _edge_words(sentences, 2, from_end=True)
+    if len(head) < 2:
+        return False, f"{len(head)} words"
+    passed = head[1].lower() == tail[-2].lower() == keyword.lower()
+    return passed, f"second word {head[1][:30]!r}, second to last {tail[-2][:30]!r}, needs {keyword!r}"
 
 
 # --- sentence -------------------------------------------------------------------------------

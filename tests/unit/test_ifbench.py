@@ -144,7 +144,6 @@ def test_a_bad_argument_is_invalid_naming_it(iid, name):
 
 @pytest.mark.parametrize("iid,kwargs,words", [
     ("count:word_count_range", {"min_words": 5, "max_words": 3}, "min_words <= max_words"),
-    ("repeat:repeat_span", {"prompt_to_repeat": "a b c", "n_start": 1, "n_end": 3}, "n_end < 3"),
     ("repeat:repeat_span", {"prompt_to_repeat": "a b c", "n_start": 2, "n_end": 1}, "n_start <= n_end"),
     ("format:options", {"options": "yes"}, "two or more"),
     ("count:words_japanese", {"N": 0}, "positive"),
@@ -179,6 +178,7 @@ def test_sub_bullets_need_a_bullet():
 
 def test_repeat_span_indices_are_words_with_both_ends_included():
     assert verdict("b c", "repeat:repeat_span", prompt_to_repeat="a b c d", n_start=1, n_end=2)
+    assert verdict("c d", "repeat:repeat_span", prompt_to_repeat="a b c d", n_start=2, n_end=40)  # to the end
 
 
 def test_no_bullets_bullets_stops_prose_at_a_blank_line():

@@ -80,9 +80,9 @@ def test_each_instruction_passes_and_fails(iid, kwargs, good, bad):
 
 def test_every_instruction_id_is_covered():
     from grader.verifiers.ifeval.checks import CHECKERS
-    from grader.verifiers.ifeval.spec import CHOICE_ID, IFEVALG_ARGUMENTS
-    # IFEvalG's 29 and RLVR-IFeval's validate_choice: tests/unit/test_ifevalg.py
-    ifeval = set(CHECKERS) - set(IFEVALG_ARGUMENTS) - {CHOICE_ID}
+    from grader.verifiers.ifeval.spec import CHOICE_ID, IFBENCH_ARGUMENTS, IFEVALG_ARGUMENTS
+    # IFEvalG's 29 and RLVR-IFeval's validate_choice: tests/unit/test_ifevalg.py; IFBench's 58: test_ifbench.py
+    ifeval = set(CHECKERS) - set(IFEVALG_ARGUMENTS) - set(IFBENCH_ARGUMENTS) - {CHOICE_ID}
     assert {c[0] for c in CASES} == ifeval and len(ifeval) == 25
 
 

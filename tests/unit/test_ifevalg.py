@@ -63,7 +63,7 @@ def test_every_ifevalg_id_is_covered():
     from grader.verifiers.ifeval.checks import CHECKERS
     from grader.verifiers.ifeval.spec import IFEVALG_ARGUMENTS
     assert {c[0] for c in CASES} == set(IFEVALG_ARGUMENTS) and len(IFEVALG_ARGUMENTS) == 29
-    assert len(CHECKERS) == 54 + 1  # IFEval, IFEvalG, and RLVR-IFeval's validate_choice
+    assert len(CHECKERS) == 25 + 29 + 58 + 1  # with IFEval's, IFBench's and RLVR-IFeval's validate_choice
 
 
 @pytest.mark.parametrize("iid,kwargs,good,bad", CASES, ids=[f"{c[0]}-{i}" for i, c in enumerate(CASES)])

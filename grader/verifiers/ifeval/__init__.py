@@ -1,5 +1,5 @@
-"""The ifeval verifier: Google IFEval's 25 verifiable instructions and open-instruct's IFEvalG
-29 more, one check each.
+"""The ifeval verifier: Google IFEval's 25 verifiable instructions, open-instruct's IFEvalG
+29 more and IFBench's 58 out-of-distribution constraints, one check each.
 
 The reference is IFEval's evaluation form as a JSON string,
 ``{"instruction_id_list": [...], "kwargs": [{...}, ...]}``, open-instruct's RLVR-IFeval
@@ -44,9 +44,9 @@ class IFEvalPlan(Plan):
 
 class IFEvalVerifier(Verifier):
     name = "ifeval"
-    description = ("Checks IFEval's and IFEvalG's verifiable instructions (reference: instruction_id_list and "
-                   "kwargs as JSON, a NeMo-Gym row, a func_name ground truth, or IF_multi_constraints), one check per "
-                   "instruction.")
+    description = ("Checks IFEval's, IFEvalG's and IFBench's verifiable instructions (reference: instruction_id_list "
+                   "and kwargs as JSON, a NeMo-Gym row, a func_name ground truth, or IF_multi_constraints), one "
+                   "check per instruction.")
     options_type = IFEvalOptions
 
     def prepare(self, item: Item, options: Mapping[str, Any]) -> Plan:

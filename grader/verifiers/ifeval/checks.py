@@ -1,4 +1,5 @@
-"""The 25 IFEval checkers, each ``(response, constraint) -> (passed, reason)``.
+"""The 25 IFEval checkers and IFEvalG's 29, each ``(response, constraint) -> (passed, reason)``;
+CHECKERS adds IFBench's 58 (``ifbench_checks``, ``ifbench_format``).
 
 Each follows the official ``instruction_following_eval`` checker's reading (its
 counts, case rules and quirks), with two deliberate differences: keywords,
@@ -14,6 +15,8 @@ import re
 from collections.abc import Callable
 
 from . import text as t
+from .ifbench_checks import IFBENCH_WORD_CHECKERS
+from .ifbench_format import IFBENCH_FORMAT_CHECKERS
 from .spec import Constraint
 
 Result = tuple[bool, str]
@@ -538,3 +541,6 @@ CHECKERS: dict[str, Callable[[str, Constraint], Result]] = {
     "keywords:keyword_specific_position": keyword_specific_position,
     "keywords:start_end": start_end,
 }
+# IFBench's 58 (ifbench_checks, ifbench_format).
+CHECKERS.update(IFBENCH_WORD_CHECKERS)
+CHECKERS.update(IFBENCH_FORMAT_CHECKERS)

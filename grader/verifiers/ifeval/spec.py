@@ -1,5 +1,7 @@
 """Reading a reference into constraints: IFEval's evaluation form, validated once.
 
+The ids are IFEval's 25, IFEvalG's 29 and IFBench's 58 (``ifbench_spec``), one table.
+
 The reference is ``{"instruction_id_list": [...], "kwargs": [{...}, ...]}`` as a
 JSON string, one kwargs mapping per id; a null means "not given" (Hugging Face's
 copy of IFEval gives every id every argument name, nulls for the others). The
@@ -11,12 +13,13 @@ from __future__ import annotations
 import ast
 import json
 from dataclasses import dataclass, replace
-from typing import Any, Callable, Mapping
+from typing import Any, Mapping
 
 from ..base import InvalidItem
-from .text import LANGDETECT_CODES
+from .ifbench_spec import IFBENCH_ARGUMENTS, check_ifbench_consistent
+from .parsers import (RELATIONS, Parser, _count, _language, _letter, _lower_text, _options, _positive, _raw_text,
+                      _relation, _text, _texts, _word)
 
-RELATIONS = ("less than", "at least")
 Args = Mapping[str, Any]
 
 
@@ -30,82 +33,6 @@ class Constraint:
     def arg(self, name: str) -> Any:
         return dict(self.args)[name]
 
-
-# --- argument parsers: (id, name, value) -> the value the checker reads ---------------------
-
-def _count(where: str, value: Any) -> int:
-    if isinstance(value, bool) or not isinstance(value, int) or value < 0:
-        raise InvalidItem(f"{where} must be a non-negative integer, not {value!r}")
-    return value
-
-
-def _relation(where: str, value: Any) -> str:
-    if value not in RELATIONS:
-        raise InvalidItem(f"{where} must be 'less than' or 'at least', not {value!r}")
-    return str(value)
-
-
-def _text(where: str, value: Any) -> str:
-    # The official checker strips markers, phrases and keywords before using them.
-    if not isinstance(value, str) or not value.strip():
-        raise InvalidItem(f"{where} must be a non-empty string")
-    return value.strip()
-
-
-def _texts(where: str, value: Any) -> tuple[str, ...]:
-    if not isinstance(value, list) or not value or not all(isinstance(v, str) and v.strip() for v in value):
-        raise InvalidItem(f"{where} must be a non-empty list of non-empty strings")
-    return tuple(sorted(set(value)))
-
-
-def _letter(where: str, value: Any) -> str:
-    if not isinstance(value, str) or len(value.strip()) != 1:
-        raise InvalidItem(f"{where} must be a single letter, not {value!r}")
-    return value.strip().lower()
-
-
-def _language(where: str, value: Any) -> str:
-    if value not in LANGDETECT_CODES:
-        raise InvalidItem(f"{where} must be a language code langdetect knows (such as en, fr, zh-cn), "
-                          f"not {value!r}")
-    return str(value)
-
-
-def _lower_text(where: str, value: Any) -> str:
-    return _text(where, value).lower()
-
-
-def _positive(where: str, value: Any) -> int:
-    if _count(where, value) < 1:
-        raise InvalidItem(f"{where} must be a positive integer, not {value!r}")
-    return value
-
-
-def _word(where: str, value: Any) -> str:
-    # IFEvalG's generated data sometimes gives a one-element list where a word is meant.
-    if isinstance(value, list) and len(value) == 1:
-        value = value[0]
-    word = _text(where, value)
-    if len(word.split()) != 1:
-        raise InvalidItem(f"{where} must be a single word, not {value!r}")
-    return word
-
-
-def _options(where: str, value: Any) -> tuple[str, ...]:
-    # RLVR-IFeval data holds the options as a list, or as one comma-separated string.
-    if isinstance(value, str):
-        value = [part.strip() for part in value.split(",") if part.strip()]
-    return _texts(where, value)
-
-
-def _raw_text(where: str, value: Any) -> str:
-    # Character indices (new:copy_span_idx) refer to the text as given: no stripping.
-    if not isinstance(value, str) or not value.strip():
-        raise InvalidItem(f"{where} must be a non-empty string")
-    return value
-
-
-Parser = Callable[[str, Any], Any]
 
 # Every id's arguments, all required (prompt_to_repeat falls back to the item's prompt).
 ARGUMENTS: dict[str, dict[str, Parser]] = {
@@ -170,6 +97,8 @@ IFEVALG_ARGUMENTS: dict[str, dict[str, Parser]] = {
     "keywords:start_end": {},
 }
 ARGUMENTS.update(IFEVALG_ARGUMENTS)
+# IFBench's 58 out-of-distribution constraints (ifbench_spec).
+ARGUMENTS.update(IFBENCH_ARGUMENTS)
 
 # RLVR-IFeval's validate_choice ("Answer with one of the following options: ...") has no IFEval id
 # (IFEval's constrained_response fixes its three options): its check goes by this name.
@@ -362,7 +291,9 @@ def _constraint(instruction: Any, kwargs: Any, prompt: str) -> Constraint:
 
 
 def _check_consistent(c: Constraint) -> None:
-    if c.id == "length_constraints:nth_paragraph_first_word":
+    if c.id in IFBENCH_ARGUMENTS:
+        check_ifbench_consistent(c.id, dict(c.args))
+    elif c.id == "length_constraints:nth_paragraph_first_word":
         nth, num = c.arg("nth_paragraph"), c.arg("num_paragraphs")
         if not 1 <= nth <= num:
             raise InvalidItem(f"{c.id} argument 'nth_paragraph' must be between 1 and num_paragraphs ({num})")

@@ -172,8 +172,11 @@ def test_options_split_on_or_only_as_a_word():
     assert not verdict("b", "format:options", options="a), b), c), d)")  # letters must be exact
 
 
-def test_sub_bullets_need_a_bullet():
-    assert not verdict("No bullets at all - just a dash.", "format:sub-bullets")
+def test_sub_bullets_hold_without_bullets_as_upstream():
+    # Loose mode removes every *, so the official checker passes any response loose; so does this one.
+    assert verdict("No bullets at all - just a dash.", "format:sub-bullets")
+    assert verdict("* Fruit\n* Veg", "format:sub-bullets", mode="loose")
+    assert not verdict("* Fruit\n* Veg", "format:sub-bullets")
 
 
 def test_repeat_span_indices_are_words_with_both_ends_included():

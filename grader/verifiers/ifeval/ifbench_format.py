@@ -164,10 +164,12 @@ def thesis(r: str, c: Constraint) -> Result:
 
 
 def sub_bullets(r: str, c: Constraint) -> Result:
+    # As upstream, a response without any * passes: loose mode removes every *, so requiring a bullet
+    # would turn each loose verdict the official checker passes into a fail.
     pieces = r.split("*")
-    if len(pieces) < 2:  # upstream passes a response without any *: the instruction asks for bullets
-        return False, "no * bullet points"
     bare = next((i for i, p in enumerate(pieces[1:], 1) if "-" not in p), None)
+    if len(pieces) < 2:
+        return True, "no * bullet points, so none without a - sub-bullet"
     return bare is None, f"bullet {bare} has no - sub-bullet" if bare else "every * bullet has a - sub-bullet"
 
 

@@ -175,6 +175,16 @@ def test_power_tower_times_out_and_pool_recovers():
     assert elapsed < 5 + SLACK_S
 
 
+def test_long_ifeval_response_goes_to_a_worker_and_keeps_its_budget():
+    # 200 KB of one-word sentences: Treebank words for title case take seconds, past a 1 s budget.
+    reference = json.dumps({"instruction_id_list": ["format:title_case"], "kwargs": [{}]})
+    result, elapsed = timed_grade("Hi. " * 50_000, reference, verifier="ifeval", timeout=1)
+    assert result.status is Status.TIMEOUT, result
+    assert elapsed < 1 + SLACK_S
+    short, _ = timed_grade("Hi. " * 100, reference, verifier="ifeval", timeout=1)
+    assert short.status is Status.OK and short.correct, short
+
+
 def test_worker_that_cannot_start_gives_a_status():
     # 40 MiB of address space is too little to import sympy: every worker dies at start-up.
     from grader.execution.workers import WorkerPool

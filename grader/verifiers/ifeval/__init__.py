@@ -19,7 +19,7 @@ from dataclasses import dataclass
 from typing import Any, Iterator, Mapping
 
 from ...types import Check, GradeResult, Item, Status
-from ..base import FuzzItem, InvalidItem, Plan, Verifier
+from ..base import FuzzItem, InvalidItem, NeedsWorker, Placement, Plan, Verifier
 from ..options import Options, one_of, option
 from .checks import CHECKERS
 from .spec import Constraint, parse_reference
@@ -42,8 +42,14 @@ class IFEvalPlan(Plan):
     scoring: str = "all"  # the option, else the reference's grading_mode, else all
 
 
+# Checks cost up to ~27 µs a character (Treebank words, 200 KB in 5 s): text up to this size is
+# checked on the calling thread in well under a second; longer text in a worker the budget can kill.
+INLINE_MAX_CHARS = 20_000
+
+
 class IFEvalVerifier(Verifier):
     name = "ifeval"
+    placement = Placement.WORKER
     description = ("Checks IFEval's, IFEvalG's and IFBench's verifiable instructions (reference: instruction_id_list "
                    "and kwargs as JSON, a NeMo-Gym row, a func_name ground truth, or IF_multi_constraints), one "
                    "check per instruction.")
@@ -59,6 +65,8 @@ class IFEvalVerifier(Verifier):
 
     def grade(self, plan: Plan, *, in_worker: bool) -> GradeResult:
         assert isinstance(plan, IFEvalPlan) and isinstance(plan.options, IFEvalOptions)
+        if not in_worker and len(plan.item.response) + len(plan.item.references[0]) > INLINE_MAX_CHARS:
+            raise NeedsWorker()
         return grade_ifeval(plan.item.response, plan.constraints, plan.options.mode, plan.scoring)
 
     def fuzz_items(self, rng: random.Random) -> Iterator[FuzzItem]:

@@ -8,13 +8,11 @@ item's time budget.
 from __future__ import annotations
 
 from concurrent.futures import ThreadPoolExecutor
-from typing import Any, Iterable, Mapping
+from typing import Any, Iterable, Mapping, cast
 
 from .execution.workers import WorkerPool
 from .pipeline import DEFAULTS, Defaults, Models, ModelStage, Pipeline
 from .rewards import Rewards
-from . import verifiers
-from .verifiers.base import Placement, Verifier
 from .types import GradeResult
 
 
@@ -48,15 +46,6 @@ def grade(response: str, reference: str | list[str], *, verifier: str = "math", 
     return _pipeline(pool, extractor).grade(fields, _defaults(rewards))
 
 
-def _inline(item: Mapping[str, Any]) -> bool:
-    """Whether the item's verifier grades on the calling thread and asks no model (whose batches
-    gather across threads): then threads would only add overhead."""
-    name = item.get("verifier") or "math"
-    verifier = verifiers.get(name) if isinstance(name, str) else None
-    return (verifier is not None and verifier.placement is Placement.INLINE
-            and type(verifier).consult is Verifier.consult)
-
-
 def grade_many(items: Iterable[Mapping[str, Any]], *, max_concurrency: int | None = None,
                rewards: Rewards | Mapping[str, float] | None = None, pool: WorkerPool | None = None,
                extractor: ModelStage | None = None) -> list[GradeResult]:
@@ -65,8 +54,16 @@ def grade_many(items: Iterable[Mapping[str, Any]], *, max_concurrency: int | Non
     items = list(items)
     pipeline = _pipeline(pool, extractor)
     defaults = _defaults(rewards)
-    workers = max_concurrency or pipeline.pool.max_workers
-    if workers <= 1 or len(items) <= 1 or all(_inline(i) for i in items):
-        return [pipeline.grade(i, defaults) for i in items]
-    with ThreadPoolExecutor(max_workers=workers) as ex:
-        return list(ex.map(lambda item: pipeline.grade(item, defaults), items))
+    # Most items finish on this thread; threads only help the rest overlap their waits on workers and models.
+    results: list[GradeResult | None] = [pipeline.grade_here(item, defaults) for item in items]
+    pending = [k for k, result in enumerate(results) if result is None]
+    if pending:
+        workers = min(max_concurrency or pipeline.pool.max_workers, len(pending))
+        if workers <= 1:
+            finished = [pipeline.grade(items[k], defaults) for k in pending]
+        else:
+            with ThreadPoolExecutor(max_workers=workers) as ex:
+                finished = list(ex.map(lambda k: pipeline.grade(items[k], defaults), pending))
+        for k, result in zip(pending, finished):
+            results[k] = result
+    return cast(list[GradeResult], results)

@@ -248,6 +248,12 @@ def default_pool() -> WorkerPool:
         return _default_pool
 
 
+def _finished(result: GradeResult, defaults: Defaults, start: float) -> GradeResult:
+    result.reward = defaults.rewards.of(result)
+    result.latency_ms = (time.perf_counter() - start) * 1000
+    return result
+
+
 class Pipeline:
     """Grades items on the calling thread, escalating to ``pool``'s killable workers."""
 
@@ -273,9 +279,27 @@ class Pipeline:
                 result = self._run(planned)
             except Exception as exc:
                 result = _internal_error(exc)
-        result.reward = defaults.rewards.of(result)
-        result.latency_ms = (time.perf_counter() - start) * 1000
-        return result
+        return _finished(result, defaults, start)
+
+    def grade_here(self, fields: Mapping[str, Any], defaults: Defaults = DEFAULTS) -> GradeResult | None:
+        """The result if the item finishes on this thread, without a worker or a model; else None
+        (``grade`` then does it all). Batches grade the many cheap items without threads."""
+        start = time.perf_counter()
+        planned = plan_item(fields, defaults)
+        if isinstance(planned, GradeResult):
+            return _finished(planned, defaults, start)
+        try:
+            outcome = grade_inline(planned)
+            if isinstance(outcome, NeedsWorker):
+                return None
+            query = _verifier(planned).consult(planned, outcome)
+            if query is not None:
+                if self.models.get(query) is not None:
+                    return None  # grade() asks the model, in batches with the other items' queries
+                outcome = _unavailable(query, outcome)
+        except Exception as exc:
+            outcome = _internal_error(exc)
+        return _finished(outcome, defaults, start)
 
     def _run(self, plan: Plan) -> GradeResult:
         result = self._grade(plan)

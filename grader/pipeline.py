@@ -323,7 +323,7 @@ class Pipeline:
         outcome = grade_inline(plan)
         if isinstance(outcome, GradeResult):
             return outcome
-        budget = self.budget.of(plan.options.timeout)
+        budget = self.budget.of(plan.budget_seconds())
         try:
             return self.pool.run(grade_in_worker, (plan,), budget)
         except WorkerTimeout:
@@ -399,7 +399,7 @@ class ServedPipeline:
     async def _grade(self, plans: list[Plan]) -> list[GradeResult]:
         if not plans:
             return []
-        outcomes = await self.runtime.run([((plan,), self.budget.of(plan.options.timeout)) for plan in plans])
+        outcomes = await self.runtime.run([((plan,), self.budget.of(plan.budget_seconds())) for plan in plans])
         return [_from_outcome(o) for o in outcomes]
 
 

@@ -37,9 +37,11 @@ class Check:
     passed: bool
     score: float = 0.0
     reason: str = ""
+    status: str = ""  # how it ended, where a family names outcomes (code tests: passed, wrong_answer, timeout...)
 
     def to_dict(self) -> dict[str, Any]:
-        return {"name": self.name, "passed": self.passed, "score": self.score, "reason": self.reason}
+        out = {"name": self.name, "passed": self.passed, "score": self.score, "reason": self.reason}
+        return out | {"status": self.status} if self.status else out
 
 
 @dataclass

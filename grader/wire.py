@@ -44,7 +44,8 @@ def result_to_proto(item_id: str, result: GradeResult) -> pb.GradeResult:
         status=pb.Status.Value(result.status.value), extracted=result.extracted, normalized=result.normalized,
         normalized_reference=result.normalized_reference, method=result.method, reason=result.reason,
         latency_ms=result.latency_ms,
-        checks=[pb.Check(name=c.name, passed=c.passed, score=c.score, reason=c.reason) for c in result.checks],
+        checks=[pb.Check(name=c.name, passed=c.passed, score=c.score, reason=c.reason, status=c.status)
+                for c in result.checks],
     )
 
 
@@ -54,7 +55,7 @@ def result_from_proto(msg: pb.GradeResult) -> GradeResult:
         correct=msg.correct, score=msg.score, status=status, extracted=msg.extracted, normalized=msg.normalized,
         normalized_reference=msg.normalized_reference, method=msg.method, reason=msg.reason,
         latency_ms=msg.latency_ms, reward=msg.reward,
-        checks=[Check(c.name, c.passed, c.score, c.reason) for c in msg.checks],
+        checks=[Check(c.name, c.passed, c.score, c.reason, c.status) for c in msg.checks],
         extra={"id": msg.id, "reward": msg.reward},  # extra["reward"]: for callers from before result.reward
     )
 

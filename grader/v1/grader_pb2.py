@@ -25,15 +25,15 @@ _sym_db = _symbol_database.Default()
 from google.protobuf import struct_pb2 as google_dot_protobuf_dot_struct__pb2
 
 
-DESCRIPTOR = _descriptor_pool.Default().AddSerializedFile(b'\n\x16grader/v1/grader.proto\x12\tgrader.v1\x1a\x1cgoogle/protobuf/struct.proto\"\x88\x01\n\tGradeItem\x12\n\n\x02id\x18\x01 \x01(\t\x12\x10\n\x08response\x18\x02 \x01(\t\x12\x11\n\treference\x18\x03 \x03(\t\x12\x10\n\x08verifier\x18\x04 \x01(\t\x12(\n\x07options\x18\x05 \x01(\x0b\x32\x17.google.protobuf.Struct\x12\x0e\n\x06prompt\x18\x06 \x01(\t\"\x9f\x01\n\rRewardShaping\x12\x14\n\x07\x63orrect\x18\x01 \x01(\x01H\x00\x88\x01\x01\x12\x16\n\tincorrect\x18\x02 \x01(\x01H\x01\x88\x01\x01\x12\x16\n\tno_answer\x18\x03 \x01(\x01H\x02\x88\x01\x01\x12\x14\n\x07timeout\x18\x04 \x01(\x01H\x03\x88\x01\x01\x42\n\n\x08_correctB\x0c\n\n_incorrectB\x0c\n\n_no_answerB\n\n\x08_timeout\"\xb1\x01\n\x0cGradeRequest\x12#\n\x05items\x18\x01 \x03(\x0b\x32\x14.grader.v1.GradeItem\x12\x18\n\x10\x64\x65\x66\x61ult_verifier\x18\x02 \x01(\t\x12\x30\n\x0f\x64\x65\x66\x61ult_options\x18\x03 \x01(\x0b\x32\x17.google.protobuf.Struct\x12\x30\n\x0ereward_shaping\x18\x04 \x01(\x0b\x32\x18.grader.v1.RewardShaping\"D\n\x05\x43heck\x12\x0c\n\x04name\x18\x01 \x01(\t\x12\x0e\n\x06passed\x18\x02 \x01(\x08\x12\r\n\x05score\x18\x03 \x01(\x01\x12\x0e\n\x06reason\x18\x04 \x01(\t\"\x87\x02\n\x0bGradeResult\x12\n\n\x02id\x18\x01 \x01(\t\x12\x0e\n\x06reward\x18\x02 \x01(\x01\x12\r\n\x05score\x18\x03 \x01(\x01\x12\x0f\n\x07\x63orrect\x18\x04 \x01(\x08\x12!\n\x06status\x18\x05 \x01(\x0e\x32\x11.grader.v1.Status\x12\x11\n\textracted\x18\x06 \x01(\t\x12\x12\n\nnormalized\x18\x07 \x01(\t\x12\x1c\n\x14normalized_reference\x18\x08 \x01(\t\x12\x0e\n\x06method\x18\t \x01(\t\x12\x0e\n\x06reason\x18\n \x01(\t\x12\x12\n\nlatency_ms\x18\x0b \x01(\x01\x12 \n\x06\x63hecks\x18\x0c \x03(\x0b\x32\x10.grader.v1.Check\"8\n\rGradeResponse\x12\'\n\x07results\x18\x01 \x03(\x0b\x32\x16.grader.v1.GradeResult\"\x16\n\x14ListVerifiersRequest\"U\n\x0cVerifierInfo\x12\x0c\n\x04name\x18\x01 \x01(\t\x12\x13\n\x0b\x64\x65scription\x18\x02 \x01(\t\x12\x0f\n\x07options\x18\x03 \x03(\t\x12\x11\n\tplacement\x18\x04 \x01(\t\"s\n\x15ListVerifiersResponse\x12*\n\tverifiers\x18\x01 \x03(\x0b\x32\x17.grader.v1.VerifierInfo\x12\x16\n\x0eserver_version\x18\x02 \x01(\t\x12\x16\n\x0e\x65ngine_version\x18\x03 \x01(\t*k\n\x06Status\x12\x16\n\x12STATUS_UNSPECIFIED\x10\x00\x12\x06\n\x02OK\x10\x01\x12\r\n\tNO_ANSWER\x10\x02\x12\x0f\n\x0bPARSE_ERROR\x10\x03\x12\x0b\n\x07TIMEOUT\x10\x04\x12\x14\n\x10INVALID_ARGUMENT\x10\x05\x32\xde\x01\n\x06Grader\x12:\n\x05Grade\x12\x17.grader.v1.GradeRequest\x1a\x18.grader.v1.GradeResponse\x12\x44\n\x0bGradeStream\x12\x17.grader.v1.GradeRequest\x1a\x18.grader.v1.GradeResponse(\x01\x30\x01\x12R\n\rListVerifiers\x12\x1f.grader.v1.ListVerifiersRequest\x1a .grader.v1.ListVerifiersResponseb\x06proto3')
+DESCRIPTOR = _descriptor_pool.Default().AddSerializedFile(b'\n\x16grader/v1/grader.proto\x12\tgrader.v1\x1a\x1cgoogle/protobuf/struct.proto\"\x88\x01\n\tGradeItem\x12\n\n\x02id\x18\x01 \x01(\t\x12\x10\n\x08response\x18\x02 \x01(\t\x12\x11\n\treference\x18\x03 \x03(\t\x12\x10\n\x08verifier\x18\x04 \x01(\t\x12(\n\x07options\x18\x05 \x01(\x0b\x32\x17.google.protobuf.Struct\x12\x0e\n\x06prompt\x18\x06 \x01(\t\"\x9f\x01\n\rRewardShaping\x12\x14\n\x07\x63orrect\x18\x01 \x01(\x01H\x00\x88\x01\x01\x12\x16\n\tincorrect\x18\x02 \x01(\x01H\x01\x88\x01\x01\x12\x16\n\tno_answer\x18\x03 \x01(\x01H\x02\x88\x01\x01\x12\x14\n\x07timeout\x18\x04 \x01(\x01H\x03\x88\x01\x01\x42\n\n\x08_correctB\x0c\n\n_incorrectB\x0c\n\n_no_answerB\n\n\x08_timeout\"\xb1\x01\n\x0cGradeRequest\x12#\n\x05items\x18\x01 \x03(\x0b\x32\x14.grader.v1.GradeItem\x12\x18\n\x10\x64\x65\x66\x61ult_verifier\x18\x02 \x01(\t\x12\x30\n\x0f\x64\x65\x66\x61ult_options\x18\x03 \x01(\x0b\x32\x17.google.protobuf.Struct\x12\x30\n\x0ereward_shaping\x18\x04 \x01(\x0b\x32\x18.grader.v1.RewardShaping\"T\n\x05\x43heck\x12\x0c\n\x04name\x18\x01 \x01(\t\x12\x0e\n\x06passed\x18\x02 \x01(\x08\x12\r\n\x05score\x18\x03 \x01(\x01\x12\x0e\n\x06reason\x18\x04 \x01(\t\x12\x0e\n\x06status\x18\x05 \x01(\t\"\x87\x02\n\x0bGradeResult\x12\n\n\x02id\x18\x01 \x01(\t\x12\x0e\n\x06reward\x18\x02 \x01(\x01\x12\r\n\x05score\x18\x03 \x01(\x01\x12\x0f\n\x07\x63orrect\x18\x04 \x01(\x08\x12!\n\x06status\x18\x05 \x01(\x0e\x32\x11.grader.v1.Status\x12\x11\n\textracted\x18\x06 \x01(\t\x12\x12\n\nnormalized\x18\x07 \x01(\t\x12\x1c\n\x14normalized_reference\x18\x08 \x01(\t\x12\x0e\n\x06method\x18\t \x01(\t\x12\x0e\n\x06reason\x18\n \x01(\t\x12\x12\n\nlatency_ms\x18\x0b \x01(\x01\x12 \n\x06\x63hecks\x18\x0c \x03(\x0b\x32\x10.grader.v1.Check\"8\n\rGradeResponse\x12\'\n\x07results\x18\x01 \x03(\x0b\x32\x16.grader.v1.GradeResult\"\x16\n\x14ListVerifiersRequest\"U\n\x0cVerifierInfo\x12\x0c\n\x04name\x18\x01 \x01(\t\x12\x13\n\x0b\x64\x65scription\x18\x02 \x01(\t\x12\x0f\n\x07options\x18\x03 \x03(\t\x12\x11\n\tplacement\x18\x04 \x01(\t\"s\n\x15ListVerifiersResponse\x12*\n\tverifiers\x18\x01 \x03(\x0b\x32\x17.grader.v1.VerifierInfo\x12\x16\n\x0eserver_version\x18\x02 \x01(\t\x12\x16\n\x0e\x65ngine_version\x18\x03 \x01(\t*k\n\x06Status\x12\x16\n\x12STATUS_UNSPECIFIED\x10\x00\x12\x06\n\x02OK\x10\x01\x12\r\n\tNO_ANSWER\x10\x02\x12\x0f\n\x0bPARSE_ERROR\x10\x03\x12\x0b\n\x07TIMEOUT\x10\x04\x12\x14\n\x10INVALID_ARGUMENT\x10\x05\x32\xde\x01\n\x06Grader\x12:\n\x05Grade\x12\x17.grader.v1.GradeRequest\x1a\x18.grader.v1.GradeResponse\x12\x44\n\x0bGradeStream\x12\x17.grader.v1.GradeRequest\x1a\x18.grader.v1.GradeResponse(\x01\x30\x01\x12R\n\rListVerifiers\x12\x1f.grader.v1.ListVerifiersRequest\x1a .grader.v1.ListVerifiersResponseb\x06proto3')
 
 _globals = globals()
 _builder.BuildMessageAndEnumDescriptors(DESCRIPTOR, _globals)
 _builder.BuildTopDescriptorsAndMessages(DESCRIPTOR, 'grader.v1.grader_pb2', _globals)
 if not _descriptor._USE_C_DESCRIPTORS:
   DESCRIPTOR._loaded_options = None
-  _globals['_STATUS']._serialized_start=1170
-  _globals['_STATUS']._serialized_end=1277
+  _globals['_STATUS']._serialized_start=1186
+  _globals['_STATUS']._serialized_end=1293
   _globals['_GRADEITEM']._serialized_start=68
   _globals['_GRADEITEM']._serialized_end=204
   _globals['_REWARDSHAPING']._serialized_start=207
@@ -41,17 +41,17 @@ if not _descriptor._USE_C_DESCRIPTORS:
   _globals['_GRADEREQUEST']._serialized_start=369
   _globals['_GRADEREQUEST']._serialized_end=546
   _globals['_CHECK']._serialized_start=548
-  _globals['_CHECK']._serialized_end=616
-  _globals['_GRADERESULT']._serialized_start=619
-  _globals['_GRADERESULT']._serialized_end=882
-  _globals['_GRADERESPONSE']._serialized_start=884
-  _globals['_GRADERESPONSE']._serialized_end=940
-  _globals['_LISTVERIFIERSREQUEST']._serialized_start=942
-  _globals['_LISTVERIFIERSREQUEST']._serialized_end=964
-  _globals['_VERIFIERINFO']._serialized_start=966
-  _globals['_VERIFIERINFO']._serialized_end=1051
-  _globals['_LISTVERIFIERSRESPONSE']._serialized_start=1053
-  _globals['_LISTVERIFIERSRESPONSE']._serialized_end=1168
-  _globals['_GRADER']._serialized_start=1280
-  _globals['_GRADER']._serialized_end=1502
+  _globals['_CHECK']._serialized_end=632
+  _globals['_GRADERESULT']._serialized_start=635
+  _globals['_GRADERESULT']._serialized_end=898
+  _globals['_GRADERESPONSE']._serialized_start=900
+  _globals['_GRADERESPONSE']._serialized_end=956
+  _globals['_LISTVERIFIERSREQUEST']._serialized_start=958
+  _globals['_LISTVERIFIERSREQUEST']._serialized_end=980
+  _globals['_VERIFIERINFO']._serialized_start=982
+  _globals['_VERIFIERINFO']._serialized_end=1067
+  _globals['_LISTVERIFIERSRESPONSE']._serialized_start=1069
+  _globals['_LISTVERIFIERSRESPONSE']._serialized_end=1184
+  _globals['_GRADER']._serialized_start=1296
+  _globals['_GRADER']._serialized_end=1518
 # @@protoc_insertion_point(module_scope)

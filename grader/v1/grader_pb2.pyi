@@ -64,16 +64,18 @@ class GradeRequest(_message.Message):
     def __init__(self, items: _Optional[_Iterable[_Union[GradeItem, _Mapping]]] = ..., default_verifier: _Optional[str] = ..., default_options: _Optional[_Union[_struct_pb2.Struct, _Mapping]] = ..., reward_shaping: _Optional[_Union[RewardShaping, _Mapping]] = ...) -> None: ...
 
 class Check(_message.Message):
-    __slots__ = ("name", "passed", "score", "reason")
+    __slots__ = ("name", "passed", "score", "reason", "status")
     NAME_FIELD_NUMBER: _ClassVar[int]
     PASSED_FIELD_NUMBER: _ClassVar[int]
     SCORE_FIELD_NUMBER: _ClassVar[int]
     REASON_FIELD_NUMBER: _ClassVar[int]
+    STATUS_FIELD_NUMBER: _ClassVar[int]
     name: str
     passed: bool
     score: float
     reason: str
-    def __init__(self, name: _Optional[str] = ..., passed: _Optional[bool] = ..., score: _Optional[float] = ..., reason: _Optional[str] = ...) -> None: ...
+    status: str
+    def __init__(self, name: _Optional[str] = ..., passed: _Optional[bool] = ..., score: _Optional[float] = ..., reason: _Optional[str] = ..., status: _Optional[str] = ...) -> None: ...
 
 class GradeResult(_message.Message):
     __slots__ = ("id", "reward", "score", "correct", "status", "extracted", "normalized", "normalized_reference", "method", "reason", "latency_ms", "checks")

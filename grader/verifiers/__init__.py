@@ -57,6 +57,7 @@ def _show(value: object) -> str:
 
 
 from .choice import MultipleChoiceVerifier  # noqa: E402  (registration order is the listing order)
+from .code import CodeVerifier  # noqa: E402
 from .exact import ExactVerifier  # noqa: E402
 from .ifeval import IFEvalVerifier  # noqa: E402
 from .math import MathVerifier  # noqa: E402
@@ -65,6 +66,7 @@ register(MathVerifier())
 register(MultipleChoiceVerifier())
 register(ExactVerifier())
 register(IFEvalVerifier())
+register(CodeVerifier())
 
 __all__ = ["FuzzItem", "InvalidItem", "ModelQuery", "NeedsWorker", "Options", "Placement", "Plan", "Verifier",
            "all_verifiers", "get", "markdown_table", "names", "register"]

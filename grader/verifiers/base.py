@@ -62,6 +62,10 @@ class Plan:
     item: Item
     options: Options
 
+    def budget_seconds(self) -> float | None:
+        """Seconds the item may take, None for the driver's default; a family may derive it."""
+        return self.options.timeout
+
 
 @dataclass(frozen=True)
 class ModelQuery:

@@ -1,0 +1,160 @@
+"""The code verifier: the program in an answer, run against the reference's tests in a sandbox.
+
+``prepare`` finds the program (``extract``) and reads the tests (``spec``) in the caller's
+process; nothing runs there. ``grade`` runs in a worker process: it starts the harness
+(``sandboxed/harness.py``) as pid 1 of an nsjail sandbox (``grader.execution.sandbox``) with
+the suite on its stdin, and reads one verdict per test from its stdout, a channel the
+program's processes never hold. One check per test, with its status.
+"""
+
+from __future__ import annotations
+
+import json
+import math
+import os
+import random
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any, Iterator, Mapping
+
+from ...execution import sandbox
+from ...types import Check, GradeResult, Item, Status
+from ..base import FuzzItem, InvalidItem, NeedsWorker, Placement, Plan, Verifier
+from ..options import Options, boolean, one_of, option, seconds
+from .extract import defines, extract_program
+from .spec import Suite, parse_reference
+
+SANDBOXED = Path(__file__).parent / "sandboxed"
+HARNESS_FILES = ("harness.py", "runner.py", "wire.py")
+UNSAFE_ENV = "GRADER_UNSAFE_NO_SANDBOX"
+DEFAULT_MAX_BUDGET = 60.0
+MAX_OUTPUT_BYTES = 1 << 20
+STATUSES = ("passed", "wrong_answer", "runtime_error", "timeout", "memory", "compile_error", "output_limit")
+
+
+def _count(key: str, value: Any) -> int | None:
+    if value is None:
+        return None
+    if isinstance(value, bool) or not isinstance(value, int) or value < 1:
+        raise ValueError(f"option {key!r} must be a positive integer, not {value!r}")
+    return value
+
+
+def _megabytes(key: str, value: Any) -> int:
+    count = _count(key, value)
+    if count is None or not 64 <= count <= 16384:
+        raise ValueError(f"option {key!r} must be between 64 and 16384 (MB), not {value!r}")
+    return count
+
+
+@dataclass(frozen=True)
+class CodeOptions(Options):
+    timeout: float | None = option(5.0, seconds, "seconds each test may run (alias timeout_seconds)")
+    budget: float | None = option(None, seconds, "seconds for the whole item (default: timeout × tests + 2, "
+                                                 f"at most {DEFAULT_MAX_BUDGET:g})")
+    language: str = option("python", one_of("python"), "the program's language (python)")
+    memory_mb: int = option(512, _megabytes, "address-space limit of each sandboxed process, in MB")
+    scoring: str = option("all", one_of("all", "fraction"),
+                          "all: score 1 when every test passes, else 0; fraction: the share that passes")
+    max_tests: int | None = option(None, _count, "run only the first N tests")
+    stop_on_first_failure: bool = option(False, boolean, "skip the tests after the first that fails")
+
+
+@dataclass(frozen=True)
+class CodePlan(Plan):
+    program: str = ""
+    suite: Suite | None = None
+
+    def budget_seconds(self) -> float | None:
+        assert isinstance(self.options, CodeOptions) and self.suite is not None
+        if self.options.budget is not None:
+            return self.options.budget
+        per_test = self.options.timeout or 5.0
+        return min(per_test * len(self.suite.tests) + 2.0, DEFAULT_MAX_BUDGET)
+
+
+class CodeVerifier(Verifier):
+    name = "code"
+    description = ("Runs the answer's program (the last ```python block outside <think>) against the reference's "
+                   "tests (HumanEval, MBPP, APPS stdin/stdout or call-based JSON) in an nsjail sandbox, one check "
+                   "per test.")
+    options_type = CodeOptions
+    placement = Placement.SANDBOX
+
+    def prepare(self, item: Item, options: Mapping[str, Any]) -> Plan:
+        parsed = CodeOptions.from_mapping(options)
+        if len(set(item.references)) != 1:
+            raise InvalidItem("a code item takes one reference (its tests as JSON)")
+        suite = parse_reference(item.references[0]).limited(parsed.max_tests)
+        program = extract_program(item.response)
+        if program is not None and suite.prompt and suite.entry_point and not defines(program, suite.entry_point):
+            program = suite.prompt + program  # HumanEval completions continue the prompt
+        return CodePlan(self.name, item, parsed, program or "", suite)
+
+    def grade(self, plan: Plan, *, in_worker: bool) -> GradeResult:
+        assert isinstance(plan, CodePlan) and isinstance(plan.options, CodeOptions) and plan.suite is not None
+        if not plan.program.strip():
+            return GradeResult.failure(Status.NO_ANSWER, "No Python program found in the response.",
+                                       method="code+none")
+        if not in_worker:
+            raise NeedsWorker()  # programs run only in the sandbox, from a killable worker
+        return run_suite(plan.program, plan.suite, plan.options, plan.budget_seconds() or DEFAULT_MAX_BUDGET)
+
+    def fuzz_items(self, rng: random.Random) -> Iterator[FuzzItem]:
+        from .fuzz import fuzz_items
+        return fuzz_items(rng)
+
+
+def unsafe_no_isolation() -> bool:
+    return os.environ.get(UNSAFE_ENV, "").lower() in ("1", "true", "yes")
+
+
+def run_suite(program: str, suite: Suite, options: CodeOptions, budget: float) -> GradeResult:
+    python = sandbox.sandbox_python()
+    if python is None:
+        return GradeResult.failure(Status.INVALID_ARGUMENT, "No python3 for the code sandbox on this host.")
+    files = {name: (SANDBOXED / name).read_bytes() for name in HARNESS_FILES}
+    files["solution.py"] = program.encode("utf-8", errors="surrogatepass")
+    spec = suite.for_harness() | {"python": python, "test_timeout": options.timeout or 5.0,
+                                  "stop_on_first_failure": options.stop_on_first_failure,
+                                  "max_output_bytes": MAX_OUTPUT_BYTES}
+    wall = max(1.0, budget - 0.5)  # leave the worker time to report what finished
+    limits = sandbox.Limits(wall_seconds=wall, cpu_seconds=math.ceil(wall) + 1, memory_mb=options.memory_mb)
+    try:
+        done = sandbox.run([python, "-I", "-S", "/sandbox/harness.py"], files, json.dumps(spec).encode(), limits,
+                           unsafe_no_isolation=unsafe_no_isolation())
+    except sandbox.SandboxUnavailable as e:
+        return GradeResult.failure(Status.INVALID_ARGUMENT, f"The code sandbox does not work on this host: {e}. "
+                                   f"Code items are refused (set {UNSAFE_ENV}=1 to run them without isolation).")
+    return _verdict(done, suite, options)
+
+
+def _verdict(done: sandbox.Completed, suite: Suite, options: CodeOptions) -> GradeResult:
+    reported: dict[str, dict[str, Any]] = {}
+    finished = False
+    for line in done.stdout.splitlines():
+        try:
+            message = json.loads(line)
+        except ValueError:
+            continue
+        if message.get("done"):
+            finished = True
+        elif message.get("status") in STATUSES and isinstance(message.get("name"), str):
+            reported[message["name"]] = message
+    checks = []
+    for test in suite.tests:
+        message = reported.get(test["name"])
+        if message is None:
+            status = "timeout" if (done.timed_out or not finished) else "skipped"
+            reason = "the item's budget ran out first" if status == "timeout" else "after the first failure"
+            checks.append(Check(test["name"], False, 0.0, reason, status))
+        else:
+            passed = message["status"] == "passed"
+            checks.append(Check(test["name"], passed, float(passed), message.get("reason", ""), message["status"]))
+    held = sum(c.passed for c in checks)
+    correct = held == len(checks)
+    score = held / len(checks) if options.scoring == "fraction" else float(correct)
+    failed = [c for c in checks if not c.passed]
+    reason = "" if correct else (f"{len(failed)} of {len(checks)} tests failed; first: {failed[0].name} "
+                                 f"({failed[0].status}: {failed[0].reason})")
+    return GradeResult(correct, score, Status.OK, method=f"code+{suite.mode}", reason=reason, checks=checks)

@@ -1,0 +1,46 @@
+"""The program in an LM answer: the last fenced Python block outside ``<think>``, else the
+whole answer if it parses as Python."""
+
+from __future__ import annotations
+
+import ast
+import re
+
+PYTHON_LABELS = frozenset({"", "python", "py", "python3"})
+_FENCE = re.compile(r"^[ \t]*```[ \t]*([\w+#.-]*)[^\n]*\n(.*?)^[ \t]*```", re.DOTALL | re.MULTILINE)
+_THINK = re.compile(r"<think>.*?</think>", re.DOTALL)
+
+
+def without_reasoning(response: str) -> str:
+    """The response with its <think> blocks removed; an unclosed one runs to the end."""
+    text = _THINK.sub("", response)
+    opened = text.find("<think>")
+    return text if opened < 0 else text[:opened]
+
+
+def extract_program(response: str) -> str | None:
+    text = without_reasoning(response)
+    blocks = [body for label, body in _FENCE.findall(text) if label.lower() in PYTHON_LABELS]
+    if blocks:
+        return blocks[-1]
+    if "```" in text or not text.strip():
+        return None
+    try:
+        ast.parse(text)
+    except (SyntaxError, ValueError, RecursionError, MemoryError):
+        return None
+    return text
+
+
+def defines(program: str, name: str) -> bool:
+    """Whether the program defines ``name`` at its top level (a function, class or assignment)."""
+    try:
+        module = ast.parse(program)
+    except (SyntaxError, ValueError, RecursionError, MemoryError):
+        return False
+    for node in module.body:
+        if isinstance(node, (ast.FunctionDef, ast.AsyncFunctionDef, ast.ClassDef)) and node.name == name:
+            return True
+        if isinstance(node, ast.Assign) and any(isinstance(t, ast.Name) and t.id == name for t in node.targets):
+            return True
+    return False

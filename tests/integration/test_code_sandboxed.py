@@ -1,0 +1,112 @@
+"""The code verifier end to end, in its sandbox: each test format, each status, the options,
+and the shared HumanEval cases."""
+
+from __future__ import annotations
+
+import json
+
+import pytest
+
+import grader
+from accuracy import CASES_DIR, load_cases
+from grader import Status
+from grader.execution import sandbox
+
+pytestmark = pytest.mark.skipif(bool(sandbox.probe()), reason=f"no sandbox here: {sandbox.probe()}")
+
+HUMANEVAL = json.dumps({"test": "def check(candidate):\n    assert candidate(2) == 4\n    assert candidate(-3) == 9\n"
+                                "    assert candidate(0) == 0\n", "entry_point": "square"})
+MBPP = json.dumps({"test_list": ["assert square(3) == 9", "assert square(4) == 16", "assert math.isqrt(square(5)) == 5"],
+                   "test_imports": ["import math"]})
+CALLS = json.dumps({"fn_name": "pair", "inputs": [[1, 2], [3, 4]], "outputs": [[1, 2], [3, 4]]})
+STDIO = json.dumps({"inputs": ["2\n", "3 4\n"], "outputs": ["4\n", "9\n16"]})
+
+
+def code(program: str, reference: str, **options) -> grader.GradeResult:
+    result = grader.grade(f"Here you go.\n```python\n{program}\n```\n", reference, verifier="code",
+                          **{"timeout": 2, **options})
+    assert result.status is Status.OK, result.reason
+    return result
+
+
+def statuses(result: grader.GradeResult) -> list[str]:
+    return [c.status for c in result.checks]
+
+
+@pytest.mark.parametrize("reference", [HUMANEVAL, MBPP])
+def test_asserts_formats(reference):
+    assert code("def square(x):\n    return x * x", reference).correct
+    wrong = code("def square(x):\n    return x + x", reference)
+    assert not wrong.correct and "wrong_answer" in statuses(wrong) and wrong.method == "code+asserts"
+
+
+def test_call_based_compares_after_a_json_round_trip():
+    assert code("def pair(a, b):\n    return (a, b)", CALLS).correct  # a tuple equals the expected list
+    assert code("class Solution:\n    def pair(self, a, b):\n        return [a, b]", CALLS).correct
+    wrong = code("def pair(a, b):\n    return [b, a]", CALLS)
+    assert statuses(wrong) == ["wrong_answer", "wrong_answer"] and "expected" in wrong.checks[0].reason
+    assert not code("def pair(a, b):\n    return {a, b}", CALLS).correct  # a set is no JSON value
+
+
+def test_stdio_compares_lines_ignoring_trailing_space():
+    program = "nums = list(map(int, input().split()))\nfor n in nums:\n    print(n * n, '  ')"
+    assert code(program, STDIO).correct
+    wrong = code("print(1)", STDIO)
+    assert statuses(wrong) == ["wrong_answer", "wrong_answer"] and "line 1" in wrong.checks[0].reason
+
+
+@pytest.mark.parametrize("program,status", [
+    ("def square(x):\n    raise ValueError('nope')", "runtime_error"),
+    ("def square(x):\n    while True:\n        pass", "timeout"),
+    ("def square(x):\n    return bytearray(4 * 1024 ** 3)", "memory"),
+    ("def square(x)\n    return x", "compile_error"),
+    ("import os\ndef square(x):\n    os._exit(3)", "runtime_error"),
+])
+def test_statuses_in_functions(program, status):
+    result = code(program, HUMANEVAL, timeout=1)
+    assert not result.correct and statuses(result)[0] == status, result.checks
+
+
+@pytest.mark.parametrize("program,status", [
+    ("import sys\nprint('x' * 10)\nsys.exit(1)", "runtime_error"),
+    ("while True:\n    pass", "timeout"),
+    ("while True:\n    print('y' * 65536)", "output_limit"),
+    ("print(", "runtime_error"),
+])
+def test_statuses_in_stdio(program, status):
+    result = code(program, STDIO, timeout=1)
+    assert not result.correct and statuses(result)[0] == status, result.checks
+
+
+def test_a_program_that_recovers_after_a_timeout_passes_the_next_tests():
+    program = "def square(x):\n    while x == 2:\n        pass\n    return x * x"
+    result = code(program, HUMANEVAL, timeout=1, scoring="fraction")
+    assert statuses(result) == ["timeout", "passed", "passed"] and result.score == pytest.approx(2 / 3)
+
+
+def test_stop_on_first_failure_and_max_tests():
+    result = code("def square(x):\n    return 4", HUMANEVAL, stop_on_first_failure=True)
+    assert statuses(result) == ["passed", "wrong_answer", "skipped"]
+    assert code("def square(x):\n    return 4", HUMANEVAL, max_tests=1).correct
+
+
+def test_a_test_expecting_an_exception_sees_the_builtin_type():
+    reference = json.dumps({"test_list": ["try:\n    f(-1)\n    raise AssertionError('no error')\nexcept ValueError:\n"
+                                          "    pass"]})
+    assert code("def f(x):\n    if x < 0:\n        raise ValueError('negative')\n    return x", reference).correct
+    assert not code("def f(x):\n    return x", reference).correct
+
+
+NAME = "code_dev.jsonl"
+
+
+@pytest.mark.skipif(not (CASES_DIR / NAME).exists(), reason=f"{CASES_DIR / NAME} is not present")
+def test_shared_humaneval_cases(capsys):
+    cases = load_cases(NAME)
+    results = grader.grade_many([{"response": c["response"], "reference": c["reference"], "verifier": "code"}
+                                 for c in cases])
+    wrong = [(c["id"], r.status, r.reason[:120]) for c, r in zip(cases, results)
+             if r.status is not Status.OK or r.correct != c["expected"]]
+    with capsys.disabled():
+        print(f"\n{NAME}: {len(cases) - len(wrong)}/{len(cases)} as labelled")
+    assert not wrong

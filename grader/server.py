@@ -11,6 +11,7 @@ import asyncio
 import collections
 import json
 import logging
+import os
 import signal
 import time
 
@@ -20,6 +21,7 @@ from grpc_health.v1._async import HealthServicer
 from grpc_reflection.v1alpha import reflection
 
 from . import __version__, verifiers
+from .execution import sandbox
 from .execution.batch import Overloaded
 from .lm.service import LMService, asked_by_default
 from .pipeline import Budget, Defaults, Models, ServedPipeline, new_runtime
@@ -28,6 +30,7 @@ from .server_config import ServerConfig
 from .types import GradeResult, Status
 from .v1 import grader_pb2 as pb
 from .v1 import grader_pb2_grpc as pb_grpc
+from .verifiers.code import UNSAFE_ENV as UNSAFE_SANDBOX_ENV
 from .wire import item_fields, result_to_proto, rewards_from_proto, struct_to_dict
 
 log = logging.getLogger("grader.server")
@@ -89,9 +92,24 @@ def _utf8_size_over(text: str, limit: int) -> bool:
     return len(text.encode("utf-8", "surrogatepass")) > limit
 
 
+def report_sandbox(config: ServerConfig) -> None:
+    """Say at start-up whether code items can run, and why not; the workers inherit the unsafe switch."""
+    reason = sandbox.probe()
+    if config.unsafe_no_sandbox:
+        os.environ[UNSAFE_SANDBOX_ENV] = "1"
+        log.warning(json.dumps({"event": "code_sandbox", "isolation": "none", "unsafe": True,
+                                "reason": reason or "disabled by --unsafe-no-sandbox"}))
+    elif reason:
+        log.warning(json.dumps({"event": "code_sandbox", "isolation": "unavailable", "reason": reason,
+                                "effect": "code items get INVALID_ARGUMENT"}))
+    else:
+        log.info(json.dumps({"event": "code_sandbox", "isolation": "nsjail"}))
+
+
 async def serve(config: ServerConfig, ready: asyncio.Event | None = None) -> None:
     """Run the server until SIGTERM/SIGINT, then drain in-flight work and return."""
     lm = None if config.no_extractor else await asyncio.to_thread(load_extractor, config)
+    await asyncio.to_thread(report_sandbox, config)
     runtime = new_runtime(config.workers or None, max_pending=config.max_queue,
                           memory_limit=config.worker_memory_mb << 20)
     await asyncio.to_thread(runtime.start)

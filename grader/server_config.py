@@ -45,6 +45,9 @@ class ServerConfig:
     no_extractor: bool = setting(False, "GRADER_NO_EXTRACTOR", "serve rules only: do not load the LM extractor "
                                  "(environment: 1)")
     device: str = setting("auto", "GRADER_DEVICE", "where the extractor runs: auto (CUDA when present), cpu, cuda")
+    unsafe_no_sandbox: bool = setting(False, "GRADER_UNSAFE_NO_SANDBOX", "UNSAFE: run code items without the "
+                                      "nsjail sandbox (rlimits only) where namespaces do not work; only for "
+                                      "programs you trust (environment: 1)")
     log_level: str = setting("INFO", "GRADER_LOG_LEVEL", "logging level")
     max_message_bytes: int = 256 * 1024 * 1024  # not a flag: gRPC's own ceiling, far above max_response_bytes
 

@@ -188,3 +188,12 @@ def test_without_isolation_code_items_are_refused_with_the_reason(monkeypatch):
     result = run_suite("def inc(x): return x + 1", parse_reference(HUMANEVAL), CodeOptions(), 10)
     assert result.status is Status.INVALID_ARGUMENT
     assert "could not create the namespaces (test)" in result.reason and "GRADER_UNSAFE_NO_SANDBOX" in result.reason
+
+
+def test_check_status_crosses_the_wire():
+    from grader.types import Check, GradeResult
+    from grader.wire import result_from_proto, result_to_proto
+
+    result = GradeResult(False, 0.0, Status.OK, checks=[Check("test 1", False, 0.0, "over 5 s", "timeout")])
+    back = result_from_proto(result_to_proto("id", result))
+    assert back.checks == result.checks and back.checks[0].to_dict()["status"] == "timeout"

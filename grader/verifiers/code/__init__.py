@@ -42,8 +42,8 @@ def _count(key: str, value: Any) -> int | None:
 
 def _megabytes(key: str, value: Any) -> int:
     count = _count(key, value)
-    if count is None or not 64 <= count <= 16384:
-        raise ValueError(f"option {key!r} must be between 64 and 16384 (MB), not {value!r}")
+    if count is None or not 64 <= count <= 4096:  # 4096: the workers' own address-space ceiling
+        raise ValueError(f"option {key!r} must be between 64 and 4096 (MB), not {value!r}")
     return count
 
 

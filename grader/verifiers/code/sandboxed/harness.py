@@ -22,11 +22,11 @@ import json
 import os
 import select
 import signal
-import subprocess
 import sys
 import time
 
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))  # -I leaves the script's folder out
+import runner as runner_script  # noqa: E402
 from wire import MAX_MESSAGE, decode, encode  # noqa: E402
 
 HERE = os.path.dirname(os.path.abspath(__file__))
@@ -46,16 +46,57 @@ class Runner:
 
     def __init__(self, python):
         self.python, self.proc, self.names, self.failure = python, None, [], None
+        self.forked = None  # (pid, requests fd, replies fd): the first runner, forked before the tests were read
 
-    def start(self):
+    def fork_first(self):
+        """Fork the first runner now, while this process holds no test: no interpreter start later.
+
+        The child drops this process's stdin (the tests, not yet read), stdout (the verdicts) and
+        stderr before any program code runs, and keeps only its two pipes."""
         to_child, from_parent = os.pipe()
         to_parent, from_child = os.pipe()
-        self.proc = subprocess.Popen(
-            [self.python, "-I", "-S", os.path.join(HERE, "runner.py"), PROGRAM, str(to_child), str(from_child)],
-            stdin=subprocess.DEVNULL, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL,
-            pass_fds=(to_child, from_child), start_new_session=True, cwd="/tmp")
+        pid = os.fork()
+        if pid == 0:
+            try:
+                os.setsid()
+                null = os.open(os.devnull, os.O_RDWR)
+                for fd in (0, 1, 2):
+                    os.dup2(null, fd)
+                keep = sorted((to_child, from_child))
+                os.closerange(3, keep[0]), os.closerange(keep[0] + 1, keep[1]), os.closerange(keep[1] + 1, 1024)
+                os.chdir("/tmp")
+                runner_script.serve(PROGRAM, to_child, from_child)
+            finally:
+                os._exit(0)
         os.close(to_child), os.close(from_child)
-        self.requests, self.replies = os.fdopen(from_parent, "wb"), os.fdopen(to_parent, "rb")
+        self.forked = (pid, from_parent, to_parent)
+
+    def discard_forked(self):
+        pid, requests, replies = self.forked
+        self.forked = None
+        for kill in (os.killpg, os.kill):
+            try:
+                kill(pid, signal.SIGKILL)
+            except OSError:
+                pass
+        os.waitpid(pid, 0)
+        os.close(requests), os.close(replies)
+
+    def start(self):
+        if self.forked is not None:
+            pid, requests, replies = self.forked
+            self.forked = None
+            self.proc = _Forked(pid)
+        else:  # the program died: a fresh interpreter, since this process now holds the tests
+            import subprocess
+            to_child, requests = os.pipe()
+            replies, from_child = os.pipe()
+            self.proc = subprocess.Popen(
+                [self.python, "-I", "-S", os.path.join(HERE, "runner.py"), PROGRAM, str(to_child), str(from_child)],
+                stdin=subprocess.DEVNULL, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL,
+                pass_fds=(to_child, from_child), start_new_session=True, cwd="/tmp")
+            os.close(to_child), os.close(from_child)
+        self.requests, self.replies = os.fdopen(requests, "wb"), os.fdopen(replies, "rb")
         self.buffer = b""
         try:
             hello = self.read(deadline=time.monotonic() + SUITE["test_timeout"])
@@ -68,10 +109,11 @@ class Runner:
 
     def stop(self):
         if self.proc is not None:
-            try:
-                os.killpg(self.proc.pid, signal.SIGKILL)
-            except OSError:
-                pass
+            for kill in (os.killpg, os.kill):  # the group, and the runner itself should it not lead one yet
+                try:
+                    kill(self.proc.pid, signal.SIGKILL)
+                except OSError:
+                    pass
             self.proc.wait()
             self.requests.close(), self.replies.close()
             self.proc = None
@@ -122,6 +164,25 @@ class Runner:
         if reply.get("memory"):
             raise MemoryError(reply.get("message", ""))
         raise RemoteError(reply.get("raised", "Exception"), reply.get("message", ""))
+
+
+class _Forked:
+    """The forked first runner, with the part of Popen's interface the harness uses."""
+
+    def __init__(self, pid):
+        self.pid, self.returncode = pid, None
+
+    def poll(self):
+        if self.returncode is None:
+            pid, status = os.waitpid(self.pid, os.WNOHANG)
+            if pid:
+                self.returncode = os.waitstatus_to_exitcode(status)
+        return self.returncode
+
+    def wait(self):
+        if self.returncode is None:
+            self.returncode = os.waitstatus_to_exitcode(os.waitpid(self.pid, 0)[1])
+        return self.returncode
 
 
 class RemoteError(Exception):
@@ -260,6 +321,7 @@ def run_stdio():
 
 
 def stdio_test(test):
+    import subprocess
     proc = subprocess.Popen([SUITE["python"], "-I", "-S", PROGRAM], stdin=subprocess.PIPE, stdout=subprocess.PIPE,
                             stderr=subprocess.PIPE, start_new_session=True, cwd="/tmp")
     out, err, over, timed_out = _exchange(proc, test["input"].encode(), SUITE["max_output_bytes"],
@@ -315,7 +377,7 @@ def _exchange(proc, data, cap, deadline):
         proc.stdin.close()
     try:
         proc.wait(timeout=max(0.0, deadline - time.monotonic()))
-    except subprocess.TimeoutExpired:
+    except Exception:  # subprocess.TimeoutExpired
         _kill(proc)
         return b"", b"", False, True
     _kill(proc)  # whatever it left running in its group
@@ -352,11 +414,14 @@ SUITE = {}
 
 
 def main():
+    runner = Runner(sys.executable)
+    runner.fork_first()
     SUITE.update(json.loads(sys.stdin.buffer.read()))
+    runner.python = SUITE["python"]
     if SUITE["mode"] == "stdio":
+        runner.discard_forked()  # stdio programs run as __main__, one process per test
         run_stdio()
     else:
-        runner = Runner(SUITE["python"])
         try:
             run_asserts(runner) if SUITE["mode"] == "asserts" else run_calls(runner)
         finally:

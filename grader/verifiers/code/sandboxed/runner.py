@@ -1,6 +1,7 @@
 """Runs inside the sandbox, in the program's own process: load the program, then answer calls.
 
-Started by ``harness.py`` as ``python -I -S runner.py PROGRAM IN_FD OUT_FD``. It never sees a
+Forked by ``harness.py`` before it reads the tests (``serve``), or started later as
+``python -I -S runner.py PROGRAM IN_FD OUT_FD`` after the program died. It never sees a
 test: the harness sends only a function name and arguments, and compares what comes back
 itself. Values cross as tagged JSON (``wire``); a value of any other type, or of a subclass
 (an ``int`` whose ``__eq__`` always holds), cannot be sent, so it cannot pass a test. Whatever
@@ -16,7 +17,11 @@ from wire import MAX_MESSAGE, decode, encode  # noqa: E402
 
 
 def main():
-    program, fd_in, fd_out = sys.argv[1], int(sys.argv[2]), int(sys.argv[3])
+    serve(sys.argv[1], int(sys.argv[2]), int(sys.argv[3]))
+
+
+def serve(program, fd_in, fd_out):
+    """Load the program, then answer calls on ``fd_in`` until it closes."""
     requests, replies = os.fdopen(fd_in, "rb"), os.fdopen(fd_out, "wb")
 
     def reply(message):

@@ -107,7 +107,7 @@ def main() -> int:
                  "", f"Target p50 <= {TARGET_P50_MS:g} ms: {verdict}."]
         Path(args.out + ".md").write_text("\n".join(lines) + "\n")
         Path(args.out + ".json").write_text(json.dumps({"machine": info, **rows}, indent=2) + "\n")
-    return 0 if verdict == "PASS" else 1
+    return 0  # the verdict is in the output; make bench runs every benchmark
 
 
 if __name__ == "__main__":

@@ -171,3 +171,46 @@ def test_signs_solved_forms_and_angles(answer, reference, correct):
 
 def test_degrees_against_radians_can_be_turned_off():
     assert not grader.grade(r"\boxed{30^\circ}", r"\frac{\pi}{6}", degrees_match_radians=False).correct
+
+
+# --- ordinal words answer a question that asks for a position ------------------------------------
+
+POSITION_QUESTION = "In which place did Alice finish the race?"
+
+
+@pytest.mark.parametrize("response,reference", [
+    ("Alice finished in third place.", "3"),
+    ("She came third.", "3"),
+    ("The answer is the third position.", "3"),
+    (r"\boxed{\text{third}}", "3"),
+    ("Third.", "3"),
+    ("Alice was twenty-first overall.", "21"),
+    ("She finished third, 2 seconds behind Bob.", "3"),
+    ("Alice finished 3rd.", "3"),
+])
+def test_ordinal_answers_a_position_question(response, reference):
+    result = grader.grade(response, reference, prompt=POSITION_QUESTION, extraction="rules")
+    assert result.correct, (result.extracted, result.method)
+
+
+def test_ordinals_are_not_numbers_without_a_position_question():
+    assert not grader.grade("She came third.", "3", extraction="rules").correct
+    assert not grader.grade("She came third.", "3", prompt="How fast did Alice run?", extraction="rules").correct
+
+
+def test_an_explicit_answer_beats_an_ordinal_in_the_text():
+    response = r"She was first at the start, but at the end she finished \boxed{4}."
+    assert grader.grade(response, "4", prompt=POSITION_QUESTION, extraction="rules").correct
+
+
+@pytest.mark.parametrize("phrase,value", [("third", 3), ("Twenty-first", 21), ("one hundred and third", 103),
+                                          ("one hundredth", 100), ("21st", 21), ("twelfth", 12),
+                                          ("a third", None), ("thirds", None), ("the", None)])
+def test_ordinal_value(phrase, value):
+    from grader.verifiers.math.number_words import ordinal_value
+    assert ordinal_value(phrase) == value
+
+
+def test_a_hyphenated_ordinal_is_not_its_count():
+    from grader.verifiers.math.number_words import last_number_phrase
+    assert last_number_phrase("Alice was twenty-first overall.") is None

@@ -43,6 +43,8 @@ def last_number_phrase(text: str, lo: int = 0) -> re.Match | None:
     for word in reversed(hits):
         found = None
         for m in NUMBER_WORDS_RE.finditer(text, max(lo, word.start() - 120), word.end()):
+            if text[m.end():m.end() + 1] == "-":  # "twenty-first", "two-thirds": not this count
+                continue
             if m.start() <= word.start() < m.end() and words_value(m.group(0)) is not None:
                 found = m
         if found is not None:
@@ -94,6 +96,38 @@ def _count(tokens: list[str]) -> int | None:
             return None
         seen = True
     return total + current if seen else None
+
+
+# Ordinal words: "third", "twenty-first", "one hundredth"; and numerals "3rd", "21st".
+_ORDINAL_UNITS = {"first": 1, "second": 2, "third": 3, "fourth": 4, "fifth": 5, "sixth": 6, "seventh": 7,
+                  "eighth": 8, "ninth": 9, "tenth": 10, "eleventh": 11, "twelfth": 12, "thirteenth": 13,
+                  "fourteenth": 14, "fifteenth": 15, "sixteenth": 16, "seventeenth": 17, "eighteenth": 18,
+                  "nineteenth": 19, "twentieth": 20, "thirtieth": 30, "fortieth": 40, "fiftieth": 50,
+                  "sixtieth": 60, "seventieth": 70, "eightieth": 80, "ninetieth": 90, "hundredth": 100,
+                  "thousandth": 1000, "millionth": 10**6}
+_ORDINAL = "|".join(sorted(_ORDINAL_UNITS, key=len, reverse=True))
+ORDINAL_RE = re.compile(rf"\b(?:(?:{_COUNT})(?:[\s-]+|\s+and\s+))?(?:{_ORDINAL})\b|\b\d+(?:st|nd|rd|th)\b", re.IGNORECASE)
+_NUMERAL_ORDINAL_RE = re.compile(r"(\d+)(st|nd|rd|th)", re.IGNORECASE)
+
+
+def ordinal_value(phrase: str) -> int | None:
+    """The position an ordinal phrase names ("twenty-first" → 21, "3rd" → 3), or None."""
+    text = phrase.strip().lower()
+    numeral = _NUMERAL_ORDINAL_RE.fullmatch(text)
+    if numeral:
+        return int(numeral.group(1))
+    tokens = _TOKEN_RE.findall(text)
+    if not tokens or tokens[-1] not in _ORDINAL_UNITS or not ORDINAL_RE.fullmatch(text):
+        return None
+    last = _ORDINAL_UNITS[tokens[-1]]
+    if len(tokens) == 1:
+        return last
+    head = _count(tokens[:-1])
+    if head is None:
+        return None
+    if last >= 100:  # "one hundredth", "two thousandth": the count scales the last word
+        return head * last
+    return head + last  # "twenty-first", "one hundred and third"
 
 
 def spell_out(phrase: str) -> str | None:

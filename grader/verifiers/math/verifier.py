@@ -24,6 +24,7 @@ from .errors import NeedsSympy, ParseError
 from .extract import (Extraction, extract_boxed, extract_marked, final_section, find_math_blocks,
                       in_broken_inline_math, is_prose, lazy_candidates)
 from .normalize import repair_escapes
+from .positions import asks_for_position, with_positions
 from .options import MathOptions
 
 _LONG_REFERENCE = 120
@@ -49,6 +50,7 @@ class SecondOpinion:
 @dataclass(frozen=True)
 class MathPlan(Plan):
     second_opinion: SecondOpinion | None = None
+    positions: bool = False  # the question asks which place, position or term: ordinals are numbers
 
 
 class MathVerifier(Verifier):
@@ -62,13 +64,15 @@ class MathVerifier(Verifier):
         return "multiple_choice" if "config" in options else self.name
 
     def prepare(self, item: Item, options: Mapping[str, Any]) -> Plan:
-        return MathPlan(self.name, item, MathOptions.from_mapping(options))
+        return MathPlan(self.name, item, MathOptions.from_mapping(options), positions=asks_for_position(item.prompt))
 
     def grade(self, plan: Plan, *, in_worker: bool) -> GradeResult:
         assert isinstance(plan, MathPlan)
         second = plan.second_opinion
         if second is None:
             candidates = lazy_candidates(plan.item.response, plan.options.match_types)
+            if plan.positions:
+                candidates = with_positions(candidates, final_section(plan.item.response))
             return grade_candidates(candidates, plan.item.references, plan.options, in_worker)
         lm = grade_candidates(lm_candidate(final_section(plan.item.response), second.start, second.end),
                               plan.item.references, plan.options, in_worker)

@@ -19,7 +19,6 @@ _PROGRAMS = [
     "def square(x):\n    return x * x\n",
     "def square(x):\n    return x + x\n",
     "print(int(input()) ** 2)\n",
-    "def square(x):\n    while True:\n        pass\n",
     "def square(x):\n    raise ValueError('no')\n",
     "import sys\nsys.exit(0)\n",
     "def square(x)\n    return x\n",
@@ -28,8 +27,12 @@ _PROGRAMS = [
 ]
 
 
+_LOOP = "def square(x):\n    while True:\n        pass\n"
+
+
 def fuzz_items(rng: random.Random) -> Iterator[FuzzItem]:
     while True:
-        program = rng.choice(_PROGRAMS)
+        # A program that spins costs its whole budget of CPU: a few of them test the limits.
+        program = _LOOP if rng.random() < 0.03 else rng.choice(_PROGRAMS)
         fence = rng.choice(["```python\n{}```", "```\n{}```", "{}", "<think>```python\nx = 1\n```</think>\n```py\n{}```"])
-        yield FuzzItem(fence.format(program), rng.choice(_REFERENCES), {"timeout": 1})
+        yield FuzzItem(fence.format(program), rng.choice(_REFERENCES), {"timeout": 1, "budget": 2})

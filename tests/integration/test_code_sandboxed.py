@@ -110,3 +110,11 @@ def test_shared_humaneval_cases(capsys):
     with capsys.disabled():
         print(f"\n{NAME}: {len(cases) - len(wrong)}/{len(cases)} as labelled")
     assert not wrong
+
+
+def test_stdio_tests_in_parallel_keep_their_order():
+    reference = json.dumps({"inputs": [str(i) for i in range(6)], "outputs": [str(i * i) for i in range(6)]})
+    program = "import time\nn = int(input())\ntime.sleep(0.05 * (6 - n))\nprint(n * n if n % 2 else -1)"
+    result = code(program, reference, parallel_tests=4)
+    assert statuses(result) == ["wrong_answer", "passed"] * 3
+    assert [c.name for c in result.checks] == [f"test {i}" for i in range(1, 7)]

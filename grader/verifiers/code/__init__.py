@@ -40,6 +40,13 @@ def _count(key: str, value: Any) -> int | None:
     return value
 
 
+def _parallel(key: str, value: Any) -> int:
+    count = _count(key, value)
+    if count is None or count > 8:
+        raise ValueError(f"option {key!r} must be between 1 and 8, not {value!r}")
+    return count
+
+
 def _megabytes(key: str, value: Any) -> int:
     count = _count(key, value)
     if count is None or not 64 <= count <= 4096:  # 4096: the workers' own address-space ceiling
@@ -58,6 +65,7 @@ class CodeOptions(Options):
                           "all: score 1 when every test passes, else 0; fraction: the share that passes")
     max_tests: int | None = option(None, _count, "run only the first N tests")
     stop_on_first_failure: bool = option(False, boolean, "skip the tests after the first that fails")
+    parallel_tests: int = option(2, _parallel, "stdin/stdout tests run at once in the sandbox (1 to 8)")
 
 
 @dataclass(frozen=True)
@@ -117,6 +125,7 @@ def run_suite(program: str, suite: Suite, options: CodeOptions, budget: float) -
     files["solution.py"] = program.encode("utf-8", errors="surrogatepass")
     spec = suite.for_harness() | {"python": python, "test_timeout": options.timeout or 5.0,
                                   "stop_on_first_failure": options.stop_on_first_failure,
+                                  "parallel": options.parallel_tests,
                                   "max_output_bytes": MAX_OUTPUT_BYTES}
     wall = max(1.0, budget - 0.5)  # leave the worker time to report what finished
     limits = sandbox.Limits(wall_seconds=wall, cpu_seconds=math.ceil(wall) + 1, memory_mb=options.memory_mb)

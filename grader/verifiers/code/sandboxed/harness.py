@@ -314,10 +314,17 @@ def run_one(test, body):
 
 
 def run_stdio():
-    for test in SUITE["tests"]:
-        passed = verdict(test["name"], *stdio_test(test))
-        if not passed and SUITE["stop_on_first_failure"]:
-            break
+    """Each test is a process of its own, so up to ``parallel`` run at once; verdicts in test order."""
+    tests, parallel = SUITE["tests"], max(1, SUITE.get("parallel", 1))
+    if parallel == 1 or len(tests) == 1 or SUITE["stop_on_first_failure"]:
+        for test in tests:
+            if not verdict(test["name"], *stdio_test(test)) and SUITE["stop_on_first_failure"]:
+                break
+        return
+    from concurrent.futures import ThreadPoolExecutor
+    with ThreadPoolExecutor(max_workers=parallel) as pool:
+        for test, outcome in zip(tests, pool.map(stdio_test, tests)):
+            verdict(test["name"], *outcome)
 
 
 def stdio_test(test):

@@ -51,7 +51,8 @@ class GraderServicer(pb_grpc.GraderServicer):
 
     async def ListVerifiers(self, request: pb.ListVerifiersRequest, context) -> pb.ListVerifiersResponse:
         infos = [pb.VerifierInfo(name=v.name, description=v.description, options=list(v.options_type.fields()),
-                                 placement=v.placement.value) for v in verifiers.all_verifiers()]
+                                 placement=v.placement.value, supports=list(v.supports()))
+                 for v in verifiers.all_verifiers()]
         return pb.ListVerifiersResponse(verifiers=infos, server_version=__version__, engine_version=__version__)
 
     async def _grade(self, request: pb.GradeRequest, context: grpc.aio.ServicerContext) -> pb.GradeResponse:

@@ -25,7 +25,8 @@ def build_parser() -> argparse.ArgumentParser:
     add_grade_command(commands)
     add_serve_command(commands)
     add_health_command(commands)
-    listing = commands.add_parser("verifiers", help="list the registered verifiers and their options (Markdown)")
+    listing = commands.add_parser("verifiers", help="list the registered verifiers, their options (Markdown) "
+                                   "and what each supports (ifeval's instruction ids)")
     listing.set_defaults(func=_list_verifiers)
     return parser
 
@@ -34,6 +35,9 @@ def _list_verifiers(args: argparse.Namespace) -> int:
     from .. import verifiers
 
     print(verifiers.markdown_table())
+    for verifier in verifiers.all_verifiers():
+        if verifier.supports():
+            print(f"\n`{verifier.name}` supports {len(verifier.supports())}: {', '.join(verifier.supports())}")
     return 0
 
 

@@ -116,16 +116,18 @@ class ListVerifiersRequest(_message.Message):
     def __init__(self) -> None: ...
 
 class VerifierInfo(_message.Message):
-    __slots__ = ("name", "description", "options", "placement")
+    __slots__ = ("name", "description", "options", "placement", "supports")
     NAME_FIELD_NUMBER: _ClassVar[int]
     DESCRIPTION_FIELD_NUMBER: _ClassVar[int]
     OPTIONS_FIELD_NUMBER: _ClassVar[int]
     PLACEMENT_FIELD_NUMBER: _ClassVar[int]
+    SUPPORTS_FIELD_NUMBER: _ClassVar[int]
     name: str
     description: str
     options: _containers.RepeatedScalarFieldContainer[str]
     placement: str
-    def __init__(self, name: _Optional[str] = ..., description: _Optional[str] = ..., options: _Optional[_Iterable[str]] = ..., placement: _Optional[str] = ...) -> None: ...
+    supports: _containers.RepeatedScalarFieldContainer[str]
+    def __init__(self, name: _Optional[str] = ..., description: _Optional[str] = ..., options: _Optional[_Iterable[str]] = ..., placement: _Optional[str] = ..., supports: _Optional[_Iterable[str]] = ...) -> None: ...
 
 class ListVerifiersResponse(_message.Message):
     __slots__ = ("verifiers", "server_version", "engine_version")

@@ -100,6 +100,10 @@ class Verifier:
     options_type: ClassVar[type[Options]] = Options
     placement: ClassVar[Placement] = Placement.INLINE
 
+    def supports(self) -> tuple[str, ...]:
+        """What the family checks, where that is a closed list (ifeval: its instruction ids)."""
+        return ()
+
     def route(self, options: Mapping[str, Any]) -> str:
         """The registered verifier that grades an item with these options: this one, unless
         another grader's configuration for this kind of item names another (see math)."""

@@ -176,6 +176,11 @@ def test_list_verifiers(client):
     math = next(v for v in reply.verifiers if v.name == "math")
     assert {"precision", "timeout", "extraction"} <= set(math.options) and math.placement == "worker"
     assert reply.engine_version and reply.server_version
+    ifeval = next(v for v in reply.verifiers if v.name == "ifeval")
+    assert {"mode", "scoring"} <= set(ifeval.options) and len(ifeval.supports) == 25 + 29 + 58 + 1
+    assert {"punctuation:no_comma", "copy:repeat_phrase", "count:keywords_multiple"} <= set(ifeval.supports)
+    code = next(v for v in reply.verifiers if v.name == "code")
+    assert code.placement == "sandbox" and set(code.supports) == {"humaneval", "mbpp", "stdio", "call"}
 
 
 def test_async_client_and_round_robin(server):

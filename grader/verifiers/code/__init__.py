@@ -89,6 +89,9 @@ class CodeVerifier(Verifier):
     options_type = CodeOptions
     placement = Placement.SANDBOX
 
+    def supports(self) -> tuple[str, ...]:
+        return ("humaneval", "mbpp", "stdio", "call")  # the reference formats
+
     def prepare(self, item: Item, options: Mapping[str, Any]) -> Plan:
         parsed = CodeOptions.from_mapping(options)
         if len(set(item.references)) != 1:

@@ -22,7 +22,7 @@ from ...types import Check, GradeResult, Item, Status
 from ..base import FuzzItem, InvalidItem, NeedsWorker, Placement, Plan, Verifier
 from ..options import Options, one_of, option
 from .checks import CHECKERS
-from .spec import Constraint, parse_reference
+from .spec import ARGUMENTS, Constraint, parse_reference
 
 
 @dataclass(frozen=True)
@@ -54,6 +54,9 @@ class IFEvalVerifier(Verifier):
                    "and kwargs as JSON, a NeMo-Gym row, a func_name ground truth, or IF_multi_constraints), one "
                    "check per instruction.")
     options_type = IFEvalOptions
+
+    def supports(self) -> tuple[str, ...]:
+        return tuple(ARGUMENTS)
 
     def prepare(self, item: Item, options: Mapping[str, Any]) -> Plan:
         parsed = IFEvalOptions.from_mapping(options)

@@ -500,7 +500,7 @@ def test_a_gigabyte_of_output_is_cut_short(pool):
     program = ("import os, sys\ndef add(a, b):\n    chunk = 'x' * (1 << 16)\n    for _ in range(1 << 14):\n"
                "        sys.stdout.write(chunk)\n        os.write(2, chunk.encode())\n    return a - b\n")
     refused(grade(pool, program, MBPP, max_tests=1, timeout=4), "wrong_answer")
-    refused(grade(pool, "def add(a, b):\n    return 'x' * (20 << 20)\n", MBPP, max_tests=1), "runtime_error")
+    refused(grade(pool, "def add(a, b):\n    return 'x' * (20 << 20)\n", MBPP, max_tests=1, timeout=4), "runtime_error")
     stderr_flood = "import sys\nchunk = 'x' * (1 << 16)\nfor _ in range(1 << 14):\n    sys.stderr.write(chunk)\n"
     refused(grade(pool, stderr_flood, STDIO, max_tests=1))
 

@@ -12,7 +12,8 @@ pid 1 of new user, pid, network, mount, IPC and UTS namespaces:
   RLIMIT_NOFILE; run as root, the tree is an unprivileged uid of its own
   outside the namespace, so RLIMIT_NPROC counts only this sandbox's processes;
 - a seccomp filter refuses ptrace, reading or writing other processes' memory,
-  mounting, new namespaces, kernel keyrings, BPF and perf events;
+  taking their file descriptors (``pidfd_getfd``: a program took pid 1's stdout
+  with it), mounting, new namespaces, kernel keyrings, BPF and perf events;
 - when pid 1 exits, or the wall-clock limit passes, the kernel kills every
   process left in the namespace. A caller killed first (a worker past its
   item's budget) leaves nsjail to its wall-clock limit, which callers set
@@ -39,7 +40,8 @@ from typing import Mapping
 
 SEARCH_PATH = "/usr/local/bin:/usr/bin:/bin"
 UID_BASE = 100_000  # outside uids of sandboxes when run as root: one per worker process
-SECCOMP_POLICY = ("ERRNO(1) { ptrace, process_vm_readv, process_vm_writev, mount, umount, pivot_root, unshare, "
+SECCOMP_POLICY = ("ERRNO(1) { ptrace, process_vm_readv, process_vm_writev, pidfd_open, pidfd_getfd, "
+                  "process_madvise, kcmp, mount, umount, pivot_root, unshare, "
                   "setns, keyctl, add_key, request_key, bpf, perf_event_open, userfaultfd, kexec_load, "
                   "init_module, finit_module, delete_module, reboot, swapon, swapoff, syslog, acct } DEFAULT ALLOW")
 RUNTIME_MOUNTS = ("/usr", "/lib", "/lib64", "/usr/local")

@@ -65,7 +65,8 @@ class CodeOptions(Options):
                           "all: score 1 when every test passes, else 0; fraction: the share that passes")
     max_tests: int | None = option(None, _count, "run only the first N tests")
     stop_on_first_failure: bool = option(False, boolean, "skip the tests after the first that fails")
-    parallel_tests: int = option(2, _parallel, "stdin/stdout tests run at once in the sandbox (1 to 8)")
+    parallel_tests: int = option(1, _parallel, "stdin/stdout tests run at once in the sandbox (1 to 8); they "
+                                               "share the item's CPU, and one program may signal another")
 
 
 @dataclass(frozen=True)

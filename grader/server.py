@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import asyncio
 import collections
+import contextlib
 import json
 import logging
 import os
@@ -24,6 +25,7 @@ from . import __version__, verifiers
 from .execution import sandbox
 from .execution.batch import Overloaded
 from .lm.service import LMService, asked_by_default
+from .metrics import Metrics, MetricsInterceptor
 from .pipeline import Budget, Defaults, Models, ServedPipeline, new_runtime
 from .security import BearerTokenInterceptor, server_credentials, warn_if_exposed
 from .server_config import ServerConfig
@@ -38,9 +40,10 @@ SERVICE_NAME = pb.DESCRIPTOR.services_by_name["Grader"].full_name
 
 
 class GraderServicer(pb_grpc.GraderServicer):
-    def __init__(self, pipeline: ServedPipeline, config: ServerConfig) -> None:
+    def __init__(self, pipeline: ServedPipeline, config: ServerConfig, metrics: Metrics | None = None) -> None:
         self.pipeline = pipeline
         self.config = config
+        self.metrics = metrics or Metrics()
 
     async def Grade(self, request: pb.GradeRequest, context: grpc.aio.ServicerContext) -> pb.GradeResponse:
         return await self._grade(request, context)
@@ -70,6 +73,7 @@ class GraderServicer(pb_grpc.GraderServicer):
             results = await self.pipeline.grade(items, defaults)
         except Overloaded as exc:
             await context.abort(grpc.StatusCode.RESOURCE_EXHAUSTED, f"server busy: {exc}; retry with backoff")
+        self.metrics.graded(items, results, "grpc", defaults.verifier)
         response = pb.GradeResponse(results=[result_to_proto(item.id, r) for item, r in zip(request.items, results)])
         if log.isEnabledFor(logging.INFO):
             statuses = collections.Counter(r.status.value for r in results)
@@ -115,11 +119,14 @@ async def serve(config: ServerConfig, ready: asyncio.Event | None = None) -> Non
                           memory_limit=config.worker_memory_mb << 20)
     await asyncio.to_thread(runtime.start)
     pipeline = ServedPipeline(runtime, Models(lm), Budget(config.item_timeout, config.max_item_timeout))
-    interceptors = [BearerTokenInterceptor(config.auth_token)] if config.auth_token else []
+    metrics = Metrics(queue_depth=lambda: runtime.pending)
+    interceptors: list[grpc.aio.ServerInterceptor] = [MetricsInterceptor(metrics)]
+    if config.auth_token:
+        interceptors.append(BearerTokenInterceptor(config.auth_token))
     server = grpc.aio.server(interceptors=interceptors,
                              options=[("grpc.max_receive_message_length", config.max_message_bytes),
                                       ("grpc.max_send_message_length", config.max_message_bytes)])
-    pb_grpc.add_GraderServicer_to_server(GraderServicer(pipeline, config), server)
+    pb_grpc.add_GraderServicer_to_server(GraderServicer(pipeline, config, metrics), server)
     health = HealthServicer()
     health_pb2_grpc.add_HealthServicer_to_server(health, server)
     reflection.enable_server_reflection((SERVICE_NAME, "grpc.health.v1.Health", reflection.SERVICE_NAME), server)
@@ -130,12 +137,15 @@ async def serve(config: ServerConfig, ready: asyncio.Event | None = None) -> Non
         server.add_insecure_port(address)
     warn_if_exposed(config.host, bool(config.auth_token))
     await server.start()
+    http = await start_http(pipeline, config, metrics)
     for name in ("", SERVICE_NAME):
         await health.set(name, health_pb2.HealthCheckResponse.SERVING)
     log.info(json.dumps({"event": "serving", "address": address, "workers": runtime.workers, "extractor": lm is not None,
                          "extractor_by_default": lm is not None and asked_by_default(lm),
                          "item_timeout_s": config.item_timeout, "tls": bool(config.tls_cert),
-                         "mtls": bool(config.tls_client_ca), "auth": bool(config.auth_token)}))
+                         "mtls": bool(config.tls_client_ca), "auth": bool(config.auth_token),
+                         "http": f"{config.host}:{config.http_port}" if config.http_port else None,
+                         "metrics_port": config.metrics_port or None}))
     if ready is not None:
         ready.set()
 
@@ -147,11 +157,57 @@ async def serve(config: ServerConfig, ready: asyncio.Event | None = None) -> Non
     log.info(json.dumps({"event": "draining", "in_flight_items": runtime.pending,
                          "drain_timeout_s": config.drain_timeout}))
     await health.enter_graceful_shutdown()
+    if http is not None:
+        await http.stop()
     await server.stop(grace=config.drain_timeout)
     await asyncio.to_thread(runtime.close)
     if lm is not None:
         await asyncio.to_thread(lm.close)
     log.info(json.dumps({"event": "stopped"}))
+
+
+class _HTTPServer:
+    """uvicorn on the gRPC server's event loop; signals stay with ``serve``, which drains both."""
+
+    def __init__(self, app, config: ServerConfig) -> None:
+        import uvicorn
+
+        class Server(uvicorn.Server):
+            def capture_signals(self):  # serve() owns SIGTERM/SIGINT and stops this server itself
+                return contextlib.nullcontext()
+
+        self.server = Server(uvicorn.Config(app, host=config.host, port=config.http_port, log_level="warning",
+                                            lifespan="off", access_log=False,
+                                            timeout_graceful_shutdown=int(config.drain_timeout)))
+        self.task: asyncio.Task | None = None
+
+    async def start(self) -> None:
+        self.task = asyncio.create_task(self.server.serve())
+        while not self.server.started:
+            if self.task.done():
+                self.task.result()  # raises why it could not start (the port is taken, say)
+                raise SystemExit(f"grader serve: the HTTP gateway did not start on port {self.server.config.port}")
+            await asyncio.sleep(0.01)
+
+    async def stop(self) -> None:
+        self.server.should_exit = True
+        if self.task is not None:
+            await self.task
+
+
+async def start_http(pipeline: ServedPipeline, config: ServerConfig, metrics: Metrics) -> _HTTPServer | None:
+    """The HTTP gateway (--http-port) and the Prometheus endpoint of its own (--metrics-port), if asked for."""
+    if config.metrics_port:
+        from prometheus_client import start_http_server
+
+        start_http_server(config.metrics_port, addr=config.host, registry=metrics.registry)
+    if not config.http_port:
+        return None
+    from .gateway import build_app
+
+    http = _HTTPServer(build_app(pipeline, config, metrics), config)
+    await http.start()
+    return http
 
 
 def load_extractor(config: ServerConfig) -> LMService | None:

@@ -23,6 +23,10 @@ class ServerConfig:
 
     host: str = setting("127.0.0.1", "GRADER_HOST", "address to bind")
     port: int = setting(50051, "GRADER_PORT", "port")
+    http_port: int = setting(0, "GRADER_HTTP_PORT", "also serve HTTP on this port (0: off): POST /v1/grade, "
+                             "/openrlhf, /verify (NeMo-Gym); GET /metrics, /healthz")
+    metrics_port: int = setting(0, "GRADER_METRICS_PORT", "serve Prometheus /metrics on this port too (0: off; "
+                                "the HTTP port serves it anyway)")
     workers: int = setting(0, "GRADER_WORKERS", "grading processes, 0 for one per core")
     item_timeout: float = setting(5.0, "GRADER_ITEM_TIMEOUT", "seconds one item may take; an item's `timeout` "
                                   "option may ask for up to --max-item-timeout")
@@ -59,6 +63,13 @@ class ServerConfig:
             raise ValueError("--item-timeout must not exceed --max-item-timeout")
         if not 0 < self.port < 65536:
             raise ValueError("port must be between 1 and 65535")
+        for name in ("http_port", "metrics_port"):
+            port = getattr(self, name)
+            if not 0 <= port < 65536:
+                raise ValueError(f"--{name.replace('_', '-')} must be between 0 (off) and 65535")
+        if len({p for p in (self.port, self.http_port, self.metrics_port) if p}) < \
+                sum(1 for p in (self.port, self.http_port, self.metrics_port) if p):
+            raise ValueError("--port, --http-port and --metrics-port must differ")
         if self.workers < 0:
             raise ValueError("workers must be 0 (one per core) or more")
         if bool(self.tls_cert) != bool(self.tls_key):

@@ -1,0 +1,209 @@
+"""The HTTP gateway: the trainers' own protocols over the server's pipeline (Starlette + uvicorn).
+
+``grader serve --http-port N`` runs it in the gRPC server's process and event loop, on the
+same ``ServedPipeline``, with the same bearer token, item limits, budgets and statuses:
+
+- ``POST /v1/grade``: ``{"items": [...], "default_verifier", "default_options", "reward_shaping"}``
+  → ``{"results": [...]}``, each result with the fields of ``grader grade``'s output lines;
+- ``POST /openrlhf``: OpenRLHF's remote reward model, ``{"query", "prompts", "labels"}`` →
+  ``{"rewards", "scores", "extra_logs"}`` (the query is prompt + response: the prompt is cut);
+- ``POST /verify``: NeMo-Gym's resources-server verify, the task row plus the policy's
+  ``response`` (an OpenAI Responses object) → the row with ``reward`` and the evidence;
+- ``GET /healthz`` (no token) and ``GET /metrics`` (Prometheus).
+"""
+
+from __future__ import annotations
+
+import hmac
+import json
+from typing import Any, Awaitable, Callable, Mapping
+
+from starlette.applications import Starlette
+from starlette.requests import Request
+from starlette.responses import JSONResponse, PlainTextResponse, Response
+from starlette.routing import Route
+
+from .execution.batch import Overloaded
+from .metrics import Metrics
+from .pipeline import Defaults, ServedPipeline
+from .rewards import Rewards
+from .server_config import ServerConfig
+from .types import GradeResult, Status
+
+ITEM_FIELDS = ("response", "reference", "verifier", "options", "prompt")
+
+
+class BadRequest(Exception):
+    """The request cannot be read: 400 with this message."""
+
+
+def build_app(pipeline: ServedPipeline, config: ServerConfig, metrics: Metrics) -> Starlette:
+    gateway = Gateway(pipeline, config, metrics)
+    routes = [Route("/v1/grade", gateway.wrap(gateway.grade), methods=["POST"]),
+              Route("/openrlhf", gateway.wrap(gateway.openrlhf), methods=["POST"]),
+              Route("/verify", gateway.wrap(gateway.verify), methods=["POST"]),
+              Route("/metrics", gateway.wrap(gateway.metrics_text, parse=False), methods=["GET"]),
+              Route("/healthz", gateway.healthz, methods=["GET"])]
+    return Starlette(routes=routes)
+
+
+class Gateway:
+    def __init__(self, pipeline: ServedPipeline, config: ServerConfig, metrics: Metrics) -> None:
+        self.pipeline, self.config, self.metrics = pipeline, config, metrics
+
+    def wrap(self, handler: Callable[[Any], Awaitable[Response]], parse: bool = True):
+        """Auth, body limits and JSON for a handler that takes the parsed body."""
+        async def endpoint(request: Request) -> Response:
+            if self.config.auth_token and not _authorized(request, self.config.auth_token):
+                return JSONResponse({"error": "missing or wrong bearer token"}, status_code=401,
+                                    headers={"WWW-Authenticate": "Bearer"})
+            try:
+                body = await self._body(request) if parse else None
+                return await handler(body)
+            except BadRequest as e:
+                return JSONResponse({"error": str(e)}, status_code=400)
+            except Overloaded as e:
+                return JSONResponse({"error": f"server busy: {e}; retry with backoff"}, status_code=503,
+                                    headers={"Retry-After": "1"})
+        return endpoint
+
+    async def _body(self, request: Request) -> Any:
+        size = int(request.headers.get("content-length") or 0)
+        if size > self.config.max_message_bytes:
+            raise BadRequest(f"the body is over {self.config.max_message_bytes} bytes")
+        raw = await request.body()
+        if len(raw) > self.config.max_message_bytes:
+            raise BadRequest(f"the body is over {self.config.max_message_bytes} bytes")
+        try:
+            return json.loads(raw)
+        except (ValueError, RecursionError) as e:
+            raise BadRequest(f"the body is not JSON ({e})") from None
+
+    async def _grade(self, items: list[Mapping[str, Any] | GradeResult], defaults: Defaults) -> list[GradeResult]:
+        if not items:
+            raise BadRequest("the request has no items")
+        if len(items) > self.config.max_items:
+            raise BadRequest(f"{len(items)} items in one request; the limit is {self.config.max_items}")
+        results = await self.pipeline.grade([self._checked(i) for i in items], defaults)
+        self.metrics.graded(items, results)
+        return results
+
+    def _checked(self, item: Mapping[str, Any] | GradeResult) -> Mapping[str, Any] | GradeResult:
+        if isinstance(item, GradeResult):
+            return item
+        response = item.get("response")
+        if isinstance(response, str) and len(response.encode("utf-8", "surrogatepass")) > self.config.max_response_bytes:
+            return GradeResult.failure(Status.INVALID_ARGUMENT, f"The response is over {self.config.max_response_bytes} "
+                                                                "bytes")
+        return item
+
+    async def grade(self, body: Any) -> Response:
+        if not isinstance(body, dict) or not isinstance(body.get("items"), list):
+            raise BadRequest('the body must be {"items": [...]}, each item with response and reference')
+        items = [_item(i) for i in body["items"]]
+        defaults = _defaults(body)
+        results = await self._grade(items, defaults)
+        return JSONResponse({"results": [_result(i, r) for i, r in zip(body["items"], results)]})
+
+    async def openrlhf(self, body: Any) -> Response:
+        """OpenRLHF's remote reward: each query is its prompt + the response; labels are references."""
+        if not isinstance(body, dict) or not isinstance(body.get("query"), list):
+            raise BadRequest('the body must be {"query": [...], "prompts": [...], "labels": [...]}')
+        queries = body["query"]
+        prompts = body["prompts"] if body.get("prompts") is not None else [""] * len(queries)
+        labels = body.get("labels")
+        if not isinstance(labels, list) or not isinstance(prompts, list) or not len(labels) == len(prompts) == len(
+                queries):
+            raise BadRequest("'query', 'prompts' and 'labels' must be lists of the same length")
+        items = [{"response": _without_prompt(q, p), "reference": label, "prompt": p if isinstance(p, str) else ""}
+                 for q, p, label in zip(queries, prompts, labels)]
+        results = await self._grade(items, _defaults(body))
+        rewards = [r.reward for r in results]
+        return JSONResponse({"rewards": rewards, "scores": rewards, "extra_logs": {
+            "correct": [float(r.correct) for r in results],
+            "graded": [float(r.status is Status.OK) for r in results]}})
+
+    async def verify(self, body: Any) -> Response:
+        """NeMo-Gym: the task row and the policy's Responses-API output; the reward and its evidence back."""
+        if not isinstance(body, dict):
+            raise BadRequest("the body must be a NeMo-Gym verify request (a JSON object)")
+        text = _responses_text(body.get("response"))
+        verifier, reference = _nemo_task(body)
+        prompt = body.get("prompt") if isinstance(body.get("prompt"), str) else ""
+        result, = await self._grade([{"response": text, "reference": reference, "verifier": verifier,
+                                      "prompt": prompt}], Defaults())
+        out = {**body, "reward": result.reward, "correct": result.correct, "status": result.status.value,
+               "extracted": result.extracted, "reason": result.reason, "checks": [c.to_dict() for c in result.checks]}
+        if result.checks and verifier == "ifeval":
+            out["follow_instruction_list"] = [c.passed for c in result.checks]
+            out["follow_all_instructions"] = result.correct
+        return JSONResponse(out)
+
+    async def metrics_text(self, _: Any) -> Response:
+        body, content_type = self.metrics.exposition()
+        return Response(body, media_type=content_type)
+
+    async def healthz(self, request: Request) -> Response:
+        return PlainTextResponse("ok")
+
+
+def _authorized(request: Request, token: str) -> bool:
+    given = request.headers.get("authorization", "")
+    return given.startswith("Bearer ") and hmac.compare_digest(given[7:].encode(), token.encode())
+
+
+def _item(raw: Any) -> Mapping[str, Any] | GradeResult:
+    if not isinstance(raw, dict):
+        return GradeResult.failure(Status.INVALID_ARGUMENT, "An item must be a JSON object.")
+    return {k: raw[k] for k in ITEM_FIELDS if k in raw}
+
+
+def _result(raw: Any, result: GradeResult) -> dict[str, Any]:
+    out = result.to_dict()
+    if isinstance(raw, dict) and "id" in raw:
+        out = {"id": raw["id"], **out}
+    return out
+
+
+def _defaults(body: dict[str, Any]) -> Defaults:
+    verifier = body.get("default_verifier") or "math"
+    options = body.get("default_options") or {}
+    if not isinstance(verifier, str) or not isinstance(options, dict):
+        raise BadRequest("'default_verifier' must be a name and 'default_options' an object")
+    try:
+        rewards = Rewards.from_mapping(body["reward_shaping"]) if body.get("reward_shaping") else None
+    except (TypeError, ValueError) as e:
+        raise BadRequest(f"bad 'reward_shaping': {e}") from None
+    return Defaults(verifier, options, rewards) if rewards is not None else Defaults(verifier, options)
+
+
+def _without_prompt(query: Any, prompt: Any) -> Any:
+    if isinstance(query, str) and isinstance(prompt, str) and prompt and query.startswith(prompt):
+        return query[len(prompt):]
+    return query
+
+
+def _responses_text(response: Any) -> str:
+    """The text of an OpenAI Responses object's last output message (NeMo-Gym's policy output)."""
+    if not isinstance(response, dict):
+        return ""
+    for output in reversed(response.get("output") or []):
+        if isinstance(output, dict) and output.get("type", "message") == "message":
+            parts = [c.get("text", "") for c in output.get("content") or []
+                     if isinstance(c, dict) and c.get("type", "output_text") == "output_text"]
+            return "".join(p for p in parts if isinstance(p, str))
+    return ""
+
+
+def _nemo_task(body: dict[str, Any]) -> tuple[str, str]:
+    """Which verifier a NeMo-Gym task row asks for, and its reference."""
+    if isinstance(body.get("verifier_metadata"), dict) or "instruction_id_list" in body:
+        keys = ("instruction_id_list", "kwargs", "prompt", "grading_mode", "verifier_metadata")
+        return "ifeval", json.dumps({k: body[k] for k in keys if k in body})
+    if isinstance(body.get("verifier"), str) and "reference" in body:
+        return body["verifier"], body["reference"]
+    for key in ("expected_answer", "answer", "ground_truth", "reference"):
+        if key in body:
+            return "math", body[key] if isinstance(body[key], str) else json.dumps(body[key])
+    raise BadRequest("the verify request names no task: give instruction_id_list and kwargs (instruction "
+                     "following), expected_answer (math), or verifier and reference")

@@ -1,0 +1,120 @@
+"""The HTTP gateway (`grader serve --http-port`): plain JSON, OpenRLHF, NeMo-Gym, auth, limits,
+order, health and metrics, against a real server process."""
+
+from __future__ import annotations
+
+import json
+
+import httpx
+import pytest
+
+from servers import Server, free_port
+
+TOKEN = "gateway-test-token"
+
+
+@pytest.fixture(scope="module")
+def gateway():
+    port = free_port()
+    server = Server("--http-port", str(port), "--auth-token", TOKEN, "--max-items", "50")
+    base = f"http://127.0.0.1:{port}"
+    with httpx.Client(base_url=base, headers={"Authorization": f"Bearer {TOKEN}"}, timeout=30) as client:
+        yield client, base
+    server.stop()
+
+
+def test_plain_json_grade_keeps_order_and_ids(gateway):
+    client, _ = gateway
+    items = [{"id": f"i{k}", "response": rf"\boxed{{{k}}}", "reference": str(k if k % 3 else k + 1)}
+             for k in range(30)]
+    reply = client.post("/v1/grade", json={"items": items})
+    assert reply.status_code == 200
+    results = reply.json()["results"]
+    assert [r["id"] for r in results] == [f"i{k}" for k in range(30)]
+    assert [r["correct"] for r in results] == [bool(k % 3) for k in range(30)]
+    assert {"correct", "score", "reward", "status", "extracted", "method", "checks"} <= set(results[0])
+
+
+def test_defaults_and_reward_shaping(gateway):
+    client, _ = gateway
+    body = {"items": [{"response": "Answer: B", "reference": "B"}, {"response": "Answer: C", "reference": "B"}],
+            "default_verifier": "multiple_choice", "reward_shaping": {"correct": 1.0, "incorrect": -1.0}}
+    results = client.post("/v1/grade", json=body).json()["results"]
+    assert results[0]["correct"] and results[0]["reward"] == 1.0
+    assert results[1]["reward"] == -1.0
+
+
+def test_bad_items_get_their_status_in_place(gateway):
+    client, _ = gateway
+    body = {"items": [{"response": "1", "reference": "1", "verifier": "nope"}, "not an object",
+                      {"response": r"\boxed{1}", "reference": "1"}]}
+    statuses = [r["status"] for r in client.post("/v1/grade", json=body).json()["results"]]
+    assert statuses == ["INVALID_ARGUMENT", "INVALID_ARGUMENT", "OK"]
+
+
+@pytest.mark.parametrize("body,status", [
+    (b"{not json", 400), (b'{"items": "x"}', 400), (b'{"items": []}', 400),
+    (json.dumps({"items": [{"response": "1", "reference": "1"}] * 51}).encode(), 400),
+])
+def test_malformed_requests_are_400(gateway, body, status):
+    client, _ = gateway
+    reply = client.post("/v1/grade", content=body)
+    assert reply.status_code == status and reply.json()["error"]
+
+
+def test_auth_is_required_except_for_health(gateway):
+    _, base = gateway
+    assert httpx.get(f"{base}/healthz").text == "ok"
+    assert httpx.post(f"{base}/v1/grade", json={"items": []}).status_code == 401
+    assert httpx.post(f"{base}/v1/grade", json={"items": []},
+                      headers={"Authorization": "Bearer wrong"}).status_code == 401
+    assert httpx.get(f"{base}/metrics").status_code == 401
+
+
+def test_openrlhf_protocol_strips_the_prompt(gateway):
+    client, _ = gateway
+    prompts = ["Q: 1+1? ", "Q: 2+2? "]
+    body = {"query": [prompts[0] + r"A: \boxed{2}", prompts[1] + r"A: \boxed{5}"], "prompts": prompts,
+            "labels": ["2", "4"]}
+    reply = client.post("/openrlhf", json=body).json()
+    assert reply["rewards"] == [1.0, 0.0] and reply["scores"] == reply["rewards"]
+    assert reply["extra_logs"]["correct"] == [1.0, 0.0]
+    assert client.post("/openrlhf", json={"query": ["a"], "prompts": [], "labels": ["1"]}).status_code == 400
+
+
+def test_nemo_gym_verify_instruction_following(gateway):
+    client, _ = gateway
+    row = {"id": 1, "instruction_id_list": ["punctuation:no_comma", "detectable_format:title"], "kwargs": [{}, None],
+           "prompt": "Write a poem.", "grading_mode": "fraction",
+           "responses_create_params": {"input": [{"role": "user", "content": "Write a poem."}]},
+           "response": {"output": [{"type": "message", "role": "assistant",
+                                    "content": [{"type": "output_text", "text": "<<Ode>> no commas here"}]}]}}
+    reply = client.post("/verify", json=row).json()
+    assert reply["reward"] == 1.0 and reply["follow_all_instructions"] is True
+    assert reply["follow_instruction_list"] == [True, True] and reply["id"] == 1
+    row["response"]["output"][0]["content"][0]["text"] = "No title, but commas"
+    reply = client.post("/verify", json=row).json()
+    assert reply["reward"] == 0.0 and reply["follow_instruction_list"] == [False, False]
+
+
+def test_nemo_gym_verify_math(gateway):
+    client, _ = gateway
+    row = {"expected_answer": "42", "response": {"output": [{"type": "message", "content": [
+        {"type": "output_text", "text": r"The answer is \boxed{42}."}]}]}}
+    assert client.post("/verify", json=row).json()["reward"] == 1.0
+    assert client.post("/verify", json={"response": {}}).status_code == 400
+
+
+def test_metrics_move_as_items_are_graded(gateway):
+    client, _ = gateway
+
+    def count() -> float:
+        for line in client.get("/metrics").text.splitlines():
+            if line.startswith('grader_items_total{method="boxed",status="OK",transport="http",verifier="math"}'):
+                return float(line.split()[-1])
+        return 0.0
+
+    before = count()
+    client.post("/v1/grade", json={"items": [{"response": r"\boxed{7}", "reference": "7"}] * 3})
+    assert count() == before + 3
+    assert "grader_queue_depth" in client.get("/metrics").text

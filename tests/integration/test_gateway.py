@@ -19,6 +19,7 @@ def gateway():
     server = Server("--http-port", str(port), "--auth-token", TOKEN, "--max-items", "50")
     base = f"http://127.0.0.1:{port}"
     with httpx.Client(base_url=base, headers={"Authorization": f"Bearer {TOKEN}"}, timeout=30) as client:
+        client.grpc_target = server.target  # type: ignore[attr-defined]
         yield client, base
     server.stop()
 
@@ -118,3 +119,16 @@ def test_metrics_move_as_items_are_graded(gateway):
     client.post("/v1/grade", json={"items": [{"response": r"\boxed{7}", "reference": "7"}] * 3})
     assert count() == before + 3
     assert "grader_queue_depth" in client.get("/metrics").text
+
+
+def test_grpc_calls_are_counted_in_the_conventional_series(gateway):
+    from grader.client import GraderClient
+
+    client, _ = gateway
+    with GraderClient(client.grpc_target, token=TOKEN) as grpc_client:
+        assert grpc_client.grade(r"\boxed{1}", "1").correct
+    text = client.get("/metrics").text
+    handled = [line for line in text.splitlines() if line.startswith("grpc_server_handled_total{")
+               and 'grpc_method="Grade"' in line and 'grpc_code="OK"' in line]
+    assert handled and float(handled[0].split()[-1]) >= 1
+    assert 'grader_items_total{method="boxed",status="OK",transport="grpc",verifier="math"}' in text

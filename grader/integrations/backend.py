@@ -1,0 +1,68 @@
+"""Where an adapter's items are graded: a server (``target`` or ``$GRADER_TARGET``) or in-process.
+
+A backend pickles without its channels (TRL's async trainer pickles reward functions into
+another process) and opens them on first use there.
+"""
+
+from __future__ import annotations
+
+import os
+from typing import Any, Mapping, Sequence
+
+from ..types import GradeResult, Status
+
+TARGET_ENV = "GRADER_TARGET"
+TOKEN_ENV = "GRADER_AUTH_TOKEN"
+# Outcomes that say nothing about the response: the trainer gets None, never a silent 0.
+UNSCORED = frozenset({Status.INVALID_ARGUMENT, Status.TIMEOUT})
+
+
+def target_from_env() -> list[str]:
+    value = os.environ.get(TARGET_ENV, "")
+    return [t.strip() for t in value.split(",") if t.strip()]
+
+
+class Backend:
+    def __init__(self, target: str | Sequence[str] | None = None, *, token: str | None = None,
+                 timeout: float = 120.0) -> None:
+        targets = [target] if isinstance(target, str) else list(target or [])
+        self.targets = targets or target_from_env()
+        self.token = token if token is not None else os.environ.get(TOKEN_ENV) or None
+        self.timeout = timeout
+        self._client: Any = None
+        self._async_client: Any = None
+
+    @property
+    def remote(self) -> bool:
+        return bool(self.targets)
+
+    def __getstate__(self) -> dict[str, Any]:
+        return {**self.__dict__, "_client": None, "_async_client": None}
+
+    def grade(self, items: Sequence[Mapping[str, Any]]) -> list[GradeResult]:
+        if not items:
+            return []
+        if not self.remote:
+            import grader
+            return grader.grade_many(items)
+        if self._client is None:
+            from ..client import GraderClient
+            self._client = GraderClient(self.targets, timeout=self.timeout, token=self.token)
+        return self._client.grade_batch(items)
+
+    async def agrade(self, items: Sequence[Mapping[str, Any]]) -> list[GradeResult]:
+        if not items:
+            return []
+        if not self.remote:
+            import asyncio
+
+            import grader
+            return await asyncio.to_thread(grader.grade_many, items)
+        if self._async_client is None:
+            from ..client import AsyncGraderClient
+            self._async_client = AsyncGraderClient(self.targets, timeout=self.timeout, token=self.token)
+        return await self._async_client.grade_batch(items)
+
+
+def reward_or_none(result: GradeResult) -> float | None:
+    return None if result.status in UNSCORED else result.reward

@@ -1,0 +1,103 @@
+"""The trainer adapters in-process (no server, no trainer installed): call shapes, references,
+unscored items as None, logging hooks, pickling, routing."""
+
+from __future__ import annotations
+
+import asyncio
+import json
+import pickle
+
+import pytest
+
+from grader.integrations import openrlhf, verl
+from grader.integrations.trl import AsyncGraderReward, GraderReward, completion_text
+
+PROMPTS = ["What is 1+1?", "What is 2+2?", "What is 3+3?"]
+
+
+def test_trl_standard_completions():
+    reward = GraderReward()
+    rewards = reward(PROMPTS, [r"\boxed{2}", r"\boxed{5}", r"\boxed{6}"], None, reference=["2", "4", "6"])
+    assert rewards == [1.0, 0.0, 1.0] and reward.__name__ == "grader"
+
+
+def test_trl_conversational_completions_and_answer_column():
+    completions = [[{"role": "assistant", "content": r"\boxed{2}"}],
+                   [{"role": "assistant", "content": [{"type": "text", "text": r"\boxed{4}"}]}]]
+    assert GraderReward()(PROMPTS[:2], completions, answer=["2", "4"]) == [1.0, 1.0]
+
+
+def test_trl_unscorable_items_are_none_not_zero():
+    rewards = GraderReward()(PROMPTS[:2], [r"\boxed{2}", "x"], reference=["2", "1"], verifier=[None, "no-such"])
+    assert rewards == [1.0, None]
+
+
+def test_trl_logs_counts_and_methods():
+    metrics, extras = {}, {}
+    GraderReward()(PROMPTS[:2], [r"\boxed{2}", r"\boxed{3}"], reference=["2", "4"],
+                   log_metric=metrics.__setitem__, log_extra=extras.__setitem__)
+    assert metrics == {"grader/math/ok": 1.0}
+    assert [m.split("+")[0] for m in extras["grader_method"]] == ["boxed", "boxed"]
+    assert extras["grader_extracted"] == ["2", "3"]
+
+
+def test_trl_needs_a_reference_column():
+    with pytest.raises(KeyError, match="reference"):
+        GraderReward()(PROMPTS[:1], ["x"], other=["1"])
+
+
+def test_trl_reward_pickles_without_its_channel():
+    reward = GraderReward(target="127.0.0.1:1")
+    reward.backend._client = object()  # as if connected
+    clone = pickle.loads(pickle.dumps(reward))
+    assert clone.backend._client is None and clone.backend.targets == ["127.0.0.1:1"]
+
+
+def test_trl_server_unreachable_gives_none():
+    reward = GraderReward(target="127.0.0.1:1", timeout=0.5)
+    reward.backend._client = type("Down", (), {"grade_batch": lambda self, items: (_ for _ in ()).throw(OSError())})()
+    assert reward(PROMPTS[:1], [r"\boxed{2}"], reference=["2"]) == [None]
+
+
+def test_trl_async_reward_is_a_coroutine_function():
+    reward = AsyncGraderReward()
+    assert asyncio.iscoroutinefunction(reward)
+    assert asyncio.run(reward(PROMPTS[:2], [r"\boxed{2}", r"\boxed{3}"], reference=["2", "3"])) == [1.0, 1.0]
+
+
+def test_completion_text():
+    assert completion_text("plain") == "plain"
+    assert completion_text([{"role": "user", "content": "q"}, {"role": "assistant", "content": "a"}]) == "a"
+    assert completion_text(None) == ""
+
+
+def test_verl_compute_score_returns_extra_keys():
+    score = verl.compute_score("openai/gsm8k", "The answer is 72.\n#### 72", "72")
+    assert score["score"] == 1.0 and score["acc"] == 1.0 and score["pred"] == "72" and score["status"] == "OK"
+    assert asyncio.run(verl.compute_score_async("openai/gsm8k", "#### 5", "6"))["acc"] == 0.0
+
+
+def test_verl_routes_by_data_source_and_extends():
+    assert verl.verifier_for("openai/gsm8k") == "math" and verl.verifier_for("google/IFEval") == "ifeval"
+    assert verl.verifier_for("codecontests/train") == "code" and verl.verifier_for("unknown/set") == "math"
+    assert verl.verifier_for("x", {"verifier": "exact"}) == "exact"
+    verl.register_data_source("my/choices", "multiple_choice")
+    assert verl.verifier_for("my/choices") == "multiple_choice"
+    ifeval = json.dumps({"instruction_id_list": ["punctuation:no_comma"], "kwargs": [{}]})
+    scores = verl.compute_score_batch(["google/IFEval", "openai/gsm8k"], ["No commas here", "#### 3"], [ifeval, "4"])
+    assert [s["acc"] for s in scores] == [1.0, 0.0]
+
+
+def test_openrlhf_reward_func_cuts_the_prompt():
+    out = openrlhf.reward_func([PROMPTS[0] + r" \boxed{2}", PROMPTS[1] + r" \boxed{5}"], PROMPTS[:2], ["2", "4"])
+    assert out["rewards"].tolist() == [1.0, 0.0] and out["scores"].tolist() == [1.0, 0.0]
+    assert out["extra_logs"]["grader_correct"].tolist() == [1.0, 0.0]
+
+
+def test_open_instruct_says_what_it_needs():
+    import grader.integrations.open_instruct as oi
+    try:
+        import open_instruct  # noqa: F401
+    except ImportError:
+        with pytest.raises(ImportError, match="open-instruct"):
+            oi.GraderVerifier  # noqa: B018

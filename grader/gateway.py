@@ -9,6 +9,7 @@ same ``ServedPipeline``, with the same bearer token, item limits, budgets and st
   ``{"rewards", "scores", "extra_logs"}`` (the query is prompt + response: the prompt is cut);
 - ``POST /verify``: NeMo-Gym's resources-server verify, the task row plus the policy's
   ``response`` (an OpenAI Responses object) → the row with ``reward`` and the evidence;
+- ``POST /v1/endpoint-grader``: Foundry's endpoint grader, ``{"item", "sample"}`` → ``{"score", "metadata"}``;
 - ``GET /healthz`` (no token) and ``GET /metrics`` (Prometheus).
 """
 
@@ -42,6 +43,7 @@ def build_app(pipeline: ServedPipeline, config: ServerConfig, metrics: Metrics) 
     routes = [Route("/v1/grade", gateway.wrap(gateway.grade), methods=["POST"]),
               Route("/openrlhf", gateway.wrap(gateway.openrlhf), methods=["POST"]),
               Route("/verify", gateway.wrap(gateway.verify), methods=["POST"]),
+              Route("/v1/endpoint-grader", gateway.wrap(gateway.endpoint_grader), methods=["POST"]),
               Route("/metrics", gateway.wrap(gateway.metrics_text, parse=False), methods=["GET"]),
               Route("/healthz", gateway.healthz, methods=["GET"])]
     return Starlette(routes=routes)
@@ -138,6 +140,30 @@ class Gateway:
             out["follow_instruction_list"] = [c.passed for c in result.checks]
             out["follow_all_instructions"] = result.correct
         return JSONResponse(out)
+
+    async def endpoint_grader(self, body: Any) -> Response:
+        """Foundry's endpoint grader: the dataset ``item`` and the model's ``sample`` (or ``model_sample``
+        text, as the graders/run API names it) → the reward, with the evidence in ``metadata``."""
+        if not isinstance(body, dict) or not isinstance(body.get("item", {}), dict):
+            raise BadRequest('the body must be {"item": {...}, "sample": {"output_text": ...}}')
+        item = body.get("item") or {}
+        sample = body.get("sample")
+        text = sample.get("output_text") if isinstance(sample, dict) else body.get("model_sample")
+        if not isinstance(text, str):
+            raise BadRequest("the sample's text is missing: give sample.output_text or model_sample")
+        reference = next((item[k] for k in ("reference", "reference_answer", "answer", "ground_truth", "expected")
+                          if k in item), None)
+        if reference is None:
+            raise BadRequest("the item has no reference: give item.reference (or reference_answer, answer)")
+        prompt = next((item[k] for k in ("prompt", "question") if isinstance(item.get(k), str)), "")
+        verifier = item.get("verifier") or body.get("verifier") or "math"
+        result, = await self._grade([{"response": text, "prompt": prompt, "verifier": verifier,
+                                      "reference": reference if isinstance(reference, (str, list))
+                                      else json.dumps(reference), "options": item.get("options") or {}}],
+                                    Defaults())
+        return JSONResponse({"score": result.reward, "reward": result.reward, "metadata": {
+            "correct": result.correct, "status": result.status.value, "method": result.method,
+            "extracted": result.extracted, "reason": result.reason, "checks": [c.to_dict() for c in result.checks]}})
 
     async def metrics_text(self, _: Any) -> Response:
         body, content_type = self.metrics.exposition()

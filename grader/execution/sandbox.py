@@ -44,7 +44,7 @@ SECCOMP_POLICY = ("ERRNO(1) { ptrace, process_vm_readv, process_vm_writev, pidfd
                   "process_madvise, kcmp, mount, umount, pivot_root, unshare, "
                   "setns, keyctl, add_key, request_key, bpf, perf_event_open, userfaultfd, kexec_load, "
                   "init_module, finit_module, delete_module, reboot, swapon, swapoff, syslog, acct } DEFAULT ALLOW")
-RUNTIME_MOUNTS = ("/usr", "/lib", "/lib64", "/usr/local")
+RUNTIME_MOUNTS = ("/usr", "/lib", "/lib64", "/bin")
 TMP_BYTES = 16 * 1024 * 1024
 
 

@@ -4,6 +4,7 @@ and the shared HumanEval cases."""
 from __future__ import annotations
 
 import json
+import shutil
 
 import pytest
 
@@ -118,3 +119,40 @@ def test_stdio_tests_in_parallel_keep_their_order():
     result = code(program, reference, parallel_tests=4)
     assert statuses(result) == ["wrong_answer", "passed"] * 3
     assert [c.name for c in result.checks] == [f"test {i}" for i in range(1, 7)]
+
+
+# --- C++ (stdin/stdout tests, compiled with the system g++ inside the sandbox) -----------------------
+
+CPP_SUM = json.dumps({"inputs": ["3 4\n", "10 -2\n"], "outputs": ["7", "8"]})
+
+
+def cpp(program: str, **options) -> grader.GradeResult:
+    result = grader.grade(f"```cpp\n{program}\n```", CPP_SUM, verifier="code", language="cpp",
+                          **{"timeout": 2, **options})
+    assert result.status is Status.OK, result.reason
+    return result
+
+
+@pytest.mark.skipif(shutil.which("g++") is None, reason="no g++ here")
+@pytest.mark.parametrize("program,status", [
+    ("#include <iostream>\nint main(){long long a,b; std::cin>>a>>b; std::cout<<a+b<<'\\n';}", "passed"),
+    ("#include <iostream>\nint main(){long long a,b; std::cin>>a>>b; std::cout<<a-b<<'\\n';}", "wrong_answer"),
+    ("#include <iostream>\nint main(){ std::cout << undeclared; }", "compile_error"),
+    ("int main(){ volatile int *p = nullptr; return *p; }", "runtime_error"),
+    ("int main(){ for(;;){} }", "timeout"),
+    ("#include <cstdio>\nint main(){ for(;;) std::puts(\"yyyyyyyyyyyyyyyyyyyyyyyyyyyyyyyyyyyy\"); }", "output_limit"),
+])
+def test_cpp_statuses(program, status):
+    result = cpp(program)
+    assert statuses(result)[0] == status, result.checks
+    assert result.method == "code+stdio"
+
+
+@pytest.mark.skipif(shutil.which("g++") is None, reason="no g++ here")
+def test_cpp_cannot_read_outside_or_reach_the_network():
+    program = ("#include <cstdio>\n#include <sys/socket.h>\n#include <netinet/in.h>\n#include <arpa/inet.h>\n"
+               "int main(){ if (std::fopen(\"/etc/passwd\", \"r\")) return 3;\n"
+               "  int s = socket(AF_INET, SOCK_STREAM, 0); sockaddr_in a{}; a.sin_family = AF_INET; a.sin_port = htons(53);\n"
+               "  inet_pton(AF_INET, \"1.1.1.1\", &a.sin_addr); if (connect(s, (sockaddr*)&a, sizeof a) == 0) return 4;\n"
+               "  long long x, y; if (std::scanf(\"%lld %lld\", &x, &y) == 2) std::printf(\"%lld\\n\", x + y); }")
+    assert cpp(program).correct

@@ -92,6 +92,21 @@ def test_extract_program(response, program):
     assert extract_program(response) == program
 
 
+@pytest.mark.parametrize("response,program", [
+    ("```python\nx = 1\n```\n```cpp\nint main(){}\n```", "int main(){}\n"),
+    ("```c++\nint main(){return 1;}\n```", "int main(){return 1;}\n"),
+    ("#include <cstdio>\nint main(){}", "#include <cstdio>\nint main(){}"),
+    ("Use a loop in main().", None),
+])
+def test_extract_cpp_program(response, program):
+    assert extract_program(response, "cpp") == program
+
+
+def test_cpp_takes_only_stdio_tests():
+    result = grader.grade("```cpp\nint main(){}\n```", HUMANEVAL, verifier="code", language="cpp")
+    assert result.status is Status.INVALID_ARGUMENT and "stdin/stdout" in result.reason
+
+
 def test_defines_sees_top_level_names_only():
     assert defines("def f():\n    def g(): pass\n", "f") and not defines("def f():\n    def g(): pass\n", "g")
     assert defines("class Solution: pass", "Solution") and defines("h = lambda: 1", "h")

@@ -13,6 +13,7 @@ import json
 import math
 import os
 import random
+import shutil
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any, Iterator, Mapping
@@ -28,6 +29,7 @@ SANDBOXED = Path(__file__).parent / "sandboxed"
 HARNESS_FILES = ("harness.py", "runner.py", "wire.py")
 UNSAFE_ENV = "GRADER_UNSAFE_NO_SANDBOX"
 DEFAULT_MAX_BUDGET = 60.0
+COMPILE_SECONDS = 15.0
 MAX_OUTPUT_BYTES = 1 << 20
 STATUSES = ("passed", "wrong_answer", "runtime_error", "timeout", "memory", "compile_error", "output_limit")
 
@@ -59,7 +61,8 @@ class CodeOptions(Options):
     timeout: float | None = option(5.0, seconds, "seconds each test may run (alias timeout_seconds)")
     budget: float | None = option(None, seconds, "seconds for the whole item (default: timeout × tests + 2, "
                                                  f"at most {DEFAULT_MAX_BUDGET:g})")
-    language: str = option("python", one_of("python"), "the program's language (python)")
+    language: str = option("python", one_of("python", "cpp"), "the program's language: python, or cpp (C++17 "
+                                                                "with the system g++; stdin/stdout tests only)")
     memory_mb: int = option(512, _megabytes, "address-space limit of each sandboxed process, in MB")
     scoring: str = option("all", one_of("all", "fraction"),
                           "all: score 1 when every test passes, else 0; fraction: the share that passes")
@@ -79,7 +82,8 @@ class CodePlan(Plan):
         if self.options.budget is not None:
             return self.options.budget
         per_test = self.options.timeout or 5.0
-        return min(per_test * len(self.suite.tests) + 2.0, DEFAULT_MAX_BUDGET)
+        compiling = COMPILE_SECONDS if self.options.language == "cpp" else 0.0
+        return min(per_test * len(self.suite.tests) + 2.0 + compiling, DEFAULT_MAX_BUDGET)
 
 
 class CodeVerifier(Verifier):
@@ -98,7 +102,10 @@ class CodeVerifier(Verifier):
         if len(set(item.references)) != 1:
             raise InvalidItem("a code item takes one reference (its tests as JSON)")
         suite = parse_reference(item.references[0]).limited(parsed.max_tests)
-        program = extract_program(item.response)
+        if parsed.language == "cpp" and suite.mode != "stdio":
+            raise InvalidItem("C++ programs take stdin/stdout tests ({'inputs', 'outputs'}), not "
+                              f"{'call-based' if suite.mode == 'calls' else 'HumanEval/MBPP asserts'}")
+        program = extract_program(item.response, parsed.language)
         if program is not None and suite.prompt and suite.entry_point and not defines(program, suite.entry_point):
             program = suite.prompt + program  # HumanEval completions continue the prompt
         return CodePlan(self.name, item, parsed, program or "", suite)
@@ -106,7 +113,8 @@ class CodeVerifier(Verifier):
     def grade(self, plan: Plan, *, in_worker: bool) -> GradeResult:
         assert isinstance(plan, CodePlan) and isinstance(plan.options, CodeOptions) and plan.suite is not None
         if not plan.program.strip():
-            return GradeResult.failure(Status.NO_ANSWER, "No Python program found in the response.",
+            language = "C++" if plan.options.language == "cpp" else "Python"
+            return GradeResult.failure(Status.NO_ANSWER, f"No {language} program found in the response.",
                                        method="code+none")
         if not in_worker:
             raise NeedsWorker()  # programs run only in the sandbox, from a killable worker
@@ -126,8 +134,13 @@ def run_suite(program: str, suite: Suite, options: CodeOptions, budget: float) -
     if python is None:
         return GradeResult.failure(Status.INVALID_ARGUMENT, "No python3 for the code sandbox on this host.")
     files = {name: (SANDBOXED / name).read_bytes() for name in HARNESS_FILES}
-    files["solution.py"] = program.encode("utf-8", errors="surrogatepass")
+    files["solution.cpp" if options.language == "cpp" else "solution.py"] = program.encode("utf-8", "surrogatepass")
+    compiler = shutil.which("g++") if options.language == "cpp" else None
+    if options.language == "cpp" and compiler is None:
+        return GradeResult.failure(Status.INVALID_ARGUMENT, "No g++ on this host for C++ programs.")
     spec = suite.for_harness() | {"python": python, "test_timeout": options.timeout or 5.0,
+                                  "language": options.language, "compiler": compiler,
+                                  "compile_timeout": COMPILE_SECONDS,
                                   "stop_on_first_failure": options.stop_on_first_failure,
                                   "parallel": options.parallel_tests,
                                   "max_output_bytes": MAX_OUTPUT_BYTES}

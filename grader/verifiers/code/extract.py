@@ -1,12 +1,13 @@
-"""The program in an LM answer: the last fenced Python block outside ``<think>``, else the
-whole answer if it parses as Python."""
+"""The program in an LM answer: the last fenced block of its language outside ``<think>``
+(```python``/``py``/``python3``, or ```cpp``/``c++``/``cc``/``cxx``; unlabelled fences too), else
+the whole answer if it parses as Python (or, for C++, holds ``#include`` and ``main(``)."""
 
 from __future__ import annotations
 
 import ast
 import re
 
-PYTHON_LABELS = frozenset({"", "python", "py", "python3"})
+LABELS = {"python": frozenset({"", "python", "py", "python3"}), "cpp": frozenset({"", "cpp", "c++", "cc", "cxx"})}
 _FENCE = re.compile(r"^[ \t]*```[ \t]*([\w+#.-]*)[^\n]*\n(.*?)^[ \t]*```", re.DOTALL | re.MULTILINE)
 _THINK = re.compile(r"<think>.*?</think>", re.DOTALL)
 
@@ -18,13 +19,15 @@ def without_reasoning(response: str) -> str:
     return text if opened < 0 else text[:opened]
 
 
-def extract_program(response: str) -> str | None:
+def extract_program(response: str, language: str = "python") -> str | None:
     text = without_reasoning(response)
-    blocks = [body for label, body in _FENCE.findall(text) if label.lower() in PYTHON_LABELS]
+    blocks = [body for label, body in _FENCE.findall(text) if label.lower() in LABELS[language]]
     if blocks:
         return blocks[-1]
     if "```" in text or not text.strip():
         return None
+    if language == "cpp":  # a bare answer that is a whole C++ program
+        return text if "#include" in text and "main(" in text else None
     try:
         ast.parse(text)
     except (SyntaxError, ValueError, RecursionError, MemoryError):

@@ -328,8 +328,31 @@ def run_one(test, body):
     return verdict(test["name"], "passed")
 
 
+def compile_cpp():
+    """Compile solution.cpp to /tmp/solution; the compiler's first error, or None."""
+    import subprocess
+    source = os.path.join(HERE, "solution.cpp")
+    try:
+        done = subprocess.run([SUITE["compiler"], "-std=c++17", "-O2", "-pipe", "-o", "/tmp/solution", source],
+                              stdin=subprocess.DEVNULL, capture_output=True, timeout=SUITE["compile_timeout"],
+                              cwd="/tmp", start_new_session=True)
+    except subprocess.TimeoutExpired:
+        return f"compiling took over {SUITE['compile_timeout']:g} s"
+    if done.returncode != 0:
+        errors = [line for line in done.stderr.decode(errors="replace").splitlines() if "error" in line]
+        return (errors[0] if errors else f"the compiler exited with {done.returncode}").replace(HERE + "/", "")
+    COMMAND[:] = ["/tmp/solution"]
+    return None
+
+
 def run_stdio():
     """Each test is a process of its own, so up to ``parallel`` run at once; verdicts in test order."""
+    if SUITE.get("language") == "cpp":
+        error = compile_cpp()
+        if error is not None:
+            for test in SUITE["tests"]:
+                verdict(test["name"], "compile_error", error)
+            return
     tests, parallel = SUITE["tests"], max(1, SUITE.get("parallel", 1))
     if parallel == 1 or len(tests) == 1 or SUITE["stop_on_first_failure"]:
         for test in tests:
@@ -344,7 +367,7 @@ def run_stdio():
 
 def stdio_test(test):
     import subprocess
-    proc = subprocess.Popen([SUITE["python"], "-I", "-S", PROGRAM], stdin=subprocess.PIPE, stdout=subprocess.PIPE,
+    proc = subprocess.Popen(COMMAND, stdin=subprocess.PIPE, stdout=subprocess.PIPE,
                             stderr=subprocess.PIPE, start_new_session=True, cwd="/tmp")
     out, err, over, timed_out = _exchange(proc, test["input"].encode(), SUITE["max_output_bytes"],
                                           time.monotonic() + SUITE["test_timeout"])
@@ -433,6 +456,7 @@ def _short(value):
 
 DEADLINE = [0.0]
 SUITE = {}
+COMMAND = []  # a stdio test's program: python on solution.py, or the compiled solution
 
 
 def harden():
@@ -451,6 +475,7 @@ def main():
     runner.fork_first()
     SUITE.update(json.loads(sys.stdin.buffer.read()))
     runner.python = SUITE["python"]
+    COMMAND[:] = [SUITE["python"], "-I", "-S", PROGRAM]
     if SUITE["mode"] == "stdio":
         runner.discard_forked()  # stdio programs run as __main__, one process per test
         run_stdio()

@@ -287,7 +287,8 @@ def test_verl_legacy_reward_managers_score_a_dataproto(verl_env):
     assert out["reward_extra_info"]["status"] == ["OK", "OK", "OK", "PARSE_ERROR"]  # scored 0, not unscored
 
     calls_before, items_before = grpc_grade_counts(verl_env.base)
-    batched = BatchRewardManager(tokenizer, num_examine=0, compute_score=load_extern_object(path, "compute_score_batch"))
+    batched = BatchRewardManager(tokenizer, num_examine=0,
+                                 compute_score=load_extern_object(path, "compute_score_batch"))
     out = batched(verl_batch(tokenizer, RESPONSES, REFERENCES), return_dict=True)
     assert last_token_rewards(out["reward_tensor"], batch) == EXPECTED
     calls_after, items_after = grpc_grade_counts(verl_env.base)

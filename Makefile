@@ -4,11 +4,17 @@ PYTHON  ?= python3
 PY      := $(VENV)/bin/python
 STAMP   := $(VENV)/.installed
 
-.PHONY: test test-fast lint serve bench fuzz train-extractor grade-cases proto clean
+.PHONY: test test-fast test-trainers lint serve bench fuzz train-extractor grade-cases proto clean
+
+# verl and openrlhf pin transformers below ours (verl <5.11, openrlhf ==5.15.0, with deepspeed and
+# flash-attn): what tests/integration/test_trainers.py drives of them imports without those, on the
+# `integrations` extra, so they go in with --no-deps (about 30 s and 0.5 GB on top of `dev`).
+TRAINERS_NO_DEPS := verl==0.9.1 openrlhf==0.11.2
 
 $(STAMP): pyproject.toml
 	$(PYTHON) -m venv $(VENV)
-	$(PY) -m pip install --quiet --disable-pip-version-check -e '.[dev]'
+	$(PY) -m pip install --quiet --disable-pip-version-check -e '.[dev,integrations]'
+	$(PY) -m pip install --quiet --disable-pip-version-check --no-deps $(TRAINERS_NO_DEPS)
 	touch $(STAMP)
 
 # Every tier: unit, integration (worker processes, servers), model, deploy; and the layering contracts.
@@ -18,6 +24,10 @@ test: lint
 # The unit tier alone: no subprocesses, no model (under a minute).
 test-fast: lint
 	$(PY) -m pytest -q tests/unit
+
+# The adapters driven by the real TRL, verl and OpenRLHF against a live server (also part of `test`).
+test-trainers: $(STAMP)
+	$(PY) -m pytest -q tests/integration/test_trainers.py
 
 # Import contracts (.importlinter): transport -> pipeline -> verifiers -> stages, no cycles.
 lint: $(STAMP)

@@ -12,7 +12,8 @@ from __future__ import annotations
 import os
 from typing import Any, Sequence
 
-from .backend import Backend
+# Absolute import: OpenRLHF loads --remote_rm_url FILE.py as a bare file (no parent package).
+from grader.integrations.backend import Backend
 
 _BACKEND = Backend()
 

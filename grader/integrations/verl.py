@@ -11,8 +11,9 @@ from __future__ import annotations
 
 from typing import Any, Sequence
 
-from ..types import GradeResult, Status
-from .backend import Backend
+# Absolute imports: verl loads reward.custom_reward_function.path as a bare file (no parent package).
+from grader.integrations.backend import Backend
+from grader.types import GradeResult, Status
 
 DATA_SOURCES: dict[str, str] = {
     "openai/gsm8k": "math", "lighteval/MATH": "math", "DigitalLearningGmbH/MATH-lighteval": "math",

@@ -9,7 +9,8 @@ same ``ServedPipeline``, with the same bearer token, item limits, budgets and st
   ``{"rewards", "scores", "extra_logs"}`` (the query is prompt + response: the prompt is cut);
 - ``POST /verify``: NeMo-Gym's resources-server verify, the task row plus the policy's
   ``response`` (an OpenAI Responses object) → the row with ``reward`` and the evidence;
-- ``POST /v1/endpoint-grader``: Foundry's endpoint grader, ``{"item", "sample"}`` → ``{"score", "metadata"}``;
+- ``POST /v1/endpoint-grader``: Foundry's endpoint grader, ``{"sample", "item", "trace_id"}`` →
+  ``{"score", "metadata"}`` (its preview documentation's request and response);
 - ``GET /healthz`` (no token) and ``GET /metrics`` (Prometheus).
 """
 
@@ -147,10 +148,10 @@ class Gateway:
         if not isinstance(body, dict) or not isinstance(body.get("item", {}), dict):
             raise BadRequest('the body must be {"item": {...}, "sample": {"output_text": ...}}')
         item = body.get("item") or {}
-        sample = body.get("sample")
-        text = sample.get("output_text") if isinstance(sample, dict) else body.get("model_sample")
+        text = _sample_text(body.get("sample")) if "sample" in body else body.get("model_sample")
         if not isinstance(text, str):
-            raise BadRequest("the sample's text is missing: give sample.output_text or model_sample")
+            raise BadRequest("the sample's text is missing: give sample.output_text, a chat-completions sample "
+                             "(choices[].message.content), or model_sample")
         reference = next((item[k] for k in ("reference", "reference_answer", "answer", "ground_truth", "expected")
                           if k in item), None)
         if reference is None:
@@ -161,7 +162,8 @@ class Gateway:
                                       "reference": reference if isinstance(reference, (str, list))
                                       else json.dumps(reference), "options": item.get("options") or {}}],
                                     Defaults())
-        return JSONResponse({"score": result.reward, "reward": result.reward, "metadata": {
+        return JSONResponse({"score": result.reward, "reward": result.reward, **(
+            {"trace_id": body["trace_id"]} if isinstance(body.get("trace_id"), str) else {}), "metadata": {
             "correct": result.correct, "status": result.status.value, "method": result.method,
             "extracted": result.extracted, "reason": result.reason, "checks": [c.to_dict() for c in result.checks]}})
 
@@ -207,6 +209,21 @@ def _without_prompt(query: Any, prompt: Any) -> Any:
     if isinstance(query, str) and isinstance(prompt, str) and prompt and query.startswith(prompt):
         return query[len(prompt):]
     return query
+
+
+def _sample_text(sample: Any) -> str | None:
+    """A Foundry/OpenAI grader sample's text: ``output_text``, else the last chat-completions choice."""
+    if isinstance(sample, str):
+        return sample
+    if not isinstance(sample, dict):
+        return None
+    if isinstance(sample.get("output_text"), str):
+        return sample["output_text"]
+    for choice in reversed(sample.get("choices") or []):
+        message = choice.get("message") if isinstance(choice, dict) else None
+        if isinstance(message, dict) and isinstance(message.get("content"), str):
+            return message["content"]
+    return None
 
 
 def _responses_text(response: Any) -> str:

@@ -143,3 +143,8 @@ def test_foundry_endpoint_grader(gateway):
     body = {"item": {"reference": "B", "verifier": "multiple_choice"}, "model_sample": "Answer: C"}
     assert client.post("/v1/endpoint-grader", json=body).json()["score"] == 0.0
     assert client.post("/v1/endpoint-grader", json={"item": {}, "model_sample": "x"}).status_code == 400
+    # The preview's documented shape: a chat-completions style sample, the dataset item, a trace id.
+    body = {"sample": {"choices": [{"message": {"role": "assistant", "content": r"It is \boxed{7}."}}]},
+            "item": {"reference": "7"}, "trace_id": "trace_1a2b3c"}
+    reply = client.post("/v1/endpoint-grader", json=body).json()
+    assert reply["score"] == 1.0 and reply["trace_id"] == "trace_1a2b3c"

@@ -37,7 +37,7 @@ from __future__ import annotations
 import json
 import math
 import random
-from dataclasses import asdict, dataclass
+from dataclasses import asdict, dataclass, replace
 from typing import Callable, Iterator
 
 # ---------------------------------------------------------------------------
@@ -51,6 +51,7 @@ class Example:
     end: int | None
     kind: str  # answer kind ("int", "frac", ...) or "none"
     scenario: str  # how the answer section is laid out
+    question: str | None = None  # the prompt the response answers (question-bearing examples only)
 
     @property
     def answer(self) -> str | None:
@@ -59,7 +60,10 @@ class Example:
         return self.text[self.start:self.end]
 
     def to_json(self) -> str:
-        return json.dumps(asdict(self), ensure_ascii=False)
+        d = asdict(self)
+        if d["question"] is None:  # records without a question stay as they were
+            del d["question"]
+        return json.dumps(d, ensure_ascii=False)
 
 
 # ---------------------------------------------------------------------------
@@ -1188,6 +1192,261 @@ def _no_answer(rng, R, phr, ans, doc: Doc, scenario: str, wild: float = 0.0) -> 
 
 
 # ---------------------------------------------------------------------------
+# Questions (issue #14): a prompt paired with a response that states several
+# quantities, the asked one among them, and keeps talking after it (other
+# candidates, larger values, checks). The question decides which quantity is
+# the answer, so the extractor reads it (as BERT segment A) with the response.
+
+
+@dataclass(frozen=True)
+class QuestionPhrasing:
+    asks: tuple[str, ...]  # "<Q>" is the asked quantity's noun phrase
+    count_asks: tuple[str, ...]  # how-many questions: <obj>, <name>
+    extreme_asks: tuple[str, ...]  # <EXT> smallest/largest, <COND> the condition
+    contexts: tuple[str, ...]  # a sentence of problem statement before the question
+    suffixes: tuple[str, ...]  # instructions after the question
+    states: tuple[str, ...]  # "<S>" the quantity's subject, "<A>" its value
+    count_states: tuple[str, ...]  # <name> <A> <obj>
+    extreme_states: tuple[str, ...]  # <EXT>, <A>
+    afters: tuple[str, ...]  # talk after the answer with other values: <d1> <d2>, <MORE> larger/smaller
+
+
+# Quantities stated together in one response: (asked noun phrase, subject in the answer).
+QUANTITY_FAMILIES = (
+    (("the area of the rectangle", "the area"), ("the perimeter of the rectangle", "the perimeter"),
+     ("the length of the diagonal", "the diagonal"), ("the width of the rectangle", "the width")),
+    (("the volume of the box", "the volume"), ("the surface area of the box", "the surface area"),
+     ("the length of the longest edge", "the longest edge")),
+    (("the average speed", "the average speed"), ("the total distance", "the total distance"),
+     ("the total travel time", "the travel time")),
+    (("the mean of the data", "the mean"), ("the median of the data", "the median"),
+     ("the range of the data", "the range"), ("the mode of the data", "the mode")),
+    (("the sum of the two numbers", "the sum"), ("the product of the two numbers", "the product"),
+     ("the difference of the two numbers", "the difference"), ("the larger number", "the larger number")),
+    (("the total cost", "the total cost"), ("the price of one item", "the price per item"),
+     ("the change she receives", "the change"), ("the profit", "the profit")),
+    (("the area of the circle", "the area"), ("the circumference of the circle", "the circumference"),
+     ("the radius", "the radius"), ("the diameter", "the diameter")),
+    (("the length of the hypotenuse", "the hypotenuse"), ("the area of the triangle", "the area"),
+     ("the perimeter of the triangle", "the perimeter")),
+    (("the 10th term of the sequence", "the 10th term"), ("the common difference", "the common difference"),
+     ("the sum of the first 10 terms", "the sum of the first 10 terms")),
+    (("the probability that both are red", "the probability of two reds"),
+     ("the probability that at least one is red", "the probability of at least one red"),
+     ("the probability that neither is red", "the probability of no red")),
+)
+# Families only the unseen split states: quantities training never names.
+UNSEEN_QUANTITY_FAMILIES = (
+    (("the current in the circuit", "the current"), ("the voltage across the resistor", "the voltage"),
+     ("the power dissipated", "the power"), ("the total resistance", "the total resistance")),
+    (("the time to fill the tank", "the filling time"), ("the capacity of the tank", "the capacity"),
+     ("the rate of the pump", "the pump rate")),
+    (("the interest earned", "the interest"), ("the final balance", "the final balance"),
+     ("the annual rate", "the annual rate"), ("the number of years", "the number of years")),
+)
+_EXTREME_CONDS = ("positive integer divisible by <a>, <b> and <k>", "multiple of <a> greater than <b>",
+                  "integer that leaves remainder <k> when divided by <a>", "value of $n$ with $n^2 > <ab>$",
+                  "two-digit number whose digits sum to <k>", "prime factor of <ab>")
+# The answer's kinds in question-bearing responses: values that several quantities may take.
+_QUESTION_KINDS = ((ans_int, 0.35), (ans_decimal, 0.15), (ans_fraction, 0.12), (ans_unit, 0.12),
+                   (ans_currency, 0.08), (ans_percent, 0.06), (ans_negative, 0.06), (ans_expr, 0.06))
+
+SEEN_QUESTIONS = QuestionPhrasing(
+    asks=("What is <Q>?", "Find <Q>.", "Compute <Q>.", "What's <Q>?", "Work out <Q>.", "Find <Q>, in simplest form.",
+          "What is <Q>? Give the exact value.", "Using these numbers, find <Q>.", "Find <Q> and simplify."),
+    count_asks=("How many <obj> does <name> have?", "How many <obj> does <name> have now?",
+                "How many <obj> are left for <name>?", "How many <obj> does <name> have at the end?"),
+    extreme_asks=("What is the <EXT> <COND>?", "Find the <EXT> <COND>.", "Compute the <EXT> <COND>."),
+    contexts=("<name> has the numbers <a>, <b> and <c>.", "A shape has sides <a> and <b>.",
+              "There are <a> red and <b> blue balls in a bag.", "A car drives <ab> km in <b> hours.",
+              "The data set is <a>, <b>, <c>, <a>.", "A shop sells <obj> for <b> dollars each.",
+              "Let the two numbers be <a> and <b>."),
+    suffixes=("", "", "", " Put your final answer in \\boxed{}.", " Show your work.", " Explain briefly."),
+    states=("<S> is <A>.", "So <S> is <A>.", "Thus <S> = <A>.", "We find that <S> is <A>.", "<S>: <A>",
+            "Hence <S> equals <A>.", "Then <S> is <A>.", "This gives <S> = <A>.", "And <S> is <A>."),
+    count_states=("<name> has <A> <obj>.", "So <name> has <A> <obj>.", "<name> ends with <A> <obj>.",
+                  "That leaves <name> with <A> <obj>."),
+    extreme_states=("The <EXT> such number is <A>.", "So the <EXT> value is <A>.", "The <EXT> one is <A>.",
+                    "Hence the <EXT> such value is <A>."),
+    afters=("Other values like <d1> and <d2> also work but are <MORE>.", "<d1> and <d2> also satisfy it, but they are <MORE>.",
+            "Note that <d1> would also fit, but it is <MORE>.", "Values such as <d1> work too; they are <MORE>.",
+            "We could also get <d1> or <d2>, but those are <MORE>."),
+)
+UNSEEN_QUESTIONS = QuestionPhrasing(
+    asks=("Determine <Q>.", "Calculate <Q>.", "Could you tell me <Q>?", "Evaluate <Q>.", "Please report <Q>.",
+          "I'd like to know <Q>.", "Tell me <Q>."),
+    count_asks=("What number of <obj> does <name> end up with?", "Count the <obj> that <name> keeps.",
+                "How many <obj> remain with <name>?"),
+    extreme_asks=("Determine the <EXT> <COND>.", "Which is the <EXT> <COND>?"),
+    contexts=("Consider the numbers <a> and <b>.", "<name> records <a>, <b> and <c>.",
+              "Suppose a pump moves <a> liters per minute."),
+    suffixes=("", "", " Please reason step by step, and put your final answer within \\boxed{}.",
+              " Answer with a number only."),
+    states=("<S> comes out to <A>.", "As for <S>, it is <A>.", "Consequently <S> amounts to <A>.",
+            "<S> works out at <A>.", "Which puts <S> at <A>."),
+    count_states=("<name> is left holding <A> <obj>.", "<name> keeps <A> <obj>.", "In total <name> owns <A> <obj>."),
+    extreme_states=("The <EXT> such number is therefore <A>.", "At the <EXT>, it is <A>."),
+    afters=("Other candidates like <d1> and <d2> also work but are <MORE>.",
+            "Bigger or smaller options such as <d1> qualify too, just <MORE>.",
+            "For comparison, <d1> and <d2> are <MORE>."),
+)
+
+
+def _quantity_value(rng, R, kind_fn, taken: set[str]) -> Answer:
+    for _ in range(20):
+        a = kind_fn(rng, R)
+        if a.surface not in taken:
+            taken.add(a.surface)
+            return a
+    a = ans_int(rng, R)
+    a = Answer(a.surface + str(len(taken)), "both", "num", "int")  # digits appended: still an integer
+    taken.add(a.surface)
+    return a
+
+
+def _cap(s: str) -> str:
+    return s[:1].upper() + s[1:]
+
+
+def _question(rng, R, qp: QuestionPhrasing, ask: str) -> str:
+    """The prompt: sometimes a sentence of problem statement first, sometimes an instruction after."""
+    q = ask
+    if rng.random() < 0.35:
+        q = _fill_numbers(rng, R, rng.choice(qp.contexts), SEEN, "num") + " " + q
+    return q + rng.choice(qp.suffixes)
+
+
+def _body(rng, R, phr: Phrasing, doc: Doc, target: int, wild: float) -> None:
+    if rng.random() < 0.4:
+        doc.add(_fill_numbers(rng, R, rng.choice(phr.openings), phr, "num"))
+    n = 0
+    while doc.n < target or n == 0:
+        doc.sep(rng)
+        doc.add(_step(rng, R, phr, "num", wild))
+        n += 1
+        if n > 60:
+            break
+
+
+def _put(doc: Doc, rng, s: str, i: int, j: int, asked: bool) -> None:
+    doc.sep(rng)
+    if asked:
+        doc.span = (doc.n + i, doc.n + j)
+    doc.add(s)
+
+
+def _stated(rng, tpl: str, fills: dict[str, str], ans: Answer) -> tuple[str, int, int]:
+    """A statement template with its placeholders filled and the value wrapped; (text, span start, span end)."""
+    for key, val in fills.items():
+        tpl = tpl.replace(key, val)
+    if tpl.startswith(("<S>", "the ")):
+        tpl = _cap(tpl)
+    head, tail = tpl.split("<A>", 1)
+    pre, post, display = _wrap(rng, ans)
+    if display:
+        head, tail = head.rstrip(" "), tail.lstrip(".")
+    head = head + pre
+    return head + ans.surface + post + tail, len(head), len(head) + len(ans.surface)
+
+
+def generate_question_example(rng: random.Random, phr: Phrasing, qp: QuestionPhrasing, R: Ranges,
+                              max_target: int = 2800, wildcards: float = 0.0, p_none: float = 0.08) -> Example:
+    """A question and a response that states the asked quantity among others and keeps talking.
+
+    Layouts: ``quantities`` (2-4 quantities of one family, the asked one anywhere
+    among them), ``count`` (how many objects each person has), ``extreme`` (the
+    smallest or largest value, other candidates after it), and ``asked`` (a
+    response of :func:`generate_example` with a question about its subject).
+    """
+    unseen = qp is UNSEEN_QUESTIONS
+    layout = rng.choices(("quantities", "count", "extreme", "asked"), weights=(0.4, 0.15, 0.15, 0.3))[0]
+    if layout == "asked":
+        ex = generate_example(rng, phr, R, max_target=max_target, wildcards=wildcards)
+        cat = {"text": "text", "mc": "mc", "set": "coll", "interval": "coll", "tuple": "coll",
+               "matrix": "coll"}.get(ex.kind, "num")
+        subject = rng.choice(SUBJECTS[cat])
+        ask = rng.choice(qp.asks).replace("<Q>", subject)
+        return replace(ex, question=_question(rng, R, qp, ask), scenario="q_" + ex.scenario)
+
+    target = int(math.exp(rng.uniform(math.log(60), math.log(max(61, max_target - 300)))))
+    doc = Doc()
+    _body(rng, R, phr, doc, target, wildcards)
+    kind_fn = rng.choices(*zip(*_QUESTION_KINDS))[0]
+    taken: set[str] = set()
+    after_fills: dict[str, str] = {}
+    statements: list[tuple[str, int, int, bool]] = []
+    if layout == "quantities":
+        families = QUANTITY_FAMILIES + (UNSEEN_QUANTITY_FAMILIES if unseen else ())
+        family = rng.choice(families)
+        members = rng.sample(family, rng.randint(2, len(family)))
+        asked = rng.randrange(len(members))
+        ask = rng.choice(qp.asks).replace("<Q>", members[asked][0])
+        for m, (_, subject) in enumerate(members):
+            val = _quantity_value(rng, R, kind_fn, taken)
+            statements.append((*_stated(rng, rng.choice(qp.states), {"<S>": subject}, val), m == asked))
+            if m == asked:
+                ans = val
+    elif layout == "count":
+        obj = rng.choice(R.objects)
+        names = rng.sample(R.names, rng.randint(2, 3))
+        asked = rng.randrange(len(names))
+        ask = rng.choice(qp.count_asks).replace("<obj>", obj).replace("<name>", names[asked])
+        for m, name in enumerate(names):
+            val = _quantity_value(rng, R, ans_int, taken)
+            val = Answer(val.surface, "plain", "num", "int")
+            statements.append((*_stated(rng, rng.choice(qp.count_states), {"<name>": name, "<obj>": obj}, val),
+                               m == asked))
+            if m == asked:
+                ans = val
+    else:  # extreme: the asked end, sometimes the other end stated too, other candidates after
+        ext, other = ("smallest", "largest") if rng.random() < 0.6 else ("largest", "smallest")
+        cond = _fill_numbers(rng, R, rng.choice(_EXTREME_CONDS), phr, "num")
+        ask = rng.choice(qp.extreme_asks).replace("<EXT>", ext).replace("<COND>", cond)
+        ends = [ext] + ([other] if rng.random() < 0.4 else [])
+        rng.shuffle(ends)
+        for e in ends:
+            val = _quantity_value(rng, R, kind_fn, taken)
+            statements.append((*_stated(rng, rng.choice(qp.extreme_states), {"<EXT>": e}, val), e == ext))
+            if e == ext:
+                ans = val
+        after_fills["<MORE>"] = "larger" if ext == "smallest" else "smaller"
+    question = _question(rng, R, qp, ask)
+    if rng.random() < p_none:  # cut before the quantities are stated
+        text = doc.text()
+        if rng.random() < 0.4:
+            text += " " + rng.choice(("So", "Therefore", "Then")) + " " + rng.choice(("the", "we get", "it is"))
+        elif len(text) > 60:
+            text = text[: rng.randint(len(text) // 2, len(text) - 1)]
+        return Example(text, None, None, "none", "q_truncated", question)
+    for s, i, j, is_asked in statements:
+        _put(doc, rng, s, i, j, is_asked)
+        if rng.random() < 0.25:
+            doc.sep(rng)
+            doc.add(_check(rng, R, phr, "num", wildcards))
+    # keep talking: other values, checks, remarks
+    for _ in range(rng.randint(1, 3)):
+        r = rng.random()
+        doc.sep(rng)
+        if r < 0.45:
+            fills = {"<d1>": _render_inline(rng, _quantity_value(rng, R, kind_fn, taken)),
+                     "<d2>": _render_inline(rng, _quantity_value(rng, R, kind_fn, taken)),
+                     "<MORE>": after_fills.get("<MORE>", rng.choice(("larger", "smaller", "not asked for")))}
+            tpl = rng.choice(qp.afters)
+            for key, val in fills.items():
+                tpl = tpl.replace(key, val)
+            doc.add(_cap(tpl))
+        elif r < 0.8:
+            doc.add(_check(rng, R, phr, "num", wildcards))
+        else:
+            doc.add(_remark(rng, R, phr, "num", wildcards))
+    if rng.random() < 0.2:
+        doc.sep(rng)
+        doc.add(_closing(rng, phr, wildcards))
+    assert doc.span is not None
+    return Example(doc.text(), doc.span[0], doc.span[1], ans.kind, "q_" + layout, question)
+
+
+# ---------------------------------------------------------------------------
 # Splits
 
 MIN_CHARS, MAX_CHARS = 100, 3000
@@ -1198,22 +1457,36 @@ WILDCARDS = 0.25  # share of pseudo-word statements, checks, steps and remarks i
 VARIETY = 0.5  # share of combinatorial steps, give-ups and remarks in the SEEN splits
 PSEUDO_TEXT_ANSWERS = 0.4  # share of made-up words among SEEN text answers
 LONG_TAIL_SHARE = 0.0  # share of SEEN long_verify responses with 14-30 checks and remarks after the answer
+QUESTION_STREAM = 104_729  # offset of the question-bearing examples' random stream from the split's
 
 
 def make_split(name: str, n: int, seed: int = 0, max_chars: int = MAX_CHARS,
-               wildcards: float = WILDCARDS) -> list[Example]:
+               wildcards: float = WILDCARDS, questions: float = 0.0) -> list[Example]:
     """``n`` examples of split ``name`` (train, valid, heldout: SEEN pools; unseen: UNSEEN pools).
 
     ``wildcards``: the share of pseudo-word statements and checks (SEEN pools only).
+    ``questions``: the share of question-bearing examples (:func:`generate_question_example`,
+    SEEN or UNSEEN question phrasings with the split). They come from a random
+    stream of their own, so the examples without a question are those of the
+    split at ``questions=0`` (today's split), in the same order.
     """
     if name not in SPLIT_SEEDS:
         raise ValueError(f"unknown split {name!r}")
+    if not 0.0 <= questions <= 1.0:
+        raise ValueError("questions is a share, 0 to 1")
     rng = random.Random(seed * 1000 + SPLIT_SEEDS[name] * 7919)
+    qrng = random.Random(seed * 1000 + SPLIT_SEEDS[name] * 7919 + QUESTION_STREAM)
     phr, R = (UNSEEN, UNSEEN_RANGES) if name == "unseen" else (SEEN, SEEN_RANGES)
+    qp = UNSEEN_QUESTIONS if name == "unseen" else SEEN_QUESTIONS
+    lo = MIN_CHARS_SEEN if phr is SEEN else MIN_CHARS
     out = []
     while len(out) < n:
-        ex = generate_example(rng, phr, R, max_target=min(2800, max_chars - 200), wildcards=wildcards)
-        if (MIN_CHARS_SEEN if phr is SEEN else MIN_CHARS) <= len(ex.text) <= max_chars:
+        if questions and qrng.random() < questions:
+            ex = generate_question_example(qrng, phr, qp, R, max_target=min(2800, max_chars - 200),
+                                           wildcards=wildcards)
+        else:
+            ex = generate_example(rng, phr, R, max_target=min(2800, max_chars - 200), wildcards=wildcards)
+        if lo <= len(ex.text) <= max_chars:
             out.append(ex)
     return out
 
@@ -1239,18 +1512,29 @@ def _check_partition() -> None:
     leaks = sorted({w for f in _COMBO_FRAGMENTS for w in _UNSEEN_WORDING if w in f.lower()})
     if leaks:
         raise AssertionError(f"combinatorial SEEN fragments hold UNSEEN wording: {leaks}")
+    for field in QuestionPhrasing.__dataclass_fields__:
+        seen, unseen = getattr(SEEN_QUESTIONS, field), getattr(UNSEEN_QUESTIONS, field)
+        common = set(seen) & set(unseen) - {""}
+        if common:
+            raise AssertionError(f"question {field} shared by SEEN and UNSEEN: {sorted(common)}")
+        leaks = sorted({w for t in seen for w in _UNSEEN_WORDING if w in t.lower()})
+        if leaks:
+            raise AssertionError(f"SEEN question {field} hold UNSEEN wording: {leaks}")
 
 
 _check_partition()
 _UNSEEN_ALL = frozenset(t for f in Phrasing.__dataclass_fields__ for t in getattr(UNSEEN, f))
 
 
-if __name__ == "__main__":  # python extractor_model/data.py [split] [n]: print samples
+if __name__ == "__main__":  # python extractor_model/data.py [split] [n] [seed] [questions share]: print samples
     import sys
 
     split = sys.argv[1] if len(sys.argv) > 1 else "train"
     n = int(sys.argv[2]) if len(sys.argv) > 2 else 5
-    for ex in make_split(split, n, seed=int(sys.argv[3]) if len(sys.argv) > 3 else 0):
+    seed = int(sys.argv[3]) if len(sys.argv) > 3 else 0
+    for ex in make_split(split, n, seed=seed, questions=float(sys.argv[4]) if len(sys.argv) > 4 else 0.0):
         print("=" * 70)
+        if ex.question is not None:
+            print("Q:", ex.question)
         print(ex.text)
         print("-->", repr(ex.answer), ex.kind, ex.scenario)

@@ -42,7 +42,10 @@ from grader.lm.extractor import (  # noqa: E402
     AnswerExtractor,
     encode_tails,
     first_clearing,
+    pair_row,
+    question_ids,
     window_bounds,
+    window_content,
 )
 
 O, B, I = 0, 1, 2
@@ -90,6 +93,8 @@ class Config:
     save_dtype: str = "auto"  # auto: float16 for minilm (its float32 weights exceed 50 MB), else float32
     init: str = ""  # a checkpoint directory to continue training from (its tokenizer and weights)
     train_seed: int | None = None  # seed of the training responses (None: seed); valid and eval always use seed
+    questions: float = 0.0  # share of question-bearing training/valid examples (data.generate_question_example)
+    question_tokens: int = 64  # most question tokens read with a window (segment A) when questions > 0
     log_every: int = 50
     quiet: bool = False
     extra: dict = field(default_factory=dict)
@@ -248,15 +253,19 @@ def featurize(tokenizer, examples: list[datagen.Example], cfg: Config):
     Window 0 is the tail; an earlier window is added only while the windows
     after it hold no answer (the extractor widens only then). A window holds
     the answer only when it holds all of it; otherwise it is labeled all O.
-    Returns (features, stats) with features a list of (ids, labels).
+    An example with a question (when ``cfg.questions`` > 0) is a pair input,
+    the question's last ``cfg.question_tokens`` tokens before the window, which
+    then holds that many fewer response tokens; question tokens are never labeled.
+    Returns (features, stats) with features a list of (ids, labels, token type ids).
     """
     bk = backend_of(tokenizer)
     cls_id, sep_id = tokenizer.cls_token_id, tokenizer.sep_token_id
-    content = cfg.window_tokens - 2
-    feats: list[tuple[list[int], list[int]]] = []
+    feats: list[tuple[list[int], list[int], list[int]]] = []
     stats = Counter()
     encoded = encode_tails(bk, [ex.text for ex in examples], 10 ** 9)
-    for ex, (ids, offs) in zip(examples, encoded):
+    qids = question_ids(bk, [ex.question for ex in examples], cfg.question_tokens if cfg.questions else 0)
+    for ex, (ids, offs), q in zip(examples, encoded, qids):
+        content = window_content(cfg.window_tokens, len(q))
         tok_span = None
         if ex.start is not None:
             tok_span = span_tokens(offs, ex.start, ex.end)
@@ -276,9 +285,12 @@ def featurize(tokenizer, examples: list[datagen.Example], cfg: Config):
                 labels[tok_span[0] - lo] = B
                 for t in range(tok_span[0] + 1, tok_span[1] + 1):
                     labels[t - lo] = I
-            feats.append(([cls_id, *ids[lo:hi], sep_id], [IGNORE, *labels, IGNORE]))
+            row, types, first = pair_row(cls_id, sep_id, q, ids[lo:hi])
+            feats.append((row, [IGNORE] * first + labels + [IGNORE], types))
             stats["windows"] += 1
             stats["answer_windows" if inside else "empty_windows"] += 1
+            if q:
+                stats["question_windows"] += 1
             if inside:
                 break
             if tok_span is not None and tok_span[1] >= hi:
@@ -307,12 +319,14 @@ def collate(feats, idx, pad_id):
     ids = torch.full((len(idx), width), pad_id, dtype=torch.long)
     labels = torch.full((len(idx), width), IGNORE, dtype=torch.long)
     mask = torch.zeros((len(idx), width), dtype=torch.long)
+    types = torch.zeros((len(idx), width), dtype=torch.long)
     for r, i in enumerate(idx):
-        x, y = feats[i]
+        x, y, t = feats[i]
         ids[r, :len(x)] = torch.tensor(x)
         labels[r, :len(y)] = torch.tensor(y)
+        types[r, :len(t)] = torch.tensor(t)
         mask[r, :len(x)] = 1
-    return ids, mask, labels
+    return ids, mask, labels, types
 
 
 # ---------------------------------------------------------------------------
@@ -336,7 +350,8 @@ def build_model(cfg: Config, tokenizer):
         vocab_size=len(tokenizer), hidden_size=cfg.hidden, num_hidden_layers=cfg.layers,
         num_attention_heads=cfg.heads, intermediate_size=cfg.intermediate,
         hidden_dropout_prob=cfg.dropout, attention_probs_dropout_prob=cfg.dropout,
-        max_position_embeddings=cfg.window_tokens, type_vocab_size=1, initializer_range=cfg.init_range,
+        max_position_embeddings=cfg.window_tokens, type_vocab_size=2 if cfg.questions else 1,
+        initializer_range=cfg.init_range,
         pad_token_id=tokenizer.pad_token_id, num_labels=3, id2label=id2label, label2id=label2id,
     )
     if cfg.arch == "convbert":
@@ -346,6 +361,8 @@ def build_model(cfg: Config, tokenizer):
         from transformers import RoFormerConfig, RoFormerForTokenClassification
         return RoFormerForTokenClassification(RoFormerConfig(**common, embedding_size=cfg.hidden))
     if cfg.arch == "deberta":
+        if cfg.questions:
+            raise SystemExit("--questions needs token types: not with --arch deberta")
         from transformers import DebertaV2Config, DebertaV2ForTokenClassification
         common.update(relative_attention=True, position_buckets=64, max_relative_positions=-1,
                       pos_att_type=["p2c", "c2p"], position_biased_input=False, type_vocab_size=0)
@@ -403,10 +420,13 @@ def train(model, feats, cfg: Config, pad_id: int, unk_id: int = 1, first_id: int
     run_loss = 0.0
     stopped_early = False
     for step, idx in enumerate(plan):
-        ids, mask, labels = collate(feats, idx, pad_id)
+        ids, mask, labels, types = collate(feats, idx, pad_id)
         ids = add_token_noise(ids, labels, cfg.token_noise, vocab, unk_id, first_id, gen).to(device)
         mask, labels = mask.to(device), labels.to(device)
-        logits = model(input_ids=ids, attention_mask=mask).logits
+        inputs = {"input_ids": ids, "attention_mask": mask}
+        if bool(types.any()):  # pair inputs; without them exactly the single-segment call
+            inputs["token_type_ids"] = types.to(device)
+        logits = model(**inputs).logits
         loss = torch.nn.functional.cross_entropy(
             logits.view(-1, logits.shape[-1]).float(), labels.view(-1), weight=weights, ignore_index=IGNORE
         )
@@ -435,11 +455,15 @@ def train(model, feats, cfg: Config, pad_id: int, unk_id: int = 1, first_id: int
 # Evaluation (through the production extractor)
 
 
-def evaluate(extractor: AnswerExtractor, examples: list[datagen.Example], batch: int = 256) -> dict:
+def evaluate(extractor: AnswerExtractor, examples: list[datagen.Example], batch: int = 256,
+             questions: bool = True) -> dict:
+    """Exact match (and more) of the extractor on ``examples``; ``questions`` False drops their questions."""
     preds = []
     t0 = time.time()
     for i in range(0, len(examples), batch):
-        preds.extend(extractor.extract_batch([ex.text for ex in examples[i:i + batch]]))
+        part = examples[i:i + batch]
+        preds.extend(extractor.extract_batch([ex.text for ex in part],
+                                             [ex.question if questions else None for ex in part]))
     secs = time.time() - t0
     hit = 0
     hit_off = 0
@@ -489,7 +513,7 @@ def tune_thresholds(extractor: AnswerExtractor, valid, thresholds, widen_thresho
     best span clears its bar gives the answer. Scores often tie over a range;
     the middle of the tied range is the choice least tied to this valid split.
     """
-    cands = extractor.window_candidates([ex.text for ex in valid])
+    cands = extractor.window_candidates([ex.text for ex in valid], [ex.question for ex in valid])
 
     def exact_match(bar: float, widen_bar: float) -> float:
         hit = 0
@@ -544,8 +568,10 @@ def make_valid(cfg: Config) -> list:
     the model knows less well; confidence drops on such wording, and a threshold
     tuned on familiar phrasings alone ends up too high for it."""
     half = cfg.n_valid // 2
-    return (datagen.make_split("valid", cfg.n_valid - half, cfg.seed, max_chars=cfg.max_chars, wildcards=cfg.wildcards)
-            + datagen.make_split("valid", half, cfg.seed + 1, max_chars=cfg.max_chars, wildcards=cfg.valid_wildcards))
+    return (datagen.make_split("valid", cfg.n_valid - half, cfg.seed, max_chars=cfg.max_chars, wildcards=cfg.wildcards,
+                               questions=cfg.questions)
+            + datagen.make_split("valid", half, cfg.seed + 1, max_chars=cfg.max_chars, wildcards=cfg.valid_wildcards,
+                                 questions=cfg.questions))
 
 
 def tune_and_evaluate(cfg: Config, extractor: AnswerExtractor, valid_ex: list) -> dict:
@@ -553,13 +579,31 @@ def tune_and_evaluate(cfg: Config, extractor: AnswerExtractor, valid_ex: list) -
     threshold, widen, tscores = tune_thresholds(extractor, valid_ex, cfg.thresholds, cfg.widen_thresholds)
     log(cfg, f"[threshold] {threshold}, earlier windows {widen} (valid EM {max(tscores.values())})")
     out = {"threshold": threshold, "widen_threshold": widen, "valid_em_by_thresholds": tscores}
-    if cfg.n_eval:
-        splits = (("heldout", datagen.make_split("heldout", cfg.n_eval, cfg.seed, wildcards=cfg.wildcards)),
-                  ("unseen", datagen.make_split("unseen", cfg.n_eval, cfg.seed)))
-        for name, exs in splits:
-            out[name] = m = evaluate(extractor, exs)
-            log(cfg, f"[eval] {name}: EM {m['exact_match']:.4f} offsets {m['offset_match']:.4f} "
-                     f"none P/R {m['none_precision']:.3f}/{m['none_recall']:.3f} ({m['seconds']} s)")
+    out.update(evaluate_splits(cfg, extractor))
+    return out
+
+
+def evaluate_splits(cfg: Config, extractor: AnswerExtractor, only: tuple[str, ...] = ()) -> dict:
+    """The heldout and unseen splits (no questions: comparable with every earlier model); with
+    ``cfg.questions``, also their question-bearing versions (``heldout_q``, ``unseen_q``: every
+    example with a question), read with the question and without it (``..._noq``). ``only``:
+    just these of them."""
+    out: dict = {}
+    if not cfg.n_eval:
+        return out
+    runs = [("heldout", datagen.make_split("heldout", cfg.n_eval, cfg.seed, wildcards=cfg.wildcards), True),
+            ("unseen", datagen.make_split("unseen", cfg.n_eval, cfg.seed), True)]
+    if cfg.questions:
+        hq = datagen.make_split("heldout", cfg.n_eval, cfg.seed, wildcards=cfg.wildcards, questions=1.0)
+        uq = datagen.make_split("unseen", cfg.n_eval, cfg.seed, questions=1.0)
+        runs += [("heldout_q", hq, True), ("heldout_q_noq", hq, False), ("unseen_q", uq, True),
+                 ("unseen_q_noq", uq, False)]
+    for name, exs, with_q in runs:
+        if only and name not in only:
+            continue
+        out[name] = m = evaluate(extractor, exs, questions=with_q)
+        log(cfg, f"[eval] {name}: EM {m['exact_match']:.4f} offsets {m['offset_match']:.4f} "
+                 f"none P/R {m['none_precision']:.3f}/{m['none_recall']:.3f} ({m['seconds']} s)")
     return out
 
 
@@ -598,7 +642,8 @@ def run(cfg: Config) -> dict:
     train_seed = cfg.seed if cfg.train_seed is None else cfg.train_seed
     log(cfg, f"[data] seed {cfg.seed} (train {train_seed}): train {cfg.n_train}, valid {cfg.n_valid}, "
              f"heldout/unseen {cfg.n_eval}")
-    train_ex = datagen.make_split("train", cfg.n_train, train_seed, max_chars=cfg.max_chars, wildcards=cfg.wildcards)
+    train_ex = datagen.make_split("train", cfg.n_train, train_seed, max_chars=cfg.max_chars, wildcards=cfg.wildcards,
+                                  questions=cfg.questions)
     valid_ex = make_valid(cfg)
 
     if cfg.init:
@@ -624,7 +669,11 @@ def run(cfg: Config) -> dict:
     tstats = train(model, feats, cfg, tokenizer.pad_token_id, tokenizer.unk_token_id, first_id)
     log(cfg, f"[train] {tstats}")
 
-    extractor = AnswerExtractor(model, tokenizer, device=device, window_tokens=cfg.window_tokens, overlap=cfg.overlap)
+    q_tokens = cfg.question_tokens if cfg.questions else 0
+    if cfg.init and not q_tokens:  # continuing a question-aware checkpoint keeps it so
+        q_tokens = int(saved_settings(Path(cfg.init)).get("question_tokens", 0))
+    extractor = AnswerExtractor(model, tokenizer, device=device, window_tokens=cfg.window_tokens, overlap=cfg.overlap,
+                                question_tokens=q_tokens)
     metrics = {
         "base": cfg.base,
         "device": device,
@@ -638,7 +687,7 @@ def run(cfg: Config) -> dict:
     metrics["wall_seconds"] = round(time.time() - t_start, 1)
     settings = {"threshold": metrics["threshold"], "widen_threshold": metrics["widen_threshold"], "overlap": cfg.overlap,
                 "window_tokens": cfg.window_tokens, "max_windows": 8, "batch_size": 64, "labels": list(LABELS),
-                "base": cfg.base,
+                "base": cfg.base, "question_tokens": extractor.question_tokens,
                 "span_convention": "minimal answer text; $...$, \\(...\\), \\boxed{}, ** and 'x =' outside"}
     dtype = cfg.save_dtype if cfg.save_dtype != "auto" else ("float16" if cfg.base == "minilm" else "float32")
     out = Path(cfg.out or RUNS_DIR / cfg.base)
@@ -679,6 +728,15 @@ def parse_args(argv=None) -> Config:
     p.add_argument("--train-seed", type=int, default=None,
                    help="seed of the training responses (default --seed; another one gives fresh responses "
                         "when continuing with --init); valid, heldout and unseen always use --seed")
+    p.add_argument("--questions", type=float, default=d.questions,
+                   help="share of training and valid examples with a question (pair input; 0: none, as before)")
+    p.add_argument("--question-tokens", type=int, default=d.question_tokens,
+                   help="most tokens of a question read with the response (segment A)")
+    p.add_argument("--evaluate", metavar="DIR",
+                   help="do not train: evaluate the checkpoint in DIR on the heldout and unseen splits "
+                        "(and, with --questions, their question-bearing versions); prints JSON, writes nothing")
+    p.add_argument("--splits", default="", help="with --evaluate: a comma-separated subset of heldout, unseen, "
+                                                "heldout_q, heldout_q_noq, unseen_q, unseen_q_noq")
     p.add_argument("--quiet", action="store_true")
     p.add_argument("--retune", metavar="DIR",
                    help="do not train: re-tune the thresholds of the checkpoint in DIR on the valid split "
@@ -689,13 +747,24 @@ def parse_args(argv=None) -> Config:
                   epochs=a.epochs, batch_size=a.batch_size, lr=lr, window_tokens=a.window_tokens,
                   vocab_size=a.vocab_size, arch=a.arch, hidden=a.hidden, layers=a.layers, heads=a.heads,
                   intermediate=a.intermediate, wildcards=a.wildcards, max_train_minutes=a.max_train_minutes, threads=a.threads, device=a.device,
-                  save_dtype=a.save_dtype, init=a.init, train_seed=a.train_seed, quiet=a.quiet, extra={"retune": a.retune} if a.retune else {})
+                  save_dtype=a.save_dtype, init=a.init, train_seed=a.train_seed, questions=a.questions,
+                  question_tokens=a.question_tokens, quiet=a.quiet,
+                  extra={k: v for k, v in (("retune", a.retune), ("evaluate", a.evaluate), ("splits", a.splits)) if v})
 
 
 def main(argv=None) -> int:
     cfg = parse_args(argv)
     if cfg.extra.get("retune"):
         retune(cfg, cfg.extra["retune"])
+    elif cfg.extra.get("evaluate"):
+        import torch
+
+        torch.set_num_threads(cfg.threads)
+        extractor = AnswerExtractor.load(Path(cfg.extra["evaluate"]), device=resolve_device(cfg.device),
+                                         window_tokens=cfg.window_tokens)
+        found = evaluate_splits(cfg, extractor, tuple(cfg.extra.get("splits", "").split(",")) if cfg.extra.get("splits") else ())
+        print(json.dumps({k: {f: v[f] for f in ("n", "exact_match", "offset_match", "none_precision", "none_recall",
+                                                 "by_scenario")} for k, v in found.items()}, indent=1))
     else:
         run(cfg)
     return 0

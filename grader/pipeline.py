@@ -195,8 +195,8 @@ class ModelStage(Protocol):
 
     on_accelerator: bool
 
-    def extract(self, text: str, timeout: float | None = None) -> Any: ...
-    async def extract_async(self, text: str) -> Any: ...
+    def extract(self, text: str, timeout: float | None = None, question: str | None = None) -> Any: ...
+    async def extract_async(self, text: str, question: str | None = None) -> Any: ...
 
 
 _DEFAULT = object()
@@ -311,7 +311,7 @@ class Pipeline:
         if stage is None:
             return _unavailable(query, result)
         try:
-            answer = stage.extract(query.text)
+            answer = stage.extract(query.text, question=query.question)
         except Exception as exc:
             return _model_failed(query, result, exc)
         follow_up = verifier.follow_up(plan, result, answer)
@@ -378,7 +378,7 @@ class ServedPipeline:
             if stage is None:
                 results[i] = _unavailable(query, results[i])
             else:
-                waiting[i] = stage.extract_async(query.text)
+                waiting[i] = stage.extract_async(query.text, question=query.question)
         answers = dict(zip(waiting, await asyncio.gather(*waiting.values(), return_exceptions=True)))
         follow_ups = {}
         for i, answer in answers.items():

@@ -10,6 +10,13 @@ only when that window holds no answer does the extractor look at the window
 before it (windows overlap by ``overlap`` tokens so an answer cut by one window
 edge is whole in the next), up to ``max_windows`` windows.
 
+A question-aware model (``question_tokens`` > 0 in ``extractor.json``) also
+reads the question the response answers: BERT pair input, the question's last
+``question_tokens`` tokens as segment A, the response window as segment B
+(token type 1), so the window holds that many fewer response tokens. Spans
+come only from the response's tokens. Without a question, or with a model that
+is not question-aware, the input is the single response window, as before.
+
 torch and transformers are imported inside :meth:`AnswerExtractor.load` so
 that ``import grader`` stays light.
 """
@@ -32,7 +39,10 @@ ENV_MODEL = "GRADER_EXTRACTOR_MODEL"
 
 # widen_threshold: the bar for a span in an earlier window, read only when the
 # windows after it held none (None: the same as threshold).
-DEFAULTS = {"threshold": 0.5, "widen_threshold": None, "overlap": 32, "max_windows": 8, "batch_size": 64}
+# question_tokens: the most tokens of a question read with the response (0: the model
+# is not question-aware and questions are ignored; checkpoints before issue #14).
+DEFAULTS = {"threshold": 0.5, "widen_threshold": None, "overlap": 32, "max_windows": 8, "batch_size": 64,
+            "question_tokens": 0}
 
 
 @dataclass(frozen=True)
@@ -64,6 +74,36 @@ def window_bounds(n_tokens: int, content: int, overlap: int, k: int) -> tuple[in
         return None  # window k-1 already reached the first token
     hi = n_tokens - k * stride
     return max(0, hi - content), hi
+
+
+def question_ids(backend: Any, questions: Sequence[str | None], max_tokens: int) -> list[list[int]]:
+    """Per question, the token ids of its last ``max_tokens`` tokens (the asking sentence and
+    any instruction are usually at the end of a prompt); ``[]`` for None, a blank question,
+    or ``max_tokens`` 0. ``backend`` is a ``tokenizers.Tokenizer``."""
+    out: list[list[int]] = [[] for _ in questions]
+    todo = [i for i, q in enumerate(questions) if max_tokens > 0 and q is not None and q.strip()]
+    if todo:
+        # the prompt's tail only: a long problem statement costs no tokenizing beyond what is kept
+        encs = backend.encode_batch([questions[i][-max_tokens * 16:] for i in todo], add_special_tokens=False)
+        for i, enc in zip(todo, encs):
+            ids = [t for t, (a, b) in zip(enc.ids, enc.offsets) if b > a]
+            out[i] = ids[-max_tokens:]
+    return out
+
+
+def window_content(window_tokens: int, n_question: int) -> int:
+    """Response tokens in one window: ``[CLS] window [SEP]``, or ``[CLS] question [SEP] window [SEP]``."""
+    return window_tokens - 2 - (n_question + 1 if n_question else 0)
+
+
+def pair_row(cls_id: int, sep_id: int, question: Sequence[int], window: Sequence[int]
+             ) -> tuple[list[int], list[int], int]:
+    """The model input for one window: (ids, token type ids, index of the window's first token).
+    Without question tokens exactly the single-segment ``[CLS] window [SEP]``."""
+    if not question:
+        return [cls_id, *window, sep_id], [0] * (len(window) + 2), 1
+    ids = [cls_id, *question, sep_id, *window, sep_id]
+    return ids, [0] * (len(question) + 2) + [1] * (len(window) + 1), len(question) + 2
 
 
 def _word_char(c: str) -> bool:
@@ -364,6 +404,7 @@ class AnswerExtractor:
         overlap: int = DEFAULTS["overlap"],
         max_windows: int = DEFAULTS["max_windows"],
         batch_size: int = DEFAULTS["batch_size"],
+        question_tokens: int = DEFAULTS["question_tokens"],
     ) -> None:
         import torch
 
@@ -381,6 +422,9 @@ class AnswerExtractor:
         self.overlap = max(0, min(int(overlap), self.window_tokens // 2))
         self.max_windows = max(1, int(max_windows))
         self.batch_size = max(1, int(batch_size))
+        # A model with one token type cannot tell a question from the response: it ignores questions.
+        types = getattr(getattr(model, "config", None), "type_vocab_size", 2)
+        self.question_tokens = max(0, min(int(question_tokens), self.window_tokens // 2)) if types >= 2 else 0
         # Longest tail of a text ever tokenized: enough characters for
         # max_windows windows of even very short tokens (digits, symbols).
         self.max_tail_chars = max(8192, self.window_tokens * self.max_windows * 8)
@@ -420,7 +464,8 @@ class AnswerExtractor:
         ``path`` None: ``$GRADER_EXTRACTOR_MODEL`` or ``extractor_model/default``.
         ``device`` "auto": CUDA (bf16 where supported, else fp16) when available,
         else CPU in float32. ``overrides`` replace the decoding settings saved in
-        ``extractor.json`` (threshold, widen_threshold, overlap, max_windows, batch_size).
+        ``extractor.json`` (threshold, widen_threshold, overlap, max_windows, batch_size,
+        question_tokens; a checkpoint without question_tokens ignores questions).
         """
         import torch
         from transformers import AutoModelForTokenClassification, AutoTokenizer
@@ -455,32 +500,55 @@ class AnswerExtractor:
 
     # -- extraction -----------------------------------------------------------
 
-    def extract(self, text: str) -> Span | None:
-        return self.extract_batch([text])[0]
+    @property
+    def question_aware(self) -> bool:
+        """Whether questions passed in are read (``question_tokens`` > 0)."""
+        return self.question_tokens > 0
 
-    def extract_batch(self, texts: list[str]) -> list[Span | None]:
-        """One result per text, in input order: the answer span, or None."""
+    def extract(self, text: str, question: str | None = None) -> Span | None:
+        return self.extract_batch([text], [question])[0]
+
+    def extract_batch(self, texts: list[str], questions: Sequence[str | None] | None = None) -> list[Span | None]:
+        """One result per text, in input order: the answer span, or None. ``questions``: per
+        text, the question it answers or None (read only by a question-aware model)."""
         texts = list(texts)
+        qs = self._check_inputs(texts, questions)
+        with self._lock, self._torch.inference_mode():
+            return self._extract(texts, qs)
+
+    @staticmethod
+    def _check_inputs(texts: list[str], questions: Sequence[str | None] | None) -> list[str | None]:
         for t in texts:
             if not isinstance(t, str):
                 raise TypeError(f"texts must be str, not {type(t).__name__}")
-        with self._lock, self._torch.inference_mode():
-            return self._extract(texts)
+        if questions is None:
+            return [None] * len(texts)
+        qs = list(questions)
+        if len(qs) != len(texts):
+            raise ValueError(f"{len(qs)} questions for {len(texts)} texts")
+        for q in qs:
+            if q is not None and not isinstance(q, str):
+                raise TypeError(f"questions must be str or None, not {type(q).__name__}")
+        return qs
 
     def _encode_tails(self, texts: list[str]) -> list[tuple[list[int], list[tuple[int, int]]]]:
         return encode_tails(self._backend, texts, self.max_tail_chars)
 
-    def _extract(self, texts: list[str]) -> list[Span | None]:
+    def _question_ids(self, questions: Sequence[str | None]) -> list[list[int]]:
+        return question_ids(self._backend, questions, self.question_tokens)
+
+    def _extract(self, texts: list[str], questions: Sequence[str | None]) -> list[Span | None]:
         results: list[Span | None] = [None] * len(texts)
         encoded = self._encode_tails(texts)
+        qids = self._question_ids(questions)
         pending = [i for i, (ids, _) in enumerate(encoded) if ids]
         for k in range(self.max_windows):
             if not pending:
                 break
             still = []
-            jobs = self._window_jobs(encoded, pending, k)
+            jobs = self._window_jobs(encoded, qids, pending, k)
             bar = window_bar(k, self.threshold, self.widen_threshold)
-            for i, best in self._score_windows(texts, encoded, jobs, bar).items():
+            for i, best in self._score_windows(texts, encoded, qids, jobs, bar).items():
                 if best is None:
                     still.append(i)
                 else:
@@ -488,50 +556,58 @@ class AnswerExtractor:
             pending = still
         return results
 
-
-    def window_candidates(self, texts: list[str]) -> list[list[tuple[float, Span | None]]]:
+    def window_candidates(self, texts: list[str], questions: Sequence[str | None] | None = None
+                          ) -> list[list[tuple[float, Span | None]]]:
         """Every window's best span, whatever its score: per text, tail window first, a
         list of (probability of its B token, span). For tuning the two thresholds at once."""
         texts = list(texts)
+        qs = self._check_inputs(texts, questions)
         out: list[list[tuple[float, Span | None]]] = [[] for _ in texts]
         with self._lock, self._torch.inference_mode():
             encoded = self._encode_tails(texts)
+            qids = self._question_ids(qs)
             pending = [i for i, (ids, _) in enumerate(encoded) if ids]
             for k in range(self.max_windows):
-                found = self._score_windows(texts, encoded, self._window_jobs(encoded, pending, k), 0.0)
+                found = self._score_windows(texts, encoded, qids, self._window_jobs(encoded, qids, pending, k), 0.0)
                 for i, best in found.items():
                     out[i].append(best if best is not None else (0.0, None))
                 pending = list(found)
         return out
 
-    def _window_jobs(self, encoded, pending: list[int], k: int) -> list[tuple[int, int, int]]:
-        content = self.window_tokens - 2
+    def _window_jobs(self, encoded, qids: list[list[int]], pending: list[int], k: int) -> list[tuple[int, int, int]]:
         jobs = []
         for i in pending:
-            bounds = window_bounds(len(encoded[i][0]), content, self.overlap, k)
+            bounds = window_bounds(len(encoded[i][0]), window_content(self.window_tokens, len(qids[i])),
+                                   self.overlap, k)
             if bounds is not None:
                 jobs.append((i, bounds[0], bounds[1]))
         return jobs
 
-    def _score_windows(self, texts, encoded, jobs, bar: float) -> dict[int, tuple[float, Span] | None]:
+    def _score_windows(self, texts, encoded, qids, jobs, bar: float) -> dict[int, tuple[float, Span] | None]:
         """Tag each window (grouped by length into padded batches); per text, the window's
         best span with the probability of its B token, or None when none reaches ``bar``."""
         torch = self._torch
         found: dict[int, tuple[float, Span] | None] = {}
-        jobs = sorted(jobs, key=lambda j: j[2] - j[1])
+        jobs = sorted(jobs, key=lambda j: j[2] - j[1] + len(qids[j[0]]))
         for g in range(0, len(jobs), self.batch_size):
             group = jobs[g:g + self.batch_size]
-            width = max(hi - lo for _, lo, hi in group) + 2
+            rows = [pair_row(self._cls, self._sep, qids[i], encoded[i][0][lo:hi]) for i, lo, hi in group]
+            width = max(len(row) for row, _, _ in rows)
             ids = torch.full((len(group), width), self._pad, dtype=torch.long)
             mask = torch.zeros((len(group), width), dtype=torch.long)
-            for r, (i, lo, hi) in enumerate(group):
-                row = [self._cls, *encoded[i][0][lo:hi], self._sep]
+            types = torch.zeros((len(group), width), dtype=torch.long)
+            for r, (row, row_types, _) in enumerate(rows):
                 ids[r, :len(row)] = torch.tensor(row, dtype=torch.long)
                 mask[r, :len(row)] = 1
-            logits = self.model(input_ids=ids.to(self.device), attention_mask=mask.to(self.device)).logits
+                types[r, :len(row)] = torch.tensor(row_types, dtype=torch.long)
+            inputs = {"input_ids": ids.to(self.device), "attention_mask": mask.to(self.device)}
+            if any(qids[i] for i, _, _ in group):  # without questions: exactly the single-segment call
+                inputs["token_type_ids"] = types.to(self.device)
+            logits = self.model(**inputs).logits
             probs = logits.float().softmax(-1).cpu()
             for r, (i, lo, hi) in enumerate(group):
-                window = probs[r, 1:1 + hi - lo].tolist()
+                first_token = rows[r][2]
+                window = probs[r, first_token:first_token + hi - lo].tolist()
                 starts, ends = boundary_flags(texts[i], encoded[i][1][lo:hi])
                 hit = decode_span(window, bar, starts, ends)
                 if hit is None:

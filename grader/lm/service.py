@@ -16,7 +16,8 @@ import functools
 import logging
 import os
 import threading
-from typing import Protocol
+from dataclasses import dataclass
+from typing import Any, Protocol, Sequence
 
 from .batcher import InferenceBatcher
 
@@ -30,13 +31,31 @@ class SpanLike(Protocol):
     confidence: float
 
 
+@dataclass(frozen=True)
+class ExtractionRequest:
+    """One caller's input to the batched extractor: the response text and the question it answers."""
+
+    text: str
+    question: str | None = None
+
+    def size(self) -> int:
+        return len(self.text) + len(self.question or "")
+
+
 class LMService:
     """An extractor behind a batcher: concurrent callers share forward passes."""
 
     def __init__(self, extractor, *, max_batch: int = 32, max_wait_ms: float = 2.0, max_queue: int = 4096) -> None:
         self.extractor = extractor
-        self.batcher = InferenceBatcher(extractor.extract_batch, max_batch=max_batch, max_wait_ms=max_wait_ms,
-                                        max_queue=max_queue)
+        self.batcher: InferenceBatcher[ExtractionRequest, SpanLike | None] = InferenceBatcher(
+            self._extract_batch, max_batch=max_batch, max_wait_ms=max_wait_ms, max_queue=max_queue,
+            size_of=ExtractionRequest.size)
+
+    def _extract_batch(self, requests: Sequence[ExtractionRequest]) -> Sequence[Any]:
+        texts = [r.text for r in requests]
+        if all(r.question is None for r in requests):
+            return self.extractor.extract_batch(texts)  # the text-only call every extractor has
+        return self.extractor.extract_batch(texts, [r.question for r in requests])
 
     @classmethod
     def load(cls, path: str | None = None, device: str = "auto", **batcher_kw) -> "LMService":
@@ -44,11 +63,11 @@ class LMService:
 
         return cls(AnswerExtractor.load(path, device=device), **batcher_kw)
 
-    def extract(self, text: str, timeout: float | None = None) -> SpanLike | None:
-        return self.batcher(text, timeout)
+    def extract(self, text: str, timeout: float | None = None, question: str | None = None) -> SpanLike | None:
+        return self.batcher(ExtractionRequest(text, question), timeout)
 
-    async def extract_async(self, text: str) -> SpanLike | None:
-        return await self.batcher.run(text)
+    async def extract_async(self, text: str, question: str | None = None) -> SpanLike | None:
+        return await self.batcher.run(ExtractionRequest(text, question))
 
     @property
     def on_accelerator(self) -> bool:

@@ -75,12 +75,15 @@ class ModelQuery:
     first verdict stands. ``by_default``: the item did not ask for the model,
     so it is asked only where the stage's pipeline asks by default (where a
     forward pass is cheap: an accelerator); elsewhere the first verdict stands.
+    ``question``: the question ``text`` answers (the item's prompt, bounded), for a
+    stage that reads it with the text; None when the item has none.
     """
 
     stage: str
     text: str
     required: bool = False
     by_default: bool = False
+    question: str | None = None
 
 
 @dataclass(frozen=True)

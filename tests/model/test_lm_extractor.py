@@ -337,9 +337,9 @@ def test_widening_reads_earlier_windows(tiny_dir):
     calls = []
     real = ex._score_windows
 
-    def spy(texts, encoded, jobs, bar):
+    def spy(texts, encoded, qids, jobs, bar):
         calls.append([(lo, hi) for _, lo, hi in jobs])
-        return real(texts, encoded, jobs, bar)
+        return real(texts, encoded, qids, jobs, bar)
 
     ex._score_windows = spy
     assert ex.extract("word " * 5_000) is None

@@ -13,8 +13,9 @@ import os
 from pathlib import Path
 
 
-def build_tiny_model(path: str | os.PathLike, seed: int = 0) -> Path:
-    """Generate a small dataset, train a very small tagger, save it to ``path``; return the path."""
+def build_tiny_model(path: str | os.PathLike, seed: int = 0, questions: float = 0.0) -> Path:
+    """Generate a small dataset, train a very small tagger, save it to ``path``; return the path.
+    ``questions`` > 0: that share of examples carries a question, and the model is question-aware."""
     import torch
 
     from extractor_model import train
@@ -29,6 +30,7 @@ def build_tiny_model(path: str | os.PathLike, seed: int = 0) -> Path:
         lr=3e-3, warmup=0.05, window_tokens=128, overlap=16, train_windows=1, vocab_size=1200,
         hidden=64, layers=2, heads=2, intermediate=128, dropout=0.0, token_noise=0.0,
         thresholds=(0.1, 0.2, 0.3, 0.5), threads=1, device="cpu", log_every=0, quiet=True, max_chars=400,
+        questions=questions, question_tokens=16,
     )
     try:
         train.run(cfg)

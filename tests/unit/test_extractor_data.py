@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import re
+
 import pytest
 
 from extractor_model import data
@@ -49,7 +51,7 @@ class _Replay:
         self.cands = cands
         self.threshold = self.widen_threshold = None
 
-    def window_candidates(self, texts):
+    def window_candidates(self, texts, questions=None):
         return self.cands
 
 
@@ -79,3 +81,47 @@ def test_thresholds_are_tuned_on_what_the_extractor_reads():
     assert bar == 0.5  # the middle of the tail bars that tie (0.4, 0.5, 0.7)
     assert widen == 0.8  # 0.6 and 0.8 tie: the upper of the two
     assert (fake.threshold, fake.widen_threshold) == (bar, widen)
+
+
+@pytest.mark.parametrize("split", ["train", "heldout", "unseen"])
+def test_question_examples_label_the_asked_quantity_in_the_response(split):
+    examples = data.make_split(split, 300, seed=5, questions=0.6)
+    asked = [ex for ex in examples if ex.question is not None]
+    assert 120 < len(asked) < 240 and any(ex.start is None for ex in asked)
+    assert {"q_quantities", "q_count", "q_extreme"} <= {ex.scenario for ex in asked}
+    for ex in asked:
+        assert ex.question.strip() and ex.scenario.startswith("q_")
+        if ex.start is not None:
+            assert 0 <= ex.start < ex.end <= len(ex.text) and ex.answer.strip() == ex.answer
+
+
+def test_question_splits_are_seeded_and_keep_the_plain_examples():
+    """Questions come from a stream of their own: the examples without one are the split's
+    examples at questions=0, in order, so the existing splits keep their meaning."""
+    mixed = data.make_split("heldout", 200, seed=0, questions=0.5)
+    assert [ex.to_json() for ex in mixed] == [ex.to_json() for ex in data.make_split("heldout", 200, seed=0, questions=0.5)]
+    assert [ex.question for ex in mixed] != [ex.question for ex in data.make_split("heldout", 200, seed=1, questions=0.5)]
+    plain = [ex for ex in mixed if ex.question is None]
+    assert [ex.to_json() for ex in plain] == [ex.to_json() for ex in data.make_split("heldout", len(plain), seed=0)]
+    assert "question" not in data.make_split("train", 1, seed=0)[0].to_json()  # records without one are as before
+    with pytest.raises(ValueError):
+        data.make_split("train", 1, questions=1.5)
+
+
+def test_question_phrasings_are_split_like_the_others():
+    data._check_partition()  # raises when a question pool is shared or a SEEN one holds UNSEEN wording
+    seen = data.make_split("train", 400, seed=2, questions=1.0)
+    unseen = data.make_split("unseen", 400, seed=2, questions=1.0)
+
+    def pattern(template):
+        parts = re.split(r"<[A-Z0-9a-z]+>", template)
+        return re.compile(r"(?:^|[.?] )" + ".+".join(re.escape(p) for p in parts) + "(?: |$)")
+
+    for field in ("asks", "count_asks", "extreme_asks"):
+        for tpl in getattr(data.UNSEEN_QUESTIONS, field):
+            assert not any(pattern(tpl).search(ex.question) for ex in seen), tpl
+        for tpl in getattr(data.SEEN_QUESTIONS, field):
+            assert not any(pattern(tpl).search(ex.question) for ex in unseen), tpl
+    train_text = " ".join(ex.text for ex in seen)
+    for template in data.UNSEEN_QUESTIONS.afters + data.UNSEEN_QUESTIONS.states:
+        assert not pattern(template).search(train_text), template

@@ -213,3 +213,50 @@ def test_a_second_opinion_that_runs_out_of_time_leaves_the_rules_verdict():
     only_lm = plan_item({"response": "The answer is 3.", "reference": "7", "options": {"extraction": "lm"}})
     assert math.settle(math.follow_up(only_lm, rules, FakeSpan(14, 15, "3")), rules,
                        timeout_result(1.0)).status is Status.TIMEOUT
+
+
+class Recorder:
+    """Records the questions it is given (the text-only call when a batch has none)."""
+
+    def __init__(self, needle: str) -> None:
+        self.needle = needle
+        self.questions: list = []
+        self.text_only_calls = 0
+
+    def extract_batch(self, texts, questions=None):
+        if questions is None:
+            self.text_only_calls += 1
+            questions = [None] * len(texts)
+        self.questions.extend(questions)
+        return [FakeSpan(t.find(self.needle), t.find(self.needle) + len(self.needle), self.needle)
+                if self.needle in t else None for t in texts]
+
+
+def test_the_prompt_reaches_the_extractor_as_its_question():
+    rec = Recorder("4")
+    service = LMService(rec)
+    try:
+        with_prompt = grader.grade(CHATTER, "4", prompt="Solve 2x + 3 = 11. What is x?", extraction="auto",
+                                   extractor=service)
+        without = grader.grade(CHATTER, "4", extraction="auto", extractor=service)
+        many = grader.grade_many([{"response": CHATTER, "reference": "4", "prompt": "What is x?",
+                                   "options": {"extraction": "lm"}}], extractor=service)
+    finally:
+        service.close()
+    assert with_prompt.correct and without.correct and many[0].correct
+    assert rec.questions == ["Solve 2x + 3 = 11. What is x?", None, "What is x?"]
+    assert rec.text_only_calls == 1  # no question: the extractor is called as before
+
+
+def test_the_question_is_bounded():
+    from grader.types import Item
+    from grader.verifiers.math.verifier import QUESTION_CHARS, MathVerifier
+
+    verifier = MathVerifier()
+    long_prompt = "x" * (3 * QUESTION_CHARS) + " What is the area?"
+    plan = verifier.prepare(Item(CHATTER, ("4",), prompt=long_prompt), {"extraction": "lm"})
+    query = verifier.consult(plan, verifier.grade(plan, in_worker=True))
+    assert query is not None and query.question == long_prompt[-QUESTION_CHARS:]
+    assert query.question.endswith("What is the area?")
+    plan = verifier.prepare(Item(CHATTER, ("4",), prompt="  "), {"extraction": "lm"})
+    assert verifier.consult(plan, verifier.grade(plan, in_worker=True)).question is None

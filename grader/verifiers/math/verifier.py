@@ -29,6 +29,9 @@ from .options import MathOptions
 
 _LONG_REFERENCE = 120
 EXTRACTOR_STAGE = "extractor"
+# The end of the prompt the extractor reads with the response (it keeps the question's
+# last tokens; the asking sentence is usually at the end of a prompt).
+QUESTION_CHARS = 2000
 # Rule extractions that state the answer explicitly; the LM may only adjust
 # their boundaries, never replace them with text from elsewhere.
 STRONG_SOURCES = {"boxed", "answer_is", "gsm8k", "answer_tag"}
@@ -84,7 +87,7 @@ class MathVerifier(Verifier):
         if plan.second_opinion is not None or mode == "rules" or (mode != "lm" and not needs_second_opinion(result)):
             return None
         return ModelQuery(EXTRACTOR_STAGE, final_section(plan.item.response), required=mode == "lm",
-                          by_default=mode is None)
+                          by_default=mode is None, question=question_of(plan.item))
 
     def follow_up(self, plan: Plan, result: GradeResult, answer: Any) -> Plan | GradeResult:
         only_lm = plan.options.extraction == "lm"
@@ -122,6 +125,12 @@ _WARM_UP = [
     (r"\boxed{2.718}", "e"), (r"\boxed{\begin{pmatrix}e\\2\end{pmatrix}}", "(e,2)"),
     (r"\boxed{y = 2x + e}", r"2x - y + e = 0"),
 ]
+
+
+def question_of(item: Item) -> str | None:
+    """The item's prompt for the extractor: its last ``QUESTION_CHARS`` characters, None when it has none."""
+    prompt = item.prompt.strip()
+    return prompt[-QUESTION_CHARS:] if prompt else None
 
 
 def reference_answer(reference: str) -> str:

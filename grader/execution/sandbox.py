@@ -34,6 +34,7 @@ import shutil
 import subprocess
 import tempfile
 import threading
+import time
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Mapping
@@ -165,13 +166,19 @@ def _communicate(command: list[str], env: dict[str, str], preexec, stdin: bytes,
         proc.stdin.close()  # type: ignore[union-attr]
     except BrokenPipeError:
         pass
-    timed_out = False
-    try:
-        proc.wait(timeout=limits.wall_seconds + 2)
-    except subprocess.TimeoutExpired:
-        timed_out = True
+    # Its stdout closes when the tree ends: join the reader rather than poll wait(timeout), whose
+    # sleeps (up to 50 ms) would be most of a short program's latency.
+    deadline = time.monotonic() + limits.wall_seconds + 2
+    out.join(timeout=limits.wall_seconds + 2)
+    timed_out = out.is_alive()
+    if not timed_out:
+        try:  # it exits as its stdout closes: the first poll finds it
+            proc.wait(timeout=max(0.1, deadline - time.monotonic()))
+        except subprocess.TimeoutExpired:
+            timed_out = True
+    if timed_out:
         proc.kill()
-        proc.wait()
+    proc.wait()
     out.join(), err.join()
     return Completed(proc.returncode, out.data, err.data, timed_out, out.truncated)
 

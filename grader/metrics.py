@@ -8,7 +8,10 @@ One ``Metrics`` per server, with its own registry (``/metrics`` on the HTTP port
   ``grpc.aio`` interceptor (py-grpc-prometheus has no asyncio support);
 - ``grader_items_total{transport,verifier,status,method}`` and ``grader_item_seconds``;
 - ``grader_code_tests_total{status}``: the sandbox's outcomes, one per test;
-- ``grader_queue_depth``: items queued or running in the worker runtime.
+- ``grader_queue_depth``: items queued or running in the worker runtime;
+- ``grader_worker_restarts_total`` (workers killed and replaced: timeouts, crashes), and the LM
+  extractor's ``grader_lm_batches_total``, ``grader_lm_batched_items_total`` (their ratio: the
+  mean batch size) and ``grader_lm_wait_seconds_total`` (time inputs spent queued).
 """
 
 from __future__ import annotations
@@ -18,15 +21,30 @@ from typing import Any, Callable, Mapping, Sequence
 
 import grpc
 from prometheus_client import CONTENT_TYPE_LATEST, CollectorRegistry, Counter, Gauge, Histogram, generate_latest
+from prometheus_client.core import CounterMetricFamily
 
 from .types import GradeResult
 
 _BUCKETS = (0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1.0, 2.5, 5.0, 10.0, 30.0, 60.0)
 
 
+class _Sampled:
+    """Counters other objects keep (worker restarts, LM batches), read when Prometheus scrapes."""
+
+    def __init__(self, read: Callable[[], dict[str, tuple[str, float]]]) -> None:
+        self.read = read
+
+    def collect(self):
+        for name, (help_text, value) in self.read().items():
+            yield CounterMetricFamily(name, help_text, value=value)
+
+
 class Metrics:
-    def __init__(self, queue_depth: Callable[[], float] | None = None) -> None:
+    def __init__(self, queue_depth: Callable[[], float] | None = None,
+                 sampled: Callable[[], dict[str, tuple[str, float]]] | None = None) -> None:
         self.registry = CollectorRegistry()
+        if sampled is not None:
+            self.registry.register(_Sampled(sampled))
         rpc = ["grpc_type", "grpc_service", "grpc_method"]
         self.started = Counter("grpc_server_started_total", "RPCs started on the server.", rpc,
                                registry=self.registry)

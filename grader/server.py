@@ -119,7 +119,7 @@ async def serve(config: ServerConfig, ready: asyncio.Event | None = None) -> Non
                           memory_limit=config.worker_memory_mb << 20)
     await asyncio.to_thread(runtime.start)
     pipeline = ServedPipeline(runtime, Models(lm), Budget(config.item_timeout, config.max_item_timeout))
-    metrics = Metrics(queue_depth=lambda: runtime.pending)
+    metrics = Metrics(queue_depth=lambda: runtime.pending, sampled=lambda: _sampled(runtime, lm))
     interceptors: list[grpc.aio.ServerInterceptor] = [MetricsInterceptor(metrics)]
     if config.auth_token:
         interceptors.append(BearerTokenInterceptor(config.auth_token))
@@ -164,6 +164,17 @@ async def serve(config: ServerConfig, ready: asyncio.Event | None = None) -> Non
     if lm is not None:
         await asyncio.to_thread(lm.close)
     log.info(json.dumps({"event": "stopped"}))
+
+
+def _sampled(runtime, lm: LMService | None) -> dict[str, tuple[str, float]]:
+    out = {"grader_worker_restarts": ("Grading workers killed and replaced (timeouts, crashes).", runtime.restarts)}
+    if lm is not None:
+        batcher = lm.batcher
+        out |= {"grader_lm_batches": ("LM extractor forward passes.", batcher.batches),
+                "grader_lm_batched_items": ("Inputs across the LM extractor's forward passes.", batcher.batched_items),
+                "grader_lm_wait_seconds": ("Seconds inputs waited for an LM forward pass, summed.",
+                                           batcher.waited_seconds)}
+    return out
 
 
 class _HTTPServer:

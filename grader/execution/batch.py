@@ -100,6 +100,7 @@ class BatchRuntime:
         self.memory_limit = memory_limit
         self._queue: queue.Queue[list[WorkItem] | None] = queue.Queue()
         self._pending = 0
+        self.restarts = 0  # workers killed and replaced (timeouts, crashes), for metrics
         self._lock = threading.Lock()
         self._threads: list[threading.Thread] = []
         self.spares = spares
@@ -211,6 +212,7 @@ class BatchRuntime:
     def _replace(self, worker: Worker) -> Worker:
         """Kill ``worker`` and hand back a ready one: the warm spare when there is one
         (a restart costs about half a second of imports), else a fresh start."""
+        self.restarts += 1
         worker.kill()
         fresh = None
         while fresh is None:

@@ -41,6 +41,8 @@ class InferenceBatcher(Generic[X, Y]):
         self._cond = threading.Condition()
         self._closed = False
         self.batches = 0  # forward passes run, for tests and metrics
+        self.batched_items = 0  # inputs across those passes (mean batch size: batched_items / batches)
+        self.waited_seconds = 0.0  # summed time inputs spent queued before their pass
         self._thread = threading.Thread(target=self._loop, name="inference-batcher", daemon=True)
         self._thread.start()
 
@@ -52,6 +54,7 @@ class InferenceBatcher(Generic[X, Y]):
                 raise RuntimeError("the batcher is closed")
             if len(self._pending) >= self.max_queue:
                 raise QueueFull(f"{len(self._pending)} inputs are waiting (limit {self.max_queue})")
+            fut.queued_at = time.monotonic()  # type: ignore[attr-defined]
             self._pending.append((x, fut))
             self._cond.notify()
         return fut
@@ -103,8 +106,11 @@ class InferenceBatcher(Generic[X, Y]):
 
     def _run(self, batch: list[tuple[X, Future]]) -> None:
         batch.sort(key=lambda item: self._size_of(item[0]))
+        now = time.monotonic()
+        self.waited_seconds += sum(now - getattr(f, "queued_at", now) for _, f in batch)
         try:
             self.batches += 1
+            self.batched_items += len(batch)
             outputs = list(self._fn([x for x, _ in batch]))
             if len(outputs) != len(batch):
                 raise RuntimeError(f"batch function returned {len(outputs)} results for {len(batch)} inputs")

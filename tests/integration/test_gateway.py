@@ -118,7 +118,8 @@ def test_metrics_move_as_items_are_graded(gateway):
     before = count()
     client.post("/v1/grade", json={"items": [{"response": r"\boxed{7}", "reference": "7"}] * 3})
     assert count() == before + 3
-    assert "grader_queue_depth" in client.get("/metrics").text
+    text = client.get("/metrics").text
+    assert "grader_queue_depth" in text and "grader_worker_restarts_total" in text
 
 
 def test_grpc_calls_are_counted_in_the_conventional_series(gateway):

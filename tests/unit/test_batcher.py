@@ -33,6 +33,8 @@ def test_each_caller_gets_its_own_result_from_threads():
     assert out == [w.upper() for w in words]
     assert len(fn.calls) < 64  # coalesced
     assert max(len(c) for c in fn.calls) <= 16
+    # What /metrics reads: passes, inputs across them, and time queued.
+    assert b.batches == len(fn.calls) and b.batched_items == 64 and b.waited_seconds > 0
 
 
 def test_batch_is_sorted_by_size():

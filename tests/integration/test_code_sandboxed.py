@@ -156,3 +156,12 @@ def test_cpp_cannot_read_outside_or_reach_the_network():
                "  inet_pton(AF_INET, \"1.1.1.1\", &a.sin_addr); if (connect(s, (sockaddr*)&a, sizeof a) == 0) return 4;\n"
                "  long long x, y; if (std::scanf(\"%lld %lld\", &x, &y) == 2) std::printf(\"%lld\\n\", x + y); }")
     assert cpp(program).correct
+
+
+def test_numbers_within_the_references_tolerance():
+    stdio = json.dumps({"inputs": ["2\n"], "outputs": ["1.4142135"], "tolerance": 1e-6})
+    assert code("print(2 ** 0.5)", stdio).correct
+    assert not code("print(1.4142)", stdio).correct
+    assert not code("print(2 ** 0.5)", json.dumps({"inputs": ["2\n"], "outputs": ["1.4142135"]})).correct
+    calls = json.dumps({"fn_name": "root", "inputs": [[2]], "outputs": [[1.4142135, "x"]], "tolerance": 1e-6})
+    assert code("def root(n):\n    return [n ** 0.5, 'x']", calls).correct

@@ -67,6 +67,7 @@ def test_max_tests_keeps_the_first():
     (json.dumps({"inputs": [], "outputs": []}), "no tests"),
     (json.dumps({"fn_name": "f", "inputs": [1], "outputs": [1]}), "list of arguments"),
     (json.dumps({"inputs": [1], "outputs": ["1"]}), "must be a string"),
+    (json.dumps({"inputs": ["1"], "outputs": ["1"], "tolerance": "small"}), "'tolerance'"),
     (json.dumps({"fn_name": "f", "inputs": [[1]], "outputs": [1],
                  "private_test_cases": "eJzLSM3JyVcozy/KSQEAGgQEXQ=="}), "pickled"),
 ])

@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import ast
 import json
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from typing import Any
 
 from ..base import InvalidItem
@@ -26,16 +26,17 @@ class Suite:
     setup: str = ""
     entry_point: str = ""
     fn_name: str = ""
+    tolerance: float | None = None  # numbers within it match (stdio tokens, call-based values)
     prompt: str = field(default="", compare=False)  # HumanEval's signature and docstring
 
     def limited(self, max_tests: int | None) -> Suite:
         if max_tests is None or len(self.tests) <= max_tests:
             return self
-        return Suite(self.mode, self.tests[:max_tests], self.setup, self.entry_point, self.fn_name, self.prompt)
+        return replace(self, tests=self.tests[:max_tests])
 
     def for_harness(self) -> dict[str, Any]:
         return {"mode": self.mode, "tests": list(self.tests), "setup": self.setup,
-                "entry_point": self.entry_point, "fn_name": self.fn_name}
+                "entry_point": self.entry_point, "fn_name": self.fn_name, "tolerance": self.tolerance}
 
 
 def parse_reference(reference: str) -> Suite:
@@ -140,6 +141,10 @@ def _inputs_outputs(data: dict[str, Any]) -> Suite:
     inputs, outputs = data["inputs"], data["outputs"]
     if not isinstance(inputs, list) or not isinstance(outputs, list) or len(inputs) != len(outputs):
         raise InvalidItem("the code reference's 'inputs' and 'outputs' must be lists of the same length")
+    tolerance = data.get("tolerance", data.get("float_tolerance"))
+    if tolerance is not None and (isinstance(tolerance, bool) or not isinstance(tolerance, (int, float))
+                                  or not 0 <= tolerance < 1):
+        raise InvalidItem("the code reference's 'tolerance' must be a number in [0, 1)")
     fn_name = data.get("fn_name")
     if fn_name:
         if not isinstance(fn_name, str) or not fn_name.isidentifier():
@@ -149,11 +154,11 @@ def _inputs_outputs(data: dict[str, Any]) -> Suite:
                 raise InvalidItem(f"call-based inputs[{i}] must be a list of arguments")
         tests = tuple({"name": f"test {i + 1}", "args": args, "expected": expected}
                       for i, (args, expected) in enumerate(zip(inputs, outputs)))
-        return Suite("calls", tests, fn_name=fn_name)
+        return Suite("calls", tests, fn_name=fn_name, tolerance=tolerance)
     tests = tuple({"name": f"test {i + 1}", "input": _text(given, f"inputs[{i}]"),
                    "output": _text(wanted, f"outputs[{i}]")}
                   for i, (given, wanted) in enumerate(zip(inputs, outputs)))
-    return Suite("stdio", tests)
+    return Suite("stdio", tests, tolerance=tolerance)
 
 
 def _text(value: Any, where: str) -> str:

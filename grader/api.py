@@ -19,10 +19,11 @@ from .types import GradeResult
 _PIPELINE = Pipeline()  # the default pool and models, both resolved on first use
 
 
-def _pipeline(pool: WorkerPool | None, extractor: ModelStage | None) -> Pipeline:
-    if pool is None and extractor is None:
+def _pipeline(pool: WorkerPool | None, extractor: ModelStage | None, judge: ModelStage | None = None) -> Pipeline:
+    if pool is None and extractor is None and judge is None:
         return _PIPELINE
-    return Pipeline(pool, Models() if extractor is None else Models(extractor))
+    models = Models(judge=judge) if extractor is None else Models(extractor, judge)
+    return Pipeline(pool, models)
 
 
 def _defaults(rewards: Rewards | Mapping[str, float] | None) -> Defaults:
@@ -33,26 +34,29 @@ def _defaults(rewards: Rewards | Mapping[str, float] | None) -> Defaults:
 
 def grade(response: str, reference: str | list[str], *, verifier: str = "math", prompt: str = "",
           rewards: Rewards | Mapping[str, float] | None = None, pool: WorkerPool | None = None,
-          extractor: ModelStage | None = None, **options: Any) -> GradeResult:
+          extractor: ModelStage | None = None, judge_service: ModelStage | None = None,
+          **options: Any) -> GradeResult:
     """Grade one response against a reference (or a list of references: any match counts).
 
     Never raises for bad input: the result's ``status`` says what went wrong
     (``NO_ANSWER``, ``PARSE_ERROR``, ``TIMEOUT``, ``INVALID_ARGUMENT``).
     ``rewards`` shapes ``result.reward`` (``grader.Rewards`` or a mapping);
-    ``extractor`` overrides the default LM extractor service (see ``grader.lm``).
+    ``extractor`` overrides the default LM extractor service (see ``grader.lm``); ``judge_service``
+    is a judge (``grader.lm.judge.load_judge``) that math rule misses go to (option ``judge``).
     """
     fields = {"response": response, "reference": reference, "verifier": verifier, "options": options,
               "prompt": prompt}
-    return _pipeline(pool, extractor).grade(fields, _defaults(rewards))
+    return _pipeline(pool, extractor, judge_service).grade(fields, _defaults(rewards))
 
 
 def grade_many(items: Iterable[Mapping[str, Any]], *, max_concurrency: int | None = None,
                rewards: Rewards | Mapping[str, float] | None = None, pool: WorkerPool | None = None,
-               extractor: ModelStage | None = None) -> list[GradeResult]:
+               extractor: ModelStage | None = None,
+               judge_service: ModelStage | None = None) -> list[GradeResult]:
     """Grade many items (mappings with ``response``, ``reference``, optional
     ``verifier``, ``options`` and ``prompt``); results come back in the same order."""
     items = list(items)
-    pipeline = _pipeline(pool, extractor)
+    pipeline = _pipeline(pool, extractor, judge_service)
     defaults = _defaults(rewards)
     # Most items finish on this thread; threads only help the rest overlap their waits on workers and models.
     results: list[GradeResult | None] = [pipeline.grade_here(item, defaults) for item in items]

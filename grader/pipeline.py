@@ -13,6 +13,7 @@ plan graded in the batch runtime's workers so the event loop never grades.
 from __future__ import annotations
 
 import asyncio
+import dataclasses
 import atexit
 import logging
 import os
@@ -26,7 +27,7 @@ from . import verifiers
 from .execution.batch import BatchRuntime, CallFailed, CallTimedOut
 from .execution.workers import WorkerCrashed, WorkerPool, WorkerTimeout
 from .rewards import DEFAULT_REWARDS, Rewards
-from .types import GradeResult, Item, Status
+from .types import Check, GradeResult, Item, Status
 from .verifiers import ModelQuery, NeedsWorker, Plan
 
 log = logging.getLogger("grader")
@@ -182,10 +183,11 @@ def crash_result(reason: str, extracted: str = "") -> GradeResult:
 def _model_failed(query: ModelQuery, first: GradeResult, exc: Exception) -> GradeResult:
     """A model stage that fails leaves the first verdict standing, unless the item asked for the model alone."""
     log.warning("the %s model failed: %s: %s", query.stage, type(exc).__name__, exc)
-    if query.required:
+    if query.required and not query.keep_on_failure:
         return GradeResult.failure(Status.PARSE_ERROR, f"The {query.stage} model failed ({type(exc).__name__})",
                                    method="error")
-    return first
+    failure = Check(query.stage, False, 0.0, f"the {query.stage} failed: {type(exc).__name__}: {exc}"[:300], "error")
+    return dataclasses.replace(first, checks=[*first.checks, failure])
 
 
 # --- model stages -------------------------------------------------------------------
@@ -195,8 +197,8 @@ class ModelStage(Protocol):
 
     on_accelerator: bool
 
-    def extract(self, text: str, timeout: float | None = None, question: str | None = None) -> Any: ...
-    async def extract_async(self, text: str, question: str | None = None) -> Any: ...
+    def ask(self, query: ModelQuery, timeout: float | None = None) -> Any: ...
+    async def ask_async(self, query: ModelQuery) -> Any: ...
 
 
 _DEFAULT = object()
@@ -206,12 +208,16 @@ class Models:
     """The model stages a pipeline may consult, by name. ``extractor`` left at its default
     loads the shipped LM extractor on first use (None when ``GRADER_EXTRACTOR=off`` or it
     cannot load). A query the item did not ask for (``by_default``) is answered only where
-    the stage is cheap (``grader.lm.service.asked_by_default``): on CPU it is not loaded."""
+    the stage is cheap (``grader.lm.service.asked_by_default``): on CPU it is not loaded.
+    ``judge`` is a configured judge (``grader.lm.judge``), or None: no judge here."""
 
-    def __init__(self, extractor: ModelStage | None | object = _DEFAULT) -> None:
+    def __init__(self, extractor: ModelStage | None | object = _DEFAULT, judge: ModelStage | None = None) -> None:
         self._extractor = extractor
+        self._judge = judge
 
     def get(self, query: ModelQuery) -> ModelStage | None:
+        if query.stage == "judge":
+            return self._judge
         if query.stage != "extractor":
             return None
         from .lm.service import asked_by_default, default_service
@@ -223,6 +229,30 @@ class Models:
         if query.by_default and not asked_by_default(self._extractor):  # type: ignore[arg-type]
             return None
         return self._extractor  # type: ignore[return-value]
+
+
+MAX_STAGES = 3  # model stages one item may consult in turn (the extractor, then the judge)
+
+
+def _asked(plan: Plan, stage: str) -> Plan:
+    return dataclasses.replace(plan, consulted=plan.consulted | {stage})
+
+
+def next_stage(models: Models, plan: Plan, result: GradeResult) -> tuple[Plan, GradeResult, ModelQuery | None, Any]:
+    """The next model stage the verifier asks for that is loaded here: (plan, result, query, stage).
+    Stages not loaded are passed over (marked asked), unless the item requires one."""
+    verifier = _verifier(plan)
+    for _ in range(MAX_STAGES):
+        query = verifier.consult(plan, result)
+        if query is None:
+            return plan, result, None, None
+        stage = models.get(query)
+        if stage is not None:
+            return plan, result, query, stage
+        if query.required:
+            return plan, _unavailable(query, result), None, None
+        plan = _asked(plan, query.stage)
+    return plan, result, None, None
 
 
 def _unavailable(query: ModelQuery, first: GradeResult) -> GradeResult:
@@ -292,11 +322,9 @@ class Pipeline:
             outcome = grade_inline(planned)
             if isinstance(outcome, NeedsWorker):
                 return None
-            query = _verifier(planned).consult(planned, outcome)
+            _, outcome, query, _ = next_stage(self.models, planned, outcome)
             if query is not None:
-                if self.models.get(query) is not None:
-                    return None  # grade() asks the model, in batches with the other items' queries
-                outcome = _unavailable(query, outcome)
+                return None  # grade() asks the model, in batches with the other items' queries
         except Exception as exc:
             outcome = _internal_error(exc)
         return _finished(outcome, defaults, start)
@@ -304,20 +332,25 @@ class Pipeline:
     def _run(self, plan: Plan) -> GradeResult:
         result = self._grade(plan)
         verifier = _verifier(plan)
-        query = verifier.consult(plan, result)
-        if query is None:
-            return result
-        stage = self.models.get(query)
-        if stage is None:
-            return _unavailable(query, result)
-        try:
-            answer = stage.extract(query.text, question=query.question)
-        except Exception as exc:
-            return _model_failed(query, result, exc)
-        follow_up = verifier.follow_up(plan, result, answer)
-        if isinstance(follow_up, GradeResult):
-            return follow_up
-        return verifier.settle(follow_up, result, self._grade(follow_up))
+        for _ in range(MAX_STAGES):
+            plan, result, query, stage = next_stage(self.models, plan, result)
+            if query is None:
+                return result
+            try:
+                answer = stage.ask(query)
+            except Exception as exc:
+                result = _model_failed(query, result, exc)
+                if query.required and not query.keep_on_failure:
+                    return result
+                plan = _asked(plan, query.stage)
+                continue
+            follow_up = verifier.follow_up(plan, result, answer)
+            if isinstance(follow_up, GradeResult):
+                result, plan = follow_up, _asked(plan, query.stage)
+                continue
+            plan = _asked(follow_up, query.stage)
+            result = verifier.settle(plan, result, self._grade(plan))
+        return result
 
     def _grade(self, plan: Plan) -> GradeResult:
         outcome = grade_inline(plan)
@@ -351,39 +384,41 @@ class ServedPipeline:
         planned = [i if isinstance(i, GradeResult) else plan_item(i, defaults) for i in items]
         plans = {i: p for i, p in enumerate(planned) if isinstance(p, Plan)}
         results = dict(zip(plans, await self._grade(list(plans.values()))))
-        asking = {}
-        for i, plan in plans.items():
-            try:
-                query = _verifier(plan).consult(plan, results[i])
-            except Exception as exc:
-                results[i] = _internal_error(exc)
-                continue
-            if query is not None:
-                asking[i] = query
-        follow_ups = await self._consult(plans, results, asking)
-        regraded = await self._grade(list(follow_ups.values()))
-        for i, second in zip(follow_ups, regraded):
-            results[i] = _verifier(plans[i]).settle(follow_ups[i], results[i], second)
+        open_items = set(plans)
+        for _ in range(MAX_STAGES):  # each round asks one stage per item, batched across items
+            asking = {}
+            for i in sorted(open_items):
+                try:
+                    plans[i], results[i], query, stage = next_stage(self.models, plans[i], results[i])
+                except Exception as exc:
+                    results[i], query = _internal_error(exc), None
+                if query is None:
+                    open_items.discard(i)
+                else:
+                    asking[i] = (query, stage)
+            if not asking:
+                break
+            follow_ups = await self._consult(plans, results, asking)
+            regraded = await self._grade(list(follow_ups.values()))
+            for i, second in zip(follow_ups, regraded):
+                results[i] = _verifier(plans[i]).settle(follow_ups[i], results[i], second)
+                plans[i] = follow_ups[i]
         out = [results.get(i, p) for i, p in enumerate(planned)]
         for result in out:
             result.reward = defaults.rewards.of(result)
         return out
 
     async def _consult(self, plans: dict[int, Plan], results: dict[int, GradeResult],
-                       asking: dict[int, ModelQuery]) -> dict[int, Plan]:
+                       asking: dict[int, tuple[ModelQuery, Any]]) -> dict[int, Plan]:
         """Ask each item's model stage; final results go into ``results``, plans to grade come back."""
-        waiting = {}
-        for i, query in asking.items():
-            stage = self.models.get(query)
-            if stage is None:
-                results[i] = _unavailable(query, results[i])
-            else:
-                waiting[i] = stage.extract_async(query.text, question=query.question)
+        waiting = {i: stage.ask_async(query) for i, (query, stage) in asking.items()}
         answers = dict(zip(waiting, await asyncio.gather(*waiting.values(), return_exceptions=True)))
         follow_ups = {}
         for i, answer in answers.items():
+            query = asking[i][0]
+            plans[i] = _asked(plans[i], query.stage)
             if isinstance(answer, Exception):
-                results[i] = _model_failed(asking[i], results[i], answer)
+                results[i] = _model_failed(query, results[i], answer)
                 continue
             try:
                 nxt = _verifier(plans[i]).follow_up(plans[i], results[i], answer)
@@ -393,7 +428,7 @@ class ServedPipeline:
             if isinstance(nxt, GradeResult):
                 results[i] = nxt
             else:
-                follow_ups[i] = nxt
+                follow_ups[i] = _asked(nxt, query.stage)
         return follow_ups
 
     async def _grade(self, plans: list[Plan]) -> list[GradeResult]:

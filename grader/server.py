@@ -24,6 +24,7 @@ from grpc_reflection.v1alpha import reflection
 from . import __version__, verifiers
 from .execution import sandbox
 from .execution.batch import Overloaded
+from .lm.judge import JudgeService, load_judge
 from .lm.service import LMService, asked_by_default
 from .metrics import Metrics, MetricsInterceptor
 from .pipeline import Budget, Defaults, Models, ServedPipeline, new_runtime
@@ -114,11 +115,12 @@ def report_sandbox(config: ServerConfig) -> None:
 async def serve(config: ServerConfig, ready: asyncio.Event | None = None) -> None:
     """Run the server until SIGTERM/SIGINT, then drain in-flight work and return."""
     lm = None if config.no_extractor else await asyncio.to_thread(load_extractor, config)
+    judge = await asyncio.to_thread(load_judge_stage, config)
     await asyncio.to_thread(report_sandbox, config)
     runtime = new_runtime(config.workers or None, max_pending=config.max_queue,
                           memory_limit=config.worker_memory_mb << 20)
     await asyncio.to_thread(runtime.start)
-    pipeline = ServedPipeline(runtime, Models(lm), Budget(config.item_timeout, config.max_item_timeout))
+    pipeline = ServedPipeline(runtime, Models(lm, judge), Budget(config.item_timeout, config.max_item_timeout))
     metrics = Metrics(queue_depth=lambda: runtime.pending, sampled=lambda: _sampled(runtime, lm))
     interceptors: list[grpc.aio.ServerInterceptor] = [MetricsInterceptor(metrics)]
     if config.auth_token:
@@ -142,6 +144,7 @@ async def serve(config: ServerConfig, ready: asyncio.Event | None = None) -> Non
         await health.set(name, health_pb2.HealthCheckResponse.SERVING)
     log.info(json.dumps({"event": "serving", "address": address, "workers": runtime.workers, "extractor": lm is not None,
                          "extractor_by_default": lm is not None and asked_by_default(lm),
+                         "judge": ("model" if config.judge_model else "endpoint") if judge is not None else None,
                          "item_timeout_s": config.item_timeout, "tls": bool(config.tls_cert),
                          "mtls": bool(config.tls_client_ca), "auth": bool(config.auth_token),
                          "http": f"{config.host}:{config.http_port}" if config.http_port else None,
@@ -163,6 +166,8 @@ async def serve(config: ServerConfig, ready: asyncio.Event | None = None) -> Non
     await asyncio.to_thread(runtime.close)
     if lm is not None:
         await asyncio.to_thread(lm.close)
+    if judge is not None:
+        await asyncio.to_thread(judge.close)
     log.info(json.dumps({"event": "stopped"}))
 
 
@@ -219,6 +224,21 @@ async def start_http(pipeline: ServedPipeline, config: ServerConfig, metrics: Me
     http = _HTTPServer(build_app(pipeline, config, metrics), config)
     await http.start()
     return http
+
+
+def load_judge_stage(config: ServerConfig) -> JudgeService | None:
+    """The judge (--judge-model or --judge-url), or None. One that is asked for must load."""
+    if not (config.judge_model or config.judge_url):
+        return None
+    try:
+        judge = load_judge(config.judge_model, config.judge_url, template=config.judge_template,
+                           endpoint_model=config.judge_endpoint_model, api_key=os.environ.get("GRADER_JUDGE_API_KEY"),
+                           device=config.device, timeout=config.judge_timeout)
+    except Exception as exc:
+        raise SystemExit(f"grader serve: cannot set up the judge ({exc})") from exc
+    log.info(json.dumps({"event": "judge_ready", "backend": "model" if config.judge_model else "endpoint",
+                         "template": config.judge_template}))
+    return judge
 
 
 def load_extractor(config: ServerConfig) -> LMService | None:

@@ -49,6 +49,14 @@ class ServerConfig:
     no_extractor: bool = setting(False, "GRADER_NO_EXTRACTOR", "serve rules only: do not load the LM extractor "
                                  "(environment: 1)")
     device: str = setting("auto", "GRADER_DEVICE", "where the extractor runs: auto (CUDA when present), cpu, cuda")
+    judge_model: str = setting("", "GRADER_JUDGE_MODEL", "directory of a causal LM judge (xVerify, TinyV, ...): "
+                               "math rule misses go to it (option judge)")
+    judge_url: str = setting("", "GRADER_JUDGE_URL", "an OpenAI-compatible server to judge with instead "
+                             "(vLLM, SGLang: http://HOST:PORT)")
+    judge_template: str = setting("plain", "GRADER_JUDGE_TEMPLATE", "the judge's prompt format: plain, xverify, "
+                                  "tinyv, general-verifier, compassverifier")
+    judge_endpoint_model: str = setting("judge", "GRADER_JUDGE_ENDPOINT_MODEL", "the model name sent to --judge-url")
+    judge_timeout: float = setting(10.0, "GRADER_JUDGE_TIMEOUT", "seconds a judge call may take, retries included")
     unsafe_no_sandbox: bool = setting(False, "GRADER_UNSAFE_NO_SANDBOX", "UNSAFE: run code items without the "
                                       "nsjail sandbox (rlimits only) where namespaces do not work; only for "
                                       "programs you trust (environment: 1)")
@@ -79,5 +87,7 @@ class ServerConfig:
         for path in (self.tls_cert, self.tls_key, self.tls_client_ca):
             if path and not os.path.isfile(path):
                 raise ValueError(f"no such file: {path}")
+        if self.judge_model and self.judge_url:
+            raise ValueError("--judge-model and --judge-url are alternatives: give one")
         if self.worker_memory_mb < 256:
             raise ValueError("the worker memory limit must be at least 256 MiB")

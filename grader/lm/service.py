@@ -69,6 +69,13 @@ class LMService:
     async def extract_async(self, text: str, question: str | None = None) -> SpanLike | None:
         return await self.batcher.run(ExtractionRequest(text, question))
 
+    def ask(self, query: Any, timeout: float | None = None) -> SpanLike | None:
+        """The model-stage call the pipelines make (a ``ModelQuery``: its text and question)."""
+        return self.extract(query.text, timeout, query.question)
+
+    async def ask_async(self, query: Any) -> SpanLike | None:
+        return await self.extract_async(query.text, query.question)
+
     @property
     def on_accelerator(self) -> bool:
         return str(getattr(self.extractor, "device", "cpu")) != "cpu"

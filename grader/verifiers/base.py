@@ -25,7 +25,7 @@ from __future__ import annotations
 
 import enum
 import random
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from typing import Any, ClassVar, Iterator, Mapping
 
 from ..types import GradeResult, Item
@@ -61,6 +61,7 @@ class Plan:
     verifier: str
     item: Item
     options: Options
+    consulted: frozenset[str] = field(default=frozenset(), kw_only=True)  # model stages already asked
 
     def budget_seconds(self) -> float | None:
         """Seconds the item may take, None for the driver's default; a family may derive it."""
@@ -76,7 +77,9 @@ class ModelQuery:
     so it is asked only where the stage's pipeline asks by default (where a
     forward pass is cheap: an accelerator); elsewhere the first verdict stands.
     ``question``: the question ``text`` answers (the item's prompt, bounded), for a
-    stage that reads it with the text; None when the item has none.
+    stage that reads it with the text; None when the item has none. ``reference``: what
+    the answer is judged against (the judge stage). ``keep_on_failure``: a stage that fails or
+    times out leaves the first verdict standing, even when ``required`` (the judge).
     """
 
     stage: str
@@ -84,6 +87,8 @@ class ModelQuery:
     required: bool = False
     by_default: bool = False
     question: str | None = None
+    reference: str | None = None
+    keep_on_failure: bool = False
 
 
 @dataclass(frozen=True)

@@ -52,3 +52,7 @@ class MathOptions(Options):
                                     "auto: the LM extractor's second opinion on rule misses; rules; lm (model "
                                     "only); unset: auto where the model runs on a GPU or GRADER_EXTRACTOR=on, "
                                     "else rules")
+    judge: str | None = option(None, one_of("off", "on-miss", "always"),
+                               "ask the judge model (grader serve --judge-model / --judge-url): off, on-miss "
+                               "(when the rules say incorrect or find no answer), always; unset: on-miss where a "
+                               "judge is configured")

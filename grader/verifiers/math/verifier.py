@@ -16,7 +16,8 @@ from collections.abc import Sequence
 from dataclasses import dataclass, replace
 from typing import Any, Iterator, Mapping
 
-from ...types import GradeResult, Item, Status, clip
+from ...lm.judge import Judgement, judge_refuses
+from ...types import Check, GradeResult, Item, Status, clip
 from ..base import FuzzItem, ModelQuery, Placement, Plan, Verifier
 from .candidate import Reading
 from .compare import Comparison
@@ -29,6 +30,8 @@ from .options import MathOptions
 
 _LONG_REFERENCE = 120
 EXTRACTOR_STAGE = "extractor"
+JUDGE_STAGE = "judge"
+JUDGE_TAIL_CHARS = 600  # what the judge sees of a response the rules found no answer in
 # The end of the prompt the extractor reads with the response (it keeps the question's
 # last tokens; the asking sentence is usually at the end of a prompt).
 QUESTION_CHARS = 2000
@@ -82,14 +85,18 @@ class MathVerifier(Verifier):
         return lm if second.rules is None else merge_second_opinion(second.rules, lm, second.start, second.end)
 
     def consult(self, plan: Plan, result: GradeResult) -> ModelQuery | None:
+        """The LM extractor first (where asked), then the judge on what is still a miss."""
         assert isinstance(plan, MathPlan)
         mode = plan.options.extraction
-        if plan.second_opinion is not None or mode == "rules" or (mode != "lm" and not needs_second_opinion(result)):
-            return None
-        return ModelQuery(EXTRACTOR_STAGE, final_section(plan.item.response), required=mode == "lm",
-                          by_default=mode is None, question=question_of(plan.item))
+        if not (EXTRACTOR_STAGE in plan.consulted or plan.second_opinion is not None or mode == "rules"
+                or (mode != "lm" and not needs_second_opinion(result))):
+            return ModelQuery(EXTRACTOR_STAGE, final_section(plan.item.response), required=mode == "lm",
+                              by_default=mode is None, question=question_of(plan.item))
+        return judge_query(plan, result)
 
     def follow_up(self, plan: Plan, result: GradeResult, answer: Any) -> Plan | GradeResult:
+        if isinstance(answer, Judgement):
+            return judged(result, answer)
         only_lm = plan.options.extraction == "lm"
         if answer is None:
             if only_lm:
@@ -125,6 +132,39 @@ _WARM_UP = [
     (r"\boxed{2.718}", "e"), (r"\boxed{\begin{pmatrix}e\\2\end{pmatrix}}", "(e,2)"),
     (r"\boxed{y = 2x + e}", r"2x - y + e = 0"),
 ]
+
+
+def judge_query(plan: MathPlan, result: GradeResult) -> ModelQuery | None:
+    """Ask the judge on a miss (or always), with the extracted answer, never the whole response
+    when there is one; never for an answer that is a known way to fool a judge."""
+    asked = plan.options.judge
+    if JUDGE_STAGE in plan.consulted or asked == "off":
+        return None
+    miss = result.status in (Status.NO_ANSWER, Status.PARSE_ERROR) or (result.status is Status.OK
+                                                                        and not result.correct)
+    if not (miss or (asked == "always" and result.status is Status.OK)):
+        return None
+    answer = result.extracted or final_section(plan.item.response)[-JUDGE_TAIL_CHARS:]
+    reference = reference_answer(plan.item.references[0])
+    if not answer.strip() or judge_refuses(answer, reference):
+        return None
+    return ModelQuery(JUDGE_STAGE, answer, required=asked is not None, by_default=asked is None,
+                      question=question_of(plan.item), reference=reference, keep_on_failure=True)
+
+
+def judged(rules: GradeResult, judgement: Judgement) -> GradeResult:
+    """The judge's verdict over the rules', with both as checks; a 'no' leaves the rules' result standing."""
+    checks = [Check("rules", rules.status is Status.OK and rules.correct, float(rules.correct),
+                    f"{rules.status.value} {rules.method}".strip()),
+              Check("judge", judgement.correct, judgement.probability,
+                    f"p(correct) = {judgement.probability:.3f} ({judgement.backend})")]
+    if not judgement.correct:
+        return replace(rules, checks=[*rules.checks, *checks],
+                                   method=f"{rules.method}+judge" if rules.method else "judge")
+    return GradeResult(True, 1.0, Status.OK, extracted=rules.extracted, normalized=rules.normalized,
+                       normalized_reference=rules.normalized_reference, method="judge",
+                       reason="The judge found the answer equivalent to the reference.", checks=checks,
+                       span=rules.span)
 
 
 def question_of(item: Item) -> str | None:

@@ -1,0 +1,288 @@
+"""The judge model stage: does an answer mean the reference? One verdict with its probability.
+
+Two backends behind one ``JudgeService``:
+
+- ``HFJudge``: a causal LM from any local path. It decides in one forward pass, reading the
+  logits of the template's verdict tokens ("Correct"/"Incorrect", "A"/"B", ...) at the next
+  position, never generating. Requests from concurrent items share passes through the
+  ``InferenceBatcher`` (sorted by length, left-padded), in bf16/fp16 on a GPU.
+- ``EndpointJudge``: an OpenAI-compatible chat-completions server (vLLM, SGLang): one token
+  with its log-probabilities, bounded concurrency, retries with backoff, a deadline.
+
+Templates (``TEMPLATES``) hold each public verifier model's prompt shape in a few lines:
+xVerify, TinyV, general-verifier, CompassVerifier, and a plain one. Inputs are capped, and
+the caller sends the extracted answer, not the response, where there is one.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import math
+import re
+import time
+from dataclasses import dataclass
+from typing import Any, Sequence
+
+from .batcher import InferenceBatcher
+
+MAX_QUESTION_CHARS = 2000
+MAX_ANSWER_CHARS = 1000
+MAX_REFERENCE_CHARS = 1000
+
+
+@dataclass(frozen=True)
+class JudgeRequest:
+    question: str
+    reference: str
+    answer: str
+
+    def capped(self) -> JudgeRequest:
+        return JudgeRequest(self.question[-MAX_QUESTION_CHARS:], self.reference[:MAX_REFERENCE_CHARS],
+                            self.answer[-MAX_ANSWER_CHARS:])
+
+    def size(self) -> int:
+        return len(self.question) + len(self.reference) + len(self.answer)
+
+
+@dataclass(frozen=True)
+class Judgement:
+    correct: bool
+    probability: float  # that the answer is correct
+    backend: str = ""
+
+
+@dataclass(frozen=True)
+class Template:
+    """A verifier model's prompt: system and user messages, and the first tokens of its two verdicts."""
+
+    system: str
+    user: str  # with {question}, {reference}, {answer}
+    positive: str
+    negative: str
+
+    def messages(self, request: JudgeRequest) -> list[dict[str, str]]:
+        user = self.user.format(question=request.question or "(not given)", reference=request.reference,
+                                answer=request.answer)
+        return ([{"role": "system", "content": self.system}] if self.system else []) + [
+            {"role": "user", "content": user}]
+
+
+TEMPLATES: dict[str, Template] = {
+    "plain": Template(
+        "You judge whether a student's final answer means the same as the reference answer.",
+        "Question: {question}\nReference answer: {reference}\nStudent answer: {answer}\n"
+        "Reply with one word, Correct or Incorrect.", "Correct", "Incorrect"),
+    # xVerify: a question, the output sentence to judge and the correct answer; "Correct"/"Incorrect".
+    "xverify": Template(
+        "", "You are a diligent and precise assistant tasked with evaluating the correctness of responses. "
+            "Judge whether the output matches the correct answer; reply Correct or Incorrect.\n"
+            "[Question]: {question}\n[Output sentence]: {answer}\n[Correct answer]: {reference}\nJudgement:",
+        "Correct", "Incorrect"),
+    # TinyV: is the model's answer equivalent to the ground truth; "True"/"False".
+    "tinyv": Template(
+        "", "Determine whether the model's answer is equivalent to the ground truth answer.\n"
+            "Question: {question}\nGround truth: {reference}\nModel answer: {answer}\n"
+            "Is the model answer correct? Answer True or False.", "True", "False"),
+    # general-verifier: a final decision "Yes"/"No".
+    "general-verifier": Template(
+        "", "User: ### Question: {question}\n\n### Ground Truth Answer: {reference}\n\n"
+            "### Student Answer: {answer}\n\nIs the student's answer equivalent to the ground truth? "
+            "Final Decision: Yes or No.\n\nFinal Decision:", "Yes", "No"),
+    # CompassVerifier: A (correct), B (incorrect), C (invalid).
+    "compassverifier": Template(
+        "", "Judge the candidate's answer against the gold target. Reply with A if it is correct, B if it is "
+            "incorrect, C if it is invalid.\nQuestion: {question}\nGold target: {reference}\n"
+            "Candidate answer: {answer}\nJudgement:", "A", "B"),
+}
+
+
+def _two_way(positive: float, negative: float) -> float:
+    """P(correct) from the two verdicts' log-probabilities (or logits)."""
+    top = max(positive, negative)
+    a, b = math.exp(positive - top), math.exp(negative - top)
+    return a / (a + b)
+
+
+class HFJudge:
+    """A local causal LM that decides from its next-token logits."""
+
+    def __init__(self, model: Any, tokenizer: Any, template: Template, device: str = "cpu") -> None:
+        self.model, self.tokenizer, self.template, self.device = model, tokenizer, template, device
+        self.tokenizer.padding_side = "left"  # the verdict position is the last one in every row
+        if self.tokenizer.pad_token_id is None:
+            self.tokenizer.pad_token = self.tokenizer.eos_token
+        self.positive_id = self._first_token(template.positive)
+        self.negative_id = self._first_token(template.negative)
+
+    @classmethod
+    def load(cls, path: str, template: str = "plain", device: str = "auto") -> HFJudge:
+        import torch
+        from transformers import AutoModelForCausalLM, AutoTokenizer
+
+        if device == "auto":
+            device = "cuda" if torch.cuda.is_available() else "cpu"
+        dtype = torch.bfloat16 if device == "cuda" and torch.cuda.is_bf16_supported() else (
+            torch.float16 if device == "cuda" else torch.float32)
+        tokenizer = AutoTokenizer.from_pretrained(path, local_files_only=True)
+        model = AutoModelForCausalLM.from_pretrained(path, local_files_only=True, dtype=dtype).to(device).eval()
+        return cls(model, tokenizer, TEMPLATES[template], device)
+
+    def _first_token(self, word: str) -> int:
+        ids = self.tokenizer.encode(word, add_special_tokens=False)
+        spaced = self.tokenizer.encode(" " + word, add_special_tokens=False)
+        chosen = ids or spaced
+        if not chosen:
+            raise ValueError(f"the tokenizer has no token for the verdict {word!r}")
+        return chosen[0]
+
+    def prompt(self, request: JudgeRequest) -> str:
+        messages = self.template.messages(request)
+        if getattr(self.tokenizer, "chat_template", None):
+            return self.tokenizer.apply_chat_template(messages, tokenize=False, add_generation_prompt=True)
+        return "\n\n".join(m["content"] for m in messages) + "\n"
+
+    def judge_batch(self, requests: Sequence[JudgeRequest]) -> list[Judgement]:
+        import torch
+
+        prompts = [self.prompt(r.capped()) for r in requests]
+        encoded = self.tokenizer(prompts, return_tensors="pt", padding=True, truncation=True, max_length=2048)
+        with torch.inference_mode():
+            logits = self.model(**{k: v.to(self.device) for k, v in encoded.items()}).logits[:, -1, :].float()
+        out = []
+        for row in logits:
+            p = _two_way(row[self.positive_id].item(), row[self.negative_id].item())
+            out.append(Judgement(p >= 0.5, p, "hf"))
+        return out
+
+
+class EndpointJudge:
+    """An OpenAI-compatible chat-completions endpoint, asked for one token and its log-probabilities."""
+
+    def __init__(self, url: str, model: str, template: Template, *, api_key: str | None = None,
+                 max_concurrency: int = 16, retries: int = 3, backoff: float = 0.2, timeout: float = 10.0) -> None:
+        self.url = url.rstrip("/") + ("" if url.rstrip("/").endswith("/chat/completions") else "/v1/chat/completions")
+        self.model, self.template, self.api_key = model, template, api_key
+        self.retries, self.backoff, self.timeout = retries, backoff, timeout
+        self.max_concurrency = max_concurrency
+        self._semaphore: asyncio.Semaphore | None = None
+
+    def _body(self, request: JudgeRequest) -> dict[str, Any]:
+        return {"model": self.model, "messages": self.template.messages(request.capped()), "max_tokens": 1,
+                "temperature": 0, "logprobs": True, "top_logprobs": 10}
+
+    def _headers(self) -> dict[str, str]:
+        return {"Authorization": f"Bearer {self.api_key}"} if self.api_key else {}
+
+    def judgement(self, reply: dict[str, Any]) -> Judgement:
+        choice = reply["choices"][0]
+        tops = (((choice.get("logprobs") or {}).get("content") or [{}])[0].get("top_logprobs") or [])
+        scores = {t.get("token", "").strip(): t.get("logprob") for t in tops if isinstance(t, dict)}
+        if self.template.positive in scores or self.template.negative in scores:
+            p = _two_way(scores.get(self.template.positive, -1e9), scores.get(self.template.negative, -1e9))
+            return Judgement(p >= 0.5, p, "endpoint")
+        text = ((choice.get("message") or {}).get("content") or "").strip()
+        correct = text.startswith(self.template.positive) and not text.startswith(self.template.negative)
+        return Judgement(correct, 1.0 if correct else 0.0, "endpoint")
+
+    def judge(self, request: JudgeRequest, deadline: float | None = None) -> Judgement:
+        import httpx
+
+        deadline = deadline or time.monotonic() + self.timeout
+        with httpx.Client(headers=self._headers()) as client:
+            for attempt in range(self.retries + 1):
+                left = deadline - time.monotonic()
+                if left <= 0:
+                    raise TimeoutError("the judge endpoint did not answer in time")
+                try:
+                    reply = client.post(self.url, json=self._body(request), timeout=left)
+                    if reply.status_code < 500 and reply.status_code != 429:
+                        reply.raise_for_status()
+                        return self.judgement(reply.json())
+                except (httpx.TransportError, httpx.TimeoutException):
+                    if attempt == self.retries:
+                        raise
+                if attempt == self.retries:
+                    raise RuntimeError(f"the judge endpoint answered {reply.status_code}")
+                time.sleep(min(self.backoff * 2 ** attempt, max(0.0, deadline - time.monotonic())))
+        raise AssertionError("unreachable")
+
+    async def judge_async(self, request: JudgeRequest, deadline: float | None = None) -> Judgement:
+        if self._semaphore is None:
+            self._semaphore = asyncio.Semaphore(self.max_concurrency)
+        async with self._semaphore:  # bounded concurrency towards the endpoint
+            return await asyncio.to_thread(self.judge, request, deadline)
+
+
+class JudgeService:
+    """A judge backend as a model stage (``ask`` / ``ask_async``), batched where the backend batches."""
+
+    on_accelerator = False
+
+    def __init__(self, backend: HFJudge | EndpointJudge, *, max_batch: int = 16, max_wait_ms: float = 5.0) -> None:
+        self.backend = backend
+        self.batcher: InferenceBatcher[JudgeRequest, Judgement] | None = None
+        if isinstance(backend, HFJudge):
+            self.batcher = InferenceBatcher(backend.judge_batch, max_batch=max_batch, max_wait_ms=max_wait_ms,
+                                            size_of=JudgeRequest.size)
+            self.on_accelerator = backend.device != "cpu"
+
+    def ask(self, query: Any, timeout: float | None = None) -> Judgement:
+        request = _request(query)
+        if self.batcher is not None:
+            return self.batcher(request, timeout)
+        return self.backend.judge(request)  # type: ignore[union-attr]
+
+    async def ask_async(self, query: Any) -> Judgement:
+        request = _request(query)
+        if self.batcher is not None:
+            return await self.batcher.run(request)
+        return await self.backend.judge_async(request)  # type: ignore[union-attr]
+
+    def close(self) -> None:
+        if self.batcher is not None:
+            self.batcher.close()
+
+
+def _request(query: Any) -> JudgeRequest:
+    return JudgeRequest(query.question or "", query.reference or "", query.text)
+
+
+def load_judge(model_path: str = "", url: str = "", *, template: str = "plain", endpoint_model: str = "judge",
+               api_key: str | None = None, device: str = "auto", timeout: float = 10.0) -> JudgeService:
+    """A judge service from a local model path or an endpoint URL (one of the two)."""
+    if template not in TEMPLATES:
+        raise ValueError(f"unknown judge template {template!r}; known: {', '.join(TEMPLATES)}")
+    if bool(model_path) == bool(url):
+        raise ValueError("give a judge model path or a judge URL, not both")
+    if url:
+        return JudgeService(EndpointJudge(url, endpoint_model, TEMPLATES[template], api_key=api_key, timeout=timeout))
+    return JudgeService(HFJudge.load(model_path, template, device))
+
+
+# --- guards: what a judge must never be asked to call correct ----------------------------------
+_VERDICTS = {"correct", "the answer is correct", "this is correct", "that is correct", "answer is correct",
+             "right", "true", "verified", "valid", "incorrect", "wrong", "the answer is right", "yes it is correct"}
+_DONT_KNOW = re.compile(r"\b(?:i\s+(?:do\s*n[o']?t|don't|cannot|can't)\s+(?:know|tell|say|determine)|no\s+idea|"
+                        r"not\s+sure|unknown|cannot\s+be\s+determined|can't\s+be\s+determined|n/a)\b", re.I)
+_INJECTION = re.compile(r"\b(?:ignore|disregard|forget)\b.{0,40}\b(?:instruction|prompt|above|previous|rules)|"
+                        r"\b(?:judge|grader|evaluator|verifier|assistant)\b.{0,40}\b(?:must|should|will)\b.{0,30}"
+                        r"\b(?:correct|true|yes|accept)|\b(?:output|say|respond|reply|answer)\s+(?:with\s+)?"
+                        r"[\"']?(?:correct|true|yes|a)\b[\"']?\s*(?:only|now|\.|$)|system\s+prompt|</?\s*(?:system|user)", re.I)
+_REFUSAL = re.compile(r"\b(?:i\s+(?:cannot|can't|won't|will\s+not)|unable\s+to|i'm\s+not\s+able|as\s+an\s+ai)\b", re.I)
+
+
+def judge_refuses(answer: str, reference: str) -> str:
+    """Why this answer must not go to the judge (a known way to fool one), or empty."""
+    bare = re.sub(r"\\[A-Za-z]+|[{}$]", " ", answer)  # LaTeX commands and wrappers: \boxed{}, \text{Correct}
+    plain = re.sub(r"[\s.!:;,*_`'\"]+", " ", bare).strip().lower()
+    if not any(c.isalnum() for c in bare):
+        return "the answer has no letters or digits (empty braces, bare symbols)"
+    if plain in _VERDICTS:
+        return "the answer is a verdict word"
+    if _DONT_KNOW.search(answer):
+        return "the answer says it does not know"
+    if _INJECTION.search(answer):
+        return "the answer addresses the judge"
+    if reference.strip() and reference.strip().lower() in answer.lower() and _REFUSAL.search(answer):
+        return "the answer echoes the reference inside a refusal"
+    return ""

@@ -1,0 +1,177 @@
+"""The judge's backends on a tiny random causal LM built here: the HF path's one-pass logit
+decision and batching, and the endpoint path against a real local HTTP server in the
+OpenAI chat-completions shape (real sockets, real retries, a real timeout). The model is
+random: tests check mechanics (probabilities, batch equals single, the verdict tokens read),
+never which verdict it gives."""
+
+from __future__ import annotations
+
+import asyncio
+import socket
+import threading
+import time
+
+import pytest
+
+import grader
+from grader import Status
+from grader.lm.judge import TEMPLATES, EndpointJudge, HFJudge, JudgeRequest, JudgeService, load_judge
+
+WORDS = ["Correct", "Incorrect", "True", "False", "Yes", "No", "A", "B", "C", "Question", "Reference", "answer",
+         "Student", "Reply", "with", "one", "word", "or", "5", "6", "x", "=", "What", "is", "?", ":"]
+
+
+def tiny_judge_model(path):
+    import torch
+    from tokenizers import Tokenizer, models, pre_tokenizers
+    from transformers import LlamaConfig, LlamaForCausalLM, PreTrainedTokenizerFast
+
+    vocab = {w: i for i, w in enumerate(["[PAD]", "[EOS]", "[UNK]", *WORDS])}
+    tok = Tokenizer(models.WordLevel(vocab=vocab, unk_token="[UNK]"))
+    tok.pre_tokenizer = pre_tokenizers.WhitespaceSplit()
+    tokenizer = PreTrainedTokenizerFast(tokenizer_object=tok, pad_token="[PAD]", eos_token="[EOS]",
+                                        unk_token="[UNK]")
+    torch.manual_seed(0)
+    config = LlamaConfig(vocab_size=len(vocab), hidden_size=32, intermediate_size=64, num_hidden_layers=2,
+                         num_attention_heads=2, num_key_value_heads=2, max_position_embeddings=4096,
+                         pad_token_id=0, bos_token_id=1, eos_token_id=1)
+    LlamaForCausalLM(config).save_pretrained(path)
+    tokenizer.save_pretrained(path)
+    return path
+
+
+@pytest.fixture(scope="module")
+def model_dir(tmp_path_factory):
+    return tiny_judge_model(tmp_path_factory.mktemp("judge"))
+
+
+REQUESTS = [JudgeRequest("What is x ?", "5", "5"), JudgeRequest("", "5", "6"),
+            JudgeRequest("What is x ? " * 50, "5", "x = 6")]
+
+
+@pytest.mark.parametrize("template", sorted(TEMPLATES))
+def test_hf_judge_decides_from_the_verdict_logits(model_dir, template):
+    judge = HFJudge.load(str(model_dir), template, device="cpu")
+    assert judge.positive_id != judge.negative_id
+    batch = judge.judge_batch(REQUESTS)
+    single = [judge.judge_batch([r])[0] for r in REQUESTS]
+    for b, s in zip(batch, single):
+        assert 0.0 <= b.probability <= 1.0 and b.correct == (b.probability >= 0.5)
+        assert b.probability == pytest.approx(s.probability, abs=1e-4)  # left padding: the same last position
+
+
+def test_hf_judge_service_batches_concurrent_requests(model_dir):
+    service = load_judge(str(model_dir), device="cpu")
+    try:
+        async def many():
+            queries = [type("Q", (), {"text": r.answer, "question": r.question, "reference": r.reference})()
+                       for r in REQUESTS * 6]
+            return await asyncio.gather(*(service.ask_async(q) for q in queries))
+        verdicts = asyncio.run(many())
+        assert len(verdicts) == 18 and service.batcher.batches < 18
+    finally:
+        service.close()
+
+
+def test_grading_with_a_local_model_judge(model_dir):
+    service = load_judge(str(model_dir), device="cpu")
+    try:
+        result = grader.grade(r"\boxed{6}", "5", judge_service=service)
+        assert result.status is Status.OK and result.checks[-1].name == "judge"
+        assert result.method in ("judge", "boxed+exact+judge")
+    finally:
+        service.close()
+
+
+# --- the endpoint path: a real HTTP server in the chat-completions shape ------------------------------
+
+class ChatServer:
+    """Starlette + uvicorn on a free port, answering with the tiny model's verdict log-probabilities.
+    ``fail_first`` requests get 503; ``delay`` seconds pass before each answer."""
+
+    def __init__(self, judge: HFJudge, fail_first: int = 0, delay: float = 0.0) -> None:
+        import uvicorn
+        from starlette.applications import Starlette
+        from starlette.responses import JSONResponse
+        from starlette.routing import Route
+
+        self.requests = 0
+
+        async def chat(request):
+            self.requests += 1
+            body = await request.json()
+            if self.requests <= fail_first:
+                return JSONResponse({"error": "busy"}, status_code=503)
+            await asyncio.sleep(delay)
+            user = body["messages"][-1]["content"]
+            verdict = judge.judge_batch([JudgeRequest(user, "", "")])[0]
+            import math
+            p = min(max(verdict.probability, 1e-6), 1 - 1e-6)
+            tops = [{"token": judge.template.positive, "logprob": math.log(p)},
+                    {"token": judge.template.negative, "logprob": math.log(1 - p)}]
+            return JSONResponse({"choices": [{"message": {"role": "assistant", "content": judge.template.positive
+                                              if p >= 0.5 else judge.template.negative},
+                                              "logprobs": {"content": [{"token": "x", "top_logprobs": tops}]}}]})
+
+        with socket.socket() as s:
+            s.bind(("127.0.0.1", 0))
+            self.port = s.getsockname()[1]
+        app = Starlette(routes=[Route("/v1/chat/completions", chat, methods=["POST"])])
+        self.server = uvicorn.Server(uvicorn.Config(app, host="127.0.0.1", port=self.port, log_level="warning"))
+        self.thread = threading.Thread(target=self.server.run, daemon=True)
+        self.thread.start()
+        while not self.server.started:
+            time.sleep(0.01)
+
+    def stop(self) -> None:
+        self.server.should_exit = True
+        self.thread.join(5)
+
+
+@pytest.fixture(scope="module")
+def hf_judge(model_dir):
+    return HFJudge.load(str(model_dir), "plain", device="cpu")
+
+
+def test_endpoint_judge_reads_the_servers_log_probabilities(hf_judge):
+    server = ChatServer(hf_judge)
+    try:
+        judge = EndpointJudge(f"http://127.0.0.1:{server.port}", "tiny", TEMPLATES["plain"], timeout=10)
+        verdict = judge.judge(JudgeRequest("What is x ?", "5", "6"))
+        assert 0.0 <= verdict.probability <= 1.0 and verdict.backend == "endpoint"
+    finally:
+        server.stop()
+
+
+def test_endpoint_judge_retries_with_backoff(hf_judge):
+    server = ChatServer(hf_judge, fail_first=2)
+    try:
+        judge = EndpointJudge(f"http://127.0.0.1:{server.port}", "tiny", TEMPLATES["plain"], retries=3,
+                              backoff=0.01, timeout=10)
+        judge.judge(JudgeRequest("q", "5", "6"))
+        assert server.requests == 3
+    finally:
+        server.stop()
+
+
+def test_an_endpoint_past_its_deadline_leaves_the_rule_verdict(hf_judge):
+    server = ChatServer(hf_judge, delay=3.0)
+    try:
+        service = load_judge(url=f"http://127.0.0.1:{server.port}", timeout=0.5)
+        start = time.monotonic()
+        result = grader.grade(r"\boxed{6}", "5", judge_service=service)
+        assert time.monotonic() - start < 3.0
+        assert result.status is Status.OK and not result.correct and result.method == "boxed+exact"
+        assert result.checks[-1].name == "judge" and "failed" in result.checks[-1].reason
+    finally:
+        server.stop()
+
+
+def test_judge_service_over_an_endpoint_is_a_model_stage(hf_judge):
+    server = ChatServer(hf_judge)
+    try:
+        service = JudgeService(EndpointJudge(f"http://127.0.0.1:{server.port}", "tiny", TEMPLATES["plain"]))
+        result = grader.grade(r"\boxed{6}", "5", judge_service=service)
+        assert [c.name for c in result.checks][-1] == "judge" and result.status is Status.OK
+    finally:
+        server.stop()

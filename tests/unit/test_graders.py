@@ -1,0 +1,103 @@
+"""The grader verifier: OpenAI-style string_check, text_similarity and multi configs, templates,
+and the formula reader that must never evaluate anything but arithmetic."""
+
+from __future__ import annotations
+
+import json
+
+import pytest
+
+import grader
+from grader import Status
+from grader.verifiers.graders import render, similarity
+
+SAMPLE = "{{sample.output_text}}"
+
+
+def run(response: str, config: dict, reference: str = "ref", **options) -> grader.GradeResult:
+    return grader.grade(response, reference, verifier="grader", grader=config, **options)
+
+
+@pytest.mark.parametrize("operation,response,passed", [
+    ("eq", "Paris", True), ("eq", "paris", False), ("ne", "Rome", True), ("ne", "Paris", False),
+    ("like", "It is Paris.", True), ("like", "It is paris.", False), ("ilike", "It is PARIS.", True),
+    ("ilike", "It is Rome.", False),
+])
+def test_string_check(operation, response, passed):
+    config = {"type": "string_check", "input": SAMPLE, "reference": "{{item.reference}}", "operation": operation}
+    result = run(response, config, "Paris")
+    assert result.status is Status.OK and result.correct is passed and result.score == float(passed)
+    assert result.method == "grader+string_check"
+
+
+@pytest.mark.parametrize("metric,expected", [
+    ("fuzzy_match", 0.9524), ("bleu", 0.7165), ("gleu", 0.6), ("rouge_1", 0.8571), ("rouge_l", 0.8571),
+    ("rouge_2", 0.8),
+])
+def test_text_similarity_metrics(metric, expected):
+    reference, text = ("hello world", "hello wrld") if metric == "fuzzy_match" else ("the cat sat on", "the cat sat")
+    assert similarity(metric, text, reference) == pytest.approx(expected, abs=1e-3)
+
+
+def test_text_similarity_pass_threshold_and_item_fields():
+    config = {"type": "text_similarity", "input": SAMPLE, "reference": "{{item.answer}}",
+              "evaluation_metric": "rouge_l", "pass_threshold": 0.8}
+    assert run("the cat sat", config, item={"answer": "the cat sat"}).correct
+    low = run("a dog ran", config, item={"answer": "the cat sat"})
+    assert not low.correct and low.score == 0.0 and "below the pass threshold" in low.reason
+
+
+def test_multi_combines_named_scores_with_a_formula():
+    config = {"type": "multi", "pass_threshold": 0.7, "calculate_output": "0.5 * name + 0.5 * min(city, 1)",
+              "graders": {"name": {"type": "string_check", "input": "{{sample.output_json.name}}",
+                                   "reference": "Ada", "operation": "eq"},
+                          "city": {"type": "string_check", "input": "{{sample.output_json.city}}",
+                                   "reference": "{{item.city}}", "operation": "ilike"}}}
+    result = run(json.dumps({"name": "Ada", "city": "LONDON"}), config, item={"city": "london"})
+    assert result.correct and result.score == 1.0 and [c.name for c in result.checks] == ["name", "city"]
+    half = run(json.dumps({"name": "Bob", "city": "London"}), config, item={"city": "london"})
+    assert half.score == 0.5 and not half.correct
+
+
+def test_templates():
+    namespace = {"sample": {"output_text": "hi", "output_json": {"a": {"b": [1, 2]}}}, "item": {"x": "y"}}
+    assert render("{{ sample.output_text }}-{{item.x}}-{{item.missing}}", namespace) == "hi-y-"
+    assert render("{{sample.output_json.a.b}}", namespace) == "[1, 2]"
+
+
+def test_a_formula_that_divides_by_zero_fails_its_item_not_the_server():
+    config = {"type": "multi", "calculate_output": "a / (a - a)",
+              "graders": {"a": {"type": "string_check", "input": SAMPLE, "reference": "x", "operation": "eq"}}}
+    result = run("x", config)
+    assert result.status is Status.OK and not result.correct and "calculate_output failed" in result.checks[-1].reason
+
+
+@pytest.mark.parametrize("formula", [
+    "__import__('os').system('true')", "a.__class__", "a if a else b", "[a, b]", "a ** 999999", "lambda: 1",
+    "open('/etc/passwd')", "c + 1", "'text'", "a and b", "eval('1')", "a[0]", "min()",
+])
+def test_formulas_are_arithmetic_only(formula):
+    config = {"type": "multi", "calculate_output": formula,
+              "graders": {n: {"type": "string_check", "input": SAMPLE, "reference": "x", "operation": "eq"}
+                          for n in ("a", "b")}}
+    result = run("x", config)
+    assert result.status is Status.INVALID_ARGUMENT and "calculate_output" in result.reason.lower(), result.reason
+
+
+@pytest.mark.parametrize("config,words", [
+    (None, "options.grader"), ({"type": "nope"}, "unknown grader type"),
+    ({"type": "string_check", "input": SAMPLE, "reference": "x", "operation": "regex"}, "operation"),
+    ({"type": "string_check", "reference": "x", "operation": "eq"}, "'input'"),
+    ({"type": "text_similarity", "input": SAMPLE, "reference": "x", "evaluation_metric": "meteor"}, "not supported yet"),
+    ({"type": "text_similarity", "input": SAMPLE, "reference": "x", "evaluation_metric": "jaccard"}, "evaluation_metric"),
+    ({"type": "python", "source": "def grade(s, i): return 1"}, "not supported yet"),
+    ({"type": "multi", "graders": {}, "calculate_output": "1"}, "sub-graders"),
+])
+def test_malformed_configs_are_invalid(config, words):
+    result = grader.grade("x", "x", verifier="grader", **({"grader": config} if config is not None else {}))
+    assert result.status is Status.INVALID_ARGUMENT and words.lower() in result.reason.lower(), result.reason
+
+
+def test_config_as_a_json_string():
+    config = json.dumps({"type": "string_check", "input": SAMPLE, "reference": "x", "operation": "eq"})
+    assert grader.grade("x", "x", verifier="grader", grader=config).correct

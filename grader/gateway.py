@@ -16,7 +16,6 @@ same ``ServedPipeline``, with the same bearer token, item limits, budgets and st
 
 from __future__ import annotations
 
-import hmac
 import json
 from typing import Any, Awaitable, Callable, Mapping
 
@@ -29,8 +28,10 @@ from .execution.batch import Overloaded
 from .metrics import Metrics
 from .pipeline import Defaults, ServedPipeline
 from .rewards import Rewards
+from .security import bearer_matches
 from .server_config import ServerConfig
 from .types import GradeResult, Status
+from .wire import response_too_large
 
 ITEM_FIELDS = ("response", "reference", "verifier", "options", "prompt")
 
@@ -57,7 +58,8 @@ class Gateway:
     def wrap(self, handler: Callable[[Any], Awaitable[Response]], parse: bool = True):
         """Auth, body limits and JSON for a handler that takes the parsed body."""
         async def endpoint(request: Request) -> Response:
-            if self.config.auth_token and not _authorized(request, self.config.auth_token):
+            if self.config.auth_token and not bearer_matches(request.headers.get("authorization"),
+                                                             self.config.auth_token):
                 return JSONResponse({"error": "missing or wrong bearer token"}, status_code=401,
                                     headers={"WWW-Authenticate": "Bearer"})
             try:
@@ -87,18 +89,12 @@ class Gateway:
             raise BadRequest("the request has no items")
         if len(items) > self.config.max_items:
             raise BadRequest(f"{len(items)} items in one request; the limit is {self.config.max_items}")
-        results = await self.pipeline.grade([self._checked(i) for i in items], defaults)
+        limit = self.config.max_response_bytes
+        checked = [i if isinstance(i, GradeResult) else response_too_large(i.get("response"), limit) or i
+                   for i in items]
+        results = await self.pipeline.grade(checked, defaults)
         self.metrics.graded(items, results)
         return results
-
-    def _checked(self, item: Mapping[str, Any] | GradeResult) -> Mapping[str, Any] | GradeResult:
-        if isinstance(item, GradeResult):
-            return item
-        response = item.get("response")
-        if isinstance(response, str) and len(response.encode("utf-8", "surrogatepass")) > self.config.max_response_bytes:
-            return GradeResult.failure(Status.INVALID_ARGUMENT, f"The response is over {self.config.max_response_bytes} "
-                                                                "bytes")
-        return item
 
     async def grade(self, body: Any) -> Response:
         if not isinstance(body, dict) or not isinstance(body.get("items"), list):
@@ -173,11 +169,6 @@ class Gateway:
 
     async def healthz(self, request: Request) -> Response:
         return PlainTextResponse("ok")
-
-
-def _authorized(request: Request, token: str) -> bool:
-    given = request.headers.get("authorization", "")
-    return given.startswith("Bearer ") and hmac.compare_digest(given[7:].encode(), token.encode())
 
 
 def _item(raw: Any) -> Mapping[str, Any] | GradeResult:

@@ -24,7 +24,7 @@ class BearerTokenInterceptor(grpc.aio.ServerInterceptor):
     def __init__(self, token: str) -> None:
         if not token:
             raise ValueError("the auth token is empty")
-        self._expected = f"Bearer {token}".encode()
+        self._token = token
 
     async def intercept_service(self, continuation: Callable[..., Awaitable[grpc.RpcMethodHandler]],
                                 details: grpc.HandlerCallDetails) -> grpc.RpcMethodHandler:
@@ -36,9 +36,16 @@ class BearerTokenInterceptor(grpc.aio.ServerInterceptor):
     def _authorized(self, details: grpc.HandlerCallDetails) -> bool:
         for key, value in details.invocation_metadata or ():
             if key == "authorization":
-                given = value.encode() if isinstance(value, str) else value
-                return hmac.compare_digest(given, self._expected)
+                return bearer_matches(value, self._token)
         return False
+
+
+def bearer_matches(header: str | bytes | None, token: str) -> bool:
+    """Whether an ``authorization`` value is ``Bearer <token>``, compared in constant time (gRPC and HTTP)."""
+    if header is None:
+        return False
+    given = header.encode() if isinstance(header, str) else header
+    return hmac.compare_digest(given, f"Bearer {token}".encode())
 
 
 def _deny(handler: grpc.RpcMethodHandler) -> grpc.RpcMethodHandler:

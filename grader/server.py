@@ -34,7 +34,7 @@ from .types import GradeResult, Status
 from .v1 import grader_pb2 as pb
 from .v1 import grader_pb2_grpc as pb_grpc
 from .verifiers.code import UNSAFE_ENV as UNSAFE_SANDBOX_ENV
-from .wire import item_fields, result_to_proto, rewards_from_proto, struct_to_dict
+from .wire import item_fields, response_too_large, result_to_proto, rewards_from_proto, struct_to_dict
 
 log = logging.getLogger("grader.server")
 SERVICE_NAME = pb.DESCRIPTOR.services_by_name["Grader"].full_name
@@ -69,7 +69,8 @@ class GraderServicer(pb_grpc.GraderServicer):
                                 f"{n} items in one request; the limit is {self.config.max_items}")
         defaults = Defaults(request.default_verifier or "math", struct_to_dict(request.default_options),
                             rewards_from_proto(request.reward_shaping if request.HasField("reward_shaping") else None))
-        items = [self._too_large(item) or item_fields(item) for item in request.items]
+        limit = self.config.max_response_bytes
+        items = [response_too_large(item.response, limit) or item_fields(item) for item in request.items]
         try:
             results = await self.pipeline.grade(items, defaults)
         except Overloaded as exc:
@@ -81,21 +82,6 @@ class GraderServicer(pb_grpc.GraderServicer):
             log.info('{"event": "grade", "items": %d, "statuses": %s, "latency_ms": %.2f}',
                      n, json.dumps(statuses), (time.perf_counter() - start) * 1000)
         return response
-
-    def _too_large(self, item: pb.GradeItem) -> GradeResult | None:
-        limit = self.config.max_response_bytes
-        if _utf8_size_over(item.response, limit):
-            return GradeResult.failure(Status.INVALID_ARGUMENT, f"The response is over {limit} bytes")
-        return None
-
-
-def _utf8_size_over(text: str, limit: int) -> bool:
-    """Whether ``text`` encodes to more than ``limit`` bytes, without encoding it when length decides."""
-    if len(text) > limit:
-        return True
-    if len(text) * 4 <= limit:
-        return False
-    return len(text.encode("utf-8", "surrogatepass")) > limit
 
 
 def report_sandbox(config: ServerConfig) -> None:

@@ -65,3 +65,19 @@ def item_to_proto(response: str, reference: str | list[str], *, id: str = "", ve
     refs = [reference] if isinstance(reference, str) else list(reference)
     return pb.GradeItem(id=id, response=response, reference=refs, verifier=verifier,
                         options=dict_to_struct(options), prompt=prompt)
+
+
+def response_too_large(response: Any, limit: int) -> GradeResult | None:
+    """INVALID_ARGUMENT for a response over ``limit`` UTF-8 bytes (every transport's check), else None."""
+    if isinstance(response, str) and _utf8_size_over(response, limit):
+        return GradeResult.failure(Status.INVALID_ARGUMENT, f"The response is over {limit} bytes")
+    return None
+
+
+def _utf8_size_over(text: str, limit: int) -> bool:
+    """Whether ``text`` encodes to more than ``limit`` bytes, without encoding it when length decides."""
+    if len(text) > limit:
+        return True
+    if len(text) * 4 <= limit:
+        return False
+    return len(text.encode("utf-8", "surrogatepass")) > limit

@@ -15,7 +15,6 @@ from __future__ import annotations
 import argparse
 import json
 import random
-import statistics
 import sys
 import tempfile
 import threading
@@ -23,6 +22,8 @@ import time
 from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
+sys.path.insert(0, str(Path(__file__).resolve().parent))
+from lm_throughput import measure  # noqa: E402  (the same callers-and-latencies loop as the extractor's)
 
 SHAPES = {  # hidden, layers, heads, kv heads, intermediate, vocab
     "small": (256, 4, 4, 2, 1024, 8000),
@@ -58,30 +59,6 @@ def requests(n: int, tokens: int, vocab: int):
     return [JudgeRequest(words(tokens - 60), words(10), words(20)) for _ in range(n)]
 
 
-def run(fn, items, callers: int) -> tuple[float, list[float]]:
-    latencies: list[float] = []
-    lock, position = threading.Lock(), [0]
-
-    def worker() -> None:
-        while True:
-            with lock:
-                if position[0] >= len(items):
-                    return
-                item = items[position[0]]
-                position[0] += 1
-            t0 = time.perf_counter()
-            fn(item)
-            latencies.append(time.perf_counter() - t0)
-
-    threads = [threading.Thread(target=worker) for _ in range(callers)]
-    t0 = time.perf_counter()
-    for t in threads:
-        t.start()
-    for t in threads:
-        t.join()
-    return len(items) / (time.perf_counter() - t0), latencies
-
-
 def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument("--shape", choices=sorted(SHAPES), default="small")
@@ -93,6 +70,7 @@ def main() -> int:
     parser.add_argument("--out", help="write OUT.md and OUT.json")
     args = parser.parse_args()
     from grader.lm.judge import HFJudge, JudgeService
+    from grader.verifiers.base import ModelQuery
 
     with tempfile.TemporaryDirectory() as folder:
         build_model(args.shape, Path(folder))
@@ -105,17 +83,17 @@ def main() -> int:
         with lock:  # one pass at a time, as a model without a batcher serves concurrent callers
             return judge.judge_batch([item])
 
-    one, one_lat = run(single, items, args.callers)
+    one = measure(single, items, args.callers)
     service = JudgeService(judge, max_batch=args.max_batch, max_wait_ms=5)
-    query = type("Q", (), {})
     try:
-        batched, batched_lat = run(lambda r: service.ask(_query(query, r)), items, args.callers)
+        batched = measure(lambda r: service.ask(ModelQuery("judge", r.answer, question=r.question,
+                                                           reference=r.reference)), items, args.callers)
     finally:
         service.close()
     rows = {"shape": args.shape, "device": args.device, "tokens": args.tokens, "callers": args.callers,
-            "unbatched_per_s": round(one, 2), "batched_per_s": round(batched, 2), "ratio": round(batched / one, 2),
-            "unbatched_p50_ms": round(statistics.median(one_lat) * 1000, 1),
-            "batched_p50_ms": round(statistics.median(batched_lat) * 1000, 1)}
+            "unbatched_per_s": one["seq_per_s"], "batched_per_s": batched["seq_per_s"],
+            "ratio": round(batched["seq_per_s"] / one["seq_per_s"], 2),
+            "unbatched_p50_ms": one["p50_ms"], "batched_p50_ms": batched["p50_ms"]}
     print(json.dumps(rows, indent=2))
     if args.out:
         lines = [f"# Judge throughput: random {args.shape}-shaped causal LM, {args.tokens}-token prompts, "
@@ -127,12 +105,6 @@ def main() -> int:
         Path(args.out + ".md").write_text("\n".join(lines) + "\n")
         Path(args.out + ".json").write_text(json.dumps(rows, indent=2) + "\n")
     return 0
-
-
-def _query(kind, request):
-    q = kind()
-    q.text, q.question, q.reference = request.answer, request.question, request.reference
-    return q
 
 
 if __name__ == "__main__":

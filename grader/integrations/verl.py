@@ -9,6 +9,7 @@ reward managers. ``data_source`` picks the verifier (``DATA_SOURCES``; extend it
 
 from __future__ import annotations
 
+import json
 from typing import Any, Sequence
 
 # Absolute imports: verl loads reward.custom_reward_function.path as a bare file (no parent package).
@@ -44,7 +45,7 @@ def verifier_for(data_source: str, extra_info: Any = None) -> str:
 
 
 def _item(data_source: str, solution_str: str, ground_truth: Any, extra_info: Any) -> dict[str, Any]:
-    reference = ground_truth if isinstance(ground_truth, (str, list)) else __import__("json").dumps(ground_truth)
+    reference = ground_truth if isinstance(ground_truth, (str, list)) else json.dumps(ground_truth)
     prompt = extra_info.get("question", "") if isinstance(extra_info, dict) else ""
     return {"response": solution_str, "reference": reference, "verifier": verifier_for(data_source, extra_info),
             "prompt": prompt if isinstance(prompt, str) else ""}

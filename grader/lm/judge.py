@@ -19,6 +19,7 @@ from __future__ import annotations
 import asyncio
 import math
 import re
+import threading
 import time
 from dataclasses import dataclass
 from typing import Any, Sequence
@@ -165,6 +166,8 @@ class EndpointJudge:
         self.retries, self.backoff, self.timeout = retries, backoff, timeout
         self.max_concurrency = max_concurrency
         self._semaphore: asyncio.Semaphore | None = None
+        self._client: Any = None
+        self._lock = threading.Lock()
 
     def _body(self, request: JudgeRequest) -> dict[str, Any]:
         return {"model": self.model, "messages": self.template.messages(request.capped()), "max_tokens": 1,
@@ -188,23 +191,37 @@ class EndpointJudge:
         import httpx
 
         deadline = deadline or time.monotonic() + self.timeout
-        with httpx.Client(headers=self._headers()) as client:
-            for attempt in range(self.retries + 1):
-                left = deadline - time.monotonic()
-                if left <= 0:
-                    raise TimeoutError("the judge endpoint did not answer in time")
-                try:
-                    reply = client.post(self.url, json=self._body(request), timeout=left)
-                    if reply.status_code < 500 and reply.status_code != 429:
-                        reply.raise_for_status()
-                        return self.judgement(reply.json())
-                except (httpx.TransportError, httpx.TimeoutException):
-                    if attempt == self.retries:
-                        raise
+        client = self._connection()
+        for attempt in range(self.retries + 1):
+            left = deadline - time.monotonic()
+            if left <= 0:
+                raise TimeoutError("the judge endpoint did not answer in time")
+            try:
+                reply = client.post(self.url, json=self._body(request), timeout=left)
+                if reply.status_code < 500 and reply.status_code != 429:
+                    reply.raise_for_status()
+                    return self.judgement(reply.json())
+            except (httpx.TransportError, httpx.TimeoutException):
                 if attempt == self.retries:
-                    raise RuntimeError(f"the judge endpoint answered {reply.status_code}")
-                time.sleep(min(self.backoff * 2 ** attempt, max(0.0, deadline - time.monotonic())))
+                    raise
+            if attempt == self.retries:
+                raise RuntimeError(f"the judge endpoint answered {reply.status_code}")
+            time.sleep(min(self.backoff * 2 ** attempt, max(0.0, deadline - time.monotonic())))
         raise AssertionError("unreachable")
+
+    def _connection(self) -> Any:
+        """One client, and its kept-alive connections, for every call (httpx clients are thread-safe)."""
+        with self._lock:
+            if self._client is None:
+                import httpx
+                self._client = httpx.Client(headers=self._headers())
+            return self._client
+
+    def close(self) -> None:
+        with self._lock:
+            if self._client is not None:
+                self._client.close()
+                self._client = None
 
     async def judge_async(self, request: JudgeRequest, deadline: float | None = None) -> Judgement:
         if self._semaphore is None:
@@ -241,6 +258,8 @@ class JudgeService:
     def close(self) -> None:
         if self.batcher is not None:
             self.batcher.close()
+        else:
+            self.backend.close()  # type: ignore[union-attr]
 
 
 def _request(query: Any) -> JudgeRequest:

@@ -76,11 +76,7 @@ class Runner:
     def discard_forked(self):
         pid, requests, replies = self.forked
         self.forked = None
-        for kill in (os.killpg, os.kill):
-            try:
-                kill(pid, signal.SIGKILL)
-            except OSError:
-                pass
+        kill_tree(pid)
         os.waitpid(pid, 0)
         os.close(requests), os.close(replies)
 
@@ -112,11 +108,7 @@ class Runner:
 
     def stop(self):
         if self.proc is not None:
-            for kill in (os.killpg, os.kill):  # the group, and the runner itself should it not lead one yet
-                try:
-                    kill(self.proc.pid, signal.SIGKILL)
-                except OSError:
-                    pass
+            kill_tree(self.proc.pid)
             self.proc.wait()
             self.requests.close(), self.replies.close()
             self.proc = None
@@ -431,11 +423,18 @@ def _exchange(proc, data, cap, deadline):
 
 
 def _kill(proc):
-    try:
-        os.killpg(proc.pid, signal.SIGKILL)
-    except OSError:
-        pass
+    kill_tree(proc.pid)
     proc.wait()
+
+
+def kill_tree(pid):
+    """SIGKILL a program's process group, and the process itself should it not lead one yet
+    (a forked runner between fork and its setsid)."""
+    for kill in (os.killpg, os.kill):
+        try:
+            kill(pid, signal.SIGKILL)
+        except OSError:
+            pass
 
 
 def _same(got, expected):

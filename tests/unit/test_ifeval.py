@@ -26,6 +26,18 @@ def verdict(response: str, iid: str, prompt: str = "", mode: str = "strict", **k
     return result.checks[0].passed
 
 
+def required_arguments(cases) -> list[tuple[str, str]]:
+    """Every (instruction id, argument name) the cases give: each is required."""
+    return sorted({(iid, name) for iid, kwargs, _, _ in cases for name in kwargs})
+
+
+def without_argument(cases, iid: str, name: str, prompt: str = "") -> grader.GradeResult:
+    """Grading with the case of ``iid`` given every argument but ``name``."""
+    kwargs = next(k for i, k, _, _ in cases if i == iid)
+    reference = ref((iid, {k: v for k, v in kwargs.items() if k != name}))
+    return grader.grade("Some response.", reference, verifier="ifeval", prompt=prompt)
+
+
 ENGLISH = "The quick brown fox jumps over the lazy dog near the river bank today."
 
 # (id, kwargs, a passing response, a failing response)

@@ -11,7 +11,7 @@ import pytest
 import grader
 from grader import Status
 
-from test_ifeval import ref, verdict
+from test_ifeval import ref, required_arguments, verdict, without_argument
 
 PROMPT = "Write a short story about a cat."
 
@@ -72,14 +72,12 @@ def test_each_ifevalg_instruction_passes_and_fails(iid, kwargs, good, bad):
     assert not verdict(bad, iid, **kwargs)
 
 
-REQUIRED = sorted({(iid, name) for iid, kwargs, _, _ in CASES for name in kwargs})
+REQUIRED = required_arguments(CASES)
 
 
 @pytest.mark.parametrize("iid,name", REQUIRED, ids=[f"{i}-{n}" for i, n in REQUIRED])
 def test_a_missing_argument_is_invalid_naming_it(iid, name):
-    kwargs = next(k for i, k, _, _ in CASES if i == iid)
-    reference = ref((iid, {k: v for k, v in kwargs.items() if k != name}))
-    result = grader.grade("Some response.", reference, verifier="ifeval", prompt=PROMPT)
+    result = without_argument(CASES, iid, name, PROMPT)
     assert result.status is Status.INVALID_ARGUMENT and f"'{name}'" in result.reason, result.reason
 
 

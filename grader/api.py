@@ -59,15 +59,16 @@ def grade_many(items: Iterable[Mapping[str, Any]], *, max_concurrency: int | Non
     pipeline = _pipeline(pool, extractor, judge_service)
     defaults = _defaults(rewards)
     # Most items finish on this thread; threads only help the rest overlap their waits on workers and models.
-    results: list[GradeResult | None] = [pipeline.grade_here(item, defaults) for item in items]
-    pending = [k for k, result in enumerate(results) if result is None]
+    here = [pipeline.grade_here(item, defaults) for item in items]
+    pending = [k for k, result in enumerate(here) if not isinstance(result, GradeResult)]
+    results: list[Any] = list(here)
     if pending:
         workers = min(max_concurrency or pipeline.pool.max_workers, len(pending))
         if workers <= 1:
-            finished = [pipeline.grade(items[k], defaults) for k in pending]
+            finished = [pipeline.finish(here[k]) for k in pending]  # type: ignore[arg-type]
         else:
             with ThreadPoolExecutor(max_workers=workers) as ex:
-                finished = list(ex.map(lambda k: pipeline.grade(items[k], defaults), pending))
+                finished = list(ex.map(lambda k: pipeline.finish(here[k]), pending))  # type: ignore[arg-type]
         for k, result in zip(pending, finished):
             results[k] = result
     return cast(list[GradeResult], results)

@@ -284,6 +284,17 @@ def _finished(result: GradeResult, defaults: Defaults, start: float) -> GradeRes
     return result
 
 
+@dataclass(frozen=True)
+class Pending:
+    """An item ``Pipeline.grade_here`` could not finish on the calling thread: its plan, and the
+    inline outcome (a first verdict that asks a model, or the ``NeedsWorker`` it raised)."""
+
+    plan: Plan
+    outcome: GradeResult | NeedsWorker
+    defaults: Defaults
+    inline_seconds: float  # what grading it so far took (its latency counts that, not its wait in a queue)
+
+
 class Pipeline:
     """Grades items on the calling thread, escalating to ``pool``'s killable workers."""
 
@@ -300,20 +311,12 @@ class Pipeline:
         return self._pool or default_pool()
 
     def grade(self, fields: Mapping[str, Any], defaults: Defaults = DEFAULTS) -> GradeResult:
-        start = time.perf_counter()
-        planned = plan_item(fields, defaults)
-        if isinstance(planned, GradeResult):
-            result = planned
-        else:
-            try:
-                result = self._run(planned)
-            except Exception as exc:
-                result = _internal_error(exc)
-        return _finished(result, defaults, start)
+        here = self.grade_here(fields, defaults)
+        return here if isinstance(here, GradeResult) else self.finish(here)
 
-    def grade_here(self, fields: Mapping[str, Any], defaults: Defaults = DEFAULTS) -> GradeResult | None:
-        """The result if the item finishes on this thread, without a worker or a model; else None
-        (``grade`` then does it all). Batches grade the many cheap items without threads."""
+    def grade_here(self, fields: Mapping[str, Any], defaults: Defaults = DEFAULTS) -> GradeResult | Pending:
+        """The result if the item finishes on this thread, without a worker or a model; else where it
+        stopped (``finish`` goes on from there). Batches grade the many cheap items without threads."""
         start = time.perf_counter()
         planned = plan_item(fields, defaults)
         if isinstance(planned, GradeResult):
@@ -321,16 +324,25 @@ class Pipeline:
         try:
             outcome = grade_inline(planned)
             if isinstance(outcome, NeedsWorker):
-                return None
-            _, outcome, query, _ = next_stage(self.models, planned, outcome)
-            if query is not None:
-                return None  # grade() asks the model, in batches with the other items' queries
+                return Pending(planned, outcome, defaults, time.perf_counter() - start)
+            _, result, query, _ = next_stage(self.models, planned, outcome)
+            if query is not None:  # finish() asks the model, in batches with the other items' queries
+                return Pending(planned, outcome, defaults, time.perf_counter() - start)
         except Exception as exc:
-            outcome = _internal_error(exc)
-        return _finished(outcome, defaults, start)
+            result = _internal_error(exc)
+        return _finished(result, defaults, start)
 
-    def _run(self, plan: Plan) -> GradeResult:
-        result = self._grade(plan)
+    def finish(self, pending: Pending) -> GradeResult:
+        """An item ``grade_here`` left: its worker, then its model stages; nothing graded twice."""
+        start = time.perf_counter() - pending.inline_seconds
+        try:
+            result = self._run(pending.plan, pending.outcome)
+        except Exception as exc:
+            result = _internal_error(exc)
+        return _finished(result, pending.defaults, start)
+
+    def _run(self, plan: Plan, outcome: GradeResult | NeedsWorker) -> GradeResult:
+        result = outcome if isinstance(outcome, GradeResult) else self._in_worker(plan, outcome)
         verifier = _verifier(plan)
         for _ in range(MAX_STAGES):
             plan, result, query, stage = next_stage(self.models, plan, result)
@@ -354,8 +366,9 @@ class Pipeline:
 
     def _grade(self, plan: Plan) -> GradeResult:
         outcome = grade_inline(plan)
-        if isinstance(outcome, GradeResult):
-            return outcome
+        return outcome if isinstance(outcome, GradeResult) else self._in_worker(plan, outcome)
+
+    def _in_worker(self, plan: Plan, outcome: NeedsWorker) -> GradeResult:
         budget = self.budget.of(plan.budget_seconds())
         try:
             return self.pool.run(grade_in_worker, (plan,), budget)

@@ -85,13 +85,23 @@ def test_formulas_are_arithmetic_only(formula):
 
 
 @pytest.mark.parametrize("config,words", [
-    (None, "options.grader"), ({"type": "nope"}, "unknown grader type"),
-    ({"type": "string_check", "input": SAMPLE, "reference": "x", "operation": "regex"}, "operation"),
+    (None, "options.grader"), ({"type": "nope"}, "unknown grader type"), ("[1]", "json object"),
+    ({"type": "string_check", "input": SAMPLE, "reference": "x", "operation": "regex"}, "(options.grader.operation)"),
+    ({"type": "string_check", "input": SAMPLE, "reference": "x", "operation": "eq", "refrence": "y"},
+     "unknown field of a string_check grader (it takes input, name, operation, pass_threshold, reference, type) "
+     "(options.grader.refrence)"),
+    ({"type": "string_check", "input": SAMPLE, "reference": "x", "operation": "eq", "pass_threshold": "1"},
+     "(options.grader.pass_threshold)"),
     ({"type": "string_check", "reference": "x", "operation": "eq"}, "'input'"),
     ({"type": "text_similarity", "input": SAMPLE, "reference": "x", "evaluation_metric": "meteor"}, "not supported yet"),
     ({"type": "text_similarity", "input": SAMPLE, "reference": "x", "evaluation_metric": "jaccard"}, "evaluation_metric"),
-    ({"type": "python", "source": "def grade(s, i): return 1"}, "not supported yet"),
     ({"type": "multi", "graders": {}, "calculate_output": "1"}, "sub-graders"),
+    ({"type": "multi", "calculate_output": "a", "graders": {"a": {"type": "text_similarity", "input": SAMPLE,
+                                                                   "reference": "x", "evaluation_metric": "jaro"}}},
+     "(options.grader.graders.a.evaluation_metric)"),
+    ({"type": "multi", "calculate_output": "a + b", "graders": {"a": {"type": "string_check", "input": SAMPLE,
+                                                                       "reference": "x", "operation": "eq"}}},
+     "(options.grader.calculate_output)"),
 ])
 def test_malformed_configs_are_invalid(config, words):
     result = grader.grade("x", "x", verifier="grader", **({"grader": config} if config is not None else {}))

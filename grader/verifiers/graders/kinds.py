@@ -1,0 +1,94 @@
+"""The grader types, one class each, looked up by the config's ``type``.
+
+A type validates its config once (``validate``, raising ``InvalidItem`` that names the field,
+e.g. ``options.grader.graders.city.operation``) and scores a sample (``score``). ``multi`` runs others
+through ``run``. Adding a type: a module with a ``GraderKind`` subclass, registered by
+``register`` and imported from ``graders/__init__.py``.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from typing import Any, ClassVar, Mapping
+
+from ...types import Check
+from ..base import InvalidItem
+
+COMMON_FIELDS = frozenset({"type", "name", "pass_threshold"})
+
+
+@dataclass(frozen=True)
+class Sample:
+    """What templates read: ``sample.*`` (the response) and ``item.*`` (the dataset item)."""
+
+    namespace: Mapping[str, Any]
+
+
+@dataclass(frozen=True)
+class Scored:
+    """A grader's score and its evidence (one check per sub-grader for ``multi``)."""
+
+    score: float
+    checks: list[Check] = field(default_factory=list)
+
+
+class GraderKind:
+    """One grader type. ``fields``: the config keys it takes besides ``type``, ``name`` and ``pass_threshold``."""
+
+    type: ClassVar[str]
+    fields: ClassVar[frozenset[str]] = frozenset()
+
+    def validate(self, config: Mapping[str, Any], where: str, depth: int) -> None:
+        """Raise InvalidItem naming the field (``where`` is the config's own path) if the config is wrong."""
+
+    def score(self, config: Mapping[str, Any], sample: Sample) -> Scored:
+        raise NotImplementedError
+
+
+KINDS: dict[str, GraderKind] = {}
+
+
+def register(kind: GraderKind) -> GraderKind:
+    KINDS[kind.type] = kind
+    return kind
+
+
+def validate(config: Any, where: str = "options.grader", depth: int = 0) -> None:
+    """Check a config and its sub-configs; InvalidItem naming the first wrong field."""
+    if not isinstance(config, dict) or not isinstance(config.get("type"), str):
+        raise field_error(where, "must be a JSON object with a 'type' (a grader config)")
+    kind = KINDS.get(config["type"])
+    if kind is None:
+        raise field_error(f"{where}.type", f"unknown grader type {config['type']!r}; known: {', '.join(KINDS)}")
+    unknown = sorted(set(config) - COMMON_FIELDS - kind.fields)
+    if unknown:
+        raise field_error(f"{where}.{unknown[0]}", f"unknown field of a {kind.type} grader "
+                          f"(it takes {', '.join(sorted(kind.fields | COMMON_FIELDS))})")
+    threshold = config.get("pass_threshold", 1.0)
+    if isinstance(threshold, bool) or not isinstance(threshold, (int, float)):
+        raise field_error(f"{where}.pass_threshold", "must be a number")
+    if "name" in config and not isinstance(config["name"], str):
+        raise field_error(f"{where}.name", "must be a string")
+    kind.validate(config, where, depth)
+
+
+def run(config: Mapping[str, Any], sample: Sample) -> Scored:
+    """The score of a validated config on a sample."""
+    return KINDS[config["type"]].score(config, sample)
+
+
+def field_error(where: str, message: str) -> InvalidItem:
+    """A config error that names its field: ``must be a number (options.grader.pass_threshold)``."""
+    return InvalidItem(f"{message} ({where})")
+
+
+def passes(config: Mapping[str, Any], score: float) -> bool:
+    return score >= config.get("pass_threshold", 1.0)
+
+
+def strings(config: Mapping[str, Any], where: str, *keys: str) -> None:
+    """Each key is present and a string (a template)."""
+    for key in keys:
+        if not isinstance(config.get(key), str):
+            raise field_error(f"{where}.{key}",
+                              f"a {config['type']} grader needs '{key}' (a string, templates allowed)")

@@ -1,0 +1,69 @@
+"""``text_similarity``: one metric between the rendered input and reference, in [0, 1].
+
+``fuzzy_match`` rapidfuzz ``fuzz.ratio`` / 100; ``bleu`` sacrebleu ``sentence_bleu`` / 100 (its
+defaults: 13a tokenizer, exponential smoothing); ``gleu`` NLTK ``sentence_gleu`` on whitespace
+tokens; ``rouge_1``..``rouge_5``, ``rouge_l`` rouge-score's F-measure without stemming.
+"""
+
+from __future__ import annotations
+
+from typing import Any, Callable, Mapping
+
+from ...types import Check
+from .kinds import GraderKind, Sample, Scored, field_error, passes, register, strings
+from .templates import render
+
+
+def _fuzzy_match(text: str, reference: str) -> float:
+    from rapidfuzz import fuzz
+    return fuzz.ratio(text, reference) / 100
+
+
+def _bleu(text: str, reference: str) -> float:
+    import sacrebleu
+    return sacrebleu.sentence_bleu(text, [reference]).score / 100
+
+
+def _gleu(text: str, reference: str) -> float:
+    from nltk.translate.gleu_score import sentence_gleu
+    return float(sentence_gleu([reference.split()], text.split())) if text.split() else 0.0
+
+
+def _rouge(kind: str) -> Callable[[str, str], float]:
+    def rouge(text: str, reference: str) -> float:
+        from rouge_score import rouge_scorer
+        return rouge_scorer.RougeScorer([kind], use_stemmer=False).score(reference, text)[kind].fmeasure
+    return rouge
+
+
+METRICS: dict[str, Callable[[str, str], float]] = {
+    "fuzzy_match": _fuzzy_match, "bleu": _bleu, "gleu": _gleu,
+    **{f"rouge_{n}": _rouge(f"rouge{n}") for n in range(1, 6)}, "rouge_l": _rouge("rougeL"),
+}
+NOT_YET = {"meteor": "needs WordNet data", "cosine": "needs a sentence encoder"}
+
+
+def similarity(metric: str, text: str, reference: str) -> float:
+    return METRICS[metric](text, reference)
+
+
+class TextSimilarity(GraderKind):
+    type = "text_similarity"
+    fields = frozenset({"input", "reference", "evaluation_metric"})
+
+    def validate(self, config: Mapping[str, Any], where: str, depth: int) -> None:
+        strings(config, where, "input", "reference")
+        metric = config.get("evaluation_metric")
+        if metric in NOT_YET:
+            raise field_error(f"{where}.evaluation_metric",
+                              f"{metric!r} is not supported yet ({NOT_YET[metric]})")
+        if metric not in METRICS:
+            raise field_error(f"{where}.evaluation_metric", f"must be one of {', '.join(METRICS)}, not {metric!r}")
+
+    def score(self, config: Mapping[str, Any], sample: Sample) -> Scored:
+        text, reference = render(config["input"], sample.namespace), render(config["reference"], sample.namespace)
+        score = similarity(config["evaluation_metric"], text, reference)
+        return Scored(score, [Check(config.get("name") or self.type, passes(config, score), score, self.type)])
+
+
+register(TextSimilarity())

@@ -19,9 +19,12 @@ COMMON_FIELDS = frozenset({"type", "name", "pass_threshold"})
 
 @dataclass(frozen=True)
 class Sample:
-    """What templates read: ``sample.*`` (the response) and ``item.*`` (the dataset item)."""
+    """What templates read: ``sample.*`` (the response) and ``item.*`` (the dataset item); for the
+    model graders the judge's answers (by ``models.answer_key``), for python graders their limits."""
 
     namespace: Mapping[str, Any]
+    answers: Mapping[str, Any] = field(default_factory=dict)
+    limits: Any = None  # python.PythonLimits, set in a worker
 
 
 @dataclass(frozen=True)

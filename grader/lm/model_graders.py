@@ -117,7 +117,7 @@ def _label_in(text: str, labels: Sequence[str]) -> str | None:
     """The label the reply is: itself, quoted, with a final period, or a JSON {"result": label}."""
     structured = _structured(text.strip())
     candidates = [structured] if isinstance(structured, str) else []
-    candidates.append(text.strip().strip("\"'`").rstrip("."))
+    candidates.append(text.strip().rstrip(".").strip("\"'`").rstrip("."))  # "Yes". and "Yes."
     for candidate in candidates:
         if candidate in labels:
             return candidate

@@ -48,7 +48,8 @@ def _config(key: str, value: Any) -> Any:
 
 @dataclass(frozen=True)
 class GraderOptions(Options):
-    grader: Any = option(None, _config, "the OpenAI grader config: string_check, text_similarity or multi")
+    grader: Any = option(None, _config, "the OpenAI grader config: string_check, text_similarity, "
+                                                   "score_model, label_model, python or multi")
     item: Any = option(None, _config, "the dataset item the templates read as {{item.x}}")
     python_memory_mb: int = option(512, _megabytes, "address-space limit of each of a python grader's sandboxed "
                                                     "processes, in MB (64 to 4096)")

@@ -243,3 +243,14 @@ def test_endpoint_failures_are_failed_answers_never_exceptions(handler):
     service = JudgeService(_endpoint(handler))
     [answer] = service.ask(type("Q", (), {"requests": (LABELS,)})())
     assert answer.error.startswith("the judge endpoint failed") and answer.label == ""
+
+
+def test_python_where_the_sandbox_does_not_work_is_invalid(monkeypatch):
+    from grader.execution import sandbox
+
+    monkeypatch.setattr(sandbox, "probe", lambda: "no user namespaces here")
+    monkeypatch.delenv("GRADER_UNSAFE_NO_SANDBOX", raising=False)
+    plan = plan_item({"response": "x", "reference": "y", "verifier": "grader",
+                      "options": {"grader": {"type": "python", "source": "def grade(s, i): return 1.0"}}})
+    result = get("grader").grade(plan, in_worker=True)  # refused before any process starts
+    assert result.status is Status.INVALID_ARGUMENT and "no user namespaces here" in result.reason

@@ -254,3 +254,11 @@ def test_python_where_the_sandbox_does_not_work_is_invalid(monkeypatch):
                       "options": {"grader": {"type": "python", "source": "def grade(s, i): return 1.0"}}})
     result = get("grader").grade(plan, in_worker=True)  # refused before any process starts
     assert result.status is Status.INVALID_ARGUMENT and "no user namespaces here" in result.reason
+
+
+def test_inside_a_multi_a_failed_model_grader_keeps_its_reason():
+    judge = FakeJudge(lambda r: ModelGraderAnswer(error="the judge endpoint failed: ConnectError", backend="endpoint"))
+    result = run("x", {"type": "multi", "calculate_output": "q", "graders": {"q": SCORE}}, judge)
+    assert result.status is Status.OK and not result.correct
+    assert result.checks[0].status == "error" and "ConnectError" in result.checks[0].reason
+    assert "q: gpt-4o-mini: the judge endpoint failed: ConnectError" in result.reason

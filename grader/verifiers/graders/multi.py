@@ -30,8 +30,10 @@ class Multi(GraderKind):
     def score(self, config: Mapping[str, Any], sample: Sample) -> Scored:
         checks, values = [], {}
         for name, sub in config["graders"].items():
-            values[name] = run(sub, sample).score
-            checks.append(Check(name, passes(sub, values[name]), values[name], sub["type"]))
+            scored = run(sub, sample)
+            values[name] = scored.score
+            own = scored.checks[0] if len(scored.checks) == 1 else Check(name, False, reason=sub["type"])
+            checks.append(Check(name, passes(sub, values[name]), values[name], own.reason, own.status))  # its why
         try:
             score = formula.evaluate(formula.parse(config["calculate_output"], set(values)), values)
         except formula.FormulaError as e:

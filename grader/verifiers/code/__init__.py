@@ -37,6 +37,8 @@ STATUSES = ("passed", "wrong_answer", "runtime_error", "timeout", "memory", "com
 def _count(key: str, value: Any) -> int | None:
     if value is None:
         return None
+    if isinstance(value, float) and value.is_integer():
+        value = int(value)  # JSON through protobuf's Struct (gRPC) carries every number as a double
     if isinstance(value, bool) or not isinstance(value, int) or value < 1:
         raise ValueError(f"option {key!r} must be a positive integer, not {value!r}")
     return value

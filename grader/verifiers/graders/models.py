@@ -54,8 +54,9 @@ class ModelKind(GraderKind):
 
     def request(self, config: Mapping[str, Any], sample: Sample) -> ModelGraderRequest:
         messages = tuple((m["role"], render(_text(m["content"]), sample.namespace)) for m in config["input"])
-        return ModelGraderRequest(messages, config["model"], sampling=tuple(sorted(config.get("sampling_params",
-                                                                                           {}).items())))
+        sampling = {k: _integer(v) if k in ("seed", "max_completions_tokens") else v
+                    for k, v in config.get("sampling_params", {}).items()}
+        return ModelGraderRequest(messages, config["model"], sampling=tuple(sorted(sampling.items())))
 
     def score(self, config: Mapping[str, Any], sample: Sample) -> Scored:
         name = config.get("name") or self.type
@@ -201,11 +202,18 @@ def _check_sampling(params: Any, where: str) -> None:
         if key == "reasoning_effort":
             ok = value in REASONING_EFFORTS
         elif key in ("seed", "max_completions_tokens"):
-            ok = isinstance(value, int) and not isinstance(value, bool) and (key == "seed" or value > 0)
+            ok = _integer(value) is not None and (key == "seed" or value > 0)
         else:
             ok = _finite(value) and 0 <= value <= (2 if key == "temperature" else 1)
         if not ok:
             raise field_error(f"{where}.{key}", "is out of range or of the wrong type")
+
+
+def _integer(value: Any) -> int | None:
+    """An integer, also as an integral float (JSON through gRPC's Struct carries every number as a double)."""
+    if isinstance(value, float) and value.is_integer():
+        return int(value)
+    return value if isinstance(value, int) and not isinstance(value, bool) else None
 
 
 def _finite(value: Any) -> bool:

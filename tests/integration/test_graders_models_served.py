@@ -4,8 +4,6 @@ The stub answers by what the templated messages say, and fails or stalls where t
 
 from __future__ import annotations
 
-import socket
-import threading
 import time
 
 import pytest
@@ -14,7 +12,7 @@ import grader
 from grader import Status
 from grader.client import GraderClient
 from grader.lm.judge import load_judge
-from servers import Server
+from servers import Server, serve_in_thread
 
 
 class Scripted:
@@ -22,8 +20,6 @@ class Scripted:
     stalls on SLOW; records every request body."""
 
     def __init__(self) -> None:
-        import uvicorn
-        from starlette.applications import Starlette
         from starlette.responses import JSONResponse
         from starlette.routing import Route
 
@@ -41,14 +37,7 @@ class Scripted:
             reply = "polite" if "tone" in text else "Score: 7 out of 10" if "score" in text else "???"
             return JSONResponse({"choices": [{"message": {"role": "assistant", "content": reply}}]})
 
-        with socket.socket() as s:
-            s.bind(("127.0.0.1", 0))
-            self.port = s.getsockname()[1]
-        app = Starlette(routes=[Route("/v1/chat/completions", chat, methods=["POST"])])
-        self.server = uvicorn.Server(uvicorn.Config(app, host="127.0.0.1", port=self.port, log_level="warning"))
-        threading.Thread(target=self.server.run, daemon=True).start()
-        while not self.server.started:
-            time.sleep(0.01)
+        self.server, self.port = serve_in_thread([Route("/v1/chat/completions", chat, methods=["POST"])])
 
     @property
     def url(self) -> str:

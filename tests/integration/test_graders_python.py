@@ -178,3 +178,16 @@ def test_huge_output_is_dropped_and_the_score_stands():
             return 0.75
     """)
     assert result.status is Status.OK and result.score == 0.75 and result.correct
+
+
+def test_a_process_left_behind_does_not_hold_the_score_back():
+    start = time.monotonic()
+    result = run("""
+        import os, time
+        def grade(sample, item):
+            if os.fork() == 0:
+                os.setsid()
+                time.sleep(60)
+            return 0.75
+    """, timeout=20)
+    assert result.status is Status.OK and result.score == 0.75 and time.monotonic() - start < 10, result

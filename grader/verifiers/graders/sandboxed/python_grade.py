@@ -56,34 +56,39 @@ def _text(error):
 OVER = object()
 
 
-def read_reply(fd, deadline, cap):
-    """The child's bytes until it closes the pipe; None at the deadline; OVER past the cap."""
-    chunks, size = [], 0
-    while True:
+def read_reply(fd, pid, deadline, cap):
+    """(the child's bytes, its exit status or None): until the pipe closes, or the child has exited and
+    nothing more is there (a process it left behind may hold the pipe open). The bytes are None at the
+    deadline, OVER past the cap."""
+    chunks, size, status = [], 0, None
+    while status is None:
         left = deadline - time.monotonic()
         if left <= 0:
-            return None
-        ready, _, _ = select.select([fd], [], [], left)
-        if not ready:
+            return None, None
+        ready, _, _ = select.select([fd], [], [], min(left, 0.05))
+        if ready:
+            chunk = os.read(fd, 65536)
+            if not chunk:
+                break
+            chunks.append(chunk)
+            size += len(chunk)
+            if size > cap:
+                return OVER, None
             continue
-        chunk = os.read(fd, 65536)
-        if not chunk:
-            return b"".join(chunks)
-        chunks.append(chunk)
-        size += len(chunk)
-        if size > cap:
-            return OVER
-
-
-def exit_status(pid, deadline):
-    """The child's exit status once it ends (by the deadline), else None; its group is killed after."""
-    status = None
-    while time.monotonic() < deadline:
         done, code = os.waitpid(pid, os.WNOHANG)
         if done:
             status = os.waitstatus_to_exitcode(code)
-            break
-        time.sleep(0.005)
+    return b"".join(chunks), status
+
+
+def reap(pid, status, deadline):
+    """The child's exit status once it ends (by the deadline), else None; then its group is killed."""
+    while status is None and time.monotonic() < deadline:
+        done, code = os.waitpid(pid, os.WNOHANG)
+        if done:
+            status = os.waitstatus_to_exitcode(code)
+        else:
+            time.sleep(0.005)
     kill_tree(pid)
     if status is None:
         os.waitpid(pid, 0)
@@ -132,8 +137,8 @@ def main():
         finally:
             os._exit(0)
     os.close(reply_fd)
-    reply = read_reply(replies, deadline, spec["max_reply"])
-    status = exit_status(pid, min(deadline, time.monotonic() + 0.5))
+    reply, status = read_reply(replies, pid, deadline, spec["max_reply"])
+    status = reap(pid, status, min(deadline, time.monotonic() + 0.5))
     sys.stdout.write(json.dumps(verdict(reply, status, spec)) + "\n")
     sys.stdout.flush()
 

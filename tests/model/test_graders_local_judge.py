@@ -5,6 +5,8 @@ never which label or score it gives."""
 
 from __future__ import annotations
 
+import asyncio
+
 import pytest
 
 import grader
@@ -71,3 +73,16 @@ def test_grading_a_multi_with_a_local_judge(tmp_path):
     label, score = result.checks
     assert label.score in (0.0, 1.0) and 5.0 <= score.score <= 6.0 and "(hf)" in score.reason
     assert result.score == pytest.approx(label.score + score.score / 10)
+
+
+def test_concurrent_items_share_forward_passes(tmp_path):
+    service = load_judge(str(tiny_judge_model(tmp_path)), device="cpu")
+    query = type("Q", (), {"requests": (LABELS, SCORE)})()
+    try:
+        async def many():
+            return await asyncio.gather(*(service.ask_async(query) for _ in range(8)))
+        answers = asyncio.run(many())
+    finally:
+        service.close()
+    assert all(len(a) == 2 and a[0].label in LABELS.labels and 5.0 <= a[1].score <= 6.0 for a in answers)
+    assert service.grader_batcher.batches < 16

@@ -48,8 +48,8 @@ def _config(key: str, value: Any) -> Any:
 
 @dataclass(frozen=True)
 class GraderOptions(Options):
-    grader: Any = option(None, _config, "the OpenAI grader config: string_check, text_similarity, "
-                                                   "score_model, label_model, python or multi")
+    grader: Any = option(None, _config, "the OpenAI grader config: string_check, text_similarity, score_model, "
+                                        "label_model, python or multi")
     item: Any = option(None, _config, "the dataset item the templates read as {{item.x}}")
     python_memory_mb: int = option(512, _megabytes, "address-space limit of each of a python grader's sandboxed "
                                                     "processes, in MB (64 to 4096)")
@@ -105,7 +105,7 @@ class GraderVerifier(Verifier):
             return models.no_judge(plan.config)  # until the judge answers (consult)
         if python.has_python(plan.config) and not in_worker:
             raise NeedsWorker()  # sources run only in the sandbox, from a killable worker
-        budget = plan.budget_seconds() or 5.0
+        budget = plan.budget_seconds() or 5.0  # None: the driver's default, 5 s in-process
         limits = python.PythonLimits(time.monotonic() + budget - 0.5, plan.options.python_memory_mb)
         try:
             scored = run(plan.config, dataclasses.replace(plan.sample, answers=plan.answers or {}, limits=limits))

@@ -17,8 +17,13 @@ from test_judge_models import tiny_judge_model
 
 
 @pytest.fixture(scope="module")
-def judge(tmp_path_factory):
-    return HFJudge.load(str(tiny_judge_model(tmp_path_factory.mktemp("judge"))), device="cpu")
+def model_dir(tmp_path_factory):
+    return str(tiny_judge_model(tmp_path_factory.mktemp("judge")))
+
+
+@pytest.fixture(scope="module")
+def judge(model_dir):
+    return HFJudge.load(model_dir, device="cpu")
 
 
 MESSAGES = (("system", "Reply with one word"), ("user", "What is x ? 5"))
@@ -57,8 +62,8 @@ def test_what_the_local_judge_cannot_decide_says_why(judge, request_, words):
     assert words in answer.error
 
 
-def test_grading_a_multi_with_a_local_judge(tmp_path):
-    service = load_judge(str(tiny_judge_model(tmp_path)), device="cpu")
+def test_grading_a_multi_with_a_local_judge(model_dir):
+    service = load_judge(model_dir, device="cpu")
     config = {"type": "multi", "calculate_output": "label + score / 10",
               "graders": {"label": {"type": "label_model", "model": "tiny", "labels": ["Yes", "No"],
                                     "passing_labels": ["Yes"],
@@ -75,8 +80,8 @@ def test_grading_a_multi_with_a_local_judge(tmp_path):
     assert result.score == pytest.approx(label.score + score.score / 10)
 
 
-def test_concurrent_items_share_forward_passes(tmp_path):
-    service = load_judge(str(tiny_judge_model(tmp_path)), device="cpu")
+def test_concurrent_items_share_forward_passes(model_dir):
+    service = load_judge(model_dir, device="cpu")
     query = type("Q", (), {"requests": (LABELS, SCORE)})()
     try:
         async def many():

@@ -25,8 +25,7 @@ from typing import Any, Iterator, Mapping
 
 from ...types import GradeResult, Item, Status
 from ..base import FuzzItem, InvalidItem, ModelQuery, NeedsWorker, Placement, Plan, Verifier
-from ..code import _megabytes
-from ..options import Options, option
+from ..options import Options, megabytes, option
 from . import models, multi, python, string_check, text_similarity  # noqa: F401  (each registers its grader type)
 from .kinds import KINDS, Sample, passes, run, validate
 from .templates import render, sample_of
@@ -51,7 +50,7 @@ class GraderOptions(Options):
     grader: Any = option(None, _config, "the OpenAI grader config: string_check, text_similarity, score_model, "
                                         "label_model, python or multi")
     item: Any = option(None, _config, "the dataset item the templates read as {{item.x}}")
-    python_memory_mb: int = option(512, _megabytes, "address-space limit of each of a python grader's sandboxed "
+    python_memory_mb: int = option(512, megabytes, "address-space limit of each of a python grader's sandboxed "
                                                     "processes, in MB (64 to 4096)")
 
 

@@ -42,12 +42,10 @@ WORKDIR /app
 RUN if [ -n "${TORCH_FIND_LINKS}" ]; then export PIP_FIND_LINKS="${TORCH_FIND_LINKS}"; fi \
     && pip install --index-url "${TORCH_INDEX}" torch==2.13.0
 
-COPY pyproject.toml README.md ./
-COPY proto ./proto
-COPY grader ./grader
-# The extractor model is baked into the image (installed as package data).
-COPY extractor_model ./extractor_model
-RUN pip install .
+# The project, from the build context mounted for this step rather than copied (the image holds it
+# once, in the venv), with the extractor model baked in as package data. rw: pip builds in the tree;
+# what it writes there is discarded.
+RUN --mount=type=bind,target=/src,rw pip install /src
 
 USER 10001
 ENV GRADER_HOST=0.0.0.0 \

@@ -55,6 +55,7 @@ if ! podman image exists "$BASE_IMAGE"; then
     rootfs=$(mktemp -d)
     debootstrap --variant=minbase --include=python3,python3-venv,python3-pip,ca-certificates bookworm "$rootfs" \
         >/dev/null
+    rm -rf "$rootfs"/var/cache/apt/archives/*.deb "$rootfs"/var/lib/apt/lists/*  # the downloaded packages
     tar -C "$rootfs" -c . | podman import - "$BASE_IMAGE" >/dev/null
     rm -rf "$rootfs"
 fi

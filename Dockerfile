@@ -18,34 +18,45 @@
 # GRADER_TLS_CERT/GRADER_TLS_KEY, mounted) before exposing it. Every flag of
 # `grader serve` has a GRADER_* environment variable.
 ARG BASE=python:3.11-slim
-FROM ${BASE}
+
+# The build stage: the venv, torch and the project, installed from a copy of the sources.
+FROM ${BASE} AS build
 
 # Wheel index for torch: the CPU build by default; a CUDA index for GPU images.
 ARG TORCH_INDEX=https://download.pytorch.org/whl/cpu
 # Optional: a folder (or page) of wheels pip also looks in for torch; empty: the index alone.
 ARG TORCH_FIND_LINKS=
 
-ENV PYTHONDONTWRITEBYTECODE=1 \
-    PYTHONUNBUFFERED=1 \
-    PIP_NO_CACHE_DIR=1 \
+ENV PIP_NO_CACHE_DIR=1 \
     PIP_DISABLE_PIP_VERSION_CHECK=1 \
-    VIRTUAL_ENV=/opt/grader \
     PATH=/opt/grader/bin:$PATH
-
-# The code sandbox runs programs with the base's python3 on /usr/local/bin:/usr/bin:/bin (not
-# the venv's), as an unprivileged uid: see deploy/k8s/README.md for what nsjail needs.
-RUN useradd --create-home --uid 10001 --shell /usr/sbin/nologin grader \
-    && python3 -m venv /opt/grader
-WORKDIR /app
+RUN python3 -m venv /opt/grader
+WORKDIR /src
 
 # torch first (large, rarely changes), at the version pyproject.toml pins.
 RUN if [ -n "${TORCH_FIND_LINKS}" ]; then export PIP_FIND_LINKS="${TORCH_FIND_LINKS}"; fi \
     && pip install --index-url "${TORCH_INDEX}" torch==2.13.0
 
-# The project, from the build context mounted for this step rather than copied (the image holds it
-# once, in the venv), with the extractor model baked in as package data. rw: pip builds in the tree;
-# what it writes there is discarded.
-RUN --mount=type=bind,target=/src,rw pip install /src
+COPY pyproject.toml README.md ./
+COPY proto ./proto
+COPY grader ./grader
+# The extractor model is baked into the image (installed as package data).
+COPY extractor_model ./extractor_model
+RUN pip install .
+
+# The image: the base, the user and the venv, without the sources or build files.
+FROM ${BASE}
+
+ENV PYTHONDONTWRITEBYTECODE=1 \
+    PYTHONUNBUFFERED=1 \
+    VIRTUAL_ENV=/opt/grader \
+    PATH=/opt/grader/bin:$PATH
+
+# The code sandbox runs programs with the base's python3 on /usr/local/bin:/usr/bin:/bin (not
+# the venv's), as an unprivileged uid: see deploy/k8s/README.md for what nsjail needs.
+RUN useradd --create-home --uid 10001 --shell /usr/sbin/nologin grader
+COPY --from=build /opt/grader /opt/grader
+WORKDIR /home/grader
 
 USER 10001
 ENV GRADER_HOST=0.0.0.0 \

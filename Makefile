@@ -4,7 +4,7 @@ PYTHON  ?= python3
 PY      := $(VENV)/bin/python
 STAMP   := $(VENV)/.installed
 
-.PHONY: test test-fast test-trainers lint serve bench fuzz train-extractor grade-cases proto clean
+.PHONY: test test-fast test-trainers lint serve bench fuzz train-extractor grade-cases proto image-check clean
 
 # verl and openrlhf pin transformers below ours (verl <5.11, openrlhf ==5.15.0, with deepspeed and
 # flash-attn): what tests/integration/test_trainers.py drives of them imports without those, on the
@@ -36,6 +36,12 @@ lint: $(STAMP)
 # The main job: the gRPC grading server (flags: `.venv/bin/grader serve --help`).
 serve: $(STAMP)
 	$(VENV)/bin/grader serve $(ARGS)
+
+# Build the Dockerfile with podman on a debootstrapped Debian base, run the image and check it: health
+# SERVING, an item graded through the published port, a non-root server, exit 0 on SIGTERM. Minutes, and
+# root with podman, runc and debootstrap installed: not part of `make test`. See deploy/image_check.sh.
+image-check: $(STAMP)
+	GRADER_VENV=$(VENV) deploy/image_check.sh
 
 # Regenerate grader/v1/ from proto/ (grpcio-tools is pinned with grpcio).
 proto: $(STAMP)

@@ -5,13 +5,17 @@ same ``GradeResult`` objects as the in-process ``grader.grade`` (the shaped
 reward in ``result.reward``, the item's id in ``result.extra["id"]``). Calls that fail with UNAVAILABLE are
 retried with exponential backoff; several targets are used round-robin.
 ``token`` sends ``authorization: Bearer``; ``tls_ca`` (and ``tls_cert``/
-``tls_key`` for mTLS) switch to TLS.
+``tls_key`` for mTLS) switch to TLS. ``lb_policy="round_robin"`` spreads one
+target's calls over every address it resolves to (a Kubernetes headless
+Service: ``dns:///grader.NAMESPACE.svc.cluster.local:50051``); gRPC's default,
+``pick_first``, sends them all to one.
 """
 
 from __future__ import annotations
 
 import asyncio
 import itertools
+import json
 import random
 import time
 from typing import Any, Iterable, Mapping, Sequence
@@ -26,6 +30,7 @@ from .wire import dict_to_struct, item_to_proto, result_from_proto
 _RETRYABLE = (grpc.StatusCode.UNAVAILABLE,)
 _MESSAGE_LIMIT = [("grpc.max_receive_message_length", 256 * 1024 * 1024),
                   ("grpc.max_send_message_length", 256 * 1024 * 1024)]
+LB_POLICIES = ("pick_first", "round_robin")
 
 
 def _read(path: str | None) -> bytes | None:
@@ -40,19 +45,30 @@ def _credentials(tls_ca: str | None, tls_cert: str | None, tls_key: str | None) 
                                         certificate_chain=_read(tls_cert))
 
 
+def channel_options(lb_policy: str | None = None) -> list[tuple[str, Any]]:
+    """Message ceilings, and the load-balancing policy over the target's addresses when given."""
+    if lb_policy is None:
+        return list(_MESSAGE_LIMIT)
+    if lb_policy not in LB_POLICIES:
+        raise ValueError(f"lb_policy must be one of {', '.join(LB_POLICIES)}, not {lb_policy!r}")
+    return [*_MESSAGE_LIMIT, ("grpc.service_config", json.dumps({"loadBalancingConfig": [{lb_policy: {}}]}))]
+
+
 def open_channel(target: str, *, tls_ca: str | None = None, tls_cert: str | None = None,
-                 tls_key: str | None = None) -> grpc.Channel:
+                 tls_key: str | None = None, lb_policy: str | None = None) -> grpc.Channel:
     """A blocking channel: TLS when a CA (or a client certificate for mTLS) is given, else plaintext."""
+    options = channel_options(lb_policy)
     if tls_ca or tls_cert:
-        return grpc.secure_channel(target, _credentials(tls_ca, tls_cert, tls_key), options=_MESSAGE_LIMIT)
-    return grpc.insecure_channel(target, options=_MESSAGE_LIMIT)
+        return grpc.secure_channel(target, _credentials(tls_ca, tls_cert, tls_key), options=options)
+    return grpc.insecure_channel(target, options=options)
 
 
 def open_aio_channel(target: str, *, tls_ca: str | None = None, tls_cert: str | None = None,
-                     tls_key: str | None = None) -> grpc.aio.Channel:
+                     tls_key: str | None = None, lb_policy: str | None = None) -> grpc.aio.Channel:
+    options = channel_options(lb_policy)
     if tls_ca or tls_cert:
-        return grpc.aio.secure_channel(target, _credentials(tls_ca, tls_cert, tls_key), options=_MESSAGE_LIMIT)
-    return grpc.aio.insecure_channel(target, options=_MESSAGE_LIMIT)
+        return grpc.aio.secure_channel(target, _credentials(tls_ca, tls_cert, tls_key), options=options)
+    return grpc.aio.insecure_channel(target, options=options)
 
 
 def _metadata(token: str | None) -> tuple[tuple[str, str], ...] | None:
@@ -87,8 +103,8 @@ class GraderClient:
 
     def __init__(self, target: str | Sequence[str] = "127.0.0.1:50051", *, timeout: float | None = 60.0,
                  retries: int = 4, backoff: float = 0.1, token: str | None = None, tls_ca: str | None = None,
-                 tls_cert: str | None = None, tls_key: str | None = None) -> None:
-        self._channels = [open_channel(t, tls_ca=tls_ca, tls_cert=tls_cert, tls_key=tls_key)
+                 tls_cert: str | None = None, tls_key: str | None = None, lb_policy: str | None = None) -> None:
+        self._channels = [open_channel(t, tls_ca=tls_ca, tls_cert=tls_cert, tls_key=tls_key, lb_policy=lb_policy)
                           for t in _targets(target)]
         self._stubs = itertools.cycle([pb_grpc.GraderStub(c) for c in self._channels])
         self.timeout, self.retries, self.backoff = timeout, retries, backoff
@@ -132,8 +148,8 @@ class AsyncGraderClient:
 
     def __init__(self, target: str | Sequence[str] = "127.0.0.1:50051", *, timeout: float | None = 60.0,
                  retries: int = 4, backoff: float = 0.1, token: str | None = None, tls_ca: str | None = None,
-                 tls_cert: str | None = None, tls_key: str | None = None) -> None:
-        self._channels = [open_aio_channel(t, tls_ca=tls_ca, tls_cert=tls_cert, tls_key=tls_key)
+                 tls_cert: str | None = None, tls_key: str | None = None, lb_policy: str | None = None) -> None:
+        self._channels = [open_aio_channel(t, tls_ca=tls_ca, tls_cert=tls_cert, tls_key=tls_key, lb_policy=lb_policy)
                           for t in _targets(target)]
         self._stubs = itertools.cycle([pb_grpc.GraderStub(c) for c in self._channels])
         self.timeout, self.retries, self.backoff = timeout, retries, backoff

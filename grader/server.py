@@ -111,9 +111,7 @@ async def serve(config: ServerConfig, ready: asyncio.Event | None = None) -> Non
     interceptors: list[grpc.aio.ServerInterceptor] = [MetricsInterceptor(metrics)]
     if config.auth_token:
         interceptors.append(BearerTokenInterceptor(config.auth_token))
-    server = grpc.aio.server(interceptors=interceptors,
-                             options=[("grpc.max_receive_message_length", config.max_message_bytes),
-                                      ("grpc.max_send_message_length", config.max_message_bytes)])
+    server = grpc.aio.server(interceptors=interceptors, options=config.grpc_options())
     pb_grpc.add_GraderServicer_to_server(GraderServicer(pipeline, config, metrics), server)
     health = HealthServicer()
     health_pb2_grpc.add_HealthServicer_to_server(health, server)

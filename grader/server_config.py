@@ -37,6 +37,10 @@ class ServerConfig:
     max_queue: int = setting(16384, "GRADER_MAX_QUEUE",
                              "items queued or running at once; beyond it calls get RESOURCE_EXHAUSTED")
     drain_timeout: float = setting(30.0, "GRADER_DRAIN_TIMEOUT", "seconds to finish in-flight work on shutdown")
+    max_connection_age: float = setting(0.0, "GRADER_MAX_CONNECTION_AGE", "seconds after which a client's "
+                                        "connection is told to reconnect (GOAWAY), so that clients' round robin "
+                                        "reaches replicas started since; calls in flight get --drain-timeout "
+                                        "to finish (0: never)")
     worker_memory_mb: int = setting(4096, "GRADER_WORKER_MEMORY_MB", "address-space ceiling per grading process; "
                                     "an item that needs more gets PARSE_ERROR")
     auth_token: str = setting("", "GRADER_AUTH_TOKEN", "require 'authorization: Bearer TOKEN' metadata on every "
@@ -93,3 +97,14 @@ class ServerConfig:
             raise ValueError("--judge-model and --judge-url are alternatives: give one")
         if self.worker_memory_mb < 256:
             raise ValueError("the worker memory limit must be at least 256 MiB")
+        if self.max_connection_age < 0:
+            raise ValueError("--max-connection-age must be 0 (never) or more seconds")
+
+    def grpc_options(self) -> list[tuple[str, int]]:
+        """The gRPC server's channel arguments: message ceilings, and connection ageing when asked."""
+        options = [("grpc.max_receive_message_length", self.max_message_bytes),
+                   ("grpc.max_send_message_length", self.max_message_bytes)]
+        if self.max_connection_age > 0:
+            options += [("grpc.max_connection_age_ms", int(self.max_connection_age * 1000)),
+                        ("grpc.max_connection_age_grace_ms", int(self.drain_timeout * 1000))]
+        return options

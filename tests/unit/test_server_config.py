@@ -1,0 +1,36 @@
+"""`grader serve --max-connection-age` (GRADER_MAX_CONNECTION_AGE): from flag or environment to gRPC's arguments."""
+
+import dataclasses
+
+import pytest
+
+from grader.cli import build_parser
+from grader.server_config import ServerConfig
+
+
+def config_from(argv: list[str]) -> ServerConfig:
+    args = build_parser().parse_args(["serve", *argv])
+    return ServerConfig(**{f.name: getattr(args, f.name) for f in dataclasses.fields(ServerConfig)
+                           if hasattr(args, f.name)})
+
+
+def test_max_connection_age_becomes_grpc_connection_ageing():
+    options = dict(config_from(["--max-connection-age", "300", "--drain-timeout", "20"]).grpc_options())
+    assert options["grpc.max_connection_age_ms"] == 300_000
+    assert options["grpc.max_connection_age_grace_ms"] == 20_000  # calls in flight get the drain budget
+
+
+def test_max_connection_age_from_the_environment(monkeypatch):
+    monkeypatch.setenv("GRADER_MAX_CONNECTION_AGE", "2.5")
+    assert dict(config_from([]).grpc_options())["grpc.max_connection_age_ms"] == 2_500
+
+
+def test_connections_do_not_age_by_default():
+    options = dict(config_from([]).grpc_options())
+    assert "grpc.max_connection_age_ms" not in options
+    assert options["grpc.max_receive_message_length"] == ServerConfig().max_message_bytes
+
+
+def test_negative_max_connection_age_is_refused():
+    with pytest.raises(ValueError, match="--max-connection-age"):
+        config_from(["--max-connection-age", "-1"]).validate()

@@ -12,14 +12,15 @@ from __future__ import annotations
 
 import json
 import random
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from typing import Any, Iterator, Mapping
 
 from ...types import GradeResult, Item, Status
-from ..base import FuzzItem, InvalidItem, Plan, Verifier
+from ..base import FuzzItem, InvalidItem, Placement, Plan, Verifier
 from ..options import Options, option
 from . import multi, string_check, text_similarity  # noqa: F401  (each registers its grader type)
-from .kinds import KINDS, Sample, passes, run, validate
+from . import format, length, qa, ranked_list, sub_verifier  # noqa: F401  (rule terms and any verifier)
+from .kinds import KINDS, Sample, passes, run, threshold, validate
 from .templates import render, sample_of
 from .text_similarity import METRICS, similarity
 
@@ -39,7 +40,7 @@ def _config(key: str, value: Any) -> Any:
 
 @dataclass(frozen=True)
 class GraderOptions(Options):
-    grader: Any = option(None, _config, "the OpenAI grader config: string_check, text_similarity or multi")
+    grader: Any = option(None, _config, "the grader config: a JSON object with a type (see OpenAI-style graders)")
     item: Any = option(None, _config, "the dataset item the templates read as {{item.x}}")
 
 
@@ -51,9 +52,11 @@ class GraderPlan(Plan):
 
 class GraderVerifier(Verifier):
     name = "grader"
-    description = ("Runs an OpenAI-style grader config (string_check, text_similarity, multi) on the response, "
-                   "with {{sample.*}} and {{item.*}} templates; one check per sub-grader.")
+    description = ("Runs an OpenAI-style grader config (string_check, text_similarity, multi; ranked_list, qa, format, "
+                   "length, and any verifier as a sub-grader) on the response, with {{sample.*}} and {{item.*}} "
+                   "templates; one check per sub-grader.")
     options_type = GraderOptions
+    placement = Placement.WORKER  # a `verifier` sub-grader (math, code) may need a killable worker
 
     def supports(self) -> tuple[str, ...]:
         return (*KINDS, *(f"text_similarity:{m}" for m in METRICS))
@@ -81,9 +84,9 @@ class GraderVerifier(Verifier):
 
     def grade(self, plan: Plan, *, in_worker: bool) -> GradeResult:
         assert isinstance(plan, GraderPlan) and plan.sample is not None
-        scored = run(plan.config, plan.sample)
+        sample = replace(plan.sample, in_worker=True) if in_worker else plan.sample
+        scored = run(plan.config, sample)  # NeedsWorker from a `verifier` sub-grader: the whole plan goes to a worker
         correct = passes(plan.config, scored.score)
-        threshold = plan.config.get("pass_threshold", 1.0)
         return GradeResult(correct, scored.score, Status.OK, method=f"grader+{plan.config['type']}",
-                           checks=scored.checks,
-                           reason="" if correct else f"score {scored.score:.4g} below the pass threshold {threshold:g}")
+                           checks=scored.checks, reason="" if correct else
+                           f"score {scored.score:.4g} below the pass threshold {threshold(plan.config):g}")

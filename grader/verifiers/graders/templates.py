@@ -20,7 +20,8 @@ def sample_of(item: Item, fields: Mapping[str, Any] | None) -> Sample:
     except (ValueError, RecursionError):
         output_json = None
     item_fields = {**(fields or {}), "reference": item.references[0], "prompt": item.prompt}
-    return Sample({"sample": {"output_text": item.response, "output_json": output_json}, "item": item_fields})
+    return Sample({"sample": {"output_text": item.response, "output_json": output_json}, "item": item_fields},
+                  graded=item)
 
 
 def render(template: str, namespace: Mapping[str, Any]) -> str:

@@ -77,8 +77,8 @@ def ranked_items(text: str) -> Iterator[str]:
             return (v if isinstance(v, str) else json.dumps(v) for v in value)
     if _MARKED_LINE.search(text):
         return (_line_name(m.group(1)) for m in _MARKED_LINE.finditer(text))
-    lines = [line for line in text.splitlines() if line.strip()]
-    return iter(lines if len(lines) > 1 else re.split(r"[,;]", text))
+    lines = [line.strip() for line in text.splitlines() if line.strip()]
+    return (part.strip() for part in (lines if len(lines) > 1 else re.split(r"[,;]", text)))
 
 
 def _line_name(line: str) -> str:

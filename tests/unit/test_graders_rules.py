@@ -380,3 +380,36 @@ def test_the_readmes_shaped_reward_example():
     assert [c.reason.split(":")[0] for c in r.checks] == ["verifier", "format", "length"]
     assert grader.grade(r"<think>2 + 2</think> \boxed{4}", "4", verifier="grader", grader={**shaped, "pass_threshold": 2},
                         item={"response_tokens": 10}).reward == pytest.approx(1.1)
+
+
+# --- bleu and rouge: the libraries' own scores, counted faster -----------------------------------
+
+def _corpus() -> list[tuple[str, str]]:
+    import random
+
+    rng = random.Random(7)
+    vocabulary = ["the", "cat", "sat", "on", "mat", ".", ",", "Dog's", "3.5", "1,000", "a-b", "5-6", "&amp;", "\n",
+                  "-\n", "é", "(x)", "U.S.", "don't", '"', "!", "x", "y", "<skipped>"]
+    pairs = [("", ""), ("", "x"), ("x", ""), ("the cat", "the cat"), ("  ", "x y")]
+    for _ in range(150):
+        text = " ".join(rng.choice(vocabulary) for _ in range(rng.randint(0, 40)))
+        pairs.append((text, text if rng.random() < 0.2 else
+                      " ".join(rng.choice(vocabulary) for _ in range(rng.randint(0, 40)))))
+    return pairs
+
+
+def test_bleu_and_rouge_equal_the_libraries_on_a_fixed_corpus():
+    import sacrebleu
+    from rouge_score import rouge_scorer
+
+    from grader.verifiers.graders import similarity
+
+    kinds = {"rouge_l": "rougeL", **{f"rouge_{n}": f"rouge{n}" for n in range(1, 6)}}
+    scorers = {m: rouge_scorer.RougeScorer([k], use_stemmer=False) for m, k in kinds.items()}
+    for text, reference in _corpus():
+        assert similarity("bleu", text, reference) == pytest.approx(
+            sacrebleu.sentence_bleu(text, [reference]).score / 100, abs=1e-12), (text, reference)
+        for metric, kind in kinds.items():
+            assert similarity(metric, text, reference) == pytest.approx(
+                scorers[metric].score(reference, text)[kind].fmeasure, abs=1e-12), (metric, text, reference)
+    assert similarity("bleu", "a b c d e", "a b c d e") == 1.0 and similarity("rouge_l", "a b", "a b") == 1.0

@@ -21,6 +21,7 @@ from ..options import Options, option
 from . import multi, string_check, text_similarity  # noqa: F401  (each registers its grader type)
 from . import format, length, qa, ranked_list, sub_verifier  # noqa: F401  (rule terms and any verifier)
 from .kinds import KINDS, Sample, passes, run, threshold, validate
+from .sub_verifier import RULE_FUZZ_CONFIGS
 from .templates import render, sample_of
 from .text_similarity import METRICS, similarity
 
@@ -69,7 +70,9 @@ class GraderVerifier(Verifier):
                      "evaluation_metric": m, "pass_threshold": 0.5} for m in METRICS]
         configs.append({"type": "multi", "graders": {"a": configs[0], "b": configs[5]},
                         "calculate_output": "max(a, b) / (1 + abs(a - b))"})
-        words = ["the", "cat", "Paris", "{", "}", "{{", "}}", '{"x": 1}', "\n", "é", "", "1e308", "sat"]
+        configs += RULE_FUZZ_CONFIGS
+        words = ["the", "cat", "Paris", "{", "}", "{{", "}}", '{"x": 1}', "\n", "é", "", "1e308", "sat",
+                 "<think>", "</think>", "<answer>", "</answer>", "\\boxed{", "1.", "- ", ",", "TNF-α"]
         while True:
             response = " ".join(rng.choice(words) for _ in range(rng.randint(0, 12)))
             yield FuzzItem(response, rng.choice(["Paris", "the cat sat", "{{item.reference}}", "x"]),

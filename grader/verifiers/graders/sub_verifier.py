@@ -87,3 +87,13 @@ class SubVerifier(GraderKind):
 
 
 register(SubVerifier())
+
+# The rule types and the shaped reward, for the grader verifier's fuzz items.
+RULE_FUZZ_CONFIGS: list[dict[str, Any]] = [
+    {"type": "ranked_list"}, {"type": "ranked_list", "scoring": "top_k", "k": 3, "match": "fuzzy"},
+    {"type": "qa", "metric": "f1"}, {"type": "format", "think": True, "answer_tag": "answer", "nothing_after": True},
+    {"type": "length", "max_length": 8, "cache_length": 4},
+    {"type": "multi", "calculate_output": "c + 0.1 * f + o",
+     "graders": {"c": {"type": "verifier", "verifier": "math"}, "f": {"type": "format", "boxed": True},
+                 "o": {"type": "length", "unit": "characters", "max_length": 40, "cache_length": 10}}},
+]

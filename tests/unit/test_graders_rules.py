@@ -413,3 +413,19 @@ def test_bleu_and_rouge_equal_the_libraries_on_a_fixed_corpus():
             assert similarity(metric, text, reference) == pytest.approx(
                 scorers[metric].score(reference, text)[kind].fmeasure, abs=1e-12), (metric, text, reference)
     assert similarity("bleu", "a b c d e", "a b c d e") == 1.0 and similarity("rouge_l", "a b", "a b") == 1.0
+
+
+@pytest.mark.parametrize("verifier,options", [("grader", {"grader": {"type": "ranked_list"}}), ("qa", {})])
+def test_a_huge_response_is_graded_in_a_worker(verifier, options):
+    fields = {"response": "1. BRCA1\n" + "x " * 60_000, "reference": "BRCA1", "verifier": verifier,
+              "options": options}
+    plan = plan_item(fields)
+    assert isinstance(grade_inline(plan), NeedsWorker)
+    assert grade_in_worker(plan).status is Status.OK
+    assert isinstance(grade_inline(plan_item({**fields, "response": "1. BRCA1"})), grader.GradeResult)
+
+
+def test_reading_a_list_stops_after_ten_items_per_distinct_item_allowed():
+    config = {"type": "ranked_list", "reference": "CFTR", "max_items": 5}
+    assert run("\n".join(["1. GENE"] * 49 + ["2. CFTR"]), config).score == 0.5
+    assert run("\n".join(["1. GENE"] * 50 + ["2. CFTR"]), config).score == 0.0

@@ -16,7 +16,7 @@ from dataclasses import dataclass, replace
 from typing import Any, Iterator, Mapping
 
 from ...types import GradeResult, Item, Status
-from ..base import FuzzItem, InvalidItem, Placement, Plan, Verifier
+from ..base import FuzzItem, InvalidItem, NeedsWorker, Placement, Plan, Verifier
 from ..options import Options, option
 from . import multi, string_check, text_similarity  # noqa: F401  (each registers its grader type)
 from . import format, length, qa, ranked_list, sub_verifier  # noqa: F401  (rule terms and any verifier)
@@ -26,6 +26,11 @@ from .templates import render, sample_of
 from .text_similarity import METRICS, similarity
 
 __all__ = ["GraderVerifier", "GraderOptions", "render", "similarity"]
+
+# The rule types are linear in the text; fuzzy_match and rouge_l are bit-parallel n*m/64 (0.5 s at 100,000
+# characters a side): a response up to this size is graded on the calling thread (at most about 0.1 s),
+# a longer one in a worker the item's budget can kill.
+INLINE_MAX_CHARS = 50_000
 
 
 def _config(key: str, value: Any) -> Any:
@@ -87,6 +92,8 @@ class GraderVerifier(Verifier):
 
     def grade(self, plan: Plan, *, in_worker: bool) -> GradeResult:
         assert isinstance(plan, GraderPlan) and plan.sample is not None
+        if not in_worker and len(plan.item.response) > INLINE_MAX_CHARS:
+            raise NeedsWorker()
         sample = replace(plan.sample, in_worker=True) if in_worker else plan.sample
         scored = run(plan.config, sample)  # NeedsWorker from a `verifier` sub-grader: the whole plan goes to a worker
         correct = passes(plan.config, scored.score)

@@ -35,7 +35,7 @@ _WHOLE = re.compile(r"[0-9]{1,12}")
 
 
 def estimated_tokens(text: str) -> int:
-    return len(_TOKEN.findall(text))
+    return _TOKEN.subn("", text)[1]  # counted in C, without a list of every token
 
 
 def overlong_penalty(length: int, max_length: int, cache_length: int, penalty_factor: float = 1.0) -> float:

@@ -20,8 +20,8 @@ symbols differ by one character, BRCA1/BRCA2 score 0.8); ``exact`` compares the 
 
 **The rank.** The references (the rendered ``reference``, default the item's references; a JSON array
 gives several) are accepted names of one right answer: list every synonym. Items with the same key count
-once, at their first place, and only the first ``max_items`` distinct items (default 100) are read: an
-item beyond them is not ranked at all, so a response listing 10,000 genes gains nothing for the ones past
+once, at their first place, and only the first ``max_items`` distinct items (default 100) are read (and at
+most ten times as many items in all, repeats included): an item beyond them is not ranked at all, so a response listing 10,000 genes gains nothing for the ones past
 ``max_items`` (and under ``top_k`` nothing past ``k``). ``r`` is the 1-based place, among those distinct
 items, of the first one matching any reference. The score (``scoring``), 0 when nothing matches:
 
@@ -33,6 +33,7 @@ items, of the first one matching any reference. The score (``scoring``), 0 when 
 
 from __future__ import annotations
 
+import itertools
 import json
 import re
 import unicodedata
@@ -46,14 +47,18 @@ from .kinds import GraderKind, Sample, Scored, field_error, passes, register
 SCORINGS = ("reciprocal_rank", "top_1", "top_k", "exponential")
 MATCHES = ("normalized", "fuzzy", "exact")
 MAX_ITEMS, MAX_ITEMS_LIMIT = 100, 10_000
+RAW_ITEMS_PER_ITEM = 10  # items read in all, repeats included, per distinct item allowed
 
 _GREEK = str.maketrans({letter: name for letter, name in zip(
     "αβγδεζηθικλμνξοπρσςτυφχψω",
     ["alpha", "beta", "gamma", "delta", "epsilon", "zeta", "eta", "theta", "iota", "kappa", "lambda", "mu", "nu",
      "xi", "omicron", "pi", "rho", "sigma", "sigma", "tau", "upsilon", "phi", "chi", "psi", "omega"])})
 _NOT_ALNUM = re.compile(r"[\W_]+")
-_MARKED_LINE = re.compile(r"^[ \t]*(?:\d{1,4}[.):]|\(\d{1,4}\)|#\d{1,4}[.:)]?|[-*•+])[ \t]+(\S.*?)[ \t]*$", re.M)
-_NAME_END = re.compile(r"\s+[-–—]\s|:\s|\s\(")
+# Linear on hostile text: no lazy group before a trailing-space run, no \s+ before the dash (each would
+# rescan a long run of spaces from every position in it).
+_MARKED_LINE = re.compile(r"^[ \t]*(?:\d{1,4}[.):]|\(\d{1,4}\)|#\d{1,4}[.:)]?|[-*•+])[ \t]+(\S[^\n]*)", re.M)
+_NAME_END = re.compile(r"\s[-–—]\s|:\s|\s\(")
+_LINE, _SEPARATED = re.compile(r"[^\r\n]+"), re.compile(r"[^,;]+")
 _FENCE = re.compile(r"^```[A-Za-z]*\n(.*?)\n?```$", re.S)
 
 
@@ -77,8 +82,8 @@ def ranked_items(text: str) -> Iterator[str]:
             return (v if isinstance(v, str) else json.dumps(v) for v in value)
     if _MARKED_LINE.search(text):
         return (_line_name(m.group(1)) for m in _MARKED_LINE.finditer(text))
-    lines = [line.strip() for line in text.splitlines() if line.strip()]
-    return (part.strip() for part in (lines if len(lines) > 1 else re.split(r"[,;]", text)))
+    parts = _LINE if "\n" in text.strip() else _SEPARATED  # one item a line, else comma-separated
+    return (m.group().strip() for m in parts.finditer(text))
 
 
 def _line_name(line: str) -> str:
@@ -110,9 +115,10 @@ class Matcher:
 
 
 def rank_of(items: Iterator[str], matcher: Matcher, max_items: int) -> tuple[int | None, int, str, str]:
-    """(the 1-based rank of the first match or None, the distinct items read, the item, the reference)."""
+    """(the 1-based rank of the first match or None, the distinct items read, the item, the reference).
+    Reading stops after ``max_items`` distinct items, or ``RAW_ITEMS_PER_ITEM * max_items`` in all."""
     seen: set[str] = set()
-    for item in items:
+    for item in itertools.islice(items, RAW_ITEMS_PER_ITEM * max_items):
         key = matcher.key(item)
         if not key or key in seen:
             continue

@@ -13,11 +13,14 @@ from dataclasses import dataclass
 from typing import Iterator
 
 from ...types import GradeResult, Status, clip
-from ..base import FuzzItem, Plan, Verifier
+from ..base import FuzzItem, NeedsWorker, Placement, Plan, Verifier
 from ..options import Options, one_of, option
 from .squad import METRIC_HELP, METRICS, best, final_answer, normalize_answer, reference_answers
 
 __all__ = ["QAVerifier", "QAOptions", "grade_qa"]
+
+# About 1 µs a character (normalizing, counting tokens): longer responses go to a worker the budget can kill.
+INLINE_MAX_CHARS = 100_000
 
 
 @dataclass(frozen=True)
@@ -30,12 +33,15 @@ class QAVerifier(Verifier):
     description = ("SQuAD-style normalized exact match or token F1 of the answer (the last <answer> tag, else the "
                    "response) against any reference (a JSON list, or verl's search-R1 {\"target\": [...]}).")
     options_type = QAOptions
+    placement = Placement.WORKER  # only for responses past INLINE_MAX_CHARS
 
     def supports(self) -> tuple[str, ...]:
         return tuple(METRICS)
 
     def grade(self, plan: Plan, *, in_worker: bool) -> GradeResult:
         assert isinstance(plan.options, QAOptions)
+        if not in_worker and len(plan.item.response) > INLINE_MAX_CHARS:
+            raise NeedsWorker()
         return grade_qa(plan.item.response, plan.item.references, plan.options.metric)
 
     def fuzz_items(self, rng: random.Random) -> Iterator[FuzzItem]:

@@ -55,7 +55,9 @@ class ServerConfig:
                              "(vLLM, SGLang: http://HOST:PORT)")
     judge_template: str = setting("plain", "GRADER_JUDGE_TEMPLATE", "the judge's prompt format: plain, xverify, "
                                   "tinyv, general-verifier, compassverifier")
-    judge_endpoint_model: str = setting("judge", "GRADER_JUDGE_ENDPOINT_MODEL", "the model name sent to --judge-url")
+    judge_endpoint_model: str = setting("", "GRADER_JUDGE_ENDPOINT_MODEL", "the model name sent to --judge-url, "
+                                        "for every request (default: 'judge' for math, a score_model/label_model "
+                                        "config's own model)")
     judge_timeout: float = setting(10.0, "GRADER_JUDGE_TIMEOUT", "seconds a judge call may take, retries included")
     unsafe_no_sandbox: bool = setting(False, "GRADER_UNSAFE_NO_SANDBOX", "UNSAFE: run code items without the "
                                       "nsjail sandbox (rlimits only) where namespaces do not work; only for "

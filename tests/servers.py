@@ -60,3 +60,18 @@ class Server:
         if self.proc.poll() is None:
             self.proc.send_signal(signal.SIGTERM)
         return self.proc.wait(timeout=60)
+
+
+def serve_in_thread(routes: list) -> tuple[object, int]:
+    """A Starlette app on uvicorn in a daemon thread on a free loopback port, started: (server, port).
+    Stop it with ``server.should_exit = True``."""
+    import uvicorn
+    from starlette.applications import Starlette
+
+    port = free_port()
+    server = uvicorn.Server(uvicorn.Config(Starlette(routes=routes), host="127.0.0.1", port=port,
+                                           log_level="warning"))
+    threading.Thread(target=server.run, daemon=True).start()
+    while not server.started:
+        time.sleep(0.01)
+    return server, port

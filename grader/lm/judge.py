@@ -25,6 +25,7 @@ from dataclasses import dataclass
 from typing import Any, Sequence
 
 from .batcher import InferenceBatcher
+from .model_graders import ModelGraderAnswer, ModelGraderRequest, chat_body, decide, failed, read_reply
 
 MAX_QUESTION_CHARS = 2000
 MAX_ANSWER_CHARS = 1000
@@ -110,6 +111,7 @@ class HFJudge:
     def __init__(self, model: Any, tokenizer: Any, template: Template, device: str = "cpu") -> None:
         self.model, self.tokenizer, self.template, self.device = model, tokenizer, template, device
         self.tokenizer.padding_side = "left"  # the verdict position is the last one in every row
+        self.tokenizer.truncation_side = "left"  # a prompt too long loses its start, never that position
         if self.tokenizer.pad_token_id is None:
             self.tokenizer.pad_token = self.tokenizer.eos_token
         self.positive_id = self._first_token(template.positive)
@@ -137,32 +139,43 @@ class HFJudge:
         return chosen[0]
 
     def prompt(self, request: JudgeRequest) -> str:
-        messages = self.template.messages(request)
+        return self.chat_prompt(self.template.messages(request))
+
+    def chat_prompt(self, messages: list[dict[str, str]]) -> str:
         if getattr(self.tokenizer, "chat_template", None):
             return self.tokenizer.apply_chat_template(messages, tokenize=False, add_generation_prompt=True)
         return "\n\n".join(m["content"] for m in messages) + "\n"
 
-    def judge_batch(self, requests: Sequence[JudgeRequest]) -> list[Judgement]:
+    def next_token_logits(self, prompts: list[str], max_length: int = 2048) -> Any:
+        """One forward pass over the left-padded prompts: each row's logits at its next position."""
         import torch
 
-        prompts = [self.prompt(r.capped()) for r in requests]
-        encoded = self.tokenizer(prompts, return_tensors="pt", padding=True, truncation=True, max_length=2048)
+        encoded = self.tokenizer(prompts, return_tensors="pt", padding=True, truncation=True, max_length=max_length)
         with torch.inference_mode():
-            logits = self.model(**{k: v.to(self.device) for k, v in encoded.items()}).logits[:, -1, :].float()
+            return self.model(**{k: v.to(self.device) for k, v in encoded.items()}).logits[:, -1, :].float().cpu()
+
+    def judge_batch(self, requests: Sequence[JudgeRequest]) -> list[Judgement]:
         out = []
-        for row in logits:
+        for row in self.next_token_logits([self.prompt(r.capped()) for r in requests]):
             p = _two_way(row[self.positive_id].item(), row[self.negative_id].item())
             out.append(Judgement(p >= 0.5, p, "hf"))
         return out
+
+    def answer_batch(self, requests: Sequence[ModelGraderRequest]) -> list[ModelGraderAnswer]:
+        """score_model and label_model requests, one forward pass for the batch (``model_graders.decide``)."""
+        logits = self.next_token_logits([self.chat_prompt(r.chat()) for r in requests], max_length=4096)
+        return [decide(self.tokenizer, request, row) for request, row in zip(requests, logits)]
 
 
 class EndpointJudge:
     """An OpenAI-compatible chat-completions endpoint, asked for one token and its log-probabilities."""
 
     def __init__(self, url: str, model: str, template: Template, *, api_key: str | None = None,
-                 max_concurrency: int = 16, retries: int = 3, backoff: float = 0.2, timeout: float = 10.0) -> None:
+                 max_concurrency: int = 16, retries: int = 3, backoff: float = 0.2, timeout: float = 10.0,
+                 pinned: bool = True) -> None:
         self.url = url.rstrip("/") + ("" if url.rstrip("/").endswith("/chat/completions") else "/v1/chat/completions")
         self.model, self.template, self.api_key = model, template, api_key
+        self.pinned = pinned  # else a score_model/label_model config's own model name is sent
         self.retries, self.backoff, self.timeout = retries, backoff, timeout
         self.max_concurrency = max_concurrency
         self._semaphore: asyncio.Semaphore | None = None
@@ -188,6 +201,24 @@ class EndpointJudge:
         return Judgement(correct, 1.0 if correct else 0.0, "endpoint")
 
     def judge(self, request: JudgeRequest, deadline: float | None = None) -> Judgement:
+        return self.judgement(self._post(self._body(request), deadline))
+
+    def answer(self, request: ModelGraderRequest, deadline: float | None = None) -> ModelGraderAnswer:
+        """A score_model or label_model request; a failed answer (never an exception) when it cannot be had."""
+        model = self.model if self.pinned or not request.model else request.model
+        try:
+            return read_reply(request, self._post(chat_body(request, model), deadline))
+        except Exception as exc:  # an endpoint down, slow or answering nonsense: the check says why
+            return failed(f"the judge endpoint failed: {type(exc).__name__}: {exc}", "endpoint")
+
+    async def answer_async(self, request: ModelGraderRequest) -> ModelGraderAnswer:
+        if self._semaphore is None:
+            self._semaphore = asyncio.Semaphore(self.max_concurrency)
+        async with self._semaphore:
+            return await asyncio.to_thread(self.answer, request)
+
+    def _post(self, body: dict[str, Any], deadline: float | None) -> Any:
+        """The endpoint's JSON reply to ``body``, with retries on 5xx, 429 and transport errors until the deadline."""
         import httpx
 
         deadline = deadline or time.monotonic() + self.timeout
@@ -197,10 +228,10 @@ class EndpointJudge:
             if left <= 0:
                 raise TimeoutError("the judge endpoint did not answer in time")
             try:
-                reply = client.post(self.url, json=self._body(request), timeout=left)
+                reply = client.post(self.url, json=body, timeout=left)
                 if reply.status_code < 500 and reply.status_code != 429:
                     reply.raise_for_status()
-                    return self.judgement(reply.json())
+                    return reply.json()
             except (httpx.TransportError, httpx.TimeoutException):
                 if attempt == self.retries:
                     raise
@@ -231,50 +262,93 @@ class EndpointJudge:
 
 
 class JudgeService:
-    """A judge backend as a model stage (``ask`` / ``ask_async``), batched where the backend batches."""
+    """A judge backend as a model stage (``ask`` / ``ask_async``), batched where the backend batches.
+
+    A query is the math verifier's (``text``, ``reference``, ``question``: one ``Judgement``) or
+    the grader verifier's (``requests``: score_model/label_model ``ModelGraderRequest``s, one
+    ``ModelGraderAnswer`` each, in order; a request that fails is a failed answer, never an exception)."""
 
     on_accelerator = False
 
     def __init__(self, backend: HFJudge | EndpointJudge, *, max_batch: int = 16, max_wait_ms: float = 5.0) -> None:
         self.backend = backend
         self.batcher: InferenceBatcher[JudgeRequest, Judgement] | None = None
+        self.grader_batcher: InferenceBatcher[ModelGraderRequest, ModelGraderAnswer] | None = None
         if isinstance(backend, HFJudge):
             self.batcher = InferenceBatcher(backend.judge_batch, max_batch=max_batch, max_wait_ms=max_wait_ms,
                                             size_of=JudgeRequest.size)
+            self.grader_batcher = InferenceBatcher(backend.answer_batch, max_batch=max_batch,
+                                                   max_wait_ms=max_wait_ms, size_of=ModelGraderRequest.size)
             self.on_accelerator = backend.device != "cpu"
 
-    def ask(self, query: Any, timeout: float | None = None) -> Judgement:
+    def ask(self, query: Any, timeout: float | None = None) -> Any:
+        requests = _grader_requests(query)
+        if requests is not None:
+            return [self._answer(r, timeout) for r in requests]
         request = _request(query)
         if self.batcher is not None:
             return self.batcher(request, timeout)
         return self.backend.judge(request)  # type: ignore[union-attr]
 
-    async def ask_async(self, query: Any) -> Judgement:
+    async def ask_async(self, query: Any) -> Any:
+        requests = _grader_requests(query)
+        if requests is not None:
+            return list(await asyncio.gather(*(self._answer_async(r) for r in requests)))
         request = _request(query)
         if self.batcher is not None:
             return await self.batcher.run(request)
         return await self.backend.judge_async(request)  # type: ignore[union-attr]
 
+    def _answer(self, request: ModelGraderRequest, timeout: float | None) -> ModelGraderAnswer:
+        if self.grader_batcher is None:
+            return self.backend.answer(request)  # type: ignore[union-attr]
+        try:
+            return self.grader_batcher(request, timeout)
+        except Exception as exc:  # a closed or full batcher, a forward pass that failed
+            return failed(f"the judge model failed: {type(exc).__name__}: {exc}", "hf")
+
+    async def _answer_async(self, request: ModelGraderRequest) -> ModelGraderAnswer:
+        if self.grader_batcher is None:
+            return await self.backend.answer_async(request)  # type: ignore[union-attr]
+        try:
+            return await self.grader_batcher.run(request)
+        except Exception as exc:
+            return failed(f"the judge model failed: {type(exc).__name__}: {exc}", "hf")
+
     def close(self) -> None:
-        if self.batcher is not None:
-            self.batcher.close()
-        else:
+        for batcher in (self.batcher, self.grader_batcher):
+            if batcher is not None:
+                batcher.close()
+        if self.batcher is None:
             self.backend.close()  # type: ignore[union-attr]
+
+
+def _grader_requests(query: Any) -> tuple[ModelGraderRequest, ...] | None:
+    """The grader verifier's requests, where the query carries them (``GraderQuery.requests``)."""
+    requests = getattr(query, "requests", None)
+    if isinstance(requests, tuple) and all(isinstance(r, ModelGraderRequest) for r in requests):
+        return requests
+    return None
 
 
 def _request(query: Any) -> JudgeRequest:
     return JudgeRequest(query.question or "", query.reference or "", query.text)
 
 
-def load_judge(model_path: str = "", url: str = "", *, template: str = "plain", endpoint_model: str = "judge",
+def load_judge(model_path: str = "", url: str = "", *, template: str = "plain", endpoint_model: str = "",
                api_key: str | None = None, device: str = "auto", timeout: float = 10.0) -> JudgeService:
-    """A judge service from a local model path or an endpoint URL (one of the two)."""
+    """A judge service from a local model path or an endpoint URL (one of the two).
+
+    ``endpoint_model``: the model name sent to the endpoint. Given, it is pinned: every request names
+    it. Empty, math's judge questions name ``judge`` and score_model/label_model requests their
+    config's ``model``."""
     if template not in TEMPLATES:
         raise ValueError(f"unknown judge template {template!r}; known: {', '.join(TEMPLATES)}")
     if bool(model_path) == bool(url):
         raise ValueError("give a judge model path or a judge URL, not both")
     if url:
-        return JudgeService(EndpointJudge(url, endpoint_model, TEMPLATES[template], api_key=api_key, timeout=timeout))
+        return JudgeService(EndpointJudge(url, endpoint_model or "judge", TEMPLATES[template], api_key=api_key,
+                                          timeout=timeout, pinned=bool(endpoint_model)))
     return JudgeService(HFJudge.load(model_path, template, device))
 
 

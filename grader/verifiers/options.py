@@ -46,6 +46,25 @@ def strings(key: str, value: Any) -> tuple[str, ...]:
     return tuple(value)
 
 
+def count(key: str, value: Any) -> int | None:
+    """A positive integer, or None."""
+    if value is None:
+        return None
+    if isinstance(value, float) and value.is_integer():
+        value = int(value)  # JSON through protobuf's Struct (gRPC) carries every number as a double
+    if isinstance(value, bool) or not isinstance(value, int) or value < 1:
+        raise ValueError(f"option {key!r} must be a positive integer, not {value!r}")
+    return value
+
+
+def megabytes(key: str, value: Any) -> int:
+    """An address-space limit in MB, 64 to 4096."""
+    limit = count(key, value)
+    if limit is None or not 64 <= limit <= 4096:  # 4096: the workers' own address-space ceiling
+        raise ValueError(f"option {key!r} must be between 64 and 4096 (MB), not {value!r}")
+    return limit
+
+
 def option(default: Any, parse: Parser, help: str) -> Any:
     """A dataclass field with its parser and help text."""
     return dataclasses.field(default=default, metadata={"parse": parse, "help": help})

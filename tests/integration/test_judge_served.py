@@ -3,20 +3,14 @@ endpoint that always says "Correct" (so the verdicts show the stage was asked, a
 
 from __future__ import annotations
 
-import socket
-import threading
-import time
-
 import pytest
 
 from grader.client import GraderClient
-from servers import Server
+from servers import Server, serve_in_thread
 
 
 class AlwaysCorrect:
     def __init__(self) -> None:
-        import uvicorn
-        from starlette.applications import Starlette
         from starlette.responses import JSONResponse
         from starlette.routing import Route
 
@@ -28,14 +22,7 @@ class AlwaysCorrect:
                 "content": [{"token": "Correct", "top_logprobs": [{"token": "Correct", "logprob": -0.01},
                                                                  {"token": "Incorrect", "logprob": -4.6}]}]}}]})
 
-        with socket.socket() as s:
-            s.bind(("127.0.0.1", 0))
-            self.port = s.getsockname()[1]
-        app = Starlette(routes=[Route("/v1/chat/completions", chat, methods=["POST"])])
-        self.server = uvicorn.Server(uvicorn.Config(app, host="127.0.0.1", port=self.port, log_level="warning"))
-        threading.Thread(target=self.server.run, daemon=True).start()
-        while not self.server.started:
-            time.sleep(0.01)
+        self.server, self.port = serve_in_thread([Route("/v1/chat/completions", chat, methods=["POST"])])
 
 
 @pytest.fixture(scope="module")

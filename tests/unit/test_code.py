@@ -136,9 +136,15 @@ def test_budget_follows_the_tests_unless_given():
 
 
 @pytest.mark.parametrize("options", [{"memory_mb": 10}, {"language": "cobol"}, {"max_tests": 0},
-                                     {"scoring": "most"}, {"stop_on_first_failure": "maybe"}])
+                                     {"scoring": "most"}, {"stop_on_first_failure": "maybe"}, {"parallel_tests": 9},
+                                     {"parallel_tests": 2.5}])
 def test_bad_options_are_invalid(options):
     assert grader.grade("```python\nx=1\n```", HUMANEVAL, verifier="code", **options).status is Status.INVALID_ARGUMENT
+
+
+def test_whole_number_doubles_from_grpc_are_counts():
+    options = CodeOptions.from_mapping({"parallel_tests": 3.0, "memory_mb": 128.0, "max_tests": 2.0})
+    assert (options.parallel_tests, options.memory_mb, options.max_tests) == (3, 128, 2)
 
 
 # --- the value wire ------------------------------------------------------------------------------

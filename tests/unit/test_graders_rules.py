@@ -303,12 +303,13 @@ def test_a_shaped_reward_end_to_end(response, reference, score):
     assert result.status is Status.OK and result.score == pytest.approx(score)
     assert [c.name for c in result.checks] == ["correctness", "format", "overlong"]
     correctness = result.checks[0]
-    assert correctness.reason.startswith("verifier: math ") and correctness.score == (1.0 if reference in response else 0)
+    assert correctness.reason.startswith("math ") and correctness.status == "OK"
+    assert correctness.score == (1.0 if reference in response else 0)
 
 
 def test_the_format_terms_reason_reaches_the_multis_check():
     result = run("4", SHAPED, "4")
-    assert result.checks[1].reason == "format: does not begin with <think>; no closed \\boxed{…}"
+    assert result.checks[1].reason == "does not begin with <think>; no closed \\boxed{…}"
 
 
 def test_a_sub_verifier_that_needs_sympy_sends_the_whole_grader_plan_to_a_worker():
@@ -377,7 +378,8 @@ def test_the_readmes_shaped_reward_example():
     r = grader.grade(r"<think>2 + 2</think> \boxed{4}", "4", verifier="grader", grader=shaped,
                      item={"response_tokens": 3900})
     assert r.score == pytest.approx(1 + 0.1 - (3900 - 3584) / 512) and r.reward == r.score and not r.correct
-    assert [c.reason.split(":")[0] for c in r.checks] == ["verifier", "format", "length"]
+    assert r.checks[0].reason.startswith("math ") and r.checks[1].reason == ""
+    assert r.checks[2].reason.startswith("3900 tokens")
     assert grader.grade(r"<think>2 + 2</think> \boxed{4}", "4", verifier="grader", grader={**shaped, "pass_threshold": 2},
                         item={"response_tokens": 10}).reward == pytest.approx(1.1)
 

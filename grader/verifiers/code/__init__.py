@@ -21,7 +21,7 @@ from typing import Any, Iterator, Mapping
 from ...execution import sandbox
 from ...types import Check, GradeResult, Item, Status
 from ..base import FuzzItem, InvalidItem, NeedsWorker, Placement, Plan, Verifier
-from ..options import Options, boolean, one_of, option, seconds
+from ..options import Options, boolean, count, megabytes, one_of, option, seconds
 from .extract import defines, extract_program
 from .spec import Suite, parse_reference
 
@@ -34,26 +34,11 @@ MAX_OUTPUT_BYTES = 1 << 20
 STATUSES = ("passed", "wrong_answer", "runtime_error", "timeout", "memory", "compile_error", "output_limit")
 
 
-def _count(key: str, value: Any) -> int | None:
-    if value is None:
-        return None
-    if isinstance(value, bool) or not isinstance(value, int) or value < 1:
-        raise ValueError(f"option {key!r} must be a positive integer, not {value!r}")
-    return value
-
-
 def _parallel(key: str, value: Any) -> int:
-    count = _count(key, value)
-    if count is None or count > 8:
+    parallel = count(key, value)
+    if parallel is None or parallel > 8:
         raise ValueError(f"option {key!r} must be between 1 and 8, not {value!r}")
-    return count
-
-
-def _megabytes(key: str, value: Any) -> int:
-    count = _count(key, value)
-    if count is None or not 64 <= count <= 4096:  # 4096: the workers' own address-space ceiling
-        raise ValueError(f"option {key!r} must be between 64 and 4096 (MB), not {value!r}")
-    return count
+    return parallel
 
 
 @dataclass(frozen=True)
@@ -63,10 +48,10 @@ class CodeOptions(Options):
                                                  f"at most {DEFAULT_MAX_BUDGET:g})")
     language: str = option("python", one_of("python", "cpp"), "the program's language: python, or cpp (C++17 "
                                                                 "with the system g++; stdin/stdout tests only)")
-    memory_mb: int = option(512, _megabytes, "address-space limit of each sandboxed process, in MB")
+    memory_mb: int = option(512, megabytes, "address-space limit of each sandboxed process, in MB")
     scoring: str = option("all", one_of("all", "fraction"),
                           "all: score 1 when every test passes, else 0; fraction: the share that passes")
-    max_tests: int | None = option(None, _count, "run only the first N tests")
+    max_tests: int | None = option(None, count, "run only the first N tests")
     stop_on_first_failure: bool = option(False, boolean, "skip the tests after the first that fails")
     parallel_tests: int = option(1, _parallel, "stdin/stdout tests run at once in the sandbox (1 to 8); they "
                                                "share the item's CPU, and one program may signal another")

@@ -6,19 +6,29 @@ dataset item. Templates (``templates.py``) read ``{{sample.output_text}}`` (the 
 (``options.item``, with the item's ``reference`` and ``prompt`` as ``item.reference`` and
 ``item.prompt``). The score is the grader's; ``correct`` is the score reaching
 ``pass_threshold`` (given, else 1). One check per sub-grader of a ``multi``.
+
+``python`` graders run in the code sandbox, from a worker (``grade`` raises ``NeedsWorker``
+inline). ``score_model`` and ``label_model`` graders ask the judge stage: the first verdict,
+before any answer, is INVALID_ARGUMENT naming the field (what stands where no judge is
+configured); ``consult`` puts every model sub-grader's question to the judge in one round, and
+``follow_up`` grades the plan again with the answers. A ``verifier`` sub-grader that raises
+``NeedsWorker`` (math on a leaf only sympy reads, code) sends the whole plan to a worker too, as does a
+response longer than ``INLINE_MAX_CHARS``.
 """
 
 from __future__ import annotations
 
+import dataclasses
 import json
 import random
-from dataclasses import dataclass, replace
+import time
+from dataclasses import dataclass
 from typing import Any, Iterator, Mapping
 
 from ...types import GradeResult, Item, Status
-from ..base import FuzzItem, InvalidItem, NeedsWorker, Placement, Plan, Verifier
-from ..options import Options, option
-from . import multi, string_check, text_similarity  # noqa: F401  (each registers its grader type)
+from ..base import FuzzItem, InvalidItem, ModelQuery, NeedsWorker, Placement, Plan, Verifier
+from ..options import Options, megabytes, option
+from . import models, multi, python, string_check, text_similarity  # noqa: F401  (each registers its grader type)
 from . import format, length, qa, ranked_list, sub_verifier  # noqa: F401  (rule terms and any verifier)
 from .kinds import KINDS, Sample, passes, run, threshold, validate
 from .sub_verifier import RULE_FUZZ_CONFIGS
@@ -46,23 +56,33 @@ def _config(key: str, value: Any) -> Any:
 
 @dataclass(frozen=True)
 class GraderOptions(Options):
-    grader: Any = option(None, _config, "the grader config: a JSON object with a type (see OpenAI-style graders)")
+    grader: Any = option(None, _config, "the OpenAI grader config: string_check, text_similarity, score_model, "
+                                        "label_model, python or multi; ranked_list, qa, format, length, verifier")
     item: Any = option(None, _config, "the dataset item the templates read as {{item.x}}")
+    python_memory_mb: int = option(512, megabytes, "address-space limit of each of a python grader's sandboxed "
+                                                    "processes, in MB (64 to 4096)")
 
 
 @dataclass(frozen=True)
 class GraderPlan(Plan):
     config: Any = None
     sample: Sample | None = None
+    answers: Any = None  # the judge's answers to the model graders (models.answers), once asked
+
+    def budget_seconds(self) -> float | None:
+        if self.options.timeout is None and python.has_python(self.config):
+            return python.DEFAULT_SECONDS
+        return self.options.timeout
 
 
 class GraderVerifier(Verifier):
     name = "grader"
-    description = ("Runs an OpenAI-style grader config (string_check, text_similarity, multi; ranked_list, qa, format, "
-                   "length, and any verifier as a sub-grader) on the response, with {{sample.*}} and {{item.*}} "
-                   "templates; one check per sub-grader.")
+    description = ("Runs an OpenAI-style grader config (string_check, text_similarity, score_model and "
+                   "label_model on the judge, python in the sandbox, multi; ranked_list, qa, format, length, and "
+                   "any verifier as a sub-grader) on the response, with {{sample.*}} and {{item.*}} templates; "
+                   "one check per sub-grader.")
     options_type = GraderOptions
-    placement = Placement.WORKER  # a `verifier` sub-grader (math, code) may need a killable worker
+    placement = Placement.WORKER  # python graders run in the sandbox, from a worker; a verifier sub-grader may
 
     def supports(self) -> tuple[str, ...]:
         return (*KINDS, *(f"text_similarity:{m}" for m in METRICS))
@@ -91,12 +111,33 @@ class GraderVerifier(Verifier):
         return GraderPlan(self.name, item, parsed, config=parsed.grader, sample=sample_of(item, parsed.item))
 
     def grade(self, plan: Plan, *, in_worker: bool) -> GradeResult:
-        assert isinstance(plan, GraderPlan) and plan.sample is not None
-        if not in_worker and len(plan.item.response) > INLINE_MAX_CHARS:
-            raise NeedsWorker()
-        sample = replace(plan.sample, in_worker=True) if in_worker else plan.sample
-        scored = run(plan.config, sample)  # NeedsWorker from a `verifier` sub-grader: the whole plan goes to a worker
+        assert isinstance(plan, GraderPlan) and isinstance(plan.options, GraderOptions) and plan.sample is not None
+        if plan.answers is None and any(models.model_graders(plan.config)):
+            return models.no_judge(plan.config)  # until the judge answers (consult)
+        if (python.has_python(plan.config) or len(plan.item.response) > INLINE_MAX_CHARS) and not in_worker:
+            raise NeedsWorker()  # sources run only in the sandbox, from a killable worker
+        budget = plan.budget_seconds() or 5.0  # None: the driver's default, 5 s in-process
+        limits = python.PythonLimits(time.monotonic() + budget - 0.5, plan.options.python_memory_mb)
+        try:
+            # NeedsWorker from a `verifier` sub-grader leaves here: the pipeline runs the whole plan in a worker
+            scored = run(plan.config, dataclasses.replace(plan.sample, answers=plan.answers or {}, limits=limits,
+                                                          in_worker=in_worker))
+        except InvalidItem as e:  # the sandbox does not work here
+            return GradeResult.failure(Status.INVALID_ARGUMENT, str(e), method=f"grader+{plan.config['type']}")
         correct = passes(plan.config, scored.score)
+        errors = [f"{c.name}: {c.reason}" for c in scored.checks if c.status == "error"]
+        reason = "" if correct else "; ".join([f"score {scored.score:.4g} below the pass threshold "
+                                               f"{threshold(plan.config):g}", *errors])
         return GradeResult(correct, scored.score, Status.OK, method=f"grader+{plan.config['type']}",
-                           checks=scored.checks, reason="" if correct else
-                           f"score {scored.score:.4g} below the pass threshold {threshold(plan.config):g}")
+                           checks=scored.checks, reason=reason)
+
+    def consult(self, plan: Plan, result: GradeResult) -> ModelQuery | None:
+        """Every model sub-grader's question, in one round, until the judge has answered (or was passed over)."""
+        assert isinstance(plan, GraderPlan) and plan.sample is not None
+        if plan.answers is not None or models.JUDGE_STAGE in plan.consulted:
+            return None
+        return models.query(plan.config, plan.sample)
+
+    def follow_up(self, plan: Plan, result: GradeResult, answer: Any) -> Plan | GradeResult:
+        assert isinstance(plan, GraderPlan)
+        return dataclasses.replace(plan, answers=models.answers(models.asked_keys(plan.config), answer))

@@ -19,11 +19,15 @@ COMMON_FIELDS = frozenset({"type", "name", "pass_threshold"})
 
 @dataclass(frozen=True)
 class Sample:
-    """What templates read: ``sample.*`` (the response) and ``item.*`` (the dataset item); ``graded``: the
-    item itself (all its references, for types whose reference defaults to them); ``in_worker``: grading
-    runs in a killable worker (a ``verifier`` sub-grader may then finish what raised ``NeedsWorker``)."""
+    """What templates read: ``sample.*`` (the response) and ``item.*`` (the dataset item); for the
+    model graders the judge's answers (by ``models.answer_key``), for python graders their limits;
+    ``graded``: the item itself (all its references, for types whose reference defaults to them);
+    ``in_worker``: grading runs in a killable worker (a ``verifier`` sub-grader may then finish what
+    raised ``NeedsWorker``)."""
 
     namespace: Mapping[str, Any]
+    answers: Mapping[str, Any] = field(default_factory=dict)
+    limits: Any = None  # python.PythonLimits, set in a worker
     graded: Item | None = None
     in_worker: bool = False
 

@@ -32,18 +32,13 @@ class Multi(GraderKind):
         for name, sub in config["graders"].items():
             scored = run(sub, sample)
             values[name] = scored.score
-            checks.append(Check(name, passes(sub, scored.score), scored.score, _reason(sub["type"], scored)))
+            own = scored.checks[0] if len(scored.checks) == 1 else Check(name, False, reason=sub["type"])
+            checks.append(Check(name, passes(sub, values[name]), values[name], own.reason, own.status))  # its why
         try:
             score = formula.evaluate(formula.parse(config["calculate_output"], set(values)), values)
         except formula.FormulaError as e:
             return Scored(0.0, [*checks, Check("calculate_output", False, 0.0, str(e))])
         return Scored(score, checks)
-
-
-def _reason(kind: str, scored: Scored) -> str:
-    """The sub-grader's type, and what its one check says (a format rule that failed, a rank)."""
-    said = scored.checks[0].reason if len(scored.checks) == 1 else ""
-    return f"{kind}: {said}" if said else kind
 
 
 register(Multi())

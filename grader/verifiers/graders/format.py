@@ -18,7 +18,7 @@ import re
 from typing import Any, Mapping
 
 from ...types import Check
-from . import fields
+from . import field_checks
 from .kinds import GraderKind, Sample, Scored, field_error, passes, register
 
 _TAG_NAME = re.compile(r"[A-Za-z][A-Za-z0-9_-]{0,31}")
@@ -80,9 +80,9 @@ class Format(GraderKind):
     fields = frozenset({"input", "think", "answer_tag", "boxed", "nothing_after"})
 
     def validate(self, config: Mapping[str, Any], where: str, depth: int) -> None:
-        fields.templates(config, where, "input")
+        field_checks.templates(config, where, "input")
         for key in ("think", "boxed", "nothing_after"):
-            fields.flag(config, where, key)
+            field_checks.flag(config, where, key)
         tag = config.get("answer_tag")
         if tag is not None and not (isinstance(tag, str) and _TAG_NAME.fullmatch(tag)):
             raise field_error(f"{where}.answer_tag", "must be a tag name such as 'answer' (letters, digits, _ or -)")
@@ -92,7 +92,7 @@ class Format(GraderKind):
             raise field_error(where, "a format grader needs at least one of think, answer_tag, boxed")
 
     def score(self, config: Mapping[str, Any], sample: Sample) -> Scored:
-        failures = layout_failures(fields.response(config, sample), config.get("think", False),
+        failures = layout_failures(field_checks.response(config, sample), config.get("think", False),
                                    config.get("answer_tag"), config.get("boxed", False),
                                    config.get("nothing_after", False))
         score = 0.0 if failures else 1.0

@@ -25,7 +25,7 @@ import re
 from typing import Any, Mapping
 
 from ...types import Check
-from . import fields
+from . import field_checks
 from .kinds import GraderKind, Sample, Scored, field_error, passes, register
 from .templates import render
 
@@ -53,11 +53,11 @@ class Length(GraderKind):
     pass_threshold = 0.0
 
     def validate(self, config: Mapping[str, Any], where: str, depth: int) -> None:
-        fields.templates(config, where, "input", "count")
-        fields.integer(config, where, "max_length", 1, MAX_LENGTH, required=True)
-        fields.integer(config, where, "cache_length", 0, config["max_length"], required=True)
-        fields.choice(config, where, "unit", ("tokens", "characters"))
-        fields.number(config, where, "penalty_factor", 0.0, 1000.0, above_low=True)
+        field_checks.templates(config, where, "input", "count")
+        field_checks.integer(config, where, "max_length", 1, MAX_LENGTH, required=True)
+        field_checks.integer(config, where, "cache_length", 0, config["max_length"], required=True)
+        field_checks.choice(config, where, "unit", ("tokens", "characters"))
+        field_checks.number(config, where, "penalty_factor", 0.0, 1000.0, above_low=True)
 
     def score(self, config: Mapping[str, Any], sample: Sample) -> Scored:
         name = config.get("name") or self.type
@@ -68,7 +68,7 @@ class Length(GraderKind):
                 return Scored(0.0, [Check(name, False, 0.0, f"count rendered {rendered[:40]!r}, not a whole number")])
             length = int(rendered)
         else:
-            text = fields.response(config, sample)
+            text = field_checks.response(config, sample)
             length = len(text) if unit == "characters" else estimated_tokens(text)
         score = overlong_penalty(length, config["max_length"], config["cache_length"],
                                  config.get("penalty_factor", 1.0))

@@ -12,7 +12,7 @@ from typing import Any, Mapping
 
 from ...types import Check, clip
 from ..qa.squad import METRICS, best, final_answer, reference_answers
-from . import fields
+from . import field_checks
 from .kinds import GraderKind, Sample, Scored, passes, register
 
 
@@ -21,13 +21,13 @@ class QA(GraderKind):
     fields = frozenset({"input", "reference", "metric"})
 
     def validate(self, config: Mapping[str, Any], where: str, depth: int) -> None:
-        fields.templates(config, where, "input", "reference")
-        fields.choice(config, where, "metric", tuple(METRICS))
+        field_checks.templates(config, where, "input", "reference")
+        field_checks.choice(config, where, "metric", tuple(METRICS))
 
     def score(self, config: Mapping[str, Any], sample: Sample) -> Scored:
         metric = config.get("metric", "em")
-        answer = final_answer(fields.response(config, sample))
-        score, matched = best(metric, answer, reference_answers(fields.reference_texts(config, sample)))
+        answer = final_answer(field_checks.response(config, sample))
+        score, matched = best(metric, answer, reference_answers(field_checks.reference_texts(config, sample)))
         reason = f"{metric} {score:.3g} against {clip(matched, 200)!r}" if matched else "no reference"
         return Scored(score, [Check(config.get("name") or self.type, passes(config, score), score, reason)])
 

@@ -41,7 +41,7 @@ from typing import Any, Iterator, Mapping
 
 from ...types import Check, clip
 from ..qa.squad import final_answer, reference_answers
-from . import fields
+from . import field_checks
 from .kinds import GraderKind, Sample, Scored, field_error, passes, register
 
 SCORINGS = ("reciprocal_rank", "top_1", "top_k", "exponential")
@@ -146,28 +146,28 @@ class RankedList(GraderKind):
     fields = frozenset({"input", "reference", "scoring", "k", "decay", "match", "threshold", "max_items"})
 
     def validate(self, config: Mapping[str, Any], where: str, depth: int) -> None:
-        fields.templates(config, where, "input", "reference")
-        fields.choice(config, where, "scoring", SCORINGS)
-        fields.choice(config, where, "match", MATCHES)
+        field_checks.templates(config, where, "input", "reference")
+        field_checks.choice(config, where, "scoring", SCORINGS)
+        field_checks.choice(config, where, "match", MATCHES)
         scoring = config.get("scoring", "reciprocal_rank")
-        fields.integer(config, where, "max_items", 1, MAX_ITEMS_LIMIT)
-        fields.integer(config, where, "k", 1, config.get("max_items", MAX_ITEMS), required=scoring == "top_k")
-        fields.only_with(config, where, "k", scoring == "top_k", "with scoring top_k")
-        fields.number(config, where, "decay", 0.0, 1.0, above_low=True)
-        fields.only_with(config, where, "decay", scoring == "exponential", "with scoring exponential")
-        fields.number(config, where, "threshold", 0.0, 1.0, above_low=True)
-        fields.only_with(config, where, "threshold", config.get("match") == "fuzzy", "with match fuzzy")
+        field_checks.integer(config, where, "max_items", 1, MAX_ITEMS_LIMIT)
+        field_checks.integer(config, where, "k", 1, config.get("max_items", MAX_ITEMS), required=scoring == "top_k")
+        field_checks.only_with(config, where, "k", scoring == "top_k", "with scoring top_k")
+        field_checks.number(config, where, "decay", 0.0, 1.0, above_low=True)
+        field_checks.only_with(config, where, "decay", scoring == "exponential", "with scoring exponential")
+        field_checks.number(config, where, "threshold", 0.0, 1.0, above_low=True)
+        field_checks.only_with(config, where, "threshold", config.get("match") == "fuzzy", "with match fuzzy")
         if config.get("decay") == 1.0:
             raise field_error(f"{where}.decay", "must be below 1 (1 gives every rank full marks)")
 
     def score(self, config: Mapping[str, Any], sample: Sample) -> Scored:
         name = config.get("name") or self.type
-        references = reference_answers(fields.reference_texts(config, sample))
+        references = reference_answers(field_checks.reference_texts(config, sample))
         matcher = Matcher(config.get("match", "normalized"), config.get("threshold", 0.9), references)
         if not matcher.references:
             return Scored(0.0, [Check(name, False, 0.0, "the reference names no item")])
         max_items = config.get("max_items", MAX_ITEMS)
-        rank, read, item, reference = rank_of(ranked_items(fields.response(config, sample)), matcher, max_items)
+        rank, read, item, reference = rank_of(ranked_items(field_checks.response(config, sample)), matcher, max_items)
         score = rank_score(rank, config.get("scoring", "reciprocal_rank"), config.get("k", 1),
                            config.get("decay", 0.5))
         reason = (f"rank {rank}: {clip(item, 200)!r} names {clip(reference, 200)!r}" if rank is not None else

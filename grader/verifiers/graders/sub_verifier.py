@@ -25,7 +25,7 @@ from typing import Any, Mapping
 
 from ...types import Check, Item, Status, clip
 from ..base import Verifier
-from . import fields
+from . import field_checks
 from .kinds import GraderKind, Sample, Scored, field_error, passes, register
 from .templates import render
 
@@ -44,7 +44,7 @@ class SubVerifier(GraderKind):
     def validate(self, config: Mapping[str, Any], where: str, depth: int) -> None:
         from .. import names
 
-        fields.templates(config, where, "input", "reference", "prompt")
+        field_checks.templates(config, where, "input", "reference", "prompt")
         options = config.get("options", {})
         if not isinstance(options, dict):
             raise field_error(f"{where}.options", "must be a JSON object (the verifier's options)")
@@ -70,13 +70,13 @@ class SubVerifier(GraderKind):
         verifier = _registered(config["verifier"], options)
         assert verifier is not None  # validated
         name = config.get("name") or verifier.name
-        references = tuple(fields.reference_texts(config, sample))
+        references = tuple(field_checks.reference_texts(config, sample))
         if not any(r.strip() for r in references):
             return Scored(0.0, [Check(name, False, 0.0, "the reference is empty", Status.INVALID_ARGUMENT.value)])
         prompt = render(config["prompt"], sample.namespace) if "prompt" in config else \
             sample.graded.prompt if sample.graded is not None else ""
         try:
-            plan = verifier.prepare(Item(fields.response(config, sample), references, prompt), options)
+            plan = verifier.prepare(Item(field_checks.response(config, sample), references, prompt), options)
         except (ValueError, TypeError) as e:  # InvalidItem: a reference this verifier cannot read, say
             return Scored(0.0, [Check(name, False, 0.0, clip(f"{verifier.name} refused the item: {e}", 300),
                                       Status.INVALID_ARGUMENT.value)])

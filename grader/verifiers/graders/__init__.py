@@ -68,9 +68,12 @@ class GraderPlan(Plan):
     config: Any = None
     sample: Sample | None = None
     answers: Any = None  # the judge's answers to the model graders (models.answers), once asked
+    # What the config holds, found once in prepare (the cheap types' items pay no config walks per call).
+    asks_models: bool = False
+    has_python: bool = False
 
     def budget_seconds(self) -> float | None:
-        if self.options.timeout is None and python.has_python(self.config):
+        if self.options.timeout is None and self.has_python:
             return python.DEFAULT_SECONDS
         return self.options.timeout
 
@@ -82,7 +85,7 @@ class GraderVerifier(Verifier):
                    "any verifier as a sub-grader) on the response, with {{sample.*}} and {{item.*}} templates; "
                    "one check per sub-grader.")
     options_type = GraderOptions
-    placement = Placement.WORKER  # python graders run in the sandbox, from a worker; a verifier sub-grader may
+    placement = Placement.WORKER  # python graders run in the sandbox, from a worker; verifier sub-graders may
 
     def supports(self) -> tuple[str, ...]:
         return (*KINDS, *(f"text_similarity:{m}" for m in METRICS))
@@ -108,20 +111,24 @@ class GraderVerifier(Verifier):
         if parsed.grader is None:
             raise InvalidItem("the grader verifier needs options.grader (an OpenAI grader config)")
         validate(parsed.grader)
-        return GraderPlan(self.name, item, parsed, config=parsed.grader, sample=sample_of(item, parsed.item))
+        return GraderPlan(self.name, item, parsed, config=parsed.grader, sample=sample_of(item, parsed.item),
+                          asks_models=any(models.model_graders(parsed.grader)),
+                          has_python=python.has_python(parsed.grader))
 
     def grade(self, plan: Plan, *, in_worker: bool) -> GradeResult:
         assert isinstance(plan, GraderPlan) and isinstance(plan.options, GraderOptions) and plan.sample is not None
-        if plan.answers is None and any(models.model_graders(plan.config)):
+        if plan.answers is None and plan.asks_models:
             return models.no_judge(plan.config)  # until the judge answers (consult)
-        if (python.has_python(plan.config) or len(plan.item.response) > INLINE_MAX_CHARS) and not in_worker:
+        if (plan.has_python or len(plan.item.response) > INLINE_MAX_CHARS) and not in_worker:
             raise NeedsWorker()  # sources run only in the sandbox, from a killable worker
-        budget = plan.budget_seconds() or 5.0  # None: the driver's default, 5 s in-process
-        limits = python.PythonLimits(time.monotonic() + budget - 0.5, plan.options.python_memory_mb)
+        sample = plan.sample
+        if plan.answers or plan.has_python or in_worker:
+            budget = plan.budget_seconds() or 5.0  # None: the driver's default, 5 s in-process
+            limits = python.PythonLimits(time.monotonic() + budget - 0.5, plan.options.python_memory_mb)
+            sample = dataclasses.replace(sample, answers=plan.answers or {}, limits=limits, in_worker=in_worker)
         try:
             # NeedsWorker from a `verifier` sub-grader leaves here: the pipeline runs the whole plan in a worker
-            scored = run(plan.config, dataclasses.replace(plan.sample, answers=plan.answers or {}, limits=limits,
-                                                          in_worker=in_worker))
+            scored = run(plan.config, sample)
         except InvalidItem as e:  # the sandbox does not work here
             return GradeResult.failure(Status.INVALID_ARGUMENT, str(e), method=f"grader+{plan.config['type']}")
         correct = passes(plan.config, scored.score)
@@ -134,7 +141,7 @@ class GraderVerifier(Verifier):
     def consult(self, plan: Plan, result: GradeResult) -> ModelQuery | None:
         """Every model sub-grader's question, in one round, until the judge has answered (or was passed over)."""
         assert isinstance(plan, GraderPlan) and plan.sample is not None
-        if plan.answers is not None or models.JUDGE_STAGE in plan.consulted:
+        if not plan.asks_models or plan.answers is not None or models.JUDGE_STAGE in plan.consulted:
             return None
         return models.query(plan.config, plan.sample)
 

@@ -75,6 +75,8 @@ def test_different_genes_keep_different_keys():
     ("A\nB\n\nC", ["A", "B", "C"]),
     ("<answer>X, Y</answer>", ["X", "Y"]),
     ("[not json", ["[not json"]),
+    ('My ranking: ["A", "B"].', ["A", "B"]),
+    ("1. A\n2. B\nSources: [1]", ["A", "B"]),
 ])
 def test_ranked_items_reads_json_numbered_bulleted_and_separated_lists(text, items):
     assert list(ranked_items(text)) == items

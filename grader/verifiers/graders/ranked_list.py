@@ -10,7 +10,8 @@ so this is ours.
 2. else its numbered (``1.``, ``1)``, ``(1)``, ``#1``) or bulleted (``-``, ``*``, ``•``, ``+``) lines, in
    order, other lines ignored; a line's name ends before the first `` - ``, `` – ``, `` — ``, ``: `` or
    `` (`` (``1. **BRCA1** (DNA repair)`` names ``BRCA1``);
-3. else one item per line, or, on one line, items separated by commas or semicolons.
+3. else a JSON array inside the text (``My ranking: ["A", "B"].``);
+4. else one item per line, or, on one line, items separated by commas or semicolons.
 
 **Matching** (``match``): ``normalized`` (default) compares keys: NFKC, casefolded, Greek letters spelled
 out (``α`` -> ``alpha``), every character that is not a letter or a digit dropped, so ``BRCA-1``,
@@ -73,17 +74,24 @@ def ranked_items(text: str) -> Iterator[str]:
     fenced = _FENCE.match(text)
     if fenced:
         text = fenced.group(1).strip()
-    if text.startswith("["):
-        try:
-            value = json.loads(text)
-        except (ValueError, RecursionError):
-            value = None
-        if isinstance(value, list):
-            return (v if isinstance(v, str) else json.dumps(v) for v in value)
+    listed = _json_list(text) if text.startswith("[") else None
+    if listed is not None:
+        return listed
     if _MARKED_LINE.search(text):
         return (_line_name(m.group(1)) for m in _MARKED_LINE.finditer(text))
+    listed = _json_list(text[text.find("["):text.rfind("]") + 1]) if "[" in text else None
+    if listed is not None:  # "My ranking: ["A", "B"]."
+        return listed
     parts = _LINE if "\n" in text.strip() else _SEPARATED  # one item a line, else comma-separated
     return (m.group().strip() for m in parts.finditer(text))
+
+
+def _json_list(text: str) -> Iterator[str] | None:
+    try:
+        value = json.loads(text)
+    except (ValueError, RecursionError):
+        return None
+    return (v if isinstance(v, str) else json.dumps(v) for v in value) if isinstance(value, list) else None
 
 
 def _line_name(line: str) -> str:

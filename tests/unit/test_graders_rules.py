@@ -176,7 +176,8 @@ def test_verl_search_r1_ground_truth_routes_to_qa():
     result = grader.grade("<answer>Barack Obama</answer>", json.dumps({"target": ["Obama", "Barack Obama"]}),
                           verifier="qa")
     assert result.correct
-    assert grader.grade("<answer>Obama</answer>", '{"target": "Barack Obama"}', verifier="qa", metric="subem").score == 0
+    subem = grader.grade("<answer>Obama</answer>", '{"target": "Barack Obama"}', verifier="qa", metric="subem")
+    assert subem.score == 0
 
 
 def test_qa_without_an_answer_and_with_a_bad_metric():
@@ -382,7 +383,8 @@ def test_the_readmes_shaped_reward_example():
     assert r.score == pytest.approx(1 + 0.1 - (3900 - 3584) / 512) and r.reward == r.score and not r.correct
     assert r.checks[0].reason.startswith("math ") and r.checks[1].reason == ""
     assert r.checks[2].reason.startswith("3900 tokens")
-    assert grader.grade(r"<think>2 + 2</think> \boxed{4}", "4", verifier="grader", grader={**shaped, "pass_threshold": 2},
+    above = {**shaped, "pass_threshold": 2}
+    assert grader.grade(r"<think>2 + 2</think> \boxed{4}", "4", verifier="grader", grader=above,
                         item={"response_tokens": 10}).reward == pytest.approx(1.1)
 
 
@@ -433,3 +435,13 @@ def test_reading_a_list_stops_after_ten_items_per_distinct_item_allowed():
     config = {"type": "ranked_list", "reference": "CFTR", "max_items": 5}
     assert run("\n".join(["1. GENE"] * 49 + ["2. CFTR"]), config).score == 0.5
     assert run("\n".join(["1. GENE"] * 50 + ["2. CFTR"]), config).score == 0.0
+
+
+def test_whole_numbers_may_come_as_doubles_as_grpc_sends_them():
+    ranked = {"type": "ranked_list", "reference": "C", "scoring": "top_k", "k": 2.0, "max_items": 5.0}
+    assert run("1. A\n2. C", ranked).score == 1.0
+    length = {"type": "length", "unit": "characters", "max_length": 10.0, "cache_length": 4.0}
+    assert run("x" * 8, length).score == -0.5
+    counted = {"type": "length", "max_length": 10, "cache_length": 4, "count": "{{item.tokens}}"}
+    assert run("x", counted, item={"tokens": 8.0}).score == -0.5  # renders as 8.0
+    invalid({**ranked, "k": 2.5}, "(options.grader.k)")

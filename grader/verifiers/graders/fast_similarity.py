@@ -76,5 +76,6 @@ def rouge_l(text: str, reference: str) -> float:
 def rouge_n(n: int, text: str, reference: str) -> float:
     """rouge-score's ``RougeScorer([f"rouge{n}"]).score(reference, text)[...].fmeasure``."""
     tokenize = _rouge_tokenize()
-    got, want = _ngram_counts(tokenize(text), range(n, n + 1))[0], _ngram_counts(tokenize(reference), range(n, n + 1))[0]
+    got = _ngram_counts(tokenize(text), range(n, n + 1))[0]
+    want = _ngram_counts(tokenize(reference), range(n, n + 1))[0]
     return _f_measure(sum((got & want).values()), sum(got.values()), sum(want.values()))

@@ -22,15 +22,28 @@ def choice(config: Mapping[str, Any], where: str, key: str, choices: Sequence[st
         raise field_error(f"{where}.{key}", f"must be one of {', '.join(choices)}, not {config[key]!r}")
 
 
+def whole(value: Any) -> int | None:
+    """An integer, also as an integral float (JSON through gRPC's Struct carries every number as a double)."""
+    if isinstance(value, float) and value.is_integer():
+        return int(value)
+    return value if isinstance(value, int) and not isinstance(value, bool) else None
+
+
 def integer(config: Mapping[str, Any], where: str, key: str, low: int, high: int, *, required: bool = False) -> None:
-    value = config.get(key)
-    if value is None and not required and key not in config:
+    if key not in config and not required:
         return
-    if isinstance(value, bool) or not isinstance(value, int) or not low <= value <= high:
-        raise field_error(f"{where}.{key}", f"must be a whole number from {low} to {high}")
+    value = whole(config.get(key))
+    if value is None or not low <= value <= high:
+        raise field_error(f"{where}.{key}", f"must be a whole number from {low:g} to {high:g}")
 
 
-def number(config: Mapping[str, Any], where: str, key: str, low: float, high: float, *, above_low: bool = False) -> None:
+def integer_of(config: Mapping[str, Any], key: str, default: int) -> int:
+    """A field ``integer`` accepted, as an int (400.0 from gRPC is 400)."""
+    return int(config.get(key, default))
+
+
+def number(config: Mapping[str, Any], where: str, key: str, low: float, high: float, *,
+           above_low: bool = False) -> None:
     """An optional number in [low, high] (or (low, high] with ``above_low``)."""
     if key not in config:
         return

@@ -31,7 +31,7 @@ from .templates import render
 
 MAX_LENGTH = 100_000_000
 _TOKEN = re.compile(r"\w+|[^\w\s]")
-_WHOLE = re.compile(r"[0-9]{1,12}")
+_WHOLE = re.compile(r"([0-9]{1,12})(?:\.0*)?")  # 3900.0: an item's number that came through gRPC
 
 
 def estimated_tokens(text: str) -> int:
@@ -66,15 +66,16 @@ class Length(GraderKind):
             rendered = render(config["count"], sample.namespace).strip()
             if not _WHOLE.fullmatch(rendered):
                 return Scored(0.0, [Check(name, False, 0.0, f"count rendered {rendered[:40]!r}, not a whole number")])
-            length = int(rendered)
+            length = int(_WHOLE.fullmatch(rendered).group(1))  # type: ignore[union-attr]
         else:
             text = field_checks.response(config, sample)
             length = len(text) if unit == "characters" else estimated_tokens(text)
-        score = overlong_penalty(length, config["max_length"], config["cache_length"],
-                                 config.get("penalty_factor", 1.0))
+        maximum = field_checks.integer_of(config, "max_length", 0)
+        window = field_checks.integer_of(config, "cache_length", 0)
+        factor = config.get("penalty_factor", 1.0)
+        score = overlong_penalty(length, maximum, window, factor)
         return Scored(score, [Check(name, passes(config, score), score,
-                                    f"{length} {unit} (penalty from {config['max_length'] - config['cache_length']}, "
-                                    f"-{config.get('penalty_factor', 1.0):g} past {config['max_length']})")])
+                                    f"{length} {unit} (penalty from {maximum - window}, -{factor:g} past {maximum})")])
 
 
 register(Length())

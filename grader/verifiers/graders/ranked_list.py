@@ -22,8 +22,9 @@ symbols differ by one character, BRCA1/BRCA2 score 0.8); ``exact`` compares the 
 **The rank.** The references (the rendered ``reference``, default the item's references; a JSON array
 gives several) are accepted names of one right answer: list every synonym. Items with the same key count
 once, at their first place, and only the first ``max_items`` distinct items (default 100) are read (and at
-most ten times as many items in all, repeats included): an item beyond them is not ranked at all, so a response listing 10,000 genes gains nothing for the ones past
-``max_items`` (and under ``top_k`` nothing past ``k``). ``r`` is the 1-based place, among those distinct
+most ten times as many items in all, repeats included): an item beyond them is not ranked at all, so a
+response listing 10,000 genes gains nothing for the ones past ``max_items`` (and under ``top_k`` nothing
+past ``k``). ``r`` is the 1-based place, among those distinct
 items, of the first one matching any reference. The score (``scoring``), 0 when nothing matches:
 
 - ``reciprocal_rank`` (default): ``1 / r``;
@@ -174,9 +175,9 @@ class RankedList(GraderKind):
         matcher = Matcher(config.get("match", "normalized"), config.get("threshold", 0.9), references)
         if not matcher.references:
             return Scored(0.0, [Check(name, False, 0.0, "the reference names no item")])
-        max_items = config.get("max_items", MAX_ITEMS)
+        max_items = field_checks.integer_of(config, "max_items", MAX_ITEMS)
         rank, read, item, reference = rank_of(ranked_items(field_checks.response(config, sample)), matcher, max_items)
-        score = rank_score(rank, config.get("scoring", "reciprocal_rank"), config.get("k", 1),
+        score = rank_score(rank, config.get("scoring", "reciprocal_rank"), field_checks.integer_of(config, "k", 1),
                            config.get("decay", 0.5))
         reason = (f"rank {rank}: {clip(item, 200)!r} names {clip(reference, 200)!r}" if rank is not None else
                   f"none of the {read} distinct items read (at most {max_items}) names a reference")

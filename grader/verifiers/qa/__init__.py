@@ -57,6 +57,7 @@ def grade_qa(response: str, references: tuple[str, ...] | list[str], metric: str
     if not answer:
         return GradeResult.failure(Status.NO_ANSWER, "The response has no answer.", method=f"qa+{metric}")
     score, matched = best(metric, answer, reference_answers(references))
-    return GradeResult(score == 1.0, score, Status.OK, extracted=clip(answer), normalized=clip(normalize_answer(answer)),
-                       normalized_reference=normalize_answer(matched), method=f"qa+{metric}",
+    return GradeResult(score == 1.0, score, Status.OK, extracted=clip(answer),
+                       normalized=clip(normalize_answer(answer)), normalized_reference=normalize_answer(matched),
+                       method=f"qa+{metric}",
                        reason="" if score == 1.0 else f"{metric} {score:.3g} against the best reference")

@@ -58,6 +58,7 @@ bench: $(STAMP)
 	$(PY) benchmarks/ifeval_speed.py --out benchmarks/results/ifeval
 	$(PY) benchmarks/code_speed.py --out benchmarks/results/code
 	$(PY) benchmarks/integrations_speed.py --out benchmarks/results/integrations
+	$(PY) benchmarks/graders_speed.py --out benchmarks/results/graders
 	$(PY) benchmarks/judge_throughput.py --shape small --out benchmarks/results/judge_cpu
 
 # Train the default LM answer extractor into extractor_model/default: all-MiniLM-L6-v2

@@ -24,6 +24,7 @@ DATA_SOURCES: dict[str, str] = {
     "openai_humaneval": "code", "openai/openai_humaneval": "code", "mbpp": "code", "google-research-datasets/mbpp": "code",
     "codecontests": "code", "apps": "code", "codeparrot/apps": "code", "taco": "code", "BAAI/TACO": "code",
     "livecodebench": "code", "primeintellect": "code",
+    "searchR1_": "qa",  # verl's search-R1 sets (searchR1_nq, _hotpotqa...): search_r1_like_qa_em's exact match
 }
 _BACKEND = Backend()
 

@@ -62,6 +62,7 @@ from .graders import GraderVerifier  # noqa: E402
 from .exact import ExactVerifier  # noqa: E402
 from .ifeval import IFEvalVerifier  # noqa: E402
 from .math import MathVerifier  # noqa: E402
+from .qa import QAVerifier  # noqa: E402
 
 register(MathVerifier())
 register(MultipleChoiceVerifier())
@@ -69,6 +70,7 @@ register(ExactVerifier())
 register(IFEvalVerifier())
 register(CodeVerifier())
 register(GraderVerifier())
+register(QAVerifier())
 
 __all__ = ["FuzzItem", "InvalidItem", "ModelQuery", "NeedsWorker", "Options", "Placement", "Plan", "Verifier",
            "all_verifiers", "get", "markdown_table", "names", "register"]

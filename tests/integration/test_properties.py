@@ -26,9 +26,10 @@ LATEXISH = st.text(alphabet=st.sampled_from(list("0123456789+-*/^_{}()[]\\$.,=<>
 def check_valid(result: grader.GradeResult) -> None:
     assert isinstance(result, grader.GradeResult)
     assert result.status in set(Status)
-    # Rule verifiers score 0 or 1; graded ones (grader, ifeval's fraction) any finite score.
+    # Rule verifiers score 0 or 1; graded ones (grader, ifeval's fraction, qa's token F1) any finite score.
     assert math.isfinite(result.score)
-    assert result.score in (0.0, 1.0) and result.correct == (result.score == 1.0) or result.method.startswith("grader+")
+    assert result.score in (0.0, 1.0) and result.correct == (result.score == 1.0) or \
+        result.method.startswith(("grader+", "qa+f1"))
     assert not result.correct or result.status == Status.OK
     assert (result.status == Status.OK and result.correct) or result.reason
 

@@ -11,7 +11,9 @@ dataset item. Templates (``templates.py``) read ``{{sample.output_text}}`` (the 
 inline). ``score_model`` and ``label_model`` graders ask the judge stage: the first verdict,
 before any answer, is INVALID_ARGUMENT naming the field (what stands where no judge is
 configured); ``consult`` puts every model sub-grader's question to the judge in one round, and
-``follow_up`` grades the plan again with the answers.
+``follow_up`` grades the plan again with the answers. A ``verifier`` sub-grader that raises
+``NeedsWorker`` (math on a leaf only sympy reads, code) sends the whole plan to a worker too, as does a
+response longer than ``INLINE_MAX_CHARS``.
 """
 
 from __future__ import annotations
@@ -27,11 +29,18 @@ from ...types import GradeResult, Item, Status
 from ..base import FuzzItem, InvalidItem, ModelQuery, NeedsWorker, Placement, Plan, Verifier
 from ..options import Options, megabytes, option
 from . import models, multi, python, string_check, text_similarity  # noqa: F401  (each registers its grader type)
-from .kinds import KINDS, Sample, passes, run, validate
+from . import format, length, qa, ranked_list, sub_verifier  # noqa: F401  (rule terms and any verifier)
+from .kinds import KINDS, Sample, passes, run, threshold, validate
+from .sub_verifier import RULE_FUZZ_CONFIGS
 from .templates import render, sample_of
 from .text_similarity import METRICS, similarity
 
 __all__ = ["GraderVerifier", "GraderOptions", "render", "similarity"]
+
+# The rule types are linear in the text; fuzzy_match and rouge_l are bit-parallel n*m/64 (0.5 s at 100,000
+# characters a side): a response up to this size is graded on the calling thread (at most about 0.1 s),
+# a longer one in a worker the item's budget can kill.
+INLINE_MAX_CHARS = 50_000
 
 
 def _config(key: str, value: Any) -> Any:
@@ -48,7 +57,7 @@ def _config(key: str, value: Any) -> Any:
 @dataclass(frozen=True)
 class GraderOptions(Options):
     grader: Any = option(None, _config, "the OpenAI grader config: string_check, text_similarity, score_model, "
-                                        "label_model, python or multi")
+                                        "label_model, python or multi; ranked_list, qa, format, length, verifier")
     item: Any = option(None, _config, "the dataset item the templates read as {{item.x}}")
     python_memory_mb: int = option(512, megabytes, "address-space limit of each of a python grader's sandboxed "
                                                     "processes, in MB (64 to 4096)")
@@ -59,9 +68,12 @@ class GraderPlan(Plan):
     config: Any = None
     sample: Sample | None = None
     answers: Any = None  # the judge's answers to the model graders (models.answers), once asked
+    # What the config holds, found once in prepare (the cheap types' items pay no config walks per call).
+    asks_models: bool = False
+    has_python: bool = False
 
     def budget_seconds(self) -> float | None:
-        if self.options.timeout is None and python.has_python(self.config):
+        if self.options.timeout is None and self.has_python:
             return python.DEFAULT_SECONDS
         return self.options.timeout
 
@@ -69,10 +81,11 @@ class GraderPlan(Plan):
 class GraderVerifier(Verifier):
     name = "grader"
     description = ("Runs an OpenAI-style grader config (string_check, text_similarity, score_model and "
-                   "label_model on the judge, python in the sandbox, multi) on the response, with {{sample.*}} "
-                   "and {{item.*}} templates; one check per sub-grader.")
+                   "label_model on the judge, python in the sandbox, multi; ranked_list, qa, format, length, and "
+                   "any verifier as a sub-grader) on the response, with {{sample.*}} and {{item.*}} templates; "
+                   "one check per sub-grader.")
     options_type = GraderOptions
-    placement = Placement.WORKER  # python graders run in the sandbox, from a worker
+    placement = Placement.WORKER  # python graders run in the sandbox, from a worker; verifier sub-graders may
 
     def supports(self) -> tuple[str, ...]:
         return (*KINDS, *(f"text_similarity:{m}" for m in METRICS))
@@ -85,7 +98,9 @@ class GraderVerifier(Verifier):
                      "evaluation_metric": m, "pass_threshold": 0.5} for m in METRICS]
         configs.append({"type": "multi", "graders": {"a": configs[0], "b": configs[5]},
                         "calculate_output": "max(a, b) / (1 + abs(a - b))"})
-        words = ["the", "cat", "Paris", "{", "}", "{{", "}}", '{"x": 1}', "\n", "é", "", "1e308", "sat"]
+        configs += RULE_FUZZ_CONFIGS
+        words = ["the", "cat", "Paris", "{", "}", "{{", "}}", '{"x": 1}', "\n", "é", "", "1e308", "sat",
+                 "<think>", "</think>", "<answer>", "</answer>", "\\boxed{", "1.", "- ", ",", "TNF-α"]
         while True:
             response = " ".join(rng.choice(words) for _ in range(rng.randint(0, 12)))
             yield FuzzItem(response, rng.choice(["Paris", "the cat sat", "{{item.reference}}", "x"]),
@@ -96,32 +111,37 @@ class GraderVerifier(Verifier):
         if parsed.grader is None:
             raise InvalidItem("the grader verifier needs options.grader (an OpenAI grader config)")
         validate(parsed.grader)
-        return GraderPlan(self.name, item, parsed, config=parsed.grader, sample=sample_of(item, parsed.item))
+        return GraderPlan(self.name, item, parsed, config=parsed.grader, sample=sample_of(item, parsed.item),
+                          asks_models=any(models.model_graders(parsed.grader)),
+                          has_python=python.has_python(parsed.grader))
 
     def grade(self, plan: Plan, *, in_worker: bool) -> GradeResult:
         assert isinstance(plan, GraderPlan) and isinstance(plan.options, GraderOptions) and plan.sample is not None
-        if plan.answers is None and any(models.model_graders(plan.config)):
+        if plan.answers is None and plan.asks_models:
             return models.no_judge(plan.config)  # until the judge answers (consult)
-        if python.has_python(plan.config) and not in_worker:
+        if (plan.has_python or len(plan.item.response) > INLINE_MAX_CHARS) and not in_worker:
             raise NeedsWorker()  # sources run only in the sandbox, from a killable worker
-        budget = plan.budget_seconds() or 5.0  # None: the driver's default, 5 s in-process
-        limits = python.PythonLimits(time.monotonic() + budget - 0.5, plan.options.python_memory_mb)
+        sample = plan.sample
+        if plan.answers or plan.has_python or in_worker:
+            budget = plan.budget_seconds() or 5.0  # None: the driver's default, 5 s in-process
+            limits = python.PythonLimits(time.monotonic() + budget - 0.5, plan.options.python_memory_mb)
+            sample = dataclasses.replace(sample, answers=plan.answers or {}, limits=limits, in_worker=in_worker)
         try:
-            scored = run(plan.config, dataclasses.replace(plan.sample, answers=plan.answers or {}, limits=limits))
+            # NeedsWorker from a `verifier` sub-grader leaves here: the pipeline runs the whole plan in a worker
+            scored = run(plan.config, sample)
         except InvalidItem as e:  # the sandbox does not work here
             return GradeResult.failure(Status.INVALID_ARGUMENT, str(e), method=f"grader+{plan.config['type']}")
         correct = passes(plan.config, scored.score)
-        threshold = plan.config.get("pass_threshold", 1.0)
         errors = [f"{c.name}: {c.reason}" for c in scored.checks if c.status == "error"]
-        reason = "" if correct else "; ".join([f"score {scored.score:.4g} below the pass threshold {threshold:g}",
-                                               *errors])
+        reason = "" if correct else "; ".join([f"score {scored.score:.4g} below the pass threshold "
+                                               f"{threshold(plan.config):g}", *errors])
         return GradeResult(correct, scored.score, Status.OK, method=f"grader+{plan.config['type']}",
                            checks=scored.checks, reason=reason)
 
     def consult(self, plan: Plan, result: GradeResult) -> ModelQuery | None:
         """Every model sub-grader's question, in one round, until the judge has answered (or was passed over)."""
         assert isinstance(plan, GraderPlan) and plan.sample is not None
-        if plan.answers is not None or models.JUDGE_STAGE in plan.consulted:
+        if not plan.asks_models or plan.answers is not None or models.JUDGE_STAGE in plan.consulted:
             return None
         return models.query(plan.config, plan.sample)
 

@@ -11,7 +11,7 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from typing import Any, ClassVar, Mapping
 
-from ...types import Check
+from ...types import Check, Item
 from ..base import InvalidItem
 
 COMMON_FIELDS = frozenset({"type", "name", "pass_threshold"})
@@ -20,11 +20,16 @@ COMMON_FIELDS = frozenset({"type", "name", "pass_threshold"})
 @dataclass(frozen=True)
 class Sample:
     """What templates read: ``sample.*`` (the response) and ``item.*`` (the dataset item); for the
-    model graders the judge's answers (by ``models.answer_key``), for python graders their limits."""
+    model graders the judge's answers (by ``models.answer_key``), for python graders their limits;
+    ``graded``: the item itself (all its references, for types whose reference defaults to them);
+    ``in_worker``: grading runs in a killable worker (a ``verifier`` sub-grader may then finish what
+    raised ``NeedsWorker``)."""
 
     namespace: Mapping[str, Any]
     answers: Mapping[str, Any] = field(default_factory=dict)
     limits: Any = None  # python.PythonLimits, set in a worker
+    graded: Item | None = None
+    in_worker: bool = False
 
 
 @dataclass(frozen=True)
@@ -40,6 +45,7 @@ class GraderKind:
 
     type: ClassVar[str]
     fields: ClassVar[frozenset[str]] = frozenset()
+    pass_threshold: ClassVar[float] = 1.0  # where the config gives none (length: 0, no penalty, passes)
 
     def validate(self, config: Mapping[str, Any], where: str, depth: int) -> None:
         """Raise InvalidItem naming the field (``where`` is the config's own path) if the config is wrong."""
@@ -85,8 +91,13 @@ def field_error(where: str, message: str) -> InvalidItem:
     return InvalidItem(f"{message} ({where})")
 
 
+def threshold(config: Mapping[str, Any]) -> float:
+    """The config's ``pass_threshold``, else its type's default (1, or 0 for ``length``)."""
+    return config.get("pass_threshold", KINDS[config["type"]].pass_threshold)
+
+
 def passes(config: Mapping[str, Any], score: float) -> bool:
-    return score >= config.get("pass_threshold", 1.0)
+    return score >= threshold(config)
 
 
 def strings(config: Mapping[str, Any], where: str, *keys: str) -> None:

@@ -1,0 +1,67 @@
+"""The shaped reward (a verifier sub-grader with format and length terms) in real worker processes: over
+gRPC, and in-process where a sub-verifier's NeedsWorker sends the whole grader plan to a killable worker."""
+
+from __future__ import annotations
+
+import json
+
+import pytest
+
+import grader
+from grader import Status
+from grader.client import GraderClient
+from grader.execution.workers import WorkerPool
+from servers import Server
+
+SHAPED = {"type": "multi", "calculate_output": "correctness + 0.1 * format + overlong",
+          "graders": {"correctness": {"type": "verifier", "verifier": "math"},
+                      "format": {"type": "format", "think": True, "boxed": True, "nothing_after": True},
+                      "overlong": {"type": "length", "max_length": 400, "cache_length": 100}}}
+SYMPY_ONLY = (r"<think>sin of pi over four</think> \boxed{\sin\frac{\pi}{4}}", r"\frac{\sqrt{2}}{2}")
+
+
+@pytest.fixture(scope="module")
+def client():
+    server = Server()
+    with GraderClient(server.target) as c:
+        yield c
+    server.stop()
+
+
+def test_the_shaped_reward_over_grpc(client):
+    result = client.grade(*SYMPY_ONLY, verifier="grader", grader=SHAPED)
+    assert result.status is Status.OK and result.score == pytest.approx(1.1)
+    checks = {c.name: c for c in result.checks}  # a Struct's keys come in its own order, not the config's
+    assert set(checks) == {"correctness", "format", "overlong"} and "sympy" in checks["correctness"].reason
+    genes = {"type": "ranked_list", "reference": '["TP53", "p53"]', "scoring": "top_k", "k": 2}
+    assert client.grade("1. BRCA-1\n2. p-53", "x", verifier="grader", grader=genes).score == 1.0
+    assert client.grade("<answer>the Nile</answer>", json.dumps({"target": ["Nile"]}), verifier="qa").correct
+
+
+def test_a_sub_verifier_escalates_in_process_to_a_real_worker():
+    pool = WorkerPool(1)
+    try:
+        result = grader.grade(*SYMPY_ONLY, verifier="grader", grader=SHAPED, pool=pool)
+        huge = grader.grade("1. BRCA1\n" + "x " * 60_000, "BRCA1", verifier="grader",
+                            grader={"type": "ranked_list"}, pool=pool)
+    finally:
+        pool.close()
+    assert result.status is Status.OK and result.score == pytest.approx(1.1)
+    assert huge.status is Status.OK and huge.score == 1.0
+
+
+def test_a_code_sub_grader_runs_in_the_sandbox_under_the_grader_items_timeout():
+    from grader.execution import sandbox
+    if sandbox.probe():
+        pytest.skip(f"the code sandbox does not work here: {sandbox.probe()}")
+    config = {"type": "multi", "calculate_output": "tests + 0.1 * format",
+              "graders": {"tests": {"type": "verifier", "verifier": "code"},
+                          "format": {"type": "format", "think": True}}}
+    response = "<think>add</think>\n```python\ndef add(a, b):\n    return a + b\n```"
+    reference = json.dumps({"test_list": ["assert add(1, 2) == 3", "assert add(-1, 1) == 0"]})
+    pool = WorkerPool(1)
+    try:
+        result = grader.grade(response, reference, verifier="grader", grader=config, pool=pool, timeout=30)
+    finally:
+        pool.close()
+    assert result.status is Status.OK and result.score == pytest.approx(1.1), result.checks

@@ -12,9 +12,11 @@ from .types import GradeResult, Status
 class Rewards:
     """The reward for each outcome. An OK result's reward moves from ``incorrect`` to
     ``correct`` with its score, so a verifier that scores a fraction (constraints met,
-    tests passed) gets the same fraction of the way; a correct answer gets ``correct``.
-    ``NO_ANSWER`` and ``PARSE_ERROR`` take ``no_answer``, ``TIMEOUT`` takes ``timeout``
-    and ``INVALID_ARGUMENT`` takes ``incorrect``."""
+    tests passed) gets the same fraction of the way, and a correct answer (score 1) gets
+    ``correct``. A grader config's score is its reward as OpenAI's graders define it, so it
+    maps the same way even outside [0, 1] (a shaped ``correctness + 0.1 * format`` of 1.1,
+    a pass below 1). ``NO_ANSWER`` and ``PARSE_ERROR`` take ``no_answer``, ``TIMEOUT`` takes
+    ``timeout`` and ``INVALID_ARGUMENT`` takes ``incorrect``."""
 
     correct: float = 1.0
     incorrect: float = 0.0
@@ -36,8 +38,6 @@ class Rewards:
 
     def of(self, result: GradeResult) -> float:
         if result.status == Status.OK:
-            if result.correct:
-                return self.correct
             return self.incorrect + (self.correct - self.incorrect) * result.score
         if result.status == Status.TIMEOUT:
             return self.timeout

@@ -383,9 +383,9 @@ def test_the_readmes_shaped_reward_example():
     assert r.score == pytest.approx(1 + 0.1 - (3900 - 3584) / 512) and r.reward == r.score and not r.correct
     assert r.checks[0].reason.startswith("math ") and r.checks[1].reason == ""
     assert r.checks[2].reason.startswith("3900 tokens")
-    above = {**shaped, "pass_threshold": 2}
-    assert grader.grade(r"<think>2 + 2</think> \boxed{4}", "4", verifier="grader", grader=above,
-                        item={"response_tokens": 10}).reward == pytest.approx(1.1)
+    full = grader.grade(r"<think>2 + 2</think> \boxed{4}", "4", verifier="grader", grader=shaped,
+                        item={"response_tokens": 10})
+    assert full.correct and full.reward == pytest.approx(1.1)  # the bonus reaches the trainer past 1
 
 
 # --- bleu and rouge: the libraries' own scores, counted faster -----------------------------------

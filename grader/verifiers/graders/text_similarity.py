@@ -2,7 +2,10 @@
 
 ``fuzzy_match`` rapidfuzz ``fuzz.ratio`` / 100; ``bleu`` sacrebleu ``sentence_bleu`` / 100 (its
 defaults: 13a tokenizer, exponential smoothing); ``gleu`` NLTK ``sentence_gleu`` on whitespace
-tokens; ``rouge_1``..``rouge_5``, ``rouge_l`` rouge-score's F-measure without stemming.
+tokens; ``rouge_1``..``rouge_5``, ``rouge_l`` rouge-score's F-measure without stemming; ``meteor``
+NLTK ``meteor_score`` on whitespace tokens with WordNet 3.0 (``meteor.py``); ``cosine`` the cosine of
+all-MiniLM-L6-v2 sentence embeddings (``grader.lm.sentence_encoder``), in [-1, 1]. Each library
+loads on first use, so a metric never pays for another's.
 """
 
 from __future__ import annotations
@@ -36,11 +39,23 @@ def _rouge(kind: str) -> Callable[[str, str], float]:
     return rouge
 
 
+def _meteor(text: str, reference: str) -> float:
+    from .meteor import meteor
+    return meteor(text, reference)
+
+
+def _cosine(text: str, reference: str) -> float:
+    from ...lm.sentence_encoder import shared
+    return shared().cosine(text, reference)
+
+
 METRICS: dict[str, Callable[[str, str], float]] = {
     "fuzzy_match": _fuzzy_match, "bleu": _bleu, "gleu": _gleu,
     **{f"rouge_{n}": _rouge(f"rouge{n}") for n in range(1, 6)}, "rouge_l": _rouge("rougeL"),
+    "meteor": _meteor, "cosine": _cosine,
 }
-NOT_YET = {"meteor": "needs WordNet data", "cosine": "needs a sentence encoder"}
+# Metrics on a model: its first use in a process loads it (seconds), so their items get a longer budget.
+MODEL_METRICS = frozenset({"cosine"})
 
 
 def similarity(metric: str, text: str, reference: str) -> float:
@@ -54,9 +69,6 @@ class TextSimilarity(GraderKind):
     def validate(self, config: Mapping[str, Any], where: str, depth: int) -> None:
         strings(config, where, "input", "reference")
         metric = config.get("evaluation_metric")
-        if metric in NOT_YET:
-            raise field_error(f"{where}.evaluation_metric",
-                              f"{metric!r} is not supported yet ({NOT_YET[metric]})")
         if metric not in METRICS:
             raise field_error(f"{where}.evaluation_metric", f"must be one of {', '.join(METRICS)}, not {metric!r}")
 

@@ -1,6 +1,7 @@
 """text_similarity's ``cosine``: all-MiniLM-L6-v2 embeddings (grader.lm.sentence_encoder) against
 sentence-transformers' own ``encode`` of the same installed model, identical text, loading once and
-lazily, and a served cosine item whose worker loads the encoder inside the item's budget."""
+lazily, and served meteor and cosine items whose worker loads WordNet and the encoder inside the
+item's budget (a worker's memory limit included)."""
 
 from __future__ import annotations
 
@@ -14,6 +15,7 @@ import grader
 from grader import Status
 from grader.lm import sentence_encoder
 from grader.verifiers.graders import similarity
+from servers import Server, free_port
 
 LONG = " ".join(f"token{i} is followed by more words" for i in range(120))  # well past 256 WordPiece tokens
 CORPUS = [
@@ -78,3 +80,21 @@ def test_other_metrics_never_import_torch():
             "print(sorted(m for m in ('torch', 'transformers', 'sentence_transformers') if m in sys.modules))")
     out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, timeout=120, check=True)
     assert out.stdout.strip() == "[]", out.stderr
+
+
+def test_served_meteor_and_cosine_load_in_a_worker_within_their_budget():
+    openai = pytest.importorskip("openai")
+    port = free_port()
+    server = Server("--http-port", str(port), "--auth-token", "t")
+    client = openai.OpenAI(base_url=f"http://127.0.0.1:{port}/v1", api_key="t", max_retries=0, timeout=120)
+    text, answer = "The capital of France is Paris.", "Paris is the capital of France."
+    try:
+        for metric in ("meteor", "cosine"):
+            config = {"type": "text_similarity", "name": metric, "input": "{{sample.output_text}}",
+                      "reference": "{{item.answer}}", "evaluation_metric": metric}
+            reply = client.fine_tuning.alpha.graders.run(grader=config, model_sample=text, item={"answer": answer})
+            assert not reply.metadata.errors.unresponsive_reward_error and not reply.metadata.errors.other_error
+            assert reply.reward == pytest.approx(similarity(metric, text, answer), abs=1e-6)
+    finally:
+        client.close()
+        server.stop()

@@ -54,8 +54,8 @@ METRICS: dict[str, Callable[[str, str], float]] = {
     **{f"rouge_{n}": _rouge(f"rouge{n}") for n in range(1, 6)}, "rouge_l": _rouge("rougeL"),
     "meteor": _meteor, "cosine": _cosine,
 }
-# Metrics on a model: its first use in a process loads it (seconds), so their items get a longer budget.
-MODEL_METRICS = frozenset({"cosine"})
+# Metrics whose first use in a process loads data or a model (WordNet: 2-4 s, the encoder: 5-10 s on 2 cores).
+LOADING_METRICS = frozenset({"meteor", "cosine"})
 
 
 def similarity(metric: str, text: str, reference: str) -> float:

@@ -7,13 +7,16 @@ the same weights but was fine-tuned as a token tagger, so its encoder no longer 
 
 The embedding is the model's own recipe (its ``modules.json``): WordPiece tokens truncated at
 ``max_seq_length`` (256, ``sentence_bert_config.json``), mean of the last hidden states over the
-attention mask, then L2 normalisation. CPU float32. ``import grader.lm.sentence_encoder`` is
-light: torch and transformers load in :meth:`SentenceEncoder.load`; :func:`shared` loads once per
-process.
+attention mask, then L2 normalisation. CPU float32. Embeddings of short texts are kept (least recently
+used, ``CACHED_TEXTS``): a GRPO group's responses share their reference, which is embedded once.
+
+``import grader.lm.sentence_encoder`` is light: torch and transformers load in
+:meth:`SentenceEncoder.load`; :func:`shared` loads once per process.
 """
 
 from __future__ import annotations
 
+import functools
 import json
 import os
 import threading
@@ -22,6 +25,8 @@ from typing import Any, Sequence
 
 from .extractor import _quiet_transformers
 
+CACHED_TEXTS = 4096
+CACHED_CHARS = 4096  # longer texts are embedded each time: a cache key must not hold a whole long response
 _shared: "SentenceEncoder | None" = None
 _shared_lock = threading.Lock()
 
@@ -42,6 +47,7 @@ class SentenceEncoder:
 
         self._torch, self._model, self._tokenizer, self.max_tokens = torch, model, tokenizer, max_tokens
         self._lock = threading.Lock()
+        self._cached = functools.lru_cache(maxsize=CACHED_TEXTS)(self._embed_one)
 
     @classmethod
     def load(cls, path: str | os.PathLike | None = None) -> "SentenceEncoder":
@@ -71,8 +77,15 @@ class SentenceEncoder:
 
     def cosine(self, text: str, reference: str) -> float:
         """The cosine of the two texts' embeddings, in [-1, 1] (1 for identical text)."""
-        a, b = self.embed([text, reference])
+        a, b = self.embedding(text), self.embedding(reference)
         return max(-1.0, min(1.0, float((a * b).sum())))
+
+    def embedding(self, text: str) -> Any:
+        """One text's unit-length embedding, from the cache where the text is short enough to key it."""
+        return self._cached(text) if len(text) <= CACHED_CHARS else self._embed_one(text)
+
+    def _embed_one(self, text: str) -> Any:
+        return self.embed([text])[0]
 
 
 def shared() -> SentenceEncoder:

@@ -98,3 +98,14 @@ def test_served_meteor_and_cosine_load_in_a_worker_within_their_budget():
     finally:
         client.close()
         server.stop()
+
+
+def test_short_texts_are_embedded_once_and_long_ones_each_time():
+    encoder = sentence_encoder.shared()
+    text = "a reference shared by a group of responses"
+    first = encoder.embedding(text)
+    hits = encoder._cached.cache_info().hits
+    assert encoder.embedding(text) is first and encoder._cached.cache_info().hits == hits + 1
+    long = "word " * (sentence_encoder.CACHED_CHARS // 5 + 1)
+    assert encoder.embedding(long) is not encoder.embedding(long)
+    assert float((encoder.embedding(long) * encoder.embed([long])[0]).sum()) == pytest.approx(1.0, abs=1e-6)

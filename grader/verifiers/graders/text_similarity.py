@@ -54,7 +54,7 @@ METRICS: dict[str, Callable[[str, str], float]] = {
     **{f"rouge_{n}": _rouge(f"rouge{n}") for n in range(1, 6)}, "rouge_l": _rouge("rougeL"),
     "meteor": _meteor, "cosine": _cosine,
 }
-# Metrics whose first use in a process loads data or a model (WordNet: 2-4 s, the encoder: 5-10 s on 2 cores).
+# Metrics whose first use in a process loads data or a model (WordNet: 3-4 s, the encoder: 7-11 s on 2 cores).
 LOADING_METRICS = frozenset({"meteor", "cosine"})
 
 

@@ -11,12 +11,17 @@ same ``ServedPipeline``, with the same bearer token, item limits, budgets and st
   ``response`` (an OpenAI Responses object) → the row with ``reward`` and the evidence;
 - ``POST /v1/endpoint-grader``: Foundry's endpoint grader, ``{"sample", "item", "trace_id"}`` →
   ``{"score", "metadata"}`` (its preview documentation's request and response);
+- ``POST /v1/fine_tuning/alpha/graders/run`` and ``/validate``: OpenAI's (and Foundry's) grader API,
+  ``{"grader", "model_sample", "item"}`` → ``GraderRunResponse`` and ``{"grader"}`` → ``{"grader"}``, on the
+  ``grader`` verifier; errors in OpenAI's shape, ``{"error": {"message", "type", "param", "code"}}``;
 - ``GET /healthz`` (no token) and ``GET /metrics`` (Prometheus).
 """
 
 from __future__ import annotations
 
 import json
+import re
+import time
 from typing import Any, Awaitable, Callable, Mapping
 
 from starlette.applications import Starlette
@@ -26,7 +31,7 @@ from starlette.routing import Route
 
 from .execution.batch import Overloaded
 from .metrics import Metrics
-from .pipeline import Defaults, ServedPipeline
+from .pipeline import Defaults, ServedPipeline, plan_item
 from .rewards import Rewards
 from .security import bearer_matches
 from .server_config import ServerConfig
@@ -34,10 +39,15 @@ from .types import GradeResult, Status
 from .wire import response_too_large
 
 ITEM_FIELDS = ("response", "reference", "verifier", "options", "prompt")
+OPENAI_GRADERS = "/v1/fine_tuning/alpha/graders"
 
 
 class BadRequest(Exception):
-    """The request cannot be read: 400 with this message."""
+    """The request cannot be read: 400 with this message; ``param`` names the request field at fault."""
+
+    def __init__(self, message: str, param: str | None = None) -> None:
+        super().__init__(message)
+        self.param = param
 
 
 def build_app(pipeline: ServedPipeline, config: ServerConfig, metrics: Metrics) -> Starlette:
@@ -46,6 +56,9 @@ def build_app(pipeline: ServedPipeline, config: ServerConfig, metrics: Metrics) 
               Route("/openrlhf", gateway.wrap(gateway.openrlhf), methods=["POST"]),
               Route("/verify", gateway.wrap(gateway.verify), methods=["POST"]),
               Route("/v1/endpoint-grader", gateway.wrap(gateway.endpoint_grader), methods=["POST"]),
+              Route(f"{OPENAI_GRADERS}/run", gateway.wrap(gateway.grader_run, openai=True), methods=["POST"]),
+              Route(f"{OPENAI_GRADERS}/validate", gateway.wrap(gateway.grader_validate, openai=True),
+                    methods=["POST"]),
               Route("/metrics", gateway.wrap(gateway.metrics_text, parse=False), methods=["GET"]),
               Route("/healthz", gateway.healthz, methods=["GET"])]
     return Starlette(routes=routes)
@@ -55,8 +68,9 @@ class Gateway:
     def __init__(self, pipeline: ServedPipeline, config: ServerConfig, metrics: Metrics) -> None:
         self.pipeline, self.config, self.metrics = pipeline, config, metrics
 
-    def wrap(self, handler: Callable[[Any], Awaitable[Response]], parse: bool = True):
-        """Auth, body limits and JSON for a handler that takes the parsed body."""
+    def wrap(self, handler: Callable[[Any], Awaitable[Response]], parse: bool = True, openai: bool = False):
+        """Auth, body limits and JSON for a handler that takes the parsed body (``openai``: 400s in OpenAI's
+        error shape, which its SDK reads into ``BadRequestError``)."""
         async def endpoint(request: Request) -> Response:
             if self.config.auth_token and not bearer_matches(request.headers.get("authorization"),
                                                              self.config.auth_token):
@@ -66,7 +80,7 @@ class Gateway:
                 body = await self._body(request) if parse else None
                 return await handler(body)
             except BadRequest as e:
-                return JSONResponse({"error": str(e)}, status_code=400)
+                return JSONResponse(_openai_error(e) if openai else {"error": str(e)}, status_code=400)
             except Overloaded as e:
                 return JSONResponse({"error": f"server busy: {e}; retry with backoff"}, status_code=503,
                                     headers={"Retry-After": "1"})
@@ -163,6 +177,25 @@ class Gateway:
             "correct": result.correct, "status": result.status.value, "method": result.method,
             "extracted": result.extracted, "reason": result.reason, "checks": [c.to_dict() for c in result.checks]}})
 
+    async def grader_run(self, body: Any) -> Response:
+        """OpenAI's graders/run: the config graded on ``model_sample`` (the sample's output_text) and ``item``."""
+        config, item = _grader_request(body)
+        if not isinstance(body.get("model_sample"), str):
+            raise BadRequest("model_sample must be a string (the sample's output_text)", "model_sample")
+        start = time.perf_counter()
+        result, = await self._grade([_grader_item(config, item, body["model_sample"])], Defaults())
+        if result.status is Status.INVALID_ARGUMENT:
+            raise _config_error(result.reason)
+        return JSONResponse(_run_response(config, result, time.perf_counter() - start))
+
+    async def grader_validate(self, body: Any) -> Response:
+        """OpenAI's graders/validate: the config back when the grader verifier would take it, else a 400."""
+        config, _ = _grader_request(body)
+        outcome = plan_item(_grader_item(config, {}, ""), Defaults())  # validation only: nothing is graded
+        if isinstance(outcome, GradeResult):
+            raise _config_error(outcome.reason)
+        return JSONResponse({"grader": config})
+
     async def metrics_text(self, _: Any) -> Response:
         body, content_type = self.metrics.exposition()
         return Response(body, media_type=content_type)
@@ -241,3 +274,61 @@ def _nemo_task(body: dict[str, Any]) -> tuple[str, str]:
             return "math", body[key] if isinstance(body[key], str) else json.dumps(body[key])
     raise BadRequest("the verify request names no task: give instruction_id_list and kwargs (instruction "
                      "following), expected_answer (math), or verifier and reference")
+
+
+# OpenAI's GraderRunResponse.metadata.errors: flags, and the details that go with some of them.
+_RUN_ERROR_FLAGS = ("formula_parse_error", "invalid_variable_error", "model_grader_parse_error",
+                    "model_grader_refusal_error", "model_grader_server_error", "other_error",
+                    "python_grader_runtime_error", "python_grader_server_error", "sample_parse_error",
+                    "truncated_observation_error", "unresponsive_reward_error")
+_RUN_ERROR_DETAILS = ("model_grader_server_error_details", "python_grader_runtime_error_details",
+                      "python_grader_server_error_type")
+_CONFIG_FIELD = re.compile(r"\s*\(options\.(grader(?:\.[^()]*)?)\)(\.?)$")
+# The pipeline wants a reference; the grader's templates read the OpenAI item's own (item.reference).
+_RUN_REFERENCE = "(the item)"
+
+
+def _grader_request(body: Any) -> tuple[dict[str, Any], dict[str, Any]]:
+    if not isinstance(body, dict):
+        raise BadRequest("the body must be a JSON object with 'grader'", None)
+    if not isinstance(body.get("grader"), dict):
+        raise BadRequest("grader must be a grader config (a JSON object with a 'type')", "grader")
+    item = body.get("item")
+    if item is not None and not isinstance(item, dict):
+        raise BadRequest("item must be a JSON object (the dataset item the templates read)", "item")
+    return body["grader"], item or {}
+
+
+def _grader_item(config: dict[str, Any], item: dict[str, Any], sample: str) -> dict[str, Any]:
+    """A grader-verifier item: the templates' ``item`` namespace is the OpenAI item alone."""
+    fields = {"reference": None, "prompt": None, **item}
+    return {"response": sample, "reference": _RUN_REFERENCE, "verifier": "grader",
+            "options": {"grader": config, "item": fields}}
+
+
+def _config_error(reason: str) -> BadRequest:
+    """The grader verifier's INVALID_ARGUMENT as OpenAI names fields: ``(options.grader.x)`` → ``grader.x``."""
+    match = _CONFIG_FIELD.search(reason)
+    if match is None:
+        return BadRequest(reason, None)
+    return BadRequest(f"{reason[:match.start()]} ({match.group(1)}){match.group(2)}", match.group(1))
+
+
+def _openai_error(error: BadRequest) -> dict[str, Any]:
+    return {"error": {"message": str(error), "type": "invalid_request_error", "param": error.param, "code": None}}
+
+
+def _run_response(config: dict[str, Any], result: GradeResult, seconds: float) -> dict[str, Any]:
+    """OpenAI's GraderRunResponse: ``metadata.scores`` has every check's score by name, ``sub_rewards`` a
+    multi's sub-graders'; no model graded, so no token usage."""
+    errors: dict[str, Any] = {**dict.fromkeys(_RUN_ERROR_FLAGS, False), **dict.fromkeys(_RUN_ERROR_DETAILS)}
+    errors["formula_parse_error"] = any(c.name == "calculate_output" and not c.passed for c in result.checks)
+    errors["unresponsive_reward_error"] = result.status is Status.TIMEOUT
+    errors["other_error"] = result.status not in (Status.OK, Status.TIMEOUT)
+    subs = config.get("graders") if config["type"] == "multi" else {}
+    return {"reward": result.score if result.status is Status.OK else 0.0,
+            "metadata": {"name": config.get("name", ""), "type": config["type"], "errors": errors,
+                         "execution_time": seconds, "scores": {c.name: c.score for c in result.checks},
+                         "token_usage": None, "sampled_model_name": None},
+            "sub_rewards": {c.name: c.score for c in result.checks if c.name in subs},
+            "model_grader_token_usage_per_model": {}}

@@ -93,7 +93,6 @@ def test_formulas_are_arithmetic_only(formula):
     ({"type": "string_check", "input": SAMPLE, "reference": "x", "operation": "eq", "pass_threshold": "1"},
      "(options.grader.pass_threshold)"),
     ({"type": "string_check", "reference": "x", "operation": "eq"}, "'input'"),
-    ({"type": "text_similarity", "input": SAMPLE, "reference": "x", "evaluation_metric": "meteor"}, "not supported yet"),
     ({"type": "text_similarity", "input": SAMPLE, "reference": "x", "evaluation_metric": "jaccard"}, "evaluation_metric"),
     ({"type": "multi", "graders": {}, "calculate_output": "1"}, "sub-graders"),
     ({"type": "multi", "calculate_output": "a", "graders": {"a": {"type": "text_similarity", "input": SAMPLE,

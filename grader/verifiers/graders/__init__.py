@@ -33,7 +33,7 @@ from . import format, length, qa, ranked_list, sub_verifier  # noqa: F401  (rule
 from .kinds import KINDS, Sample, passes, run, threshold, validate
 from .sub_verifier import RULE_FUZZ_CONFIGS
 from .templates import render, sample_of
-from .text_similarity import METRICS, similarity
+from .text_similarity import LOADING_METRICS, METRICS, similarity
 
 __all__ = ["GraderVerifier", "GraderOptions", "render", "similarity"]
 
@@ -63,6 +63,15 @@ class GraderOptions(Options):
                                                     "processes, in MB (64 to 4096)")
 
 
+# A worker's first meteor or cosine item loads WordNet or the sentence encoder: longer than the default budget.
+LOADING_BUDGET_SECONDS = 60.0
+
+
+def _loads(config: Mapping[str, Any]) -> bool:
+    subs = config.get("graders") if isinstance(config.get("graders"), dict) else {}
+    return config.get("evaluation_metric") in LOADING_METRICS or any(_loads(g) for g in subs.values())
+
+
 @dataclass(frozen=True)
 class GraderPlan(Plan):
     config: Any = None
@@ -71,11 +80,14 @@ class GraderPlan(Plan):
     # What the config holds, found once in prepare (the cheap types' items pay no config walks per call).
     asks_models: bool = False
     has_python: bool = False
+    loads_library: bool = False  # meteor or cosine
 
     def budget_seconds(self) -> float | None:
-        if self.options.timeout is None and self.has_python:
-            return python.DEFAULT_SECONDS
-        return self.options.timeout
+        if self.options.timeout is not None:
+            return self.options.timeout
+        if self.loads_library:
+            return LOADING_BUDGET_SECONDS
+        return python.DEFAULT_SECONDS if self.has_python else None
 
 
 class GraderVerifier(Verifier):
@@ -94,8 +106,9 @@ class GraderVerifier(Verifier):
         sample = "{{sample.output_text}}"
         configs = [{"type": "string_check", "input": sample, "reference": "{{item.reference}}", "operation": op}
                    for op in ("eq", "ne", "like", "ilike")]
+        # Not cosine: loading its encoder in every fuzz and property run costs seconds (tests/model has it).
         configs += [{"type": "text_similarity", "input": sample, "reference": "{{item.reference}}",
-                     "evaluation_metric": m, "pass_threshold": 0.5} for m in METRICS]
+                     "evaluation_metric": m, "pass_threshold": 0.5} for m in METRICS if m != "cosine"]
         configs.append({"type": "multi", "graders": {"a": configs[0], "b": configs[5]},
                         "calculate_output": "max(a, b) / (1 + abs(a - b))"})
         configs += RULE_FUZZ_CONFIGS
@@ -113,7 +126,7 @@ class GraderVerifier(Verifier):
         validate(parsed.grader)
         return GraderPlan(self.name, item, parsed, config=parsed.grader, sample=sample_of(item, parsed.item),
                           asks_models=any(models.model_graders(parsed.grader)),
-                          has_python=python.has_python(parsed.grader))
+                          has_python=python.has_python(parsed.grader), loads_library=_loads(parsed.grader))
 
     def grade(self, plan: Plan, *, in_worker: bool) -> GradeResult:
         assert isinstance(plan, GraderPlan) and isinstance(plan.options, GraderOptions) and plan.sample is not None

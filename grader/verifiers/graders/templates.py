@@ -15,14 +15,15 @@ _TEMPLATE = re.compile(r"\{\{\s*(sample|item)((?:\.[A-Za-z0-9_]+)*)\s*\}\}")
 
 def sample_of(item: Item, fields: Mapping[str, Any] | None) -> Sample:
     """The namespace the templates read: the response (and its JSON, where it parses) and the item's fields,
-    with the item's ``reference`` and ``prompt`` under ``item.reference`` and ``item.prompt``."""
+    with the item's ``reference`` and ``prompt`` under ``item.reference`` and ``item.prompt`` unless the
+    fields give their own (an OpenAI dataset item, as the graders/run endpoint passes it, is the whole item)."""
     output_json = None
     if item.response.lstrip()[:1] in _JSON_STARTS:  # prose fails fast, without raising and catching an error
         try:
             output_json = json.loads(item.response)
         except (ValueError, RecursionError):
             pass
-    item_fields = {**(fields or {}), "reference": item.references[0], "prompt": item.prompt}
+    item_fields = {"reference": item.references[0], "prompt": item.prompt, **(fields or {})}
     return Sample({"sample": {"output_text": item.response, "output_json": output_json}, "item": item_fields},
                   graded=item)
 

@@ -13,7 +13,7 @@ TRAINERS_NO_DEPS := verl==0.9.1 openrlhf==0.11.2
 
 $(STAMP): pyproject.toml
 	$(PYTHON) -m venv $(VENV)
-	$(PY) -m pip install --quiet --disable-pip-version-check -e '.[dev,integrations]'
+	$(PY) -m pip install --quiet --disable-pip-version-check -e '.[dev,integrations,ray]'
 	$(PY) -m pip install --quiet --disable-pip-version-check --no-deps $(TRAINERS_NO_DEPS)
 	touch $(STAMP)
 

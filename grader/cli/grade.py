@@ -25,10 +25,12 @@ from tqdm import tqdm
 
 from .. import verifiers
 from ..api import grade_many
+from ..execution.workers import WorkerPool
 from ..pipeline import plan_item
 from ..types import GradeResult, Status
 
 CHUNK_SIZE = 256
+RAY_LOCAL = "local"  # `--ray` without an address: start Ray on this machine for the run
 EXIT_OK = 0
 EXIT_USAGE = 2
 RESULT_FIELDS = tuple(GradeResult(False, 0.0, Status.OK).to_dict())
@@ -113,20 +115,24 @@ class Summary:
 
     def add(self, fields: dict[str, Any], result: GradeResult) -> None:
         """Count one graded line."""
+        tag = fields.get("tag")
+        self.count(result.correct, result.status.value, fields.get("expected"), None if tag is None else str(tag))
+
+    def count(self, correct: bool, status: str, expected: Any, tag: str | None) -> None:
+        """Count one verdict, from what the summary reads of it (``grade --ray`` sends only these)."""
         self.total += 1
-        self.correct += int(result.correct)
-        self.by_status[result.status.value] += 1
-        expected = fields.get("expected")
+        self.correct += int(correct)
+        self.by_status[status] += 1
         labeled = isinstance(expected, bool)
-        agrees = labeled and result.correct == expected
+        agrees = labeled and correct == expected
         if labeled:
             self.labeled += 1
             self.agree += int(agrees)
-            self.false_positives += int(result.correct and not expected)
-            self.false_negatives += int(expected and not result.correct)
-        if fields.get("tag") is not None:
-            tally = self.by_tag.setdefault(str(fields["tag"]), collections.Counter())
-            tally.update(items=1, correct=int(result.correct), labeled=int(labeled), agree=int(agrees))
+            self.false_positives += int(correct and not expected)
+            self.false_negatives += int(expected and not correct)
+        if tag is not None:
+            tally = self.by_tag.setdefault(tag, collections.Counter())
+            tally.update(items=1, correct=int(correct), labeled=int(labeled), agree=int(agrees))
 
 
 def add_grade_command(commands: argparse._SubParsersAction) -> None:
@@ -147,6 +153,14 @@ def add_grade_command(commands: argparse._SubParsersAction) -> None:
     grade_cmd.add_argument("--server", metavar="HOST:PORT", action="append", default=None,
                            help="grade on a running `grader serve` instead of in-process; repeat for "
                                 "round-robin over several servers")
+    grade_cmd.add_argument("--ray", metavar="ADDRESS", nargs="?", const=RAY_LOCAL, default=None,
+                           help="grade with Ray Data (pip install 'grader[ray]'): on the Ray cluster at ADDRESS "
+                                "(ray://HOST:10001, HOST:6379 or auto), or on a local Ray started for the run "
+                                "when ADDRESS is left out; IN and OUT may then be .parquet files too; output, "
+                                "summary and progress as without --ray")
+    grade_cmd.add_argument("--ray-actors", metavar="N", type=_positive_int, default=None,
+                           help="with --ray: grading actors, each with --workers worker processes (default: "
+                                "as many as the cluster's CPUs hold)")
 
 
 def _positive_int(text: str) -> int:
@@ -165,24 +179,53 @@ def run_grade(args: argparse.Namespace) -> int:
         return _fail(f"the output would overwrite the input {args.input!r}")
     start = time.perf_counter()
     try:
-        with _open_binary(args.input, "rb") as source, _open_binary(args.output, "wb") as sink:
-            summary = grade_stream(source, sink, args)
+        summary = _grade_on_ray(args) if args.ray is not None else _grade_file(args)
     except OSError as exc:
         where = f"{exc.filename}: " if exc.filename else ""
         return _fail(f"{where}{exc.strerror or exc}")
+    except UsageError as exc:
+        return _fail(str(exc))
     source_name = "stdin" if args.input == "-" else args.input
     print(render_summary(summary, time.perf_counter() - start, source_name), file=sys.stderr)
     return EXIT_OK
 
 
-def grade_stream(source: BinaryIO, sink: BinaryIO, args: argparse.Namespace) -> Summary:
-    """Grade every line of source into sink, chunk by chunk, with an optional progress bar."""
-    show_progress = not args.no_progress and sys.stderr.isatty()
-    total = _count_nonblank_lines(args.input) if show_progress else None
-    summary = Summary()
+class UsageError(Exception):
+    """Arguments that cannot work together: exit 2 with this message."""
+
+
+def _grade_file(args: argparse.Namespace) -> Summary:
+    with _open_binary(args.input, "rb") as source, _open_binary(args.output, "wb") as sink:
+        return grade_stream(source, sink, args)
+
+
+def _grade_on_ray(args: argparse.Namespace) -> Summary:
+    if args.server:
+        raise UsageError("--ray and --server are alternatives: give one")
+    if "-" in (args.input, args.output):
+        raise UsageError("--ray reads and writes files: give IN and -o OUT as paths, not '-'")
+    from .ray_grade import grade_on_ray
+
+    return grade_on_ray(args)
+
+
+def show_progress(args: argparse.Namespace) -> bool:
+    return not args.no_progress and sys.stderr.isatty()
+
+
+def progress_bar(total: int | None, shown: bool) -> tqdm:
+    """The progress bar on stderr (drawn only when ``shown``)."""
     # shutil falls back to 80x24 where the terminal reports no size (tqdm would draw nothing).
     columns, lines = shutil.get_terminal_size()
-    with tqdm(total=total, unit="item", file=sys.stderr, disable=not show_progress, ncols=columns, nrows=lines) as bar:
+    return tqdm(total=total, unit="item", file=sys.stderr, disable=not shown, ncols=columns, nrows=lines)
+
+
+def grade_stream(source: BinaryIO, sink: BinaryIO, args: argparse.Namespace) -> Summary:
+    """Grade every line of source into sink, chunk by chunk, with an optional progress bar."""
+    shown = show_progress(args)
+    total = count_nonblank_lines(args.input) if shown else None
+    summary = Summary()
+    with progress_bar(total, shown) as bar:
         for chunk in _chunks(read_records(source, args.verifier), CHUNK_SIZE):
             for record, result in zip(chunk, grade_records(chunk, args.workers, args.server)):
                 sink.write(format_output_line(record, result))
@@ -216,7 +259,7 @@ def _open_binary(path: str, mode: str) -> Iterator[BinaryIO]:
         yield stream
 
 
-def _count_nonblank_lines(path: str) -> int | None:
+def count_nonblank_lines(path: str) -> int | None:
     """Lines to grade, for the progress bar's total (None for stdin)."""
     if path == "-":
         return None
@@ -261,25 +304,27 @@ def parse_line(raw: bytes, line_no: int, default_verifier: str) -> Record:
     return Record(line_no, fields, item=item)
 
 
-def grade_records(records: list[Record], workers: int | None, servers: list[str] | None = None) -> list[GradeResult]:
-    """Verdicts for a chunk, in order: valid records are graded, invalid ones get INVALID_ARGUMENT
-    (its reason names the line, as for lines that are not JSON)."""
+def grade_records(records: list[Record], workers: int | None, servers: list[str] | None = None,
+                  pool: WorkerPool | None = None) -> list[GradeResult]:
+    """Verdicts for a chunk, in order: valid records are graded (in ``pool``'s workers where given),
+    invalid ones get INVALID_ARGUMENT (its reason names the line, as for lines that are not JSON)."""
     items = [r.item for r in records if r.item is not None]
-    verdicts = iter(_grade_items(items, workers, servers))
+    verdicts = iter(_grade_items(items, workers, servers, pool))
     results = []
     for record in records:
         result = next(verdicts) if record.item is not None else invalid_result(record.problem)
         if record.item is not None and result.status is Status.INVALID_ARGUMENT:
-            result.reason = f"Line {record.line_no}: {result.reason[:1].lower()}{result.reason[1:]}"
+            result.reason = numbered_reason("Line", record.line_no, result.reason)
         results.append(result)
     return results
 
 
-def _grade_items(items: list[dict[str, Any]], workers: int | None, servers: list[str] | None) -> list[GradeResult]:
+def _grade_items(items: list[dict[str, Any]], workers: int | None, servers: list[str] | None,
+                 pool: WorkerPool | None = None) -> list[GradeResult]:
     if not items:
         return []
     if not servers:
-        return grade_many(items, max_concurrency=workers)
+        return grade_many(items, max_concurrency=workers, pool=pool)
     from .remote import grade_remote
 
     # Validate here with the pipeline's own checks, and send only what a server can take.
@@ -289,6 +334,11 @@ def _grade_items(items: list[dict[str, Any]], workers: int | None, servers: list
     return [plan if isinstance(plan, GradeResult) else next(graded) for plan in checked]
 
 
+def numbered_reason(unit: str, number: int, reason: str) -> str:
+    """An INVALID_ARGUMENT reason that names its line (or Parquet row): "Line 3: missing field ..."."""
+    return f"{unit} {number}: {reason[:1].lower()}{reason[1:]}"
+
+
 def invalid_result(problem: str) -> GradeResult:
     """The verdict for a line that could not be read."""
     return GradeResult.failure(Status.INVALID_ARGUMENT, problem)
@@ -296,7 +346,11 @@ def invalid_result(problem: str) -> GradeResult:
 
 def format_output_line(record: Record, result: GradeResult) -> bytes:
     """The output JSON line: input fields, then the verdict fields."""
-    out = {**record.fields, **result.to_dict()}
+    return json_line({**record.fields, **result.to_dict()})
+
+
+def json_line(out: dict[str, Any]) -> bytes:
+    """One output line's bytes."""
     try:
         return (json.dumps(out, ensure_ascii=False) + "\n").encode("utf-8")
     except UnicodeEncodeError:  # lone surrogates from \\ud800-style escapes: keep them escaped

@@ -125,6 +125,29 @@ class WorkerPool:
         self._cond = threading.Condition()
         self._closed = False
 
+    def start(self) -> None:
+        """Start the workers not yet running and wait for their warm-up: an owner that lives long
+        (a Ray Data actor) pays first-use costs once, before its first item."""
+        with self._cond:
+            missing = self.max_workers - self._count
+            self._count += missing
+        started: list[Worker] = []
+        try:
+            for _ in range(missing):
+                started.append(Worker(self.memory_limit, self.warm_up))
+            for worker in started:
+                worker.wait_ready()
+        except BaseException:
+            for worker in started:
+                worker.kill()
+            with self._cond:
+                self._count -= missing
+                self._cond.notify_all()
+            raise
+        with self._cond:
+            self._idle.extend(started)
+            self._cond.notify_all()
+
     def _checkout(self) -> Worker:
         with self._cond:
             while True:

@@ -75,3 +75,22 @@ def serve_in_thread(routes: list) -> tuple[object, int]:
     while not server.started:
         time.sleep(0.01)
     return server, port
+
+
+class AlwaysCorrect:
+    """A stub OpenAI-compatible judge endpoint that always says "Correct"; ``bodies`` holds what it was sent
+    (the judge tests of `grader serve` and of Ray Serve)."""
+
+    def __init__(self) -> None:
+        from starlette.responses import JSONResponse
+        from starlette.routing import Route
+
+        self.bodies: list[dict] = []
+
+        async def chat(request):
+            self.bodies.append(await request.json())
+            return JSONResponse({"choices": [{"message": {"role": "assistant", "content": "Correct"}, "logprobs": {
+                "content": [{"token": "Correct", "top_logprobs": [{"token": "Correct", "logprob": -0.01},
+                                                                 {"token": "Incorrect", "logprob": -4.6}]}]}}]})
+
+        self.server, self.port = serve_in_thread([Route("/v1/chat/completions", chat, methods=["POST"])])

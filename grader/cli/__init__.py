@@ -1,4 +1,5 @@
-"""The ``grader`` command line: ``grade`` (batch), ``serve`` (gRPC), ``health`` and ``verifiers``."""
+"""The ``grader`` command line: ``grade`` (batch), ``serve`` (gRPC), ``serve-ray`` (Ray Serve), ``health``
+and ``verifiers``."""
 
 from __future__ import annotations
 
@@ -9,6 +10,7 @@ from typing import Sequence
 from .. import __version__
 from .grade import EXIT_USAGE, add_grade_command
 from .serve import add_health_command, add_serve_command
+from .serve_ray import add_serve_ray_command
 
 EXIT_INTERRUPTED = 130
 
@@ -24,6 +26,7 @@ def build_parser() -> argparse.ArgumentParser:
     commands = parser.add_subparsers(dest="command", metavar="COMMAND", required=True)
     add_grade_command(commands)
     add_serve_command(commands)
+    add_serve_ray_command(commands)
     add_health_command(commands)
     listing = commands.add_parser("verifiers", help="list the registered verifiers, their options (Markdown) "
                                    "and what each supports (ifeval's instruction ids)")

@@ -12,6 +12,7 @@ import dataclasses
 import logging
 import os
 import sys
+from typing import Any
 
 DESCRIPTION = """\
 Serve the grader.v1.Grader gRPC service (proto/grader/v1/grader.proto), with
@@ -36,19 +37,25 @@ def add_serve_command(commands: argparse._SubParsersAction) -> None:
 
     cmd = commands.add_parser("serve", help="run the gRPC grading server", description=DESCRIPTION,
                               formatter_class=argparse.RawDescriptionHelpFormatter)
-    for f in dataclasses.fields(ServerConfig):
-        if "env" not in f.metadata:
-            continue
+    add_config_flags(cmd, [f for f in dataclasses.fields(ServerConfig) if "env" in f.metadata])
+    cmd.set_defaults(func=run_serve)
+
+
+def add_config_flags(cmd: argparse.ArgumentParser, fields: list[dataclasses.Field],
+                     changed: dict[str, tuple[Any, str]] | None = None) -> None:
+    """One flag per config field, its default from its environment variable; ``changed`` gives
+    a field another (default, help) for this command."""
+    for f in fields:
         flag, env, help_text = "--" + f.name.replace("_", "-"), f.metadata["env"], f.metadata["help"]
+        default, help_text = (changed or {}).get(f.name, (f.default, help_text))
         if f.type in ("bool", bool):
             cmd.add_argument(flag, dest=f.name, action="store_true", default=_env(env, "") == "1",
                              help=f"{help_text} [{env}]")
         else:
             kind = {"int": int, "float": float}.get(str(f.type), str)
-            shown = " (default: %(default)s)" if f.default != "" else ""  # the environment's value, if set
-            cmd.add_argument(flag, dest=f.name, type=kind, default=_env(env, str(f.default)),
+            shown = " (default: %(default)s)" if default != "" else ""  # the environment's value, if set
+            cmd.add_argument(flag, dest=f.name, type=kind, default=_env(env, str(default)),
                              help=f"{help_text} [{env}]{shown}")
-    cmd.set_defaults(func=run_serve)
 
 
 def add_health_command(commands: argparse._SubParsersAction) -> None:
@@ -68,12 +75,8 @@ def add_health_command(commands: argparse._SubParsersAction) -> None:
 
 def run_serve(args: argparse.Namespace) -> int:
     from ..server import serve
-    from ..server_config import ServerConfig
 
-    config = ServerConfig(**{f.name: getattr(args, f.name) for f in dataclasses.fields(ServerConfig)
-                             if hasattr(args, f.name)})
-    logging.basicConfig(level=config.log_level.upper(), stream=sys.stderr,
-                        format="%(asctime)s %(levelname)s %(name)s %(message)s")
+    config = config_from(args)
     try:
         config.validate()
     except ValueError as exc:
@@ -81,6 +84,17 @@ def run_serve(args: argparse.Namespace) -> int:
         return 2
     asyncio.run(serve(config))
     return 0
+
+
+def config_from(args: argparse.Namespace):
+    """The ServerConfig the flags give (fields a command has no flag for keep their defaults), with logging set up."""
+    from ..server_config import ServerConfig
+
+    config = ServerConfig(**{f.name: getattr(args, f.name) for f in dataclasses.fields(ServerConfig)
+                             if hasattr(args, f.name)})
+    logging.basicConfig(level=config.log_level.upper(), stream=sys.stderr,
+                        format="%(asctime)s %(levelname)s %(name)s %(message)s")
+    return config
 
 
 def run_health(args: argparse.Namespace) -> int:

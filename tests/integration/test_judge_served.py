@@ -6,23 +6,7 @@ from __future__ import annotations
 import pytest
 
 from grader.client import GraderClient
-from servers import Server, serve_in_thread
-
-
-class AlwaysCorrect:
-    def __init__(self) -> None:
-        from starlette.responses import JSONResponse
-        from starlette.routing import Route
-
-        self.bodies: list[dict] = []
-
-        async def chat(request):
-            self.bodies.append(await request.json())
-            return JSONResponse({"choices": [{"message": {"role": "assistant", "content": "Correct"}, "logprobs": {
-                "content": [{"token": "Correct", "top_logprobs": [{"token": "Correct", "logprob": -0.01},
-                                                                 {"token": "Incorrect", "logprob": -4.6}]}]}}]})
-
-        self.server, self.port = serve_in_thread([Route("/v1/chat/completions", chat, methods=["POST"])])
+from servers import AlwaysCorrect, Server
 
 
 @pytest.fixture(scope="module")

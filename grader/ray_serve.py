@@ -13,8 +13,8 @@ Two deployments, scaled apart:
   arrive as concurrent calls (``max_ongoing_requests`` is high) and meet in the stage's own
   ``InferenceBatcher``, so forward passes stay batched across grading replicas.
 
-``build`` is the application builder: ``serve run grader.ray_serve:build workers=2`` (HTTP), or
-``serve run`` on a config file that also sets ``grpc_options`` (see the README).
+``build`` is the application builder for ``serve run``: deploy/ray/serve.yaml names it, with the
+gRPC options (``serve run grader.ray_serve:build workers=2`` alone gets Serve's HTTP proxy only).
 """
 
 from __future__ import annotations
@@ -290,8 +290,11 @@ def build(args: Mapping[str, str]) -> serve.Application:
     return application(config, scaling)
 
 
-def _typed(kind: Any, value: str) -> Any:
+def _typed(kind: Any, value: Any) -> Any:
+    """A ``serve run`` argument as its field's type (a config file may give numbers and booleans as such)."""
     kind = str(kind)
+    if not isinstance(value, str):
+        return value
     if kind == "bool":
         return value.lower() in ("1", "true", "on", "yes")
     return {"int": int, "float": float}.get(kind, str)(value)

@@ -24,7 +24,7 @@ def build_parser() -> argparse.ArgumentParser:
     )
     parser.add_argument("--version", action="version", version=f"grader {__version__}")
     commands = parser.add_subparsers(dest="command", metavar="COMMAND", required=True)
-    add_grade_command(commands)
+    add_grade_command(commands, on_ray=_grade_on_ray)
     add_serve_command(commands)
     add_serve_ray_command(commands)
     add_health_command(commands)
@@ -32,6 +32,12 @@ def build_parser() -> argparse.ArgumentParser:
                                    "and what each supports (ifeval's instruction ids)")
     listing.set_defaults(func=_list_verifiers)
     return parser
+
+
+def _grade_on_ray(args: argparse.Namespace):
+    from .ray_grade import grade_on_ray  # imports ray: only when --ray is given
+
+    return grade_on_ray(args)
 
 
 def _list_verifiers(args: argparse.Namespace) -> int:

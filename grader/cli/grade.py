@@ -19,7 +19,7 @@ import sys
 import textwrap
 import time
 from dataclasses import dataclass, field
-from typing import Any, BinaryIO, Iterable, Iterator, Sequence
+from typing import Any, BinaryIO, Callable, Iterable, Iterator, Sequence
 
 from tqdm import tqdm
 
@@ -70,6 +70,13 @@ when lines carry a `tag`, wall time and throughput.
 A progress bar is shown on stderr when stderr is a terminal, unless
 --no-progress is given.
 
+With --ray (pip install 'grader[ray]'), Ray Data reads IN and grades it in
+batches of {chunk} on a pool of actors (--ray-actors, each with --workers
+grading processes, started once); the output, in input order, and the summary
+are those of a run without --ray (but for latency_ms). IN and OUT may then be
+Parquet files (.parquet): a row's columns are a line's fields, and an invalid
+row's reason names its row ("Row 3: ...").
+
 Exit status: 0 when the run finished (even if some lines were invalid),
 2 when the arguments are wrong, the input cannot be read or the output
 cannot be written, 130 when interrupted.
@@ -86,7 +93,7 @@ def _options_help() -> str:
 
 
 def grade_description() -> str:
-    return GRADE_DESCRIPTION.format(verifiers=", ".join(verifiers.names()), options=_options_help(),
+    return GRADE_DESCRIPTION.format(verifiers=", ".join(verifiers.names()), options=_options_help(), chunk=CHUNK_SIZE,
                                     fields=textwrap.fill(", ".join(RESULT_FIELDS), width=76, subsequent_indent="  "))
 
 
@@ -135,12 +142,15 @@ class Summary:
             tally.update(items=1, correct=int(correct), labeled=int(labeled), agree=int(agrees))
 
 
-def add_grade_command(commands: argparse._SubParsersAction) -> None:
+def add_grade_command(commands: argparse._SubParsersAction,
+                      on_ray: Callable[[argparse.Namespace], Summary] | None = None) -> None:
+    """The ``grade`` subcommand; ``on_ray`` grades a file for ``--ray`` (``grader.cli.ray_grade``, which
+    builds on this module)."""
     grade_cmd = commands.add_parser(
         "grade", help="grade a JSON Lines file and print a summary table",
         description=grade_description(), formatter_class=argparse.RawDescriptionHelpFormatter,
     )
-    grade_cmd.set_defaults(func=run_grade)
+    grade_cmd.set_defaults(func=run_grade, grade_on_ray=on_ray)
     grade_cmd.add_argument("input", metavar="IN.jsonl", help="input JSON Lines file, or '-' for stdin")
     grade_cmd.add_argument("-o", "--output", metavar="OUT.jsonl", default="-",
                            help="output JSON Lines file, or '-' for stdout (default: stdout)")
@@ -159,8 +169,8 @@ def add_grade_command(commands: argparse._SubParsersAction) -> None:
                                 "when ADDRESS is left out; IN and OUT may then be .parquet files too; output, "
                                 "summary and progress as without --ray")
     grade_cmd.add_argument("--ray-actors", metavar="N", type=_positive_int, default=None,
-                           help="with --ray: grading actors, each with --workers worker processes (default: "
-                                "as many as the cluster's CPUs hold)")
+                           help="with --ray: grading actors, each with --workers worker processes (1 unless "
+                                "given) and as many CPUs (default: the cluster's CPUs but one, which reads)")
 
 
 def _positive_int(text: str) -> int:
@@ -204,9 +214,9 @@ def _grade_on_ray(args: argparse.Namespace) -> Summary:
         raise UsageError("--ray and --server are alternatives: give one")
     if "-" in (args.input, args.output):
         raise UsageError("--ray reads and writes files: give IN and -o OUT as paths, not '-'")
-    from .ray_grade import grade_on_ray
-
-    return grade_on_ray(args)
+    if args.grade_on_ray is None:
+        raise UsageError("--ray is not available here")
+    return args.grade_on_ray(args)
 
 
 def show_progress(args: argparse.Namespace) -> bool:

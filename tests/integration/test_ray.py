@@ -156,3 +156,21 @@ def test_serve_ray_rejects_bad_settings_before_starting_ray(capsys):
     assert main(["serve-ray", "--min-replicas", "3", "--max-replicas", "2"]) == 2
     assert "--min-replicas" in capsys.readouterr().err
     assert main(["serve-ray", "--detach"]) == 2
+
+
+def test_the_serve_run_config_names_our_servicers_and_builds():
+    import pathlib
+
+    import yaml
+    from ray.serve.schema import ServeDeploySchema
+
+    from grader.ray_serve import GRPC_SERVICERS, build
+
+    path = pathlib.Path(__file__).resolve().parents[2] / "deploy" / "ray" / "serve.yaml"
+    config = ServeDeploySchema.model_validate(yaml.safe_load(path.read_text()))
+    assert config.grpc_options.grpc_servicer_functions == GRPC_SERVICERS
+    app, = config.applications
+    assert app.import_path == "grader.ray_serve:build"
+    assert isinstance(build(app.args), serve.Application)
+    with pytest.raises(ValueError, match="unknown arguments"):
+        build({"wrokers": "2"})

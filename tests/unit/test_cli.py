@@ -131,9 +131,9 @@ def test_summary_without_labels_or_tags_has_no_such_rows(tmp_path: Path, capsys:
 def test_default_verifier_applies_to_lines_without_one(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
     seen: list[str] = []
 
-    def fake_grade_many(items, max_concurrency=None):
+    def fake_grade_many(items, max_concurrency=None, pool=None):
         seen.extend(item["verifier"] for item in items)
-        assert max_concurrency == 3
+        assert max_concurrency == 3 and pool is None  # the local run: the default pool
         return [grade_cmd.invalid_result("fake") for _ in items]
 
     monkeypatch.setattr(grade_cmd, "grade_many", fake_grade_many)

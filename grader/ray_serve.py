@@ -59,6 +59,7 @@ class Scaling:
     max_ongoing_requests: int = 16  # per grading replica: more wait in Serve's queue
     model_replicas: int = 1  # most model replicas (at least one runs when a model stage is set)
     model_gpus: float = -1.0  # GPUs per model replica; below 0: 0.25 where the cluster has GPUs, else 0
+    model_cpus: float = 1.0  # CPUs per model replica (0 for a judge endpoint: the replica only waits on it)
 
     def validate(self) -> None:
         if not 1 <= self.min_replicas <= self.max_replicas:
@@ -66,6 +67,8 @@ class Scaling:
         if self.target_ongoing_requests <= 0 or self.max_ongoing_requests < 1 or self.model_replicas < 1:
             raise ValueError("--target-ongoing-requests, --max-ongoing-requests and --model-replicas must be "
                              "positive")
+        if self.model_cpus < 0:
+            raise ValueError("--model-cpus must be 0 or more")
         if self.model_gpus > 1:
             raise ValueError("--model-gpus is a fraction of one GPU per model replica: at most 1")
 
@@ -257,7 +260,7 @@ def application(config: ServerConfig, scaling: Scaling = Scaling()) -> serve.App
         models = serve.deployment(ModelDeployment).options(
             name="ModelDeployment", max_ongoing_requests=4096,  # concurrent asks are what the batcher batches
             autoscaling_config=autoscaling(1, scaling.model_replicas, 256),
-            ray_actor_options={"num_cpus": 1, "num_gpus": gpus}).bind(config)
+            ray_actor_options={"num_cpus": scaling.model_cpus, "num_gpus": gpus}).bind(config)
     grading = serve.deployment(GraderDeployment).options(
         name="GraderDeployment", max_ongoing_requests=scaling.max_ongoing_requests,
         autoscaling_config=autoscaling(scaling.min_replicas, scaling.max_replicas, scaling.target_ongoing_requests),

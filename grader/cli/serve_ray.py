@@ -67,6 +67,8 @@ def add_serve_ray_command(commands: argparse._SubParsersAction) -> None:
                      "and judge; default: %(default)s)")
     cmd.add_argument("--model-gpus", type=float, default=-1.0, help="GPUs per model replica (default: 0.25 where "
                      "the cluster has GPUs, else 0)")
+    cmd.add_argument("--model-cpus", type=float, default=1.0, help="CPUs per model replica (0 where it only "
+                     "calls a --judge-url endpoint; default: %(default)s)")
     cmd.add_argument("--detach", action="store_true", help="deploy and exit, leaving the application on the "
                      "cluster (with --address)")
     fields = {f.name: f for f in dataclasses.fields(ServerConfig)}
@@ -80,7 +82,7 @@ def run_serve_ray(args: argparse.Namespace) -> int:
         from ..ray_serve import Scaling
 
         scaling = Scaling(args.min_replicas, args.max_replicas, args.target_ongoing_requests,
-                          args.max_ongoing_requests, args.model_replicas, args.model_gpus)
+                          args.max_ongoing_requests, args.model_replicas, args.model_gpus, args.model_cpus)
         config.validate()
         scaling.validate()
         if not config.http_port:

@@ -6,6 +6,8 @@ from __future__ import annotations
 
 import json
 import logging
+import threading
+import time
 
 import grpc
 import pytest
@@ -50,13 +52,15 @@ def cluster():
 
 @pytest.fixture(scope="module")
 def served(cluster):
-    """The application as `grader serve-ray` deploys it: one grading replica (one worker process) and
-    the model deployment with a judge (a stub endpoint), so model queries cross deployments."""
+    """The application as `grader serve-ray` deploys it: two grading replicas (one worker process and
+    one CPU each) and the model deployment with a judge (a stub endpoint: no CPU), so model queries
+    cross deployments."""
     judge = AlwaysCorrect()
     config = ServerConfig(port=free_port(), http_port=free_port(), workers=1, no_extractor=True,
                           auth_token=TOKEN, judge_url=f"http://127.0.0.1:{judge.port}")
     serve.start(http_options=http_options(config), grpc_options=grpc_options(config))
-    serve.run(application(config, Scaling(model_gpus=0)), name=APP_NAME, route_prefix="/", blocking=False)
+    scaling = Scaling(min_replicas=2, max_replicas=2, model_gpus=0, model_cpus=0)
+    serve.run(application(config, scaling), name=APP_NAME, route_prefix="/", blocking=False)
     yield config, judge
     serve.delete(APP_NAME)
     judge.server.should_exit = True
@@ -114,6 +118,31 @@ def test_the_http_gateway_is_served_with_the_same_token(served):
     assert reply.status_code == 200
     assert [(r["id"], r["correct"]) for r in reply.json()["results"]] == [("m1", True), ("m2", True)]
     assert httpx.get(f"{url}/healthz", timeout=10).text == "ok"
+
+
+def test_a_killed_replica_loses_no_item(served):
+    config, _ = served
+    replicas = [a for a in ray.util.list_named_actors(all_namespaces=True) if "GraderDeployment" in a["name"]]
+    assert len(replicas) == 2
+    results, errors = [], []
+
+    def load() -> None:
+        with GraderClient(f"127.0.0.1:{config.port}", token=TOKEN, retries=6) as client:
+            for i in range(40):
+                batch = [{"id": f"{i}-{k}", "response": rf"\boxed{{{k}}}", "reference": str(k)} for k in range(8)]
+                try:
+                    results.extend(client.grade_batch(batch))
+                except grpc.RpcError as exc:
+                    errors.append(exc)
+
+    caller = threading.Thread(target=load)
+    caller.start()
+    time.sleep(0.5)  # calls are going to both replicas
+    ray.kill(ray.get_actor(replicas[0]["name"], namespace=replicas[0]["namespace"]), no_restart=True)
+    caller.join(timeout=120)
+    assert not errors
+    assert [r.extra["id"] for r in results] == [f"{i}-{k}" for i in range(40) for k in range(8)]
+    assert all(r.correct for r in results)
 
 
 def test_grade_with_ray_data_equals_the_local_run_line_for_line(cluster, served, tmp_path):

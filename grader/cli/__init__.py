@@ -8,7 +8,7 @@ import sys
 from typing import Sequence
 
 from .. import __version__
-from .grade import EXIT_USAGE, add_grade_command
+from .grade import EXIT_USAGE, UsageError, add_grade_command
 from .serve import add_health_command, add_serve_command
 from .serve_ray import add_serve_ray_command
 
@@ -35,8 +35,11 @@ def build_parser() -> argparse.ArgumentParser:
 
 
 def _grade_on_ray(args: argparse.Namespace):
-    from .ray_grade import grade_on_ray  # imports ray: only when --ray is given
-
+    try:
+        from .ray_grade import grade_on_ray  # imports ray: only when --ray is given
+        import ray.data  # noqa: F401
+    except ImportError as exc:
+        raise UsageError(f"--ray needs Ray Data ({exc}): pip install 'grader[ray]'") from None
     return grade_on_ray(args)
 
 

@@ -203,3 +203,10 @@ def test_the_serve_run_config_names_our_servicers_and_builds():
     assert isinstance(build(app.args), serve.Application)
     with pytest.raises(ValueError, match="unknown arguments"):
         build({"wrokers": "2"})
+
+
+def test_grade_with_ray_refuses_streams_and_servers(capsys):
+    assert main(["grade", "-", "--ray"]) == 2
+    assert "give IN and -o OUT as paths" in capsys.readouterr().err
+    assert main(["grade", "in.jsonl", "-o", "out.jsonl", "--ray", "--server", "127.0.0.1:1"]) == 2
+    assert "alternatives" in capsys.readouterr().err

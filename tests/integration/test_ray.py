@@ -152,7 +152,7 @@ def test_grade_with_ray_data_equals_the_local_run_line_for_line(cluster, served,
     source = tmp_path / "in.jsonl"
     source.write_text("\n".join(lines) + "\n")
     outputs = {}
-    for name, flags in (("local", []), ("ray", ["--ray", "--ray-actors", "1"])):
+    for name, flags in (("local", []), ("ray", ["--ray", "--ray-actors", "2"])):
         out = tmp_path / f"{name}.jsonl"
         assert main(["grade", str(source), "-o", str(out), "--workers", "1", "--no-progress", *flags]) == 0
         outputs[name] = [json.loads(line) for line in out.read_text().splitlines()]
@@ -173,7 +173,7 @@ def test_grade_with_ray_data_reads_and_writes_parquet(cluster, served, tmp_path)
     pq.write_table(pa.Table.from_pylist(rows), tmp_path / "in.parquet")
     out = tmp_path / "out.parquet"
     assert main(["grade", str(tmp_path / "in.parquet"), "-o", str(out), "--workers", "1", "--no-progress",
-                 "--ray", "--ray-actors", "1"]) == 0
+                 "--ray", "--ray-actors", "2"]) == 0
     graded = pq.read_table(out).to_pylist()
     local = grader.grade_many([{k: v for k, v in row.items() if v} for row in rows])
     assert [r["id"] for r in graded] == [r["id"] for r in rows]

@@ -9,9 +9,14 @@ import logging
 import signal
 import sys
 import threading
+from typing import TYPE_CHECKING
 
 from .grade import _positive_int
 from .serve import _env, add_config_flags, config_from
+
+if TYPE_CHECKING:
+    from ..ray_serve import Scaling
+    from ..server_config import ServerConfig
 
 DESCRIPTION = """\
 Serve grader.v1.Grader through Ray Serve (pip install 'grader[ray]'), on a
@@ -96,7 +101,7 @@ def run_serve_ray(args: argparse.Namespace) -> int:
     return 0
 
 
-def serve_on_ray(config, scaling, address: str, detach: bool) -> None:
+def serve_on_ray(config: ServerConfig, scaling: Scaling, address: str, detach: bool) -> None:
     """Deploy the application; unless detached, wait for SIGTERM/SIGINT, then delete it."""
     import ray
     from ray import serve

@@ -218,3 +218,17 @@ def test_a_parquet_column_of_mixed_types_is_written_as_json_text():
     table = parquet_table([{"reference": "1", "score": 1.0}, {"reference": ["2", "two"], "score": 0.0}])
     assert table.column("reference").to_pylist() == ['"1"', '["2", "two"]']
     assert table.column("score").to_pylist() == [1.0, 0.0]
+
+
+@pytest.mark.parametrize("gpus, asked", [(2.0, 0.25), (0.0, 0.0)])
+def test_model_replicas_ask_a_quarter_gpu_where_the_cluster_has_gpus(monkeypatch, gpus, asked):
+    monkeypatch.setattr(ray, "is_initialized", lambda: True)
+    monkeypatch.setattr(ray, "cluster_resources", lambda: {"CPU": 8.0, "GPU": gpus})
+    config = ServerConfig(no_extractor=True, judge_url="http://127.0.0.1:1", workers=3)
+    grading = application(config, Scaling(min_replicas=1, max_replicas=3))._bound_deployment
+    models = grading.init_args[1]._bound_deployment
+    assert models.ray_actor_options == {"num_cpus": 1.0, "num_gpus": asked}
+    assert models.max_ongoing_requests >= 1024  # concurrent asks are what its batcher batches
+    assert grading.ray_actor_options == {"num_cpus": 3}
+    scaling = grading._deployment_config.autoscaling_config
+    assert (scaling.min_replicas, scaling.max_replicas, scaling.target_ongoing_requests) == (1, 3, 2.0)

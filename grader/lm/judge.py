@@ -1,7 +1,10 @@
 """The judge model stage: does an answer mean the reference? One verdict with its probability.
 
-Two backends behind one ``JudgeService``:
+Three backends behind one ``JudgeService``:
 
+- ``CrossEncoderJudge``: the project's shipped default (``judge_model/default``, ``--judge-model
+  default``), a MiniLM cross-encoder that reads (answer, reference, question) as one pair and
+  gives P(equivalent); it says yes above a threshold chosen for precision. Runs on CPU.
 - ``HFJudge``: a causal LM from any local path. It decides in one forward pass, reading the
   logits of the template's verdict tokens ("Correct"/"Incorrect", "A"/"B", ...) at the next
   position, never generating. Requests from concurrent items share passes through the
@@ -17,11 +20,14 @@ the caller sends the extracted answer, not the response, where there is one.
 from __future__ import annotations
 
 import asyncio
+import importlib.resources
+import json
 import math
 import re
 import threading
 import time
 from dataclasses import dataclass
+from pathlib import Path
 from typing import Any, Sequence
 
 from .batcher import InferenceBatcher
@@ -156,6 +162,97 @@ class HFJudge:
         return out
 
 
+DEFAULT_JUDGE = "default"  # --judge-model default: the shipped cross-encoder
+CROSS_ENCODER_CONFIG = "judge.json"  # beside a cross-encoder checkpoint: its threshold and input budget
+
+
+def default_judge_path() -> Path:
+    """The shipped default judge (package ``judge_model``, folder ``default``)."""
+    return Path(str(importlib.resources.files("judge_model") / "default"))
+
+
+@dataclass(frozen=True)
+class PairBudget:
+    """How a request becomes one cross-encoder input of at most ``max_tokens`` tokens:
+    ``[CLS] answer [SEP] reference [SEP] question [SEP]``, the answer and the reference cut to
+    their budgets (their ends kept: a boxed answer's end is what decides), the question's last
+    tokens filling what is left (the asking sentence is usually at the end of a prompt)."""
+
+    max_tokens: int = 128
+    answer_tokens: int = 48
+    reference_tokens: int = 40
+
+    def encode(self, tokenizer: Any, request: JudgeRequest, cls_id: int, sep_id: int) -> tuple[list[int], list[int]]:
+        """Token ids and token types; ``tokenizer`` is a ``tokenizers.Tokenizer`` without special tokens."""
+        answer = tokenizer.encode(request.answer, add_special_tokens=False).ids[-self.answer_tokens:]
+        reference = tokenizer.encode(request.reference, add_special_tokens=False).ids[-self.reference_tokens:]
+        room = self.max_tokens - 4 - len(answer) - len(reference)
+        question = tokenizer.encode(request.question, add_special_tokens=False).ids[-room:] if (
+            request.question and room > 0) else []
+        first = [cls_id, *answer, sep_id]
+        second = [*reference, sep_id, *question, sep_id] if question else [*reference, sep_id]
+        return first + second, [0] * len(first) + [1] * len(second)
+
+
+def pad_pairs(rows: Sequence[tuple[list[int], list[int]]], pad_id: int) -> tuple[Any, Any, Any]:
+    """Input ids, attention mask and token types of a batch, right-padded (tensors)."""
+    import torch
+
+    width = max(len(ids) for ids, _ in rows)
+    ids = torch.full((len(rows), width), pad_id, dtype=torch.long)
+    mask = torch.zeros((len(rows), width), dtype=torch.long)
+    types = torch.zeros((len(rows), width), dtype=torch.long)
+    for i, (row, kinds) in enumerate(rows):
+        ids[i, :len(row)] = torch.tensor(row)
+        mask[i, :len(row)] = 1
+        types[i, :len(kinds)] = torch.tensor(kinds)
+    return ids, mask, types
+
+
+class CrossEncoderJudge:
+    """A sequence-pair classifier (label 1: the answer means the reference) that says yes
+    when P(label 1) reaches ``threshold`` (chosen on held-out generated pairs for precision)."""
+
+    def __init__(self, model: Any, tokenizer: Any, threshold: float, budget: PairBudget, device: str = "cpu") -> None:
+        self.model, self.tokenizer, self.threshold, self.budget, self.device = model, tokenizer, threshold, budget, device
+        self.cls_id, self.sep_id = tokenizer.token_to_id("[CLS]"), tokenizer.token_to_id("[SEP]")
+        self.pad_id = tokenizer.token_to_id("[PAD]")
+
+    @classmethod
+    def load(cls, path: str | Path | None = None, device: str = "auto") -> CrossEncoderJudge:
+        """A checkpoint folder (config.json, model.safetensors, tokenizer.json, judge.json); None: the shipped one."""
+        import torch
+        from tokenizers import Tokenizer
+        from transformers import AutoModelForSequenceClassification
+
+        folder = Path(path) if path is not None else default_judge_path()
+        settings = json.loads((folder / CROSS_ENCODER_CONFIG).read_text(encoding="utf-8"))
+        if device == "auto":
+            device = "cuda" if torch.cuda.is_available() else "cpu"
+        dtype = torch.float32 if device == "cpu" else (torch.bfloat16 if torch.cuda.is_bf16_supported()
+                                                       else torch.float16)
+        model = AutoModelForSequenceClassification.from_pretrained(str(folder), local_files_only=True, dtype=dtype)
+        tokenizer = Tokenizer.from_file(str(folder / "tokenizer.json"))
+        tokenizer.no_truncation()
+        tokenizer.no_padding()
+        budget = PairBudget(settings["max_tokens"], settings["answer_tokens"], settings["reference_tokens"])
+        return cls(model.to(device).eval(), tokenizer, float(settings["threshold"]), budget, device)
+
+    def probabilities(self, requests: Sequence[JudgeRequest]) -> list[float]:
+        """P(the answer means the reference) for each request, in one forward pass."""
+        import torch
+
+        rows = [self.budget.encode(self.tokenizer, r.capped(), self.cls_id, self.sep_id) for r in requests]
+        ids, mask, types = pad_pairs(rows, self.pad_id)
+        with torch.inference_mode():
+            logits = self.model(input_ids=ids.to(self.device), attention_mask=mask.to(self.device),
+                                token_type_ids=types.to(self.device)).logits.float()
+        return torch.softmax(logits, dim=-1)[:, 1].tolist()
+
+    def judge_batch(self, requests: Sequence[JudgeRequest]) -> list[Judgement]:
+        return [Judgement(p >= self.threshold, p, "cross-encoder") for p in self.probabilities(requests)]
+
+
 class EndpointJudge:
     """An OpenAI-compatible chat-completions endpoint, asked for one token and its log-probabilities."""
 
@@ -235,10 +332,11 @@ class JudgeService:
 
     on_accelerator = False
 
-    def __init__(self, backend: HFJudge | EndpointJudge, *, max_batch: int = 16, max_wait_ms: float = 5.0) -> None:
+    def __init__(self, backend: HFJudge | CrossEncoderJudge | EndpointJudge, *, max_batch: int = 16,
+                 max_wait_ms: float = 5.0) -> None:
         self.backend = backend
         self.batcher: InferenceBatcher[JudgeRequest, Judgement] | None = None
-        if isinstance(backend, HFJudge):
+        if isinstance(backend, (HFJudge, CrossEncoderJudge)):
             self.batcher = InferenceBatcher(backend.judge_batch, max_batch=max_batch, max_wait_ms=max_wait_ms,
                                             size_of=JudgeRequest.size)
             self.on_accelerator = backend.device != "cpu"
@@ -268,13 +366,19 @@ def _request(query: Any) -> JudgeRequest:
 
 def load_judge(model_path: str = "", url: str = "", *, template: str = "plain", endpoint_model: str = "judge",
                api_key: str | None = None, device: str = "auto", timeout: float = 10.0) -> JudgeService:
-    """A judge service from a local model path or an endpoint URL (one of the two)."""
+    """A judge service from a local model path or an endpoint URL (one of the two). ``default``
+    is the shipped cross-encoder; so is any folder with a ``judge.json`` (a ``judge_model`` run);
+    any other path is a causal LM read with ``template``."""
     if template not in TEMPLATES:
         raise ValueError(f"unknown judge template {template!r}; known: {', '.join(TEMPLATES)}")
     if bool(model_path) == bool(url):
         raise ValueError("give a judge model path or a judge URL, not both")
     if url:
         return JudgeService(EndpointJudge(url, endpoint_model, TEMPLATES[template], api_key=api_key, timeout=timeout))
+    if model_path == DEFAULT_JUDGE:
+        return JudgeService(CrossEncoderJudge.load(None, device))
+    if (Path(model_path) / CROSS_ENCODER_CONFIG).is_file():
+        return JudgeService(CrossEncoderJudge.load(model_path, device))
     return JudgeService(HFJudge.load(model_path, template, device))
 
 

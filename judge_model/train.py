@@ -48,6 +48,7 @@ class Config:
     epochs: float = 1.0
     batch_size: int = 32
     lr: float = 5e-5
+    head_lr_scale: float = 1.0  # the classifier and pooler learn this many times faster
     warmup: float = 0.06
     weight_decay: float = 0.01
     max_tokens: int = 128
@@ -94,10 +95,14 @@ def train(model, rows, labels: list[int], cfg: Config, pad_id: int) -> dict:
     if cfg.freeze_word_embeddings:  # 11.7M of MiniLM's 22.7M weights: their updates cost a third of a step on CPU
         model.get_input_embeddings().weight.requires_grad_(False)
     named = [(n, p) for n, p in model.named_parameters() if p.requires_grad]
-    decay = [p for n, p in named if p.ndim >= 2 and "LayerNorm" not in n]
-    no_decay = [p for n, p in named if not (p.ndim >= 2 and "LayerNorm" not in n)]
+    head = [p for n, p in named if n.startswith(("classifier", "bert.pooler"))]  # new or unused in MiniLM
+    body = [(n, p) for n, p in named if not n.startswith(("classifier", "bert.pooler"))]
+    decay = [p for n, p in body if p.ndim >= 2 and "LayerNorm" not in n]
+    no_decay = [p for n, p in body if not (p.ndim >= 2 and "LayerNorm" not in n)]
     opt = torch.optim.AdamW([{"params": decay, "weight_decay": cfg.weight_decay},
-                             {"params": no_decay, "weight_decay": 0.0}], lr=cfg.lr)
+                             {"params": no_decay, "weight_decay": 0.0},
+                             {"params": head, "weight_decay": cfg.weight_decay, "lr": cfg.lr * cfg.head_lr_scale}],
+                            lr=cfg.lr)
     warm = max(1, int(total * cfg.warmup))
     sched = torch.optim.lr_scheduler.LambdaLR(
         opt, lambda s: (s + 1) / warm if s < warm else max(0.0, (total - s) / max(1, total - warm)))

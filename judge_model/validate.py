@@ -6,7 +6,7 @@
 The cases are validation only: nothing here trains or tunes on them. Each case is graded
 with its question (``question`` or ``prompt``) as the item's prompt, so the judge sees it.
 Prints, per file: agreement and false positives rules-only and with the judge, how many
-items the judge was asked about, and the verdicts it changed.
+items the judge judged (not counting response tails it declined), and the verdicts it changed.
 """
 
 from __future__ import annotations
@@ -30,10 +30,12 @@ def load_cases(name: str) -> list[dict]:
     return [json.loads(line) for line in (CASES_DIR / name).read_text().splitlines() if line.strip()]
 
 
-def items(cases: list[dict], judge: str) -> list[dict]:
+def items(cases: list[dict]) -> list[dict]:
+    """The cases as items, each with its options as labelled and its question as the prompt (the judge
+    option unset: on-miss where a judge is configured)."""
     return [{"response": c["response"], "reference": c["reference"], "verifier": c.get("verifier", "math"),
-             "prompt": c.get("question") or c.get("prompt") or "",
-             "options": {**(c.get("options") or {}), "judge": judge}} for c in cases]
+             "prompt": c.get("question") or c.get("prompt") or "", "options": c.get("options") or {}}
+            for c in cases]
 
 
 def summary(cases: list[dict], results: list) -> dict:
@@ -47,9 +49,10 @@ def validate(name: str, service) -> dict:
     import grader
 
     cases = load_cases(name)
-    rules = grader.grade_many(items(cases, "off"))
-    judged = grader.grade_many(items(cases, "on-miss"), judge_service=service)
-    asked = [k for k, r in enumerate(judged) if any(c.name == "judge" for c in r.checks)]
+    rules = grader.grade_many(items(cases))
+    judged = grader.grade_many(items(cases), judge_service=service)
+    asked = [k for k, r in enumerate(judged)
+             if any(c.name == "judge" and not c.reason.startswith("not judged") for c in r.checks)]
     changes = [{"id": cases[k]["id"], "expected": cases[k]["expected"], "answer": judged[k].extracted[:60],
                 "reference": cases[k]["reference"][:60], "p": round(judged[k].checks[-1].score, 4),
                 "numbers": bool(PLAIN_NUMBER.match(rules[k].normalized) and

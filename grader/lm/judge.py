@@ -42,10 +42,11 @@ class JudgeRequest:
     question: str
     reference: str
     answer: str
+    response_tail: bool = False  # ``answer`` is the response's end: nothing was extracted
 
     def capped(self) -> JudgeRequest:
         return JudgeRequest(self.question[-MAX_QUESTION_CHARS:], self.reference[:MAX_REFERENCE_CHARS],
-                            self.answer[-MAX_ANSWER_CHARS:])
+                            self.answer[-MAX_ANSWER_CHARS:], self.response_tail)
 
     def size(self) -> int:
         return len(self.question) + len(self.reference) + len(self.answer)
@@ -56,6 +57,7 @@ class Judgement:
     correct: bool
     probability: float  # that the answer is correct
     backend: str = ""
+    declined: str = ""  # why the judge gave no verdict (then the rules' verdict stands)
 
 
 @dataclass(frozen=True)
@@ -211,7 +213,10 @@ def pad_pairs(rows: Sequence[tuple[list[int], list[int]]], pad_id: int) -> tuple
 
 class CrossEncoderJudge:
     """A sequence-pair classifier (label 1: the answer means the reference) that says yes
-    when P(label 1) reaches ``threshold`` (chosen on held-out generated pairs for precision)."""
+    when P(label 1) reaches ``threshold`` (chosen on held-out generated pairs for precision).
+    Trained on answers, never on whole responses: it declines a response's tail."""
+
+    reads_responses = False
 
     def __init__(self, model: Any, tokenizer: Any, threshold: float, budget: PairBudget, device: str = "cpu") -> None:
         self.model, self.tokenizer, self.threshold, self.budget, self.device = model, tokenizer, threshold, budget, device
@@ -343,15 +348,27 @@ class JudgeService:
 
     def ask(self, query: Any, timeout: float | None = None) -> Judgement:
         request = _request(query)
+        if self.declines(request):
+            return self.declined()
         if self.batcher is not None:
             return self.batcher(request, timeout)
         return self.backend.judge(request)  # type: ignore[union-attr]
 
     async def ask_async(self, query: Any) -> Judgement:
         request = _request(query)
+        if self.declines(request):
+            return self.declined()
         if self.batcher is not None:
             return await self.batcher.run(request)
         return await self.backend.judge_async(request)  # type: ignore[union-attr]
+
+    def declines(self, request: JudgeRequest) -> bool:
+        """A response's tail sent to a judge that reads extracted answers only."""
+        return request.response_tail and not getattr(self.backend, "reads_responses", True)
+
+    def declined(self) -> Judgement:
+        return Judgement(False, 0.0, "cross-encoder", declined="this judge reads extracted answers, and none was "
+                                                              "extracted")
 
     def close(self) -> None:
         if self.batcher is not None:
@@ -361,7 +378,8 @@ class JudgeService:
 
 
 def _request(query: Any) -> JudgeRequest:
-    return JudgeRequest(query.question or "", query.reference or "", query.text)
+    return JudgeRequest(query.question or "", query.reference or "", query.text,
+                        bool(getattr(query, "response_tail", False)))
 
 
 def load_judge(model_path: str = "", url: str = "", *, template: str = "plain", endpoint_model: str = "judge",

@@ -1,0 +1,106 @@
+"""The shipped default judge (judge_model/default, `--judge-model default`): its verdicts on
+clear examples, the hack list against it, batching, and a server that loads it.
+
+The examples are ones the shipped model decides with a wide margin (probability far from its
+threshold on either side), so float differences between CPUs cannot flip them; the tests assert
+verdicts, never probabilities."""
+
+from __future__ import annotations
+
+import asyncio
+import json
+
+import pytest
+
+import grader
+from grader import Status
+from grader.lm.judge import CROSS_ENCODER_CONFIG, CrossEncoderJudge, JudgeRequest, default_judge_path, load_judge
+from unit.test_judge import HACKS  # the known ways to fool a judge (tests/unit/test_judge.py)
+
+pytestmark = pytest.mark.skipif(not (default_judge_path() / CROSS_ENCODER_CONFIG).is_file(),
+                                reason="no default judge is shipped")
+
+EQUIVALENT = [
+    JudgeRequest("How many solutions are there?", r"\infty", r"\text{infinitely many}"),
+    JudgeRequest("Who served in the first game?", "Kafelnikov", "Kafelnikov served in the first game"),
+    JudgeRequest("Solve the inequality.", "(3, 4]", r"3 < x \le 4"),
+]
+DIFFERENT = [
+    JudgeRequest("", "17", "18"),
+    JudgeRequest("For which $n$ is this possible?", "odd", "even"),
+    JudgeRequest("Solve the inequality.", "(3, 4]", "[3, 4]"),
+    JudgeRequest("Find all real solutions.", "1, -2", "1, 2"),
+]
+
+
+@pytest.fixture(scope="module")
+def judge():
+    return CrossEncoderJudge.load(device="cpu")
+
+
+@pytest.fixture(scope="module")
+def service():
+    service = load_judge("default", device="cpu")
+    yield service
+    service.close()
+
+
+def test_the_default_judge_loads_its_threshold(judge):
+    settings = json.loads((default_judge_path() / CROSS_ENCODER_CONFIG).read_text())
+    assert judge.threshold == settings["threshold"] and 0.5 <= judge.threshold < 1.0
+
+
+@pytest.mark.parametrize("request_", EQUIVALENT, ids=lambda r: f"{r.answer}=={r.reference}")
+def test_clear_equivalents_are_judged_correct(judge, request_):
+    assert judge.judge_batch([request_])[0].correct
+
+
+@pytest.mark.parametrize("request_", DIFFERENT, ids=lambda r: f"{r.answer}!={r.reference}")
+def test_clear_near_misses_are_judged_incorrect(judge, request_):
+    assert not judge.judge_batch([request_])[0].correct
+
+
+def test_a_batch_decides_as_one_at_a_time(judge):
+    requests = EQUIVALENT + DIFFERENT
+    batched = judge.judge_batch(requests)
+    single = [judge.judge_batch([r])[0] for r in requests]
+    assert [b.correct for b in batched] == [s.correct for s in single]
+    assert all(b.probability == pytest.approx(s.probability, abs=1e-3) for b, s in zip(batched, single))
+
+
+@pytest.mark.parametrize("response", HACKS)
+def test_known_hacks_are_never_judged_correct_by_the_default_judge(service, response):
+    result = grader.grade(response, "17", judge_service=service)
+    assert not result.correct, (response, result.method)
+
+
+def test_grading_with_the_default_judge(service):
+    result = grader.grade(r"So \boxed{\text{infinitely many}}.", r"\infty", judge_service=service,
+                          prompt="How many solutions are there?")
+    assert result.correct and result.method == "judge" and result.status is Status.OK
+    assert [c.name for c in result.checks] == ["rules", "judge"] and "cross-encoder" in result.checks[-1].reason
+    wrong = grader.grade(r"So \boxed{18}.", "17", judge_service=service)
+    assert not wrong.correct
+
+
+def test_concurrent_requests_share_passes(service):
+    async def many():
+        queries = [type("Q", (), {"text": r.answer, "question": r.question, "reference": r.reference})()
+                   for r in (EQUIVALENT + DIFFERENT) * 4]
+        return await asyncio.gather(*(service.ask_async(q) for q in queries))
+    assert len(asyncio.run(many())) == 28 and service.batcher.batches < 28
+
+
+def test_a_server_with_the_default_judge():
+    from grader.client import GraderClient
+    from servers import Server
+
+    server = Server("--judge-model", "default")
+    try:
+        assert any('"event": "judge_ready"' in line for line in server.log)
+        with GraderClient(server.target, timeout=60) as client:
+            result = client.grade_batch([{"response": r"So \boxed{\text{infinitely many}}.", "reference": r"\infty",
+                                          "prompt": "How many solutions are there?"}])[0]
+            assert result.correct and result.method == "judge"
+    finally:
+        server.stop()

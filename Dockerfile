@@ -26,8 +26,9 @@ RUN pip install --index-url "${TORCH_INDEX}" torch==2.13.0
 COPY pyproject.toml README.md ./
 COPY proto ./proto
 COPY grader ./grader
-# The extractor model is baked into the image (installed as package data).
+# The extractor model and the default judge are baked into the image (installed as package data).
 COPY extractor_model ./extractor_model
+COPY judge_model ./judge_model
 RUN pip install .
 
 USER 10001

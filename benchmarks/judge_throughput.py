@@ -8,6 +8,11 @@ share passes). Random weights give the cost, not the verdicts.
 
     python benchmarks/judge_throughput.py --shape small --out benchmarks/results/judge_cpu
     python benchmarks/judge_throughput.py --shape 0.5b --device cuda --n 4096   # on a GPU
+    python benchmarks/judge_throughput.py --model default --out benchmarks/results/judge_default_cpu
+
+``--model default`` measures the shipped cross-encoder judge (judge_model/default) instead, on
+generated (question, reference, answer) pairs like those it is asked about: an extracted answer,
+the reference and the question's end, at most 128 tokens.
 """
 
 from __future__ import annotations
@@ -58,6 +63,15 @@ def requests(n: int, tokens: int, vocab: int):
     return [JudgeRequest(words(tokens - 60), words(10), words(20)) for _ in range(n)]
 
 
+def pair_requests(n: int):
+    """Judge requests like the math verifier's: generated answer pairs, each with a question."""
+    from grader.lm.judge import JudgeRequest
+    from judge_model.data import generate
+
+    return [JudgeRequest(p.question or "Find all real solutions of the equation.", p.reference, p.answer)
+            for p in generate(n, 7)]
+
+
 def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument("--shape", choices=sorted(SHAPES), default="small")
@@ -66,15 +80,29 @@ def main() -> int:
     parser.add_argument("--tokens", type=int, default=256)
     parser.add_argument("--callers", type=int, default=32)
     parser.add_argument("--max-batch", type=int, default=32)
+    parser.add_argument("--model", help="`default`: the shipped cross-encoder judge (or a judge_model folder) "
+                                        "instead of a random --shape LM")
+    parser.add_argument("--threads", type=int, default=0, help="torch threads (0: torch's default)")
     parser.add_argument("--out", help="write OUT.md and OUT.json")
     args = parser.parse_args()
-    from grader.lm.judge import HFJudge, JudgeService
+    import torch
+
+    from grader.lm.judge import CrossEncoderJudge, HFJudge, JudgeService
     from grader.verifiers.base import ModelQuery
 
-    with tempfile.TemporaryDirectory() as folder:
-        build_model(args.shape, Path(folder))
-        judge = HFJudge.load(folder, "plain", device=args.device)
-    items = requests(args.n, args.tokens, SHAPES[args.shape][5])
+    if args.threads:
+        torch.set_num_threads(args.threads)
+    judge: HFJudge | CrossEncoderJudge
+    if args.model:
+        judge = CrossEncoderJudge.load(None if args.model == "default" else args.model, device=args.device)
+        items = pair_requests(args.n)
+        subject = f"the {'shipped' if args.model == 'default' else args.model} cross-encoder judge, generated pairs"
+    else:
+        with tempfile.TemporaryDirectory() as folder:
+            build_model(args.shape, Path(folder))
+            judge = HFJudge.load(folder, "plain", device=args.device)
+        items = requests(args.n, args.tokens, SHAPES[args.shape][5])
+        subject = f"random {args.shape}-shaped causal LM, {args.tokens}-token prompts"
     judge.judge_batch(items[:2])  # warm
     lock = threading.Lock()
 
@@ -89,14 +117,16 @@ def main() -> int:
                                                            reference=r.reference)), items, args.callers)
     finally:
         service.close()
-    rows = {"shape": args.shape, "device": args.device, "tokens": args.tokens, "callers": args.callers,
+    rows = {"model": args.model or f"random {args.shape}", "device": args.device,
+            "threads": torch.get_num_threads(), "tokens": "pairs, <= 128" if args.model else args.tokens,
+            "callers": args.callers,
             "unbatched_per_s": one["seq_per_s"], "batched_per_s": batched["seq_per_s"],
             "ratio": round(batched["seq_per_s"] / one["seq_per_s"], 2),
             "unbatched_p50_ms": one["p50_ms"], "batched_p50_ms": batched["p50_ms"]}
     print(json.dumps(rows, indent=2))
     if args.out:
-        lines = [f"# Judge throughput: random {args.shape}-shaped causal LM, {args.tokens}-token prompts, "
-                 f"{args.device}, {args.callers} callers", "",
+        lines = [f"# Judge throughput: {subject}, {args.device} ({rows['threads']} threads), "
+                 f"{args.callers} callers", "",
                  "| path | judgements/s | p50 ms |", "|---|---:|---:|",
                  f"| one pass per judgement | {rows['unbatched_per_s']} | {rows['unbatched_p50_ms']} |",
                  f"| JudgeService (batched) | {rows['batched_per_s']} | {rows['batched_p50_ms']} |", "",

@@ -53,8 +53,9 @@ class ServerConfig:
     no_extractor: bool = setting(False, "GRADER_NO_EXTRACTOR", "serve rules only: do not load the LM extractor "
                                  "(environment: 1)")
     device: str = setting("auto", "GRADER_DEVICE", "where the extractor runs: auto (CUDA when present), cpu, cuda")
-    judge_model: str = setting("", "GRADER_JUDGE_MODEL", "directory of a causal LM judge (xVerify, TinyV, ...): "
-                               "math rule misses go to it (option judge)")
+    judge_model: str = setting("", "GRADER_JUDGE_MODEL", "the judge math rule misses go to (option judge): "
+                               "`default` (the shipped CPU cross-encoder, judge_model/default) or the directory "
+                               "of a causal LM judge (xVerify, TinyV, ...)")
     judge_url: str = setting("", "GRADER_JUDGE_URL", "an OpenAI-compatible server to judge with instead "
                              "(vLLM, SGLang: http://HOST:PORT)")
     judge_template: str = setting("plain", "GRADER_JUDGE_TEMPLATE", "the judge's prompt format: plain, xverify, "

@@ -1,7 +1,10 @@
 """The judge model stage: does an answer mean the reference? One verdict with its probability.
 
-Two backends behind one ``JudgeService``:
+Three backends behind one ``JudgeService``:
 
+- ``CrossEncoderJudge``: the project's shipped default (``judge_model/default``, ``--judge-model
+  default``), a MiniLM cross-encoder that reads (answer, reference, question) as one pair and
+  gives P(equivalent); it says yes above a threshold chosen for precision. Runs on CPU.
 - ``HFJudge``: a causal LM from any local path. It decides in one forward pass, reading the
   logits of the template's verdict tokens ("Correct"/"Incorrect", "A"/"B", ...) at the next
   position, never generating. Requests from concurrent items share passes through the
@@ -17,11 +20,14 @@ the caller sends the extracted answer, not the response, where there is one.
 from __future__ import annotations
 
 import asyncio
+import importlib.resources
+import json
 import math
 import re
 import threading
 import time
 from dataclasses import dataclass
+from pathlib import Path
 from typing import Any, Sequence
 
 from .batcher import InferenceBatcher
@@ -37,10 +43,11 @@ class JudgeRequest:
     question: str
     reference: str
     answer: str
+    response_tail: bool = False  # ``answer`` is the response's end: nothing was extracted
 
     def capped(self) -> JudgeRequest:
         return JudgeRequest(self.question[-MAX_QUESTION_CHARS:], self.reference[:MAX_REFERENCE_CHARS],
-                            self.answer[-MAX_ANSWER_CHARS:])
+                            self.answer[-MAX_ANSWER_CHARS:], self.response_tail)
 
     def size(self) -> int:
         return len(self.question) + len(self.reference) + len(self.answer)
@@ -51,6 +58,7 @@ class Judgement:
     correct: bool
     probability: float  # that the answer is correct
     backend: str = ""
+    declined: str = ""  # why the judge gave no verdict (then the rules' verdict stands)
 
 
 @dataclass(frozen=True)
@@ -167,6 +175,106 @@ class HFJudge:
         return [decide(self.tokenizer, request, row) for request, row in zip(requests, logits)]
 
 
+DEFAULT_JUDGE = "default"  # --judge-model default: the shipped cross-encoder
+CROSS_ENCODER_CONFIG = "judge.json"  # beside a cross-encoder checkpoint: its threshold and input budget
+
+
+def default_judge_path() -> Path:
+    """The shipped default judge (package ``judge_model``, folder ``default``)."""
+    return Path(str(importlib.resources.files("judge_model") / "default"))
+
+
+@dataclass(frozen=True)
+class PairBudget:
+    """How a request becomes one cross-encoder input of at most ``max_tokens`` tokens:
+    ``[CLS] answer [SEP] reference [SEP] question [SEP]``, the answer and the reference cut to
+    their budgets (their ends kept: a boxed answer's end is what decides), the question's last
+    tokens filling what is left (the asking sentence is usually at the end of a prompt)."""
+
+    max_tokens: int = 128
+    answer_tokens: int = 48
+    reference_tokens: int = 40
+
+    def encode(self, tokenizer: Any, request: JudgeRequest, cls_id: int, sep_id: int) -> tuple[list[int], list[int]]:
+        """Token ids and token types; ``tokenizer`` is a ``tokenizers.Tokenizer`` without special tokens."""
+        answer = tokenizer.encode(request.answer, add_special_tokens=False).ids[-self.answer_tokens:]
+        reference = tokenizer.encode(request.reference, add_special_tokens=False).ids[-self.reference_tokens:]
+        room = self.max_tokens - 4 - len(answer) - len(reference)
+        question = tokenizer.encode(request.question, add_special_tokens=False).ids[-room:] if (
+            request.question and room > 0) else []
+        first = [cls_id, *answer, sep_id]
+        second = [*reference, sep_id, *question, sep_id] if question else [*reference, sep_id]
+        return first + second, [0] * len(first) + [1] * len(second)
+
+
+def pad_pairs(rows: Sequence[tuple[list[int], list[int]]], pad_id: int) -> tuple[Any, Any, Any]:
+    """Input ids, attention mask and token types of a batch, right-padded (tensors)."""
+    import torch
+
+    width = max(len(ids) for ids, _ in rows)
+    ids = torch.full((len(rows), width), pad_id, dtype=torch.long)
+    mask = torch.zeros((len(rows), width), dtype=torch.long)
+    types = torch.zeros((len(rows), width), dtype=torch.long)
+    for i, (row, kinds) in enumerate(rows):
+        ids[i, :len(row)] = torch.tensor(row)
+        mask[i, :len(row)] = 1
+        types[i, :len(kinds)] = torch.tensor(kinds)
+    return ids, mask, types
+
+
+class CrossEncoderJudge:
+    """A sequence-pair classifier (label 1: the answer means the reference) that says yes
+    when P(label 1) reaches ``threshold`` (chosen on held-out generated pairs for precision).
+    Trained on answers, never on whole responses: it declines a response's tail."""
+
+    reads_responses = False
+
+    def __init__(self, model: Any, tokenizer: Any, threshold: float, budget: PairBudget, device: str = "cpu") -> None:
+        self.model, self.tokenizer, self.threshold, self.budget, self.device = model, tokenizer, threshold, budget, device
+        self.cls_id, self.sep_id = tokenizer.token_to_id("[CLS]"), tokenizer.token_to_id("[SEP]")
+        self.pad_id = tokenizer.token_to_id("[PAD]")
+
+    @classmethod
+    def load(cls, path: str | Path | None = None, device: str = "auto") -> CrossEncoderJudge:
+        """A checkpoint folder (config.json, model.safetensors, tokenizer.json, judge.json); None: the shipped one."""
+        import torch
+        from tokenizers import Tokenizer
+        from transformers import AutoModelForSequenceClassification
+
+        folder = Path(path) if path is not None else default_judge_path()
+        settings = json.loads((folder / CROSS_ENCODER_CONFIG).read_text(encoding="utf-8"))
+        if device == "auto":
+            device = "cuda" if torch.cuda.is_available() else "cpu"
+        dtype = torch.float32 if device == "cpu" else (torch.bfloat16 if torch.cuda.is_bf16_supported()
+                                                       else torch.float16)
+        model = AutoModelForSequenceClassification.from_pretrained(str(folder), local_files_only=True, dtype=dtype)
+        tokenizer = Tokenizer.from_file(str(folder / "tokenizer.json"))
+        tokenizer.no_truncation()
+        tokenizer.no_padding()
+        budget = PairBudget(settings["max_tokens"], settings["answer_tokens"], settings["reference_tokens"])
+        return cls(model.to(device).eval(), tokenizer, float(settings["threshold"]), budget, device)
+
+    def probabilities(self, requests: Sequence[JudgeRequest]) -> list[float]:
+        """P(the answer means the reference) for each request, in one forward pass."""
+        import torch
+
+        rows = [self.budget.encode(self.tokenizer, r.capped(), self.cls_id, self.sep_id) for r in requests]
+        ids, mask, types = pad_pairs(rows, self.pad_id)
+        with torch.inference_mode():
+            logits = self.model(input_ids=ids.to(self.device), attention_mask=mask.to(self.device),
+                                token_type_ids=types.to(self.device)).logits.float()
+        return torch.softmax(logits, dim=-1)[:, 1].tolist()
+
+    def judge_batch(self, requests: Sequence[JudgeRequest]) -> list[Judgement]:
+        return [Judgement(p >= self.threshold, p, "cross-encoder") for p in self.probabilities(requests)]
+
+    def answer_batch(self, requests: Sequence[ModelGraderRequest]) -> list[ModelGraderAnswer]:
+        """A pair classifier reads no chat messages: score_model and label_model need a causal LM or an endpoint."""
+        reason = ("the default judge (a cross-encoder of answer pairs) cannot answer score_model or label_model "
+                  "messages; serve a causal LM (--judge-model PATH) or an endpoint (--judge-url)")
+        return [failed(reason, "cross-encoder") for _ in requests]
+
+
 class EndpointJudge:
     """An OpenAI-compatible chat-completions endpoint, asked for one token and its log-probabilities."""
 
@@ -270,11 +378,12 @@ class JudgeService:
 
     on_accelerator = False
 
-    def __init__(self, backend: HFJudge | EndpointJudge, *, max_batch: int = 16, max_wait_ms: float = 5.0) -> None:
+    def __init__(self, backend: HFJudge | CrossEncoderJudge | EndpointJudge, *, max_batch: int = 16,
+                 max_wait_ms: float = 5.0) -> None:
         self.backend = backend
         self.batcher: InferenceBatcher[JudgeRequest, Judgement] | None = None
         self.grader_batcher: InferenceBatcher[ModelGraderRequest, ModelGraderAnswer] | None = None
-        if isinstance(backend, HFJudge):
+        if isinstance(backend, (HFJudge, CrossEncoderJudge)):
             self.batcher = InferenceBatcher(backend.judge_batch, max_batch=max_batch, max_wait_ms=max_wait_ms,
                                             size_of=JudgeRequest.size)
             self.grader_batcher = InferenceBatcher(backend.answer_batch, max_batch=max_batch,
@@ -286,6 +395,8 @@ class JudgeService:
         if requests is not None:
             return [self._answer(r, timeout) for r in requests]
         request = _request(query)
+        if self.declines(request):
+            return self.declined()
         if self.batcher is not None:
             return self.batcher(request, timeout)
         return self.backend.judge(request)  # type: ignore[union-attr]
@@ -295,6 +406,8 @@ class JudgeService:
         if requests is not None:
             return list(await asyncio.gather(*(self._answer_async(r) for r in requests)))
         request = _request(query)
+        if self.declines(request):
+            return self.declined()
         if self.batcher is not None:
             return await self.batcher.run(request)
         return await self.backend.judge_async(request)  # type: ignore[union-attr]
@@ -315,6 +428,14 @@ class JudgeService:
         except Exception as exc:
             return failed(f"the judge model failed: {type(exc).__name__}: {exc}", "hf")
 
+    def declines(self, request: JudgeRequest) -> bool:
+        """A response's tail sent to a judge that reads extracted answers only."""
+        return request.response_tail and not getattr(self.backend, "reads_responses", True)
+
+    def declined(self) -> Judgement:
+        return Judgement(False, 0.0, "cross-encoder", declined="this judge reads extracted answers, and none was "
+                                                              "extracted")
+
     def close(self) -> None:
         for batcher in (self.batcher, self.grader_batcher):
             if batcher is not None:
@@ -332,12 +453,15 @@ def _grader_requests(query: Any) -> tuple[ModelGraderRequest, ...] | None:
 
 
 def _request(query: Any) -> JudgeRequest:
-    return JudgeRequest(query.question or "", query.reference or "", query.text)
+    return JudgeRequest(query.question or "", query.reference or "", query.text,
+                        bool(getattr(query, "response_tail", False)))
 
 
 def load_judge(model_path: str = "", url: str = "", *, template: str = "plain", endpoint_model: str = "",
                api_key: str | None = None, device: str = "auto", timeout: float = 10.0) -> JudgeService:
-    """A judge service from a local model path or an endpoint URL (one of the two).
+    """A judge service from a local model path or an endpoint URL (one of the two). ``default``
+    is the shipped cross-encoder; so is any folder with a ``judge.json`` (a ``judge_model`` run);
+    any other path is a causal LM read with ``template``.
 
     ``endpoint_model``: the model name sent to the endpoint. Given, it is pinned: every request names
     it. Empty, math's judge questions name ``judge`` and score_model/label_model requests their
@@ -349,6 +473,10 @@ def load_judge(model_path: str = "", url: str = "", *, template: str = "plain", 
     if url:
         return JudgeService(EndpointJudge(url, endpoint_model or "judge", TEMPLATES[template], api_key=api_key,
                                           timeout=timeout, pinned=bool(endpoint_model)))
+    if model_path == DEFAULT_JUDGE:
+        return JudgeService(CrossEncoderJudge.load(None, device))
+    if (Path(model_path) / CROSS_ENCODER_CONFIG).is_file():
+        return JudgeService(CrossEncoderJudge.load(model_path, device))
     return JudgeService(HFJudge.load(model_path, template, device))
 
 

@@ -80,6 +80,8 @@ class ModelQuery:
     stage that reads it with the text; None when the item has none. ``reference``: what
     the answer is judged against (the judge stage). ``keep_on_failure``: a stage that fails or
     times out leaves the first verdict standing, even when ``required`` (the judge).
+    ``response_tail``: ``text`` is the end of the response, not an extracted answer (nothing was
+    extracted); a judge trained on answers alone declines it.
     """
 
     stage: str
@@ -89,6 +91,7 @@ class ModelQuery:
     question: str | None = None
     reference: str | None = None
     keep_on_failure: bool = False
+    response_tail: bool = False
 
 
 @dataclass(frozen=True)

@@ -59,6 +59,7 @@ def test_image_settings():
     # the image takes the venv alone from there.
     assert DOCKERFILE.index("COPY extractor_model") < DOCKERFILE.index("RUN pip install .")
     assert DOCKERFILE.index("RUN pip install .") < DOCKERFILE.index("COPY --from=build /opt/grader /opt/grader")
+    assert DOCKERFILE.index("COPY judge_model") < DOCKERFILE.index("RUN pip install .")  # --judge-model default
     dockerignore = (ROOT / ".dockerignore").read_text().split()
     assert ".venv" in dockerignore and ".git" in dockerignore
     assert not {"extractor_model", "grader", "proto", "pyproject.toml"} & set(dockerignore)

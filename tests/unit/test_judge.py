@@ -112,3 +112,31 @@ def test_endpoint_reply_from_logprobs_or_text():
     assert not judge.judgement({"choices": [{"message": {"content": "Incorrect."}}]}).correct
     assert judge.judgement({"choices": [{"message": {"content": "Correct"}}]}).correct
     assert judge.url == "http://127.0.0.1:1/v1/chat/completions"
+
+
+class AnswersOnly:
+    """A judge backend that reads extracted answers only (as the shipped cross-encoder)."""
+
+    reads_responses = False
+
+    def __init__(self) -> None:
+        self.asked = []
+
+    def judge(self, request, deadline=None):
+        self.asked.append(request)
+        return Judgement(True, 0.99, "answers-only")
+
+    def close(self) -> None:
+        pass
+
+
+def test_a_judge_of_answers_declines_a_response_tail_and_the_rules_stand():
+    from grader.lm.judge import JudgeService
+
+    backend = AnswersOnly()
+    result = grader.grade("word " * 50 + "and that settles it", "5", judge_service=JudgeService(backend))
+    assert result.status is Status.NO_ANSWER and not result.correct and not backend.asked
+    assert result.checks[-1].name == "judge" and result.checks[-1].reason.startswith("not judged")
+    extracted = grader.grade(r"\boxed{\text{infinitely many}}", r"\infty", judge_service=JudgeService(backend))
+    assert extracted.correct and extracted.method == "judge"
+    assert backend.asked[0].answer == r"\text{infinitely many}" and not backend.asked[0].response_tail

@@ -149,11 +149,15 @@ def judge_query(plan: MathPlan, result: GradeResult) -> ModelQuery | None:
     if not answer.strip() or judge_refuses(answer, reference):
         return None
     return ModelQuery(JUDGE_STAGE, answer, required=asked is not None, by_default=asked is None,
-                      question=question_of(plan.item), reference=reference, keep_on_failure=True)
+                      question=question_of(plan.item), reference=reference, keep_on_failure=True,
+                      response_tail=not result.extracted)
 
 
 def judged(rules: GradeResult, judgement: Judgement) -> GradeResult:
-    """The judge's verdict over the rules', with both as checks; a 'no' leaves the rules' result standing."""
+    """The judge's verdict over the rules', with both as checks; a 'no' leaves the rules' result standing,
+    and so does a judge that declined (with why, as its check)."""
+    if judgement.declined:
+        return replace(rules, checks=[*rules.checks, Check("judge", False, 0.0, f"not judged: {judgement.declined}")])
     checks = [Check("rules", rules.status is Status.OK and rules.correct, float(rules.correct),
                     f"{rules.status.value} {rules.method}".strip()),
               Check("judge", judgement.correct, judgement.probability,

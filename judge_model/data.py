@@ -15,10 +15,7 @@ same number in another unit, a neighbouring word. Kinds:
 - ``unit``: units (same value in another unit, or a different value), degrees and radians;
 - ``text``: text answers with paraphrases and near misses, and names in sentences;
 - ``list``: lists in and out of order (order matters when the question asks for an order),
-  tuples (order always matters), chains ``b < a < d < c``;
-- ``malformed``: another kind's pair whose wrong answer is the right one damaged: a renamed
-  variable or function, the answer doubled, garbled, cut off or followed by junk, an
-  unbalanced bracket (its right answers are another kind's right answers, unchanged).
+  tuples (order always matters), chains ``b < a < d < c``.
 
 No labelled case (``../shared/cases``) is read here: those are for validation only.
 """
@@ -26,13 +23,12 @@ No labelled case (``../shared/cases``) is read here: those are for validation on
 from __future__ import annotations
 
 import random
-import re
 from dataclasses import dataclass
 from fractions import Fraction
 from typing import Callable
 
-KINDS = ("number", "expression", "equation", "interval", "solutions", "unit", "text", "list", "malformed")
-WEIGHTS = (16, 16, 8, 10, 12, 10, 16, 12, 12)
+KINDS = ("number", "expression", "equation", "interval", "solutions", "unit", "text", "list")
+WEIGHTS = (16, 16, 8, 10, 12, 10, 16, 12)
 EASY_NEGATIVES = 0.2  # share of wrong answers that are another pair's answer, not a near miss
 
 
@@ -655,67 +651,7 @@ def lists(rng: random.Random, positive: bool) -> tuple[str, str, str]:
     return question, reference, sep.join(str(v) for v in shown)
 
 
-# --- malformed answers: the right answer damaged -------------------------------------------------------
-
-_RENAMES = {"x": "yt", "y": "xz", "t": "xs", "n": "km", "k": "nj", "a": "bc", "f": "gh", "g": "fh"}
-_JUNK = ["?", "...", "\\", "}", "$$", "\\quad", "\\text{ (approx)}", "=", "+", "/", "0/0", "\\,", "??",
-         "\\boxed{", "error", "etc"]
-
-
-def _renamed(answer: str, rng: random.Random) -> str | None:
-    """One variable or function letter (a whole-word letter) replaced by another: f(y) for f(x)."""
-    letters = sorted({m.group(0) for m in re.finditer(r"(?<![A-Za-z\\])[a-z](?![A-Za-z])", answer)} & set(_RENAMES))
-    if not letters:
-        return None
-    old = rng.choice(letters)
-    new = rng.choice(_RENAMES[old])
-    return re.sub(rf"(?<![A-Za-z\\]){old}(?![A-Za-z])", new, answer)
-
-
-def _damaged(answer: str, rng: random.Random, rename: bool) -> str:
-    """A malformed copy of a right answer: what a broken extraction or a garbled response gives."""
-    change = rng.random()
-    if change < 0.3 and rename:
-        renamed = _renamed(answer, rng)
-        if renamed is not None:
-            return renamed
-    if change < 0.45:  # doubled: "3 3", "0 0/0"
-        return rng.choice([f"{answer} {answer}", f"{answer}{answer}", f"{answer} {answer}/{answer}",
-                           f"{answer}, {answer}"])
-    if change < 0.65:  # followed (or preceded) by junk
-        junk = rng.choice(_JUNK + [str(rng.randint(0, 9)), rng.choice("xyzn")])
-        return f"{answer} {junk}" if rng.random() < 0.75 else f"{junk} {answer}"
-    if change < 0.8:  # an unbalanced bracket or a cut-off answer
-        if len(answer) > 3 and rng.random() < 0.5:
-            return answer[:rng.randint(1, len(answer) - 2)]
-        return rng.choice(["(", "[", "\\{", "{"]) + answer if rng.random() < 0.5 else answer + rng.choice([")", "]", "}"])
-    # garbled: characters dropped, repeated or operators stuck in
-    chars = list(answer)
-    i = rng.randrange(len(chars)) if chars else 0
-    op = rng.random()
-    if op < 0.4 and len(chars) > 1:
-        del chars[i]
-    elif op < 0.7:
-        chars.insert(i, chars[i] if chars else "0")
-    else:
-        chars.insert(i, rng.choice(["/", "^", "*", "+", " 0/", "-"]))
-    return "".join(chars)
-
-
-_BASE_KINDS = ("number", "expression", "equation", "interval", "solutions", "unit", "text", "list")
-
-
-def malformed(rng: random.Random, positive: bool) -> tuple[str, str, str]:
-    kind = rng.choice(_BASE_KINDS)
-    question, reference, answer = GENERATORS[kind](rng, True)
-    if positive:
-        return question, reference, answer
-    # a renamed variable is wrong where the question fixes it (f(x), y in terms of x), not in a
-    # set-builder or an interval, whose variable is bound
-    return question, reference, _damaged(answer, rng, kind in ("expression", "equation"))
-
-
 GENERATORS: dict[str, Callable[[random.Random, bool], tuple[str, str, str]]] = {
     "number": number, "expression": expression, "equation": equation, "interval": interval,
-    "solutions": solutions, "unit": unit, "text": text, "list": lists, "malformed": malformed,
+    "solutions": solutions, "unit": unit, "text": text, "list": lists,
 }

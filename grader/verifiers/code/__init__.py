@@ -114,29 +114,48 @@ def unsafe_no_isolation() -> bool:
     return os.environ.get(UNSAFE_ENV, "").lower() in ("1", "true", "yes")
 
 
-def run_suite(program: str, suite: Suite, options: CodeOptions, budget: float) -> GradeResult:
+def sandbox_python(refused: str) -> str:
+    """The python3 that runs inside the sandbox; InvalidItem naming what is ``refused`` where there is none."""
     python = sandbox.sandbox_python()
     if python is None:
-        return GradeResult.failure(Status.INVALID_ARGUMENT, "No python3 for the code sandbox on this host.")
-    files = {name: (SANDBOXED / name).read_bytes() for name in HARNESS_FILES}
-    files["solution.cpp" if options.language == "cpp" else "solution.py"] = program.encode("utf-8", "surrogatepass")
+        raise InvalidItem(f"No python3 for the code sandbox on this host: {refused} are refused.")
+    return python
+
+
+def run_sandboxed(python: str, entry: str, extra_files: Mapping[str, bytes], stdin: bytes, wall: float,
+                  memory_mb: int, refused: str) -> sandbox.Completed:
+    """``/sandbox/<entry>`` run by ``python`` as pid 1 of a sandbox holding the harness files and
+    ``extra_files``, within ``wall`` seconds; InvalidItem naming what is ``refused`` where the sandbox
+    does not work on this host."""
+    files = {name: (SANDBOXED / name).read_bytes() for name in HARNESS_FILES} | dict(extra_files)
+    limits = sandbox.Limits(wall_seconds=wall, cpu_seconds=math.ceil(wall) + 1, memory_mb=memory_mb)
+    try:
+        return sandbox.run([python, "-I", "-S", f"/sandbox/{entry}"], files, stdin, limits,
+                           unsafe_no_isolation=unsafe_no_isolation())
+    except sandbox.SandboxUnavailable as e:
+        raise InvalidItem(f"The code sandbox does not work on this host: {e}. {refused.capitalize()} are refused "
+                          f"(set {UNSAFE_ENV}=1 to run them without isolation).") from None
+
+
+def run_suite(program: str, suite: Suite, options: CodeOptions, budget: float) -> GradeResult:
     compiler = shutil.which("g++") if options.language == "cpp" else None
     if options.language == "cpp" and compiler is None:
         return GradeResult.failure(Status.INVALID_ARGUMENT, "No g++ on this host for C++ programs.")
-    spec = suite.for_harness() | {"python": python, "test_timeout": options.timeout or 5.0,
-                                  "language": options.language, "compiler": compiler,
-                                  "compile_timeout": COMPILE_SECONDS,
-                                  "stop_on_first_failure": options.stop_on_first_failure,
-                                  "parallel": options.parallel_tests,
-                                  "max_output_bytes": MAX_OUTPUT_BYTES}
+    solution = {"solution.cpp" if options.language == "cpp" else "solution.py":
+                program.encode("utf-8", "surrogatepass")}
     wall = max(1.0, budget - 0.5)  # leave the worker time to report what finished
-    limits = sandbox.Limits(wall_seconds=wall, cpu_seconds=math.ceil(wall) + 1, memory_mb=options.memory_mb)
     try:
-        done = sandbox.run([python, "-I", "-S", "/sandbox/harness.py"], files, json.dumps(spec).encode(), limits,
-                           unsafe_no_isolation=unsafe_no_isolation())
-    except sandbox.SandboxUnavailable as e:
-        return GradeResult.failure(Status.INVALID_ARGUMENT, f"The code sandbox does not work on this host: {e}. "
-                                   f"Code items are refused (set {UNSAFE_ENV}=1 to run them without isolation).")
+        python = sandbox_python("code items")
+        spec = suite.for_harness() | {"python": python, "test_timeout": options.timeout or 5.0,
+                                      "language": options.language, "compiler": compiler,
+                                      "compile_timeout": COMPILE_SECONDS,
+                                      "stop_on_first_failure": options.stop_on_first_failure,
+                                      "parallel": options.parallel_tests,
+                                      "max_output_bytes": MAX_OUTPUT_BYTES}
+        done = run_sandboxed(python, "harness.py", solution, json.dumps(spec).encode(), wall, options.memory_mb,
+                             "code items")
+    except InvalidItem as e:
+        return GradeResult.failure(Status.INVALID_ARGUMENT, str(e))
     return _verdict(done, suite, options)
 
 

@@ -23,8 +23,7 @@ from typing import Any, Mapping
 
 from ...execution import sandbox
 from ...types import Check
-from ..base import InvalidItem
-from ..code import HARNESS_FILES, SANDBOXED, UNSAFE_ENV, unsafe_no_isolation
+from ..code import run_sandboxed, sandbox_python
 from .kinds import GraderKind, Sample, Scored, field_error, passes, register
 
 MAX_SOURCE_BYTES = 256 * 1024
@@ -80,22 +79,13 @@ def run_in_sandbox(source: str, namespace: Mapping[str, Any], limits: PythonLimi
     left = limits.deadline - time.monotonic()
     if left < 1.0:
         return 0.0, "the item's budget ran out before this python grader could start"
-    python = sandbox.sandbox_python()
-    if python is None:
-        raise InvalidItem("No python3 for the code sandbox on this host: python graders are refused.")
-    files = {name: (SANDBOXED / name).read_bytes() for name in HARNESS_FILES}
-    files["python_grade.py"] = RUNNER.read_bytes()
+    python = sandbox_python("python graders")
     spec = {"source": source, "sample": namespace["sample"], "item": namespace["item"],
             "timeout": max(0.3, left - 0.7), "max_reply": MAX_REPLY_BYTES}
     stdin = json.dumps(spec, default=str).encode("utf-8", "surrogatepass")
     wall = max(1.0, left - 0.3)
-    box = sandbox.Limits(wall_seconds=wall, cpu_seconds=math.ceil(wall) + 1, memory_mb=limits.memory_mb)
-    try:
-        done = sandbox.run([python, "-I", "-S", "/sandbox/python_grade.py"], files, stdin, box,
-                           unsafe_no_isolation=unsafe_no_isolation())
-    except sandbox.SandboxUnavailable as e:
-        raise InvalidItem(f"The code sandbox does not work on this host: {e}. Python graders are refused "
-                          f"(set {UNSAFE_ENV}=1 to run them without isolation).") from None
+    done = run_sandboxed(python, "python_grade.py", {"python_grade.py": RUNNER.read_bytes()}, stdin, wall,
+                         limits.memory_mb, "python graders")
     return _reported(done, wall)
 
 

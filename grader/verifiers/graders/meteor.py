@@ -23,6 +23,8 @@ import warnings
 from pathlib import Path
 from typing import Any
 
+from ...late_import import late_import
+
 _lock = threading.Lock()
 _reader: Any = None
 
@@ -40,6 +42,7 @@ def data_path() -> Path:
 
 def meteor(text: str, reference: str) -> float:
     """NLTK's METEOR of ``text`` against ``reference`` (whitespace tokens), in [0, 1]."""
+    late_import("nltk")  # keeps os.environ: see grader.late_import
     from nltk.translate.meteor_score import meteor_score
 
     with _lock:  # the reader seeks shared file handles: one lookup at a time
@@ -55,6 +58,7 @@ def _wordnet() -> Any:
 
 
 def _load(path: Path) -> Any:
+    late_import("nltk")
     import nltk.data
     from nltk.corpus.reader.wordnet import WordNetCorpusReader
 

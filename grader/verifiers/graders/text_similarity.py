@@ -14,6 +14,7 @@ from __future__ import annotations
 import functools
 from typing import Any, Callable, Mapping
 
+from ...late_import import late_import
 from ...types import Check
 from . import fast_similarity
 from .kinds import GraderKind, Sample, Scored, field_error, passes, register, strings
@@ -30,6 +31,7 @@ def _bleu(text: str, reference: str) -> float:
 
 
 def _gleu(text: str, reference: str) -> float:
+    late_import("nltk")  # keeps os.environ: see grader.late_import
     from nltk.translate.gleu_score import sentence_gleu
     return float(sentence_gleu([reference.split()], text.split())) if text.split() else 0.0
 

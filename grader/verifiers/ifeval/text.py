@@ -12,6 +12,8 @@ import functools
 import re
 from typing import Any
 
+from ...late_import import late_import
+
 _WORD = re.compile(r"\w+")
 
 # langdetect's profiles (the codes ``detect`` can answer); a language outside them could never pass.
@@ -47,6 +49,7 @@ def contains_words(text: str, phrase: str) -> bool:
 @functools.lru_cache(maxsize=1)
 def _word_tokenizer() -> Any:
     # NLTK's Treebank tokenizer needs no data files; imported late because nltk is slow to import.
+    late_import("nltk")  # keeps os.environ: see grader.late_import
     from nltk.tokenize import NLTKWordTokenizer
     return NLTKWordTokenizer()
 

@@ -214,3 +214,78 @@ def test_ordinal_value(phrase, value):
 def test_a_hyphenated_ordinal_is_not_its_count():
     from grader.verifiers.math.number_words import last_number_phrase
     assert last_number_phrase("Alice was twenty-first overall.") is None
+
+
+# --- the question says which stated quantity answers it (focus.py) ---------------------------
+
+SMALLEST = "What is the smallest positive integer divisible by 8, 10 and 12?"
+TALKS_ON = "The smallest such number is 120. Other candidates like 240 and 360 also work but are larger."
+
+
+def test_the_question_picks_the_asked_quantity_over_a_distractor_that_follows():
+    with_question = grader.grade(TALKS_ON, "120", prompt=SMALLEST, extraction="rules")
+    assert with_question.correct and with_question.method.startswith("focus"), with_question
+    assert not grader.grade(TALKS_ON, "360", prompt=SMALLEST, extraction="rules").correct
+
+
+def test_without_a_question_the_last_number_stands():
+    result = grader.grade(TALKS_ON, "120", extraction="rules")
+    assert not result.correct and result.extracted == "360"
+
+
+@pytest.mark.parametrize("question,response,reference", [
+    ("Dana, Lena and Julia collect oranges. How many oranges does Lena end up with?",
+     "Julia is left holding 6945 oranges. Lena keeps 2238 oranges. For comparison, 203 and 17 are not asked for.",
+     "2238"),
+    ("Find the area of the rectangle. Put your final answer in \\boxed{}.",
+     "The perimeter is 26 cm. The area is 40 cm^2. The diagonal is about 9.4 cm.\nHope this helps: 5 and 8 were "
+     "the sides.", "40"),
+    ("Tell me the voltage across the resistor.",
+     "Which puts the voltage at\n\\[\n\\frac{7\\pi}{11}\n\\]\nThe total resistance comes out to\n\\[\n\\sqrt[4]{9}\n\\]\n"
+     "For comparison, $\\frac{6}{x+20}$ is larger.", "\\frac{7\\pi}{11}"),
+])
+def test_a_statement_naming_the_asked_quantity_is_found(question, response, reference):
+    result = grader.grade(response, reference, prompt=question, extraction="rules")
+    assert result.correct, result
+
+
+@pytest.mark.parametrize("question,response,expected", [
+    # a box or an answer marker always wins
+    (SMALLEST, "The smallest such number is 120. So \\boxed{240}.", "240"),
+    (SMALLEST, "The smallest such number is 120. Hmm, no. The answer is 240.", "240"),
+    # the rules' choice stands when its own sentence names the asked quantity
+    ("How many apples does Tom have left?",
+     "The number of apples Tom has is 12. He gives 5 away, so Tom has 7 apples left.", "7"),
+    # a condition's quantities are not what is asked: "times" is in the condition, rings are asked for
+    ("The first friend pressed the doorbell 20 times. If the fourth friend pressed the doorbell 60 times, how "
+     "many rings did the doorbell make?", "The fourth friend pressed it 60 times.\nSo 20 + 60 = 80 in all.", "80"),
+])
+def test_the_rules_choice_stands_where_the_question_does_not_overrule_it(question, response, expected):
+    result = grader.grade(response, expected, prompt=question, extraction="rules")
+    assert result.correct and not result.method.startswith("focus"), result
+
+
+@pytest.mark.parametrize("prompt,words", [
+    ("Find the area of the rectangle. Put your final answer in \\boxed{}.", {"area", "rectangle"}),
+    ("If the fourth friend pressed on the doorbell 60 times, how many doorbell rings did the doorbell make?",
+     {"doorbell", "ring"}),
+    ("Priya records 69, 161 and 372. Please report the range of the data.", {"range", "data"}),
+    ("", set()),
+])
+def test_asked_words(prompt, words):
+    from grader.verifiers.math.focus import asked_words
+
+    assert asked_words(prompt) == words
+
+
+@pytest.mark.parametrize("sentence,value", [
+    ("The smallest such number is 120.", "120"), ("So it is 15 dollars.", "15"),
+    ("Kofi is left holding 7612 kites.", "7612"), ("Lena keeps 2238 oranges.", "2238"),
+    ("Denote by $m$ the count of bricks; then $m = 249$.", "249"),
+    ("Consequently the sum amounts to\n\\[\n6,006\n\\]", "6,006"), ("The answer is x+1.", "x+1"),
+    ("We have 3 and 4.", None), ("No numbers here.", None),
+])
+def test_statement_value(sentence, value):
+    from grader.verifiers.math.focus import statement_value
+
+    assert statement_value(sentence) == value

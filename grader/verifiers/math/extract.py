@@ -435,6 +435,11 @@ def sentence_answer(text: str) -> str | None:
     return None
 
 
+def plain_words(text: str) -> list[re.Match]:
+    """The plain words of a sentence (not math, LaTeX commands or math's own words), with positions."""
+    return _sentence_words(text)
+
+
 def extract_candidates(response: str, match_types: tuple[str, ...] = (LATEX, EXPR)) -> list[Extraction]:
     """Answer candidates in the order the engine should try them."""
     return list(iter_candidates(response, match_types))

@@ -7,6 +7,7 @@ Only then: elsewhere "third" may be a fraction's denominator or just a word.
 
 from __future__ import annotations
 
+import functools
 import re
 from dataclasses import replace
 from typing import Iterable
@@ -23,7 +24,12 @@ _STRONG = ("boxed", "answer_is", "gsm8k", "answer_tag")
 
 
 def asks_for_position(prompt: str) -> bool:
-    return bool(prompt) and _POSITION_QUESTION_RE.search(prompt[-_QUESTION_CHARS:]) is not None
+    return bool(prompt) and _asks_for_position(prompt[-_QUESTION_CHARS:])
+
+
+@functools.lru_cache(maxsize=1024)  # a GRPO group shares its prompt
+def _asks_for_position(question: str) -> bool:
+    return _POSITION_QUESTION_RE.search(question) is not None
 
 
 def ordinal_in(text: str) -> int | None:

@@ -22,9 +22,10 @@ from ..base import FuzzItem, ModelQuery, Placement, Plan, Verifier
 from .candidate import Reading
 from .compare import Comparison
 from .errors import NeedsSympy, ParseError
-from .extract import (Extraction, extract_boxed, extract_marked, final_section, find_math_blocks,
+from .extract import (Candidates, Extraction, extract_boxed, extract_marked, final_section, find_math_blocks,
                       in_broken_inline_math, is_prose, lazy_candidates)
 from .normalize import repair_escapes
+from .focus import asked_words, with_focus
 from .positions import asks_for_position, with_positions
 from .options import MathOptions
 
@@ -57,6 +58,7 @@ class SecondOpinion:
 class MathPlan(Plan):
     second_opinion: SecondOpinion | None = None
     positions: bool = False  # the question asks which place, position or term: ordinals are numbers
+    asked: frozenset[str] = frozenset()  # the words that name what the question asks for (focus.py)
 
 
 class MathVerifier(Verifier):
@@ -70,13 +72,16 @@ class MathVerifier(Verifier):
         return "multiple_choice" if "config" in options else self.name
 
     def prepare(self, item: Item, options: Mapping[str, Any]) -> Plan:
-        return MathPlan(self.name, item, MathOptions.from_mapping(options), positions=asks_for_position(item.prompt))
+        return MathPlan(self.name, item, MathOptions.from_mapping(options), positions=asks_for_position(item.prompt),
+                        asked=asked_words(item.prompt))
 
     def grade(self, plan: Plan, *, in_worker: bool) -> GradeResult:
         assert isinstance(plan, MathPlan)
         second = plan.second_opinion
         if second is None:
             candidates = lazy_candidates(plan.item.response, plan.options.match_types)
+            if plan.asked:
+                candidates = Candidates(with_focus(candidates, final_section(plan.item.response), plan.asked))
             if plan.positions:
                 candidates = with_positions(candidates, final_section(plan.item.response))
             return grade_candidates(candidates, plan.item.references, plan.options, in_worker)

@@ -17,13 +17,15 @@ FLOORS = {
 FALSE_POSITIVES = {"hardverify_dev.jsonl": 1, "mathverify_tests.jsonl": 1, "gsm8k_solutions_dev.jsonl": 0}
 
 
+@pytest.mark.parametrize("with_question", [True, False], ids=["with-question", "no-question"])
 @pytest.mark.parametrize("name", sorted(FLOORS))
-def test_accuracy_floor(name, capsys):
+def test_accuracy_floor(name, with_question, capsys):
     if not (CASES_DIR / name).exists():
         pytest.skip(f"{CASES_DIR / name} is not present (set GRADER_CASES_DIR)")
-    accuracy, per_tag, misses = evaluate(name)
+    accuracy, per_tag, misses = evaluate(name, with_question=with_question)
     with capsys.disabled():
-        print(f"\n{name}: {accuracy:.1%} agreement with labels ({len(misses)} disagreements)")
+        print(f"\n{name} ({'with' if with_question else 'without'} questions): {accuracy:.1%} agreement with "
+              f"labels ({len(misses)} disagreements)")
         for tag, (ok, n) in sorted(per_tag.items()):
             print(f"  {tag:20s} {ok:4d}/{n:<4d} {ok / n:.1%}")
     assert accuracy >= FLOORS[name], [c["id"] for c, _ in misses]

@@ -21,11 +21,11 @@ def served():
 
 def test_a_rule_miss_is_judged_through_the_server(served):
     client, endpoint = served
-    result = client.grade(r"So \boxed{\text{infinitely many}}.", r"\infty")
+    result = client.grade(r"So \boxed{\text{every odd integer}}.", r"\text{odd}")
     assert result.correct and result.method == "judge"
     assert [c.name for c in result.checks] == ["rules", "judge"]
     sent = endpoint.bodies[-1]["messages"][-1]["content"]
-    assert r"\text{infinitely many}" in sent and "So " not in sent
+    assert r"\text{every odd integer}" in sent and "So " not in sent
 
 
 def test_hits_and_hacks_never_reach_the_endpoint(served):

@@ -103,7 +103,7 @@ def test_a_rule_miss_is_judged_in_the_model_deployment(served):
     config, judge = served
     before = len(judge.bodies)
     with GraderClient(f"127.0.0.1:{config.port}", token=TOKEN) as client:
-        result = client.grade(r"So \boxed{\text{infinitely many}}.", r"\infty")
+        result = client.grade(r"So \boxed{\text{every odd integer}}.", r"\text{odd}")
     assert result.correct and result.method == "judge" and len(judge.bodies) == before + 1
 
 

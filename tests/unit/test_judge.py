@@ -30,13 +30,13 @@ class FakeJudge:
 
 def test_a_rule_miss_goes_to_the_judge_with_the_extracted_answer():
     judge = FakeJudge(True)
-    result = grader.grade(r"Long reasoning... so \boxed{\text{infinitely many}}.", r"\infty", judge_service=judge,
-                          prompt="How many solutions are there?")
+    result = grader.grade(r"Long reasoning... so \boxed{\text{every odd integer}}.", r"\text{odd}", judge_service=judge,
+                          prompt="Which values of n work?")
     assert result.correct and result.status is Status.OK and result.method == "judge"
     assert [(c.name, c.passed) for c in result.checks] == [("rules", False), ("judge", True)]
     query = judge.asked[0]
-    assert query.text == r"\text{infinitely many}" and query.reference == r"\infty"
-    assert query.question == "How many solutions are there?" and "Long reasoning" not in query.text
+    assert query.text == r"\text{every odd integer}" and query.reference == r"\text{odd}"
+    assert query.question == "Which values of n work?" and "Long reasoning" not in query.text
 
 
 def test_a_hit_never_reaches_the_judge_and_off_means_off():
@@ -137,6 +137,6 @@ def test_a_judge_of_answers_declines_a_response_tail_and_the_rules_stand():
     result = grader.grade("word " * 50 + "and that settles it", "5", judge_service=JudgeService(backend))
     assert result.status is Status.NO_ANSWER and not result.correct and not backend.asked
     assert result.checks[-1].name == "judge" and result.checks[-1].reason.startswith("not judged")
-    extracted = grader.grade(r"\boxed{\text{infinitely many}}", r"\infty", judge_service=JudgeService(backend))
+    extracted = grader.grade(r"\boxed{\text{every odd integer}}", r"\text{odd}", judge_service=JudgeService(backend))
     assert extracted.correct and extracted.method == "judge"
-    assert backend.asked[0].answer == r"\text{infinitely many}" and not backend.asked[0].response_tail
+    assert backend.asked[0].answer == r"\text{every odd integer}" and not backend.asked[0].response_tail

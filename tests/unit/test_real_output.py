@@ -289,3 +289,43 @@ def test_statement_value(sentence, value):
     from grader.verifiers.math.focus import statement_value
 
     assert statement_value(sentence) == value
+
+
+# --- answers a human grader reads as the reference (HardVerify's kinds) -------------------------
+
+@pytest.mark.parametrize("answer,reference,correct", [
+    # an equation solved for the variable the reference lacks, its coefficient a monomial
+    (r"xy = 6", "6/x", True), (r"2xy = 6", r"\frac{3}{x}", True), (r"x^2 y = 6", "6x^{-2}", True),
+    (r"xy = 6", "6x", False), (r"x y^2 = 6", "6/x", False), (r"xy = 6", "6", True),
+    # words for infinity
+    (r"\text{infinitely many}", r"\infty", True), (r"\infty", r"\text{Infinitely many solutions.}", True),
+    (r"\text{infinitely many}", r"-\infty", False), (r"\text{finitely many}", r"\infty", False),
+    (r"\text{infinitely many}", "5", False),
+    # a chain of one strict relation names its terms in the list's order
+    (r"b < a < d < c", "b, a, d, c", True), (r"c > d > a > b", "c, d, a, b", True),
+    (r"b < a < d < c", "a, b, c, d", False), (r"b < a = d < c", "b, a, d, c", False),
+    (r"1 < 2 < 3 < 5", "5, 3, 2, 1", False),
+])
+def test_forms_human_graders_accept(answer, reference, correct):
+    result = grader.grade(f"\\boxed{{{answer}}}", reference, extraction="rules")
+    assert result.correct is correct, result
+
+
+TENNIS = "In the tennis match, who served in the first game?"
+PARTICIPANTS = "For which numbers of participants can the tournament be arranged?"
+
+
+@pytest.mark.parametrize("answer,reference,question,correct", [
+    (r"\text{Kafelnikov served in the first game}", r"\text{Kafelnikov}", TENNIS, True),
+    (r"\text{Any odd number of participants}", r"\text{odd}", PARTICIPANTS, True),
+    (r"\text{Kafelnikov served in the first game}", r"\text{Kafelnikov}", "", False),  # no question, no restating
+    (r"\text{Agassi served in the first game}", r"\text{Kafelnikov}", TENNIS, False),
+    (r"\text{Not Kafelnikov}", r"\text{Kafelnikov}", TENNIS, False),
+    (r"\text{Kafelnikov or Agassi}", r"\text{Kafelnikov}", TENNIS, False),
+    (r"\text{Any even number of participants}", r"\text{odd}", PARTICIPANTS, False),
+    # the question names the reference among alternatives: restating it proves nothing
+    (r"\text{odd or even}", r"\text{odd}", "Is the number of participants odd or even?", False),
+])
+def test_a_text_answer_may_restate_the_question_around_the_reference(answer, reference, question, correct):
+    result = grader.grade(f"\\boxed{{{answer}}}", reference, prompt=question, extraction="rules")
+    assert result.correct is correct, result

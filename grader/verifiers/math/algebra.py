@@ -184,16 +184,25 @@ class Infinite:
 
 
 def solve_linear(difference: Exact, name: str) -> Exact | None:
-    """``x`` from ``difference = 0`` when ``name`` appears in it only as ``c·name`` with a rational
-    ``c`` (``y + 1 + (2x-1)^2`` for ``y`` gives ``-(2x-1)^2 - 1``); None otherwise."""
-    linear = (1, 0, ((name, 1),))
-    coefficient = difference.terms.get(linear)
-    if not coefficient:
+    """``name`` from ``difference = 0`` when it appears in one term only, to the first power,
+    times a rational and a product of powers of other variables (``y + 1 + (2x-1)^2`` for ``y``
+    gives ``-(2x-1)^2 - 1``; ``xy - 6`` for ``y`` gives ``6/x``); None otherwise."""
+    with_name = [k for k in difference.terms if any(v == name for v, _ in k[2])]
+    if len(with_name) != 1:
         return None
-    rest = {k: c for k, c in difference.terms.items() if k != linear}
-    if any(v == name for _, _, vs in rest for v, _ in vs):
+    key = with_name[0]
+    (radicand, pi_power, variables), coefficient = key, difference.terms[key]
+    if radicand != 1 or pi_power != 0 or (name, 1) not in variables:
         return None
-    return Exact({k: -c / coefficient for k, c in rest.items()})
+    divisor = dict(v for v in variables if v[0] != name)  # the other variables' powers beside name
+
+    def divided(k: Key) -> Key:
+        exps = dict(k[2])
+        for v, e in divisor.items():
+            exps[v] = exps.get(v, 0) - e
+        return (k[0], k[1], tuple(sorted((v, e) for v, e in exps.items() if e)))
+
+    return Exact({divided(k): -c / coefficient for k, c in difference.terms.items() if k != key})
 
 
 def renaming_may_apply(a: frozenset[str], b: frozenset[str], rename_any: bool) -> bool:

@@ -17,6 +17,7 @@ from typing import Any
 from .algebra import Exact, Infinite, parse_exact, renaming_may_apply, solve_linear
 from .numbers import Number, round_half_up, truncate
 from .errors import NeedsSympy
+from .focus import restates_question_around
 from .options import MathOptions
 from .parse import Interval, Matrix, Named, Relation, Scalar, Seq, Text, UnionOf, Value
 
@@ -27,9 +28,10 @@ MAX_LIST = 200
 class Comparison:
     """Compares values under one set of options and records which rule decided."""
 
-    def __init__(self, options: MathOptions, use_sympy: bool = True) -> None:
+    def __init__(self, options: MathOptions, use_sympy: bool = True, question: str = "") -> None:
         self.options = options
         self.use_sympy = use_sympy  # False: raise NeedsSympy where only sympy can decide
+        self.question = question  # the item's prompt: a text answer may restate it around the reference
         self.rule = "exact"
         self.renames: dict[str, str] = {}
 
@@ -44,6 +46,8 @@ class Comparison:
         if isinstance(reference, Named) and not isinstance(answer, Named):
             return self.equal(answer, reference.value)
         if isinstance(answer, Named) and not isinstance(reference, Named):
+            if isinstance(reference, Scalar) and self._solves_to(answer, reference):
+                return True
             return self.equal(answer.value, reference)
         if isinstance(answer, Named) and isinstance(reference, Named):
             return self._named(answer, reference)
@@ -58,7 +62,13 @@ class Comparison:
             return self.equal(Scalar(answer.terms[-1], last, None if last else answer.exprs[-1]), reference)
         if isinstance(answer, Text) or isinstance(reference, Text):
             self.rule = "text"
-            return _text_key(answer) == _text_key(reference) and _text_key(answer) != ""
+            if _text_key(answer) == _text_key(reference) and _text_key(answer) != "":
+                return True
+            if isinstance(answer, Text) and isinstance(reference, Text) and self.question \
+                    and restates_question_around(answer.text, reference.text, self.question):
+                self.rule = "text+question"  # "Kafelnikov served in the first game" for "Kafelnikov"
+                return True
+            return False
         if isinstance(answer, Seq) and len(answer.items) == 1 and answer.kind != "tuple":
             return self.equal(answer.items[0], reference)
         if isinstance(reference, Seq) and len(reference.items) == 1 and reference.kind != "tuple":
@@ -69,9 +79,25 @@ class Comparison:
             return self.sequences(answer, reference)
         if isinstance(answer, Matrix) or isinstance(reference, Matrix):
             return self.matrices(answer, reference)
+        if isinstance(answer, Relation) and isinstance(reference, Seq):
+            order = _chain_order_verdict(answer, reference)
+            if order is not None:
+                self.rule = "order"
+                return order
         if isinstance(answer, (Interval, UnionOf, Relation)) or isinstance(reference, (Interval, UnionOf, Relation)):
             return self.sets(answer, reference)
         return False
+
+    def _solves_to(self, answer: Named, reference: Scalar) -> bool:
+        """"xy = 6" for "6/x": the equation, in exact terms, solved for the variable the reference lacks."""
+        try:
+            equation = _named_equation(answer, use_sympy=False)
+        except NeedsSympy:
+            return False
+        if equation is None or not _solved_form_verdict(equation, reference):
+            return False
+        self.rule = "solved+algebra"
+        return True
 
     def _named(self, a: Named, b: Named) -> bool:
         if a.bound and b.bound and len(a.bound) == len(b.bound) and a.bound != b.bound:
@@ -250,6 +276,20 @@ def _solved_form_verdict(answer: Value, reference: Value) -> bool | None:
         return None
     solved = solve_linear(difference, next(iter(extra)))
     return None if solved is None else solved == reference.expr
+
+
+def _chain_order_verdict(answer: Relation, reference: Seq) -> bool | None:
+    """"b < a < d < c" for the list "b, a, d, c": a chain of one strict relation names its terms in
+    order, and that order is the list's; None where the chain or the list is not of that shape."""
+    if len(set(answer.ops)) != 1 or answer.ops[0] not in ("<", ">") or reference.kind != "list" \
+            or len(reference.items) != len(answer.exprs) or not all(isinstance(i, Scalar) for i in reference.items):
+        return None
+    listed = [_as_exact(item.expr if item.expr is not None else (item.num.value if item.num else None), item.num)
+              for item in reference.items]
+    chained = [_as_exact(e, None) for e in answer.exprs]
+    if any(v is None for v in [*listed, *chained]):
+        return None
+    return listed == chained
 
 
 def _as_matrix(v: Value) -> Value:

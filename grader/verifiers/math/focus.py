@@ -154,3 +154,35 @@ def with_focus(candidates: Iterable[Extraction], text: str, asked: frozenset[str
             if found is not None and found.text != candidate.text:
                 yield found
         yield candidate
+
+
+# --- a text answer that restates the question around the reference --------------------------
+
+_TOKEN_RE = re.compile(r"[a-z0-9]+")
+# Words an answer may add without saying anything more: "Any odd number …", "It is Kafelnikov".
+_FILLERS = frozenset("a an the any it is are was were that this only exactly answer".split())
+
+
+def restates_question_around(answer: str, reference: str, question: str) -> bool:
+    """"Kafelnikov served in the first game" for "Kafelnikov", asked "Who served in the first game?":
+    the answer holds the reference's words in a row, and every other word of it is the question's
+    (or a filler such as "any", "the"). Only for a reference whose words the question does not use,
+    so an answer cannot pass by naming the question's own alternatives ("odd or even")."""
+    said, expected = _tokens(answer), _tokens(reference)
+    asked = _question_tokens(question[-_QUESTION_CHARS:])
+    if not expected or len(said) <= len(expected) or asked & set(expected):
+        return False
+    for i in range(len(said) - len(expected) + 1):
+        if said[i:i + len(expected)] == expected:
+            rest = said[:i] + said[i + len(expected):]
+            return all(word in asked or word in _FILLERS for word in rest)
+    return False
+
+
+def _tokens(text: str) -> list[str]:
+    return [_stem(word) for word in _TOKEN_RE.findall(text.lower())]
+
+
+@functools.lru_cache(maxsize=1024)
+def _question_tokens(question: str) -> frozenset[str]:
+    return frozenset(_tokens(question))

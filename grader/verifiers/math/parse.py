@@ -218,7 +218,7 @@ def _parse(s: str, percent: bool, use_sympy: bool, depth: int) -> Value:
     if "\\text" in s or "\\mathrm" in s or "\\mbox" in s or "\\textbf" in s:
         plain = unwrap_text(s)
         if _WORDS_RE.match(plain.strip()) and len(plain.split()) > 0 and not re.search(r"\d", plain):
-            return Text(plain.strip(), canonical_text(plain))
+            return _text(plain.strip(), percent, use_sympy, depth)
         s = plain
     s = _QUALIFIER_RE.sub("", s).strip()
     if not s:
@@ -455,6 +455,20 @@ def _parse_matrix(s: str, percent: bool, use_sympy: bool, depth: int) -> Matrix:
     return Matrix(parsed)
 
 
+# Words that say "infinity" as an answer ("infinitely many" solutions, an "infinite" count).
+_INFINITY_WORDS = frozenset(canonical_text(words) for words in (
+    "infinity", "infinite", "infinitely many", "infinitely many solutions", "an infinite number",
+    "infinitely many values", "positive infinity"))
+
+
+def _text(s: str, percent: bool, use_sympy: bool, depth: int) -> Value:
+    """A text answer, or the value its words name ("infinitely many" is ∞)."""
+    key = canonical_text(s)
+    if key.rstrip(".") in _INFINITY_WORDS:
+        return _parse("\\infty", percent, use_sympy, depth + 1)
+    return Text(s, key)
+
+
 def _parse_scalar(s: str, percent: bool, use_sympy: bool) -> Value:
     try:
         num = parse_number(s)
@@ -471,7 +485,7 @@ def _parse_scalar(s: str, percent: bool, use_sympy: bool) -> Value:
         if num is not None:
             return Scalar(m.group(1), num, percent=percent)
     if (_WORDS_RE.match(s) and len(s) > 1 and (" " in s or len(s) > 3) and "\\" not in s) or _LABEL_RE.match(s):
-        return Text(s, canonical_text(s))
+        return _text(s, percent, use_sympy, 0)
     if _PM_RE.search(s):
         # "\frac{-1 \pm \sqrt{13}}{4}": both values
         return Seq(tuple(_parse_scalar(_PM_RE.sub(sign, s, count=1), percent, use_sympy) for sign in ("+", "-")), "list")

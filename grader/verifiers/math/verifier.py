@@ -84,9 +84,9 @@ class MathVerifier(Verifier):
                 candidates = Candidates(with_focus(candidates, final_section(plan.item.response), plan.asked))
             if plan.positions:
                 candidates = with_positions(candidates, final_section(plan.item.response))
-            return grade_candidates(candidates, plan.item.references, plan.options, in_worker)
+            return grade_candidates(candidates, plan.item.references, plan.options, in_worker, plan.item.prompt)
         lm = grade_candidates(lm_candidate(final_section(plan.item.response), second.start, second.end),
-                              plan.item.references, plan.options, in_worker)
+                              plan.item.references, plan.options, in_worker, plan.item.prompt)
         return lm if second.rules is None else merge_second_opinion(second.rules, lm, second.start, second.end)
 
     def consult(self, plan: Plan, result: GradeResult) -> ModelQuery | None:
@@ -200,23 +200,23 @@ def reference_answer(reference: str) -> str:
 
 
 def grade_candidates(candidates: Sequence[Extraction], references: Sequence[str], options: MathOptions,
-                     in_worker: bool) -> GradeResult:
+                     in_worker: bool, question: str = "") -> GradeResult:
     """Grade candidates, best first: without sympy first; in a worker, with sympy where that cannot decide."""
     try:
-        return _grade(candidates, references, options, use_sympy=False)
+        return _grade(candidates, references, options, use_sympy=False, question=question)
     except NeedsSympy as escalation:
         if not in_worker:
             escalation.extracted = clip(candidates[0].text) if candidates else ""
             raise
     try:
-        return _grade(candidates, references, options, use_sympy=True)
+        return _grade(candidates, references, options, use_sympy=True, question=question)
     except _EVALUATION_ERRORS as exc:
         return GradeResult.failure(Status.PARSE_ERROR, f"The answer could not be evaluated ({type(exc).__name__})",
                                    method="error", extracted=clip(candidates[0].text) if candidates else "")
 
 
 def _grade(candidates: Sequence[Extraction], references: Sequence[str], options: MathOptions,
-           use_sympy: bool) -> GradeResult:
+           use_sympy: bool, question: str = "") -> GradeResult:
     if not candidates:
         return GradeResult.failure(Status.NO_ANSWER, "No answer was found in the response.",
                                    normalized_reference=Reading(references[0]).display)
@@ -245,7 +245,7 @@ def _grade(candidates: Sequence[Extraction], references: Sequence[str], options:
         for ref, ref_readings in zip(refs, ref_values):
             if answer.same_text(ref):
                 return _verdict(True, cand, answer, ref, f"{cand.method}+string")
-            cmp = Comparison(options, use_sympy)
+            cmp = Comparison(options, use_sympy, question)
             if any(cmp.equal(value, ref_value) for value in values for ref_value in ref_readings):
                 return _verdict(True, cand, answer, ref, f"{cand.method}+{cmp.rule}")
         if not any(ref_values):

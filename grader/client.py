@@ -110,9 +110,10 @@ class GraderClient:
         self.timeout, self.retries, self.backoff = timeout, retries, backoff
         self._metadata = _metadata(token)
 
-    def grade(self, response: str, reference: str | list[str], *, verifier: str = "", **options: Any) -> GradeResult:
+    def grade(self, response: str, reference: str | list[str], *, verifier: str = "", prompt: str = "",
+              **options: Any) -> GradeResult:
         return self.grade_batch([{"response": response, "reference": reference, "verifier": verifier,
-                                  "options": options}])[0]
+                                  "options": options, "prompt": prompt}])[0]
 
     def grade_batch(self, items: Iterable[Mapping[str, Any]], **request_kw: Any) -> list[GradeResult]:
         request = build_request(items, **request_kw)
@@ -155,10 +156,10 @@ class AsyncGraderClient:
         self.timeout, self.retries, self.backoff = timeout, retries, backoff
         self._metadata = _metadata(token)
 
-    async def grade(self, response: str, reference: str | list[str], *, verifier: str = "",
+    async def grade(self, response: str, reference: str | list[str], *, verifier: str = "", prompt: str = "",
                     **options: Any) -> GradeResult:
         return (await self.grade_batch([{"response": response, "reference": reference, "verifier": verifier,
-                                         "options": options}]))[0]
+                                         "options": options, "prompt": prompt}]))[0]
 
     async def grade_batch(self, items: Iterable[Mapping[str, Any]], **request_kw: Any) -> list[GradeResult]:
         request = build_request(items, **request_kw)

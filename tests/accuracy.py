@@ -3,7 +3,8 @@
     .venv/bin/python tests/accuracy.py [--extraction rules|auto] [--no-question] [FILE ...]
 
 Each case is graded with its question (its ``prompt`` or ``question`` field) unless ``--no-question``,
-and with the default extraction unless ``--extraction`` says otherwise.
+and with the default extraction unless ``--extraction`` sets it for the process (``GRADER_EXTRACTOR``
+off for rules, on for auto).
 """
 
 from __future__ import annotations
@@ -27,11 +28,11 @@ def evaluate(name: str, extraction: str | None = None, with_question: bool = Tru
     import grader
 
     cases = load_cases(name)
+    if extraction is not None:  # for the process, as a deployment sets it: items routed elsewhere keep their options
+        os.environ["GRADER_EXTRACTOR"] = {"rules": "off", "auto": "on"}[extraction]
     items = []
     for c in cases:
         options = dict(c.get("options") or {})
-        if extraction is not None:
-            options["extraction"] = extraction
         question = (c.get("prompt") or c.get("question") or "") if with_question else ""
         items.append({"response": c["response"], "reference": c["reference"], "options": options,
                       "verifier": c.get("verifier", "math"), "prompt": question})

@@ -46,6 +46,13 @@ def test_single_item_and_evidence(client):
     assert r.reward == 1.0 and r.checks == []
 
 
+def test_the_prompt_reaches_the_verifier(client):
+    talks_on = "The smallest such number is 120. Other candidates like 240 and 360 also work but are larger."
+    asked = client.grade(talks_on, "120", prompt="What is the smallest positive integer divisible by 8, 10 and 12?")
+    assert asked.correct and asked.method.startswith("focus"), asked
+    assert not client.grade(talks_on, "120").correct  # without the question the last number stands
+
+
 def test_batch_results_keep_request_order(client):
     items = [{"id": f"q{i}", "response": rf"\boxed{{{i}}}", "reference": str(i if i % 4 else i + 1)} for i in range(60)]
     results = client.grade_batch(items)

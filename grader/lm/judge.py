@@ -21,6 +21,7 @@ from __future__ import annotations
 
 import asyncio
 import importlib.resources
+import inspect
 import json
 import math
 import re
@@ -124,6 +125,8 @@ class HFJudge:
             self.tokenizer.pad_token = self.tokenizer.eos_token
         self.positive_id = self._first_token(template.positive)
         self.negative_id = self._first_token(template.negative)
+        # Causal LMs of transformers >= 4.45 compute the head at the last position only when asked.
+        self.last_logits_only = "logits_to_keep" in inspect.signature(model.forward).parameters
 
     @classmethod
     def load(cls, path: str, template: str = "plain", device: str = "auto") -> HFJudge:
@@ -159,8 +162,11 @@ class HFJudge:
         import torch
 
         encoded = self.tokenizer(prompts, return_tensors="pt", padding=True, truncation=True, max_length=max_length)
+        inputs = {k: v.to(self.device) for k, v in encoded.items()}
+        if self.last_logits_only:  # the head over every position is a vocabulary-wide matrix per token: skip it
+            inputs["logits_to_keep"] = 1
         with torch.inference_mode():
-            return self.model(**{k: v.to(self.device) for k, v in encoded.items()}).logits[:, -1, :].float().cpu()
+            return self.model(**inputs).logits[:, -1, :].float().cpu()
 
     def judge_batch(self, requests: Sequence[JudgeRequest]) -> list[Judgement]:
         out = []

@@ -201,6 +201,7 @@ _ONE_ARG_FRAC_RE = re.compile(r"\\[dt]?frac[ \t]*\{[^{}]*\}$")
 _OPEN_ENV_RE = re.compile(r"\\begin\{(\w+\*?)\}")
 _NEXT_GROUP_RE = re.compile(r"[ \t]*(\{[^{}\n]*\}|[-−+]?\w+)")  # a fraction's second argument, an exponent
 _COMMAND_END_RE = re.compile(r"\\[A-Za-z]+$")  # "\text" cut before its argument
+_ELLIPSIS_AFTER_RE = re.compile(r"[ \t]*,?[ \t]*(?:\.\.\.|…|\\[lc]?dots(?![A-Za-z])|\\dotsc(?![A-Za-z]))")
 
 
 @contextlib.contextmanager
@@ -270,6 +271,9 @@ def snap_span(text: str, start: int, end: int) -> tuple[int, int]:
         end = m.end()
     m = _SCI_AFTER_RE.match(text, end)
     if m and span[-1:].isdigit() and "10^" not in span.replace(" ", ""):
+        end = m.end()
+    m = _ELLIPSIS_AFTER_RE.match(text, end)
+    if m and "," in span:  # "1, 2, 3, ..." goes on: without its ellipsis the list would be another answer
         end = m.end()
     return start, end
 

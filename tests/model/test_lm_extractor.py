@@ -616,6 +616,9 @@ def test_span_braces_pair_up(text, cut, expected):
     ("so $x^{2}$", "2", "2"),
     ("ok. 4 x 10^-10 is", ". 4 x 10^-10", "4 x 10^-10"),  # never starts at a full stop
     ("so .5 it is", ".5", ".5"),  # unless it is a decimal point
+    ("$1, 2, 3, ...$", "1, 2, 3,", "1, 2, 3, ..."),  # a list that goes on keeps its ellipsis
+    ("are $1, 2, 3, \\ldots$", "1, 2, 3", "1, 2, 3, \\ldots"),
+    ("is 3... no, 4", "3", "3"),  # a number alone is no list
 ])
 def test_span_snaps_to_the_convention(text, cut, expected):
     from grader.lm.extractor import snap_span

@@ -184,3 +184,17 @@ def test_question_aware_checkpoint_records_it_and_old_ones_ignore_questions(tiny
     assert not old.question_aware
     key = [(s.start, s.end) for s in old.extract_batch(texts, questions)]
     assert key == [(s.start, s.end) for s in old.extract_batch(texts)]
+
+
+SHIPPED_DIR = Path(__file__).resolve().parents[2] / "extractor_model" / "default"
+
+
+@pytest.mark.skipif(not (SHIPPED_DIR / "config.json").is_file(), reason="extractor_model/default is missing")
+def test_the_shipped_extractor_finds_the_quantity_the_question_asks_for():
+    ex = AnswerExtractor.load(str(SHIPPED_DIR), device="cpu")
+    assert ex.question_aware
+    text = "The perimeter is 26 cm. The area is 40 cm^2. The diagonal is about 9.4 cm. Nice problem!"
+    asked = {"Find the area of the rectangle.": "40", "Find the perimeter of the rectangle.": "26",
+             "What is the length of the diagonal?": "9.4"}
+    spans = ex.extract_batch([text] * len(asked), questions=list(asked))
+    assert [span.text.split()[0] if span else None for span in spans] == list(asked.values())

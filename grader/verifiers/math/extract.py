@@ -19,6 +19,15 @@ from .number_words import last_number_phrase
 LATEX = "latex"
 EXPR = "expr"
 
+# The methods of candidates that state the answer explicitly (a box, an answer marker, GSM8K's
+# final line, an answer tag): the question's rules (ordinals, focus) never go before them, and
+# the LM may only adjust their boundaries, never replace them with text from elsewhere.
+STRONG_METHODS = ("boxed", "answer_is", "gsm8k", "answer_tag")
+
+# The end of an item's prompt that is read with the response (by the rules and the LM extractor):
+# the asking sentence is usually at the end of a prompt.
+QUESTION_CHARS = 2000
+
 # How far past a marker an answer may run. Longer candidates are kept whole,
 # never cut (a cut answer is a different answer); the parser refuses them.
 MAX_CANDIDATE_CHARS = 5_000
@@ -391,8 +400,8 @@ def _short_answer_like(text: str) -> bool:
     """A short response that may be the bare answer: "$x=2$", "1,000", "Monday", not "no idea"."""
     if not text or len(text) > 200 or "\n" in text or is_prose(text) or _NUMBER_RUN_RE.match(text):
         return False
-    plain_words = re.fullmatch(r"[A-Za-z' ]+", text) is not None
-    return not (plain_words and len(text.split()) > 1)
+    letters_only = re.fullmatch(r"[A-Za-z' ]+", text) is not None
+    return not (letters_only and len(text.split()) > 1)
 
 
 # Words of two or more letters outside LaTeX commands and math blocks, and those that belong to math.
@@ -408,8 +417,8 @@ _JOINER_RE = re.compile(r"\b(?:and|or)\b")
 _NOT_WORDS_RE = re.compile(r"\$[^$]*\$|\\\(.*?\\\)|\\(?:text|begin|end|mathrm|operatorname)\{[^{}]*\}|\\[A-Za-z]+")
 
 
-def _sentence_words(text: str) -> list[re.Match]:
-    """Plain words: not math, not LaTeX commands or environment names, not math's own words."""
+def plain_words(text: str) -> list[re.Match]:
+    """Plain words, with positions: not math, not LaTeX commands or environment names, not math's own words."""
     masked = _NOT_WORDS_RE.sub(lambda m: " " * len(m.group(0)), text)  # same length: positions stay
     return [m for m in _WORD_RE.finditer(masked) if m.group(0).lower() not in _MATH_WORDS]
 
@@ -418,10 +427,10 @@ def sentence_answer(text: str) -> str | None:
     """The answer a short sentence states: "It is 42." → "42", "We get .05" → ".05",
     "It is x+1." → "x+1", "It equals 5*10^-2 mol" → "5*10^-2"; None when the text is no
     sentence (no plain words, or no digits)."""
-    words = _sentence_words(text)
+    words = plain_words(text)
     if not words or _LABEL_RE.match(text) or not any(c.isdigit() for c in text) or _NEXT_SENTENCE_RE.search(text):
         return None
-    stated = _stated(text, _COPULA_RE, _sentence_words)
+    stated = _stated(text, _COPULA_RE, plain_words)
     if stated is not None:
         return stated
     # The last stretch between plain words (or "and", "or") that holds a digit: the math the words talk about.
@@ -433,11 +442,6 @@ def sentence_answer(text: str) -> str | None:
         if any(c.isdigit() for c in stretch):
             return stretch
     return None
-
-
-def plain_words(text: str) -> list[re.Match]:
-    """The plain words of a sentence (not math, LaTeX commands or math's own words), with positions."""
-    return _sentence_words(text)
 
 
 def extract_candidates(response: str, match_types: tuple[str, ...] = (LATEX, EXPR)) -> list[Extraction]:

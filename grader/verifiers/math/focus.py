@@ -20,12 +20,10 @@ import re
 from dataclasses import dataclass
 from typing import Iterable, Iterator
 
-from .extract import EXPR, Extraction, NUMBER_RE, find_math_blocks, plain_words
+from .extract import EXPR, NUMBER_RE, QUESTION_CHARS, STRONG_METHODS, Extraction, find_math_blocks, plain_words
 
-_QUESTION_CHARS = 2000
 _RESPONSE_CHARS = 3000  # only the closing statements are read
 _LAST_SENTENCES = 10  # the answer is among the response's last few sentences
-_STRONG = ("boxed", "answer_is", "gsm8k", "answer_tag")
 
 # A sentence ends at a full stop before a new one, at a blank line, or after displayed math.
 _SENTENCE_END_RE = re.compile(r"(?<=[.!?])\s+(?=[\"'(*\[\\$A-Z0-9-])|\n\s*\n|(?<=\\\]|\$\$)[ \t]*\n")
@@ -45,13 +43,13 @@ what which whose whom who how many much find compute determine calculate evaluat
 express simplify solve know like please would could should will can does did have has had are was were the and
 for that this these those with from into onto its their there then than such all each any you your our let
 given following below above exactly about also only number value values answer result quantity amount
-she her hers him his they them their theirs it its get got make made take took need want much many""".split())
+she her hers him his they them theirs it get got make made take took need want""".split())
 
 
 def asked_words(prompt: str) -> frozenset[str]:
     """The words of the asking sentence that name what is asked ("smallest", "area", "book"); empty
     when the prompt asks nothing recognisable."""
-    return _asked_words(prompt[-_QUESTION_CHARS:]) if prompt and prompt.strip() else frozenset()
+    return _asked_words(prompt[-QUESTION_CHARS:]) if prompt and prompt.strip() else frozenset()
 
 
 @functools.lru_cache(maxsize=1024)  # a GRPO group shares its prompt
@@ -106,8 +104,7 @@ def focus_candidate(text: str, asked: frozenset[str], rules_choice: Extraction) 
             return None
         value = statement_value(text[sentence.start:sentence.end])
         if value is not None and NUMBER_RE.search(value):
-            return Extraction(value, "focus", EXPR, sentence.start + max(0, text.find(value, sentence.start)
-                                                                       - sentence.start))
+            return Extraction(value, "focus", EXPR, max(sentence.start, text.find(value, sentence.start)))
     return None
 
 
@@ -148,7 +145,7 @@ def with_focus(candidates: Iterable[Extraction], text: str, asked: frozenset[str
     """The candidates, with the asked quantity's statement before the first weak one when it wins."""
     tried = False
     for candidate in candidates:
-        if not tried and not candidate.method.startswith(_STRONG):
+        if not tried and not candidate.method.startswith(STRONG_METHODS):
             tried = True
             found = focus_candidate(text, asked, candidate)
             if found is not None and found.text != candidate.text:
@@ -169,7 +166,7 @@ def restates_question_around(answer: str, reference: str, question: str) -> bool
     (or a filler such as "any", "the"). Only for a reference whose words the question does not use,
     so an answer cannot pass by naming the question's own alternatives ("odd or even")."""
     said, expected = _tokens(answer), _tokens(reference)
-    asked = _question_tokens(question[-_QUESTION_CHARS:])
+    asked = _question_tokens(question[-QUESTION_CHARS:])
     if not expected or len(said) <= len(expected) or asked & set(expected):
         return False
     for i in range(len(said) - len(expected) + 1):

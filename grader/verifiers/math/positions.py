@@ -12,19 +12,17 @@ import re
 from dataclasses import replace
 from typing import Iterable
 
-from .extract import EXPR, Extraction
+from .extract import EXPR, QUESTION_CHARS, STRONG_METHODS, Extraction
 from .normalize import unwrap_text
 from .number_words import ORDINAL_RE, ordinal_value
 
 _POSITION_QUESTION_RE = re.compile(
     r"\b(?:which|what)\s+(?:\w+\s+)?(?:place|position|rank|ranking|term|row|seat|spot|floor|round|turn|lap|stage|"
     r"attempt|game|day|week|month|year)\b|\bhow\s+did\s+\w+\s+(?:place|rank|finish)\b", re.IGNORECASE)
-_QUESTION_CHARS = 2000
-_STRONG = ("boxed", "answer_is", "gsm8k", "answer_tag")
 
 
 def asks_for_position(prompt: str) -> bool:
-    return bool(prompt) and _asks_for_position(prompt[-_QUESTION_CHARS:])
+    return bool(prompt) and _asks_for_position(prompt[-QUESTION_CHARS:])
 
 
 @functools.lru_cache(maxsize=1024)  # a GRPO group shares its prompt
@@ -51,7 +49,7 @@ def with_positions(candidates: Iterable[Extraction], text: str) -> list[Extracti
     for c in candidates:
         value = ordinal_in(c.text)
         read = replace(c, text=str(value), method=f"{c.method}+ordinal") if value is not None else c
-        (strong if c.method.startswith(_STRONG) else weak).append(read)
+        (strong if c.method.startswith(STRONG_METHODS) else weak).append(read)
     last = None
     for last in ORDINAL_RE.finditer(text[-20_000:]):
         pass

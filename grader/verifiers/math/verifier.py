@@ -22,8 +22,8 @@ from ..base import FuzzItem, ModelQuery, Placement, Plan, Verifier
 from .candidate import Reading
 from .compare import Comparison
 from .errors import NeedsSympy, ParseError
-from .extract import (Candidates, Extraction, extract_boxed, extract_marked, final_section, find_math_blocks,
-                      in_broken_inline_math, is_prose, lazy_candidates)
+from .extract import (QUESTION_CHARS, STRONG_METHODS, Candidates, Extraction, extract_boxed, extract_marked,
+                      final_section, find_math_blocks, in_broken_inline_math, is_prose, lazy_candidates)
 from .normalize import repair_escapes
 from .focus import asked_words, with_focus
 from .positions import asks_for_position, with_positions
@@ -33,12 +33,6 @@ _LONG_REFERENCE = 120
 EXTRACTOR_STAGE = "extractor"
 JUDGE_STAGE = "judge"
 JUDGE_TAIL_CHARS = 600  # what the judge sees of a response the rules found no answer in
-# The end of the prompt the extractor reads with the response (it keeps the question's
-# last tokens; the asking sentence is usually at the end of a prompt).
-QUESTION_CHARS = 2000
-# Rule extractions that state the answer explicitly; the LM may only adjust
-# their boundaries, never replace them with text from elsewhere.
-STRONG_SOURCES = {"boxed", "answer_is", "gsm8k", "answer_tag"}
 _REGION_SLACK = 40
 # What a worker's sympy may raise on hostile input: the item's verdict, not a crash.
 _EVALUATION_ERRORS = (RecursionError, MemoryError, ValueError, TypeError, ArithmeticError)
@@ -80,10 +74,12 @@ class MathVerifier(Verifier):
         second = plan.second_opinion
         if second is None:
             candidates = lazy_candidates(plan.item.response, plan.options.match_types)
-            if plan.asked:
-                candidates = Candidates(with_focus(candidates, final_section(plan.item.response), plan.asked))
-            if plan.positions:
-                candidates = with_positions(candidates, final_section(plan.item.response))
+            if plan.asked or plan.positions:
+                section = final_section(plan.item.response)
+                if plan.asked:
+                    candidates = Candidates(with_focus(candidates, section, plan.asked))
+                if plan.positions:
+                    candidates = with_positions(candidates, section)
             return grade_candidates(candidates, plan.item.references, plan.options, in_worker, plan.item.prompt)
         lm = grade_candidates(lm_candidate(final_section(plan.item.response), second.start, second.end),
                               plan.item.references, plan.options, in_worker, plan.item.prompt)
@@ -293,7 +289,7 @@ def merge_second_opinion(rules: GradeResult, lm: GradeResult, span_start: int, s
         return rules  # a match with the reference is the strongest evidence there is; the LM only cuts misses
     if lm.status != Status.OK:
         return rules if rules.status == Status.OK else (lm if rules.status == Status.NO_ANSWER else rules)
-    if rules.status == Status.OK and _source(rules) in STRONG_SOURCES and rules.span is not None:
+    if rules.status == Status.OK and _source(rules) in STRONG_METHODS and rules.span is not None:
         start, end = rules.span
         inside = span_start < end + _REGION_SLACK and span_end > start
         return lm if lm.correct and inside else rules

@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import importlib
 import os
+import sys
 import threading
 from types import ModuleType
 
@@ -20,6 +21,9 @@ _lock = threading.Lock()
 
 def late_import(name: str) -> ModuleType:
     """``importlib.import_module(name)``, with ``os.environ`` restored to what it was before."""
+    module = sys.modules.get(name)
+    if module is not None:  # imported already: nothing runs, and graders call this per item
+        return module
     with _lock:
         before = dict(os.environ)
         try:

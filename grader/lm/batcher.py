@@ -9,6 +9,11 @@ padded forward pass wastes little; results go back in caller order. A batch
 function that raises is retried one input at a time, so one bad input fails
 only its own caller. The queue is bounded: beyond ``max_queue`` waiting
 inputs, ``submit`` raises ``QueueFull``.
+
+``workers=2`` runs two such threads for a model on an accelerator: while one
+waits for the device, the other tokenizes and pads the next batch, so the
+device does not sit idle during the host's share of each batch (on a CPU the
+two would only compete for the same cores).
 """
 
 from __future__ import annotations
@@ -31,9 +36,9 @@ class QueueFull(RuntimeError):
 class InferenceBatcher(Generic[X, Y]):
     def __init__(self, batch_fn: Callable[[list[X]], Sequence[Y]], *, max_batch: int = 32,
                  max_wait_ms: float = 5.0, max_queue: int = 4096,
-                 size_of: Callable[[X], int] = len) -> None:  # type: ignore[assignment]
-        if max_batch < 1 or max_queue < 1 or max_wait_ms < 0:
-            raise ValueError("max_batch and max_queue must be positive, max_wait_ms not negative")
+                 size_of: Callable[[X], int] = len, workers: int = 1) -> None:  # type: ignore[assignment]
+        if max_batch < 1 or max_queue < 1 or max_wait_ms < 0 or workers < 1:
+            raise ValueError("max_batch, max_queue and workers must be positive, max_wait_ms not negative")
         self._fn = batch_fn
         self.max_batch, self.max_wait, self.max_queue = max_batch, max_wait_ms / 1000, max_queue
         self._size_of = size_of
@@ -43,8 +48,10 @@ class InferenceBatcher(Generic[X, Y]):
         self.batches = 0  # forward passes run, for tests and metrics
         self.batched_items = 0  # inputs across those passes (mean batch size: batched_items / batches)
         self.waited_seconds = 0.0  # summed time inputs spent queued before their pass
-        self._thread = threading.Thread(target=self._loop, name="inference-batcher", daemon=True)
-        self._thread.start()
+        self._threads = [threading.Thread(target=self._loop, name=f"inference-batcher-{i}", daemon=True)
+                         for i in range(workers)]
+        for thread in self._threads:
+            thread.start()
 
     # --- callers --------------------------------------------------------------
     def submit(self, x: X) -> "Future[Y]":
@@ -77,11 +84,12 @@ class InferenceBatcher(Generic[X, Y]):
             raise
 
     def close(self) -> None:
-        """Finish what is queued, then stop the thread."""
+        """Finish what is queued, then stop the threads."""
         with self._cond:
             self._closed = True
-            self._cond.notify()
-        self._thread.join()
+            self._cond.notify_all()
+        for thread in self._threads:
+            thread.join()
 
     # --- the batching thread -----------------------------------------------------
     def _next_batch(self) -> list[tuple[X, Future]] | None:
@@ -105,12 +113,13 @@ class InferenceBatcher(Generic[X, Y]):
                 self._run(batch)
 
     def _run(self, batch: list[tuple[X, Future]]) -> None:
-        batch.sort(key=lambda item: self._size_of(item[0]))
         now = time.monotonic()
-        self.waited_seconds += sum(now - getattr(f, "queued_at", now) for _, f in batch)
-        try:
+        with self._cond:  # the counters are shared by the workers
+            self.waited_seconds += sum(now - getattr(f, "queued_at", now) for _, f in batch)
             self.batches += 1
             self.batched_items += len(batch)
+        try:  # everything that can raise is in here: an exception must reach callers, not end the thread
+            batch.sort(key=lambda item: self._size_of(item[0]))
             outputs = list(self._fn([x for x, _ in batch]))
             if len(outputs) != len(batch):
                 raise RuntimeError(f"batch function returned {len(outputs)} results for {len(batch)} inputs")

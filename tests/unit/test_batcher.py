@@ -122,3 +122,44 @@ def test_wrong_result_count_is_an_error_for_callers():
     with pytest.raises(RuntimeError, match="0 results"):
         b("x", timeout=5)
     b.close()
+
+
+@pytest.mark.parametrize("workers", [1, 2])
+def test_two_workers_run_two_batches_at_once_and_one_runs_one(workers):
+    """With workers=2 a second batch runs while the first waits (as on a device); with one it cannot."""
+    meeting = threading.Barrier(2, timeout=1.0)
+    met: list[bool] = []
+
+    def fn(batch):
+        try:
+            meeting.wait()
+            met.append(True)
+        except threading.BrokenBarrierError:
+            met.append(False)
+        return [s.upper() for s in batch]
+
+    b = InferenceBatcher(fn, max_batch=4, max_wait_ms=0, workers=workers)
+    words = [f"w{i}" for i in range(8)]
+    with ThreadPoolExecutor(8) as ex:
+        out = list(ex.map(b, words))
+    b.close()
+    assert out == [w.upper() for w in words]
+    assert any(met) is (workers == 2)
+    assert b.batched_items == 8 and b.batches == len(met)
+
+
+def test_an_input_without_a_size_fails_its_caller_and_the_batcher_keeps_serving():
+    b = InferenceBatcher(lambda batch: batch, max_wait_ms=0)
+    with pytest.raises(TypeError):
+        b(1, timeout=5)  # len(1): an error for this caller, not a dead batching thread
+    assert b("ok", timeout=5) == "ok"
+    b.close()
+
+
+def test_close_stops_every_worker():
+    b = InferenceBatcher(lambda batch: batch, workers=3)
+    assert b("x", timeout=5) == "x"
+    b.close()
+    assert not any(t.is_alive() for t in b._threads)
+    with pytest.raises(ValueError):
+        InferenceBatcher(lambda batch: batch, workers=0)

@@ -9,6 +9,11 @@ share passes). Random weights give the cost, not the verdicts.
     python benchmarks/judge_throughput.py --shape small --out benchmarks/results/judge_cpu
     python benchmarks/judge_throughput.py --shape 0.5b --device cuda --n 4096   # on a GPU
     python benchmarks/judge_throughput.py --model default --out benchmarks/results/judge_default_cpu
+    python benchmarks/judge_throughput.py --shape 0.5b --host-ceiling --n 8192 --callers 256 --max-batch 256
+
+``--host-ceiling`` swaps the model for one whose forward pass costs nothing: what is left is the
+host side (prompts, tokenizing, batching, the callers), the most judgements/s this machine can
+feed a GPU however fast it is.
 
 ``--model default`` measures the shipped cross-encoder judge (judge_model/default) instead, on
 generated (question, reference, answer) pairs like those it is asked about: an extracted answer,
@@ -35,22 +40,48 @@ SHAPES = {  # hidden, layers, heads, kv heads, intermediate, vocab
 }
 
 
-def build_model(shape: str, folder: Path) -> None:
-    import torch
+def build_tokenizer(shape: str, folder: Path) -> None:
     from tokenizers import Tokenizer, models, pre_tokenizers
-    from transformers import LlamaConfig, LlamaForCausalLM, PreTrainedTokenizerFast
+    from transformers import PreTrainedTokenizerFast
 
-    hidden, layers, heads, kv, intermediate, vocab_size = SHAPES[shape]
+    vocab_size = SHAPES[shape][5]
     words = ["[PAD]", "[EOS]", "[UNK]", "Correct", "Incorrect", *(f"w{i}" for i in range(vocab_size - 5))]
     tok = Tokenizer(models.WordLevel(vocab={w: i for i, w in enumerate(words)}, unk_token="[UNK]"))
     tok.pre_tokenizer = pre_tokenizers.WhitespaceSplit()
     PreTrainedTokenizerFast(tokenizer_object=tok, pad_token="[PAD]", eos_token="[EOS]",
                             unk_token="[UNK]").save_pretrained(folder)
+
+
+def build_model(shape: str, folder: Path) -> None:
+    import torch
+    from transformers import LlamaConfig, LlamaForCausalLM
+
+    hidden, layers, heads, kv, intermediate, vocab_size = SHAPES[shape]
+    build_tokenizer(shape, folder)
     torch.manual_seed(0)
     config = LlamaConfig(vocab_size=vocab_size, hidden_size=hidden, num_hidden_layers=layers,
                          num_attention_heads=heads, num_key_value_heads=kv, intermediate_size=intermediate,
                          max_position_embeddings=4096, pad_token_id=0, bos_token_id=1, eos_token_id=1)
     LlamaForCausalLM(config).save_pretrained(folder)
+
+
+def free_forward_judge(shape: str, folder: Path):
+    """An HFJudge whose model answers at once: every row's logits are one vocabulary-wide view of zeros."""
+    import types
+
+    import torch
+    from transformers import AutoTokenizer
+
+    from grader.lm.judge import TEMPLATES, HFJudge
+
+    vocab_size = SHAPES[shape][5]
+
+    class FreeForward(torch.nn.Module):
+        def forward(self, input_ids, attention_mask=None, logits_to_keep=None):
+            return types.SimpleNamespace(logits=torch.zeros(1, 1, 1).expand(len(input_ids), 1, vocab_size))
+
+    build_tokenizer(shape, folder)
+    return HFJudge(FreeForward(), AutoTokenizer.from_pretrained(folder, local_files_only=True), TEMPLATES["plain"])
 
 
 def requests(n: int, tokens: int, vocab: int):
@@ -82,6 +113,8 @@ def main() -> int:
     parser.add_argument("--max-batch", type=int, default=32)
     parser.add_argument("--model", help="`default`: the shipped cross-encoder judge (or a judge_model folder) "
                                         "instead of a random --shape LM")
+    parser.add_argument("--host-ceiling", action="store_true",
+                        help="a model whose forward pass costs nothing: the host side's ceiling")
     parser.add_argument("--threads", type=int, default=0, help="torch threads (0: torch's default)")
     parser.add_argument("--out", help="write OUT.md and OUT.json")
     args = parser.parse_args()
@@ -99,10 +132,14 @@ def main() -> int:
         subject = f"the {'shipped' if args.model == 'default' else args.model} cross-encoder judge, generated pairs"
     else:
         with tempfile.TemporaryDirectory() as folder:
-            build_model(args.shape, Path(folder))
-            judge = HFJudge.load(folder, "plain", device=args.device)
+            if args.host_ceiling:
+                judge = free_forward_judge(args.shape, Path(folder))
+            else:
+                build_model(args.shape, Path(folder))
+                judge = HFJudge.load(folder, "plain", device=args.device)
         items = requests(args.n, args.tokens, SHAPES[args.shape][5])
-        subject = f"random {args.shape}-shaped causal LM, {args.tokens}-token prompts"
+        subject = (f"{args.shape}-shaped tokenizer, the forward pass free (the host's ceiling)" if args.host_ceiling
+                   else f"random {args.shape}-shaped causal LM") + f", {args.tokens}-token prompts"
     judge.judge_batch(items[:2])  # warm
     lock = threading.Lock()
 
@@ -117,7 +154,8 @@ def main() -> int:
                                                            reference=r.reference)), items, args.callers)
     finally:
         service.close()
-    rows = {"model": args.model or f"random {args.shape}", "device": args.device,
+    rows = {"model": args.model or ("free forward, " if args.host_ceiling else "random ") + args.shape,
+            "device": args.device,
             "threads": torch.get_num_threads(), "tokens": "pairs, <= 128" if args.model else args.tokens,
             "callers": args.callers,
             "unbatched_per_s": one["seq_per_s"], "batched_per_s": batched["seq_per_s"],

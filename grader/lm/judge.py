@@ -127,6 +127,8 @@ class HFJudge:
         self.negative_id = self._first_token(template.negative)
         # Causal LMs of transformers >= 4.45 compute the head at the last position only when asked.
         self.last_logits_only = "logits_to_keep" in inspect.signature(model.forward).parameters
+        self._encoders: dict[int, Any] = {}  # max_length -> a private copy of the fast tokenizer, set to pad left
+        self._encoders_lock = threading.Lock()
 
     @classmethod
     def load(cls, path: str, template: str = "plain", device: str = "auto") -> HFJudge:
@@ -157,21 +159,61 @@ class HFJudge:
             return self.tokenizer.apply_chat_template(messages, tokenize=False, add_generation_prompt=True)
         return "\n\n".join(m["content"] for m in messages) + "\n"
 
-    def next_token_logits(self, prompts: list[str], max_length: int = 2048) -> Any:
-        """One forward pass over the left-padded prompts: each row's logits at its next position."""
+    def encode(self, prompts: list[str], max_length: int = 2048) -> tuple[Any, Any]:
+        """Input ids and attention mask, left-padded and left-truncated: what ``tokenizer(prompts,
+        padding=True, truncation=True)`` gives, without its per-element Python checks and list-to-tensor
+        copies (most of a batch's host time, and time the GPU waits)."""
+        import numpy as np
         import torch
 
-        encoded = self.tokenizer(prompts, return_tensors="pt", padding=True, truncation=True, max_length=max_length)
-        inputs = {k: v.to(self.device) for k, v in encoded.items()}
+        encoder = self._encoder(max_length)
+        if encoder is None:  # a tokenizer without a Rust backend
+            encoded = self.tokenizer(prompts, return_tensors="pt", padding=True, truncation=True,
+                                     max_length=max_length)
+            return encoded["input_ids"], encoded["attention_mask"]
+        rows = encoder.encode_batch(prompts)
+        ids = np.array([row.ids for row in rows], dtype=np.int64)
+        mask = np.array([row.attention_mask for row in rows], dtype=np.int64)
+        return torch.from_numpy(ids), torch.from_numpy(mask)
+
+    def _encoder(self, max_length: int) -> Any:
+        """The fast tokenizer's backend, copied once per length so that no caller's settings leak into another's."""
+        backend = getattr(self.tokenizer, "backend_tokenizer", None)
+        if backend is None:
+            return None
+        with self._encoders_lock:
+            if max_length not in self._encoders:
+                from tokenizers import Tokenizer
+
+                encoder = Tokenizer.from_str(backend.to_str())
+                encoder.enable_truncation(max_length, direction="left")
+                encoder.enable_padding(direction="left", pad_id=self.tokenizer.pad_token_id,
+                                       pad_token=self.tokenizer.pad_token)
+                self._encoders[max_length] = encoder
+            return self._encoders[max_length]
+
+    def next_token_logits(self, prompts: list[str], max_length: int = 2048, columns: Any = None) -> Any:
+        """One forward pass over the prompts: each row's logits at its next position, on the CPU as float32;
+        ``columns``: only those token ids' logits (selected on the device: a vocabulary-wide row per
+        prompt is megabytes to copy back)."""
+        import torch
+
+        ids, mask = self.encode(prompts, max_length)
+        inputs = {"input_ids": ids.to(self.device), "attention_mask": mask.to(self.device)}
         if self.last_logits_only:  # the head over every position is a vocabulary-wide matrix per token: skip it
             inputs["logits_to_keep"] = 1
         with torch.inference_mode():
-            return self.model(**inputs).logits[:, -1, :].float().cpu()
+            logits = self.model(**inputs).logits[:, -1, :]
+            if columns is not None:
+                logits = logits[:, columns]
+            return logits.float().cpu()
 
     def judge_batch(self, requests: Sequence[JudgeRequest]) -> list[Judgement]:
+        verdicts = self.next_token_logits([self.prompt(r.capped()) for r in requests],
+                                          columns=[self.positive_id, self.negative_id])
         out = []
-        for row in self.next_token_logits([self.prompt(r.capped()) for r in requests]):
-            p = _two_way(row[self.positive_id].item(), row[self.negative_id].item())
+        for positive, negative in verdicts.tolist():
+            p = _two_way(positive, negative)
             out.append(Judgement(p >= 0.5, p, "hf"))
         return out
 
@@ -385,16 +427,19 @@ class JudgeService:
     on_accelerator = False
 
     def __init__(self, backend: HFJudge | CrossEncoderJudge | EndpointJudge, *, max_batch: int = 16,
-                 max_wait_ms: float = 5.0) -> None:
+                 max_wait_ms: float = 5.0, workers: int | None = None) -> None:
+        """``workers``: batcher threads (default 2 on an accelerator, so that one prepares a batch while
+        the other's runs; 1 on a CPU, where a second would only take cores from the first)."""
         self.backend = backend
         self.batcher: InferenceBatcher[JudgeRequest, Judgement] | None = None
         self.grader_batcher: InferenceBatcher[ModelGraderRequest, ModelGraderAnswer] | None = None
         if isinstance(backend, (HFJudge, CrossEncoderJudge)):
+            self.on_accelerator = backend.device != "cpu"
+            workers = workers or (2 if self.on_accelerator else 1)
             self.batcher = InferenceBatcher(backend.judge_batch, max_batch=max_batch, max_wait_ms=max_wait_ms,
-                                            size_of=JudgeRequest.size)
+                                            size_of=JudgeRequest.size, workers=workers)
             self.grader_batcher = InferenceBatcher(backend.answer_batch, max_batch=max_batch,
                                                    max_wait_ms=max_wait_ms, size_of=ModelGraderRequest.size)
-            self.on_accelerator = backend.device != "cpu"
 
     def ask(self, query: Any, timeout: float | None = None) -> Any:
         requests = _grader_requests(query)

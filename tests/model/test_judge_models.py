@@ -60,6 +60,32 @@ def test_hf_judge_decides_from_the_verdict_logits(model_dir, template):
         assert b.probability == pytest.approx(s.probability, abs=1e-4)  # left padding: the same last position
 
 
+
+def test_hf_judge_encodes_as_the_tokenizer_does_with_its_special_tokens_kept_under_truncation():
+    """The judge's own encoding (the fast backend, padded and cut on the left) gives exactly the ids
+    and mask that ``tokenizer(..., padding=True, truncation=True)`` gives, a BOS token included."""
+    from tokenizers import Tokenizer, models, pre_tokenizers, processors
+    from transformers import PreTrainedTokenizerFast
+
+    vocab = {w: i for i, w in enumerate(["[PAD]", "[EOS]", "[UNK]", "[BOS]", *WORDS])}
+    tok = Tokenizer(models.WordLevel(vocab=vocab, unk_token="[UNK]"))
+    tok.pre_tokenizer = pre_tokenizers.WhitespaceSplit()
+    tok.post_processor = processors.TemplateProcessing(single="[BOS] $A", special_tokens=[("[BOS]", 3)])
+    tokenizer = PreTrainedTokenizerFast(tokenizer_object=tok, pad_token="[PAD]", eos_token="[EOS]",
+                                        unk_token="[UNK]", bos_token="[BOS]")
+    judge = HFJudge(type("Model", (), {"forward": lambda self, input_ids: None})(), tokenizer, TEMPLATES["plain"])
+    prompts = ["What is x ?", "Reply with one word : Correct or Incorrect", "x = 5 " * 40, "nothing known here"]
+    for max_length in (8, 200):
+        ids, mask = judge.encode(prompts, max_length)
+        expected = tokenizer(prompts, padding=True, truncation=True, max_length=max_length, return_tensors="pt")
+        assert ids.tolist() == expected["input_ids"].tolist()
+        assert mask.tolist() == expected["attention_mask"].tolist()
+    x, equals, five = vocab["x"], vocab["="], vocab["5"]
+    assert ids.shape == (4, 121) and ids[0].tolist()[:-5] == [0] * 116  # padded on the left to the longest row
+    short, _ = judge.encode(prompts[2:3], 8)
+    assert short[0].tolist() == [3, five, x, equals, five, x, equals, five]  # BOS kept, the prompt's end kept
+
+
 def test_hf_judge_service_batches_concurrent_requests(model_dir):
     service = load_judge(str(model_dir), device="cpu")
     try:

@@ -60,6 +60,8 @@ bench: $(STAMP)
 	$(PY) benchmarks/integrations_speed.py --out benchmarks/results/integrations
 	$(PY) benchmarks/graders_speed.py --out benchmarks/results/graders
 	$(PY) benchmarks/judge_throughput.py --shape small --out benchmarks/results/judge_cpu
+	$(PY) benchmarks/judge_throughput.py --shape 0.5b --host-ceiling --n 8192 --callers 256 --max-batch 128 \
+		--out benchmarks/results/judge_host_ceiling
 	$(PY) benchmarks/similarity_speed.py --out benchmarks/results/similarity
 	$(PY) benchmarks/ray_scaling.py --out benchmarks/results/ray_scaling
 	$(PY) benchmarks/judge_throughput.py --model default --n 512 --threads 2 --out benchmarks/results/judge_default_cpu

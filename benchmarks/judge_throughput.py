@@ -13,7 +13,9 @@ share passes). Random weights give the cost, not the verdicts.
 
 ``--host-ceiling`` swaps the model for one whose forward pass costs nothing: what is left is the
 host side (prompts, tokenizing, batching, the callers), the most judgements/s this machine can
-feed a GPU however fast it is.
+feed a GPU however fast it is. ``--device-ms MS`` makes that forward pass a stand-in for one
+device: it holds a lock (passes run one at a time) and sleeps MS per 64 prompts without the GIL,
+as a thread waiting on CUDA does; ``--workers`` then shows what a second batcher thread gains.
 
 ``--model default`` measures the shipped cross-encoder judge (judge_model/default) instead, on
 generated (question, reference, answer) pairs like those it is asked about: an extracted answer,
@@ -65,8 +67,10 @@ def build_model(shape: str, folder: Path) -> None:
     LlamaForCausalLM(config).save_pretrained(folder)
 
 
-def free_forward_judge(shape: str, folder: Path):
-    """An HFJudge whose model answers at once: every row's logits are one vocabulary-wide view of zeros."""
+def free_forward_judge(shape: str, folder: Path, device_ms: float = 0.0):
+    """An HFJudge whose model answers at once (every row's logits one vocabulary-wide view of zeros),
+    or, with ``device_ms``, after a stand-in device's time: one pass at a time, MS per 64 prompts."""
+    import time
     import types
 
     import torch
@@ -75,9 +79,13 @@ def free_forward_judge(shape: str, folder: Path):
     from grader.lm.judge import TEMPLATES, HFJudge
 
     vocab_size = SHAPES[shape][5]
+    device = threading.Lock()
 
     class FreeForward(torch.nn.Module):
         def forward(self, input_ids, attention_mask=None, logits_to_keep=None):
+            if device_ms:
+                with device:
+                    time.sleep(device_ms / 1000 * len(input_ids) / 64)
             return types.SimpleNamespace(logits=torch.zeros(1, 1, 1).expand(len(input_ids), 1, vocab_size))
 
     build_tokenizer(shape, folder)
@@ -115,6 +123,10 @@ def main() -> int:
                                         "instead of a random --shape LM")
     parser.add_argument("--host-ceiling", action="store_true",
                         help="a model whose forward pass costs nothing: the host side's ceiling")
+    parser.add_argument("--device-ms", type=float, default=0.0,
+                        help="with --host-ceiling: a stand-in device taking this many ms per 64 prompts")
+    parser.add_argument("--workers", type=int, default=None,
+                        help="the judge's batcher threads (default: 2 on an accelerator, else 1)")
     parser.add_argument("--threads", type=int, default=0, help="torch threads (0: torch's default)")
     parser.add_argument("--out", help="write OUT.md and OUT.json")
     args = parser.parse_args()
@@ -133,12 +145,14 @@ def main() -> int:
     else:
         with tempfile.TemporaryDirectory() as folder:
             if args.host_ceiling:
-                judge = free_forward_judge(args.shape, Path(folder))
+                judge = free_forward_judge(args.shape, Path(folder), args.device_ms)
             else:
                 build_model(args.shape, Path(folder))
                 judge = HFJudge.load(folder, "plain", device=args.device)
         items = requests(args.n, args.tokens, SHAPES[args.shape][5])
-        subject = (f"{args.shape}-shaped tokenizer, the forward pass free (the host's ceiling)" if args.host_ceiling
+        free = (f"a stand-in device at {args.device_ms:g} ms per 64 prompts" if args.device_ms
+                else "the forward pass free (the host's ceiling)")
+        subject = (f"{args.shape}-shaped tokenizer, {free}" if args.host_ceiling
                    else f"random {args.shape}-shaped causal LM") + f", {args.tokens}-token prompts"
     judge.judge_batch(items[:2])  # warm
     lock = threading.Lock()
@@ -148,7 +162,7 @@ def main() -> int:
             return judge.judge_batch([item])
 
     one = measure(single, items, args.callers)
-    service = JudgeService(judge, max_batch=args.max_batch, max_wait_ms=5)
+    service = JudgeService(judge, max_batch=args.max_batch, max_wait_ms=5, workers=args.workers)
     try:
         batched = measure(lambda r: service.ask(ModelQuery("judge", r.answer, question=r.question,
                                                            reference=r.reference)), items, args.callers)
@@ -157,14 +171,14 @@ def main() -> int:
     rows = {"model": args.model or ("free forward, " if args.host_ceiling else "random ") + args.shape,
             "device": args.device,
             "threads": torch.get_num_threads(), "tokens": "pairs, <= 128" if args.model else args.tokens,
-            "callers": args.callers,
+            "callers": args.callers, "workers": service.batcher.workers if service.batcher else 1,
             "unbatched_per_s": one["seq_per_s"], "batched_per_s": batched["seq_per_s"],
             "ratio": round(batched["seq_per_s"] / one["seq_per_s"], 2),
             "unbatched_p50_ms": one["p50_ms"], "batched_p50_ms": batched["p50_ms"]}
     print(json.dumps(rows, indent=2))
     if args.out:
         lines = [f"# Judge throughput: {subject}, {args.device} ({rows['threads']} threads), "
-                 f"{args.callers} callers", "",
+                 f"{args.callers} callers, {rows['workers']} batcher thread(s)", "",
                  "| path | judgements/s | p50 ms |", "|---|---:|---:|",
                  f"| one pass per judgement | {rows['unbatched_per_s']} | {rows['unbatched_p50_ms']} |",
                  f"| JudgeService (batched) | {rows['batched_per_s']} | {rows['batched_p50_ms']} |", "",

@@ -42,6 +42,7 @@ class InferenceBatcher(Generic[X, Y]):
         self._fn = batch_fn
         self.max_batch, self.max_wait, self.max_queue = max_batch, max_wait_ms / 1000, max_queue
         self._size_of = size_of
+        self.workers = workers
         self._pending: deque[tuple[X, Future]] = deque()
         self._cond = threading.Condition()
         self._closed = False

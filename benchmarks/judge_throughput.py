@@ -111,6 +111,28 @@ def pair_requests(n: int):
             for p in generate(n, 7)]
 
 
+def forward_alone(judge, items, batch: int, passes: int = 5) -> float:
+    """Judgements/s of the model alone: passes over one batch already tokenized and on the device,
+    timed to the device's end. What no host-side change can exceed at this batch size."""
+    import time
+
+    import torch
+
+    ids, mask = judge.encode([judge.prompt(r.capped()) for r in items[:batch]])
+    inputs = {"input_ids": ids.to(judge.device), "attention_mask": mask.to(judge.device)}
+    if judge.last_logits_only:
+        inputs["logits_to_keep"] = 1
+    sync = torch.cuda.synchronize if judge.device.startswith("cuda") else (lambda: None)
+    with torch.inference_mode():
+        judge.model(**inputs)  # warm
+        sync()
+        start = time.perf_counter()
+        for _ in range(passes):
+            judge.model(**inputs)
+        sync()
+    return round(passes * len(ids) / (time.perf_counter() - start), 1)
+
+
 def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument("--shape", choices=sorted(SHAPES), default="small")
@@ -168,13 +190,16 @@ def main() -> int:
                                                            reference=r.reference)), items, args.callers)
     finally:
         service.close()
+    measurable = isinstance(judge, HFJudge) and not args.host_ceiling
+    alone = forward_alone(judge, items, args.max_batch) if measurable else None
     rows = {"model": args.model or ("free forward, " if args.host_ceiling else "random ") + args.shape,
             "device": args.device,
             "threads": torch.get_num_threads(), "tokens": "pairs, <= 128" if args.model else args.tokens,
             "callers": args.callers, "workers": service.batcher.workers if service.batcher else 1,
             "unbatched_per_s": one["seq_per_s"], "batched_per_s": batched["seq_per_s"],
             "ratio": round(batched["seq_per_s"] / one["seq_per_s"], 2),
-            "unbatched_p50_ms": one["p50_ms"], "batched_p50_ms": batched["p50_ms"]}
+            "unbatched_p50_ms": one["p50_ms"], "batched_p50_ms": batched["p50_ms"],
+            "forward_alone_per_s": alone}
     print(json.dumps(rows, indent=2))
     if args.out:
         lines = [f"# Judge throughput: {subject}, {args.device} ({rows['threads']} threads), "
@@ -183,6 +208,9 @@ def main() -> int:
                  f"| one pass per judgement | {rows['unbatched_per_s']} | {rows['unbatched_p50_ms']} |",
                  f"| JudgeService (batched) | {rows['batched_per_s']} | {rows['batched_p50_ms']} |", "",
                  f"Batched / unbatched: {rows['ratio']}x."]
+        if alone is not None:
+            lines += ["", f"The forward pass alone (batches of {args.max_batch}, tokenized and on the device "
+                          f"beforehand): {alone} judgements/s."]
         Path(args.out + ".md").write_text("\n".join(lines) + "\n")
         Path(args.out + ".json").write_text(json.dumps(rows, indent=2) + "\n")
     return 0

@@ -133,3 +133,21 @@ class InferenceBatcher(Generic[X, Y]):
             return
         for (_, fut), out in zip(batch, outputs):
             fut.set_result(out)
+
+
+def passes_by_length(lengths: Sequence[int], tokens_per_pass: int, max_padding: float = 0.5) -> list[list[int]]:
+    """Indices of ``lengths`` grouped into forward passes, shortest first: a pass takes the next input
+    while, padded to it, it stays within ``tokens_per_pass`` and at most ``max_padding`` of it is
+    padding. Like lengths share a pass; a long input pads only its own."""
+    passes: list[list[int]] = []
+    real = 0  # tokens in the open pass, before padding
+    for i in sorted(range(len(lengths)), key=lengths.__getitem__):
+        n = max(lengths[i], 1)
+        padded = (len(passes[-1]) + 1) * n if passes else 0
+        if passes and padded <= tokens_per_pass and padded - real - n <= max_padding * padded:
+            passes[-1].append(i)
+            real += n
+        else:
+            passes.append([i])
+            real = n
+    return passes

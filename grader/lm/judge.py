@@ -31,12 +31,13 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any, Sequence
 
-from .batcher import InferenceBatcher
+from .batcher import InferenceBatcher, passes_by_length
 from .model_graders import ModelGraderAnswer, ModelGraderRequest, chat_body, decide, failed, read_reply
 
 MAX_QUESTION_CHARS = 2000
 MAX_ANSWER_CHARS = 1000
 MAX_REFERENCE_CHARS = 1000
+TOKENS_PER_PASS = 65536  # padded tokens in one forward pass of a local judge: 256 prompts of 256 tokens
 
 
 @dataclass(frozen=True)
@@ -117,8 +118,10 @@ def _two_way(positive: float, negative: float) -> float:
 class HFJudge:
     """A local causal LM that decides from its next-token logits."""
 
-    def __init__(self, model: Any, tokenizer: Any, template: Template, device: str = "cpu") -> None:
+    def __init__(self, model: Any, tokenizer: Any, template: Template, device: str = "cpu",
+                 tokens_per_pass: int = TOKENS_PER_PASS) -> None:
         self.model, self.tokenizer, self.template, self.device = model, tokenizer, template, device
+        self.tokens_per_pass = tokens_per_pass
         self.tokenizer.padding_side = "left"  # the verdict position is the last one in every row
         self.tokenizer.truncation_side = "left"  # a prompt too long loses its start, never that position
         if self.tokenizer.pad_token_id is None:
@@ -127,7 +130,7 @@ class HFJudge:
         self.negative_id = self._first_token(template.negative)
         # Causal LMs of transformers >= 4.45 compute the head at the last position only when asked.
         self.last_logits_only = "logits_to_keep" in inspect.signature(model.forward).parameters
-        self._encoders: dict[int, Any] = {}  # max_length -> a private copy of the fast tokenizer, set to pad left
+        self._encoders: dict[int, Any] = {}  # max_length -> a private copy of the fast tokenizer, cutting left
         self._encoders_lock = threading.Lock()
 
     @classmethod
@@ -159,25 +162,16 @@ class HFJudge:
             return self.tokenizer.apply_chat_template(messages, tokenize=False, add_generation_prompt=True)
         return "\n\n".join(m["content"] for m in messages) + "\n"
 
-    def encode(self, prompts: list[str], max_length: int = 2048) -> tuple[Any, Any]:
-        """Input ids and attention mask, left-padded and left-truncated: what ``tokenizer(prompts,
-        padding=True, truncation=True)`` gives, without its per-element Python checks and list-to-tensor
-        copies (most of a batch's host time, and time the GPU waits)."""
-        import numpy as np
-        import torch
-
+    def token_rows(self, prompts: list[str], max_length: int = 2048) -> list[list[int]]:
+        """Each prompt's input ids, special tokens included, cut on the left to ``max_length``."""
         encoder = self._encoder(max_length)
         if encoder is None:  # a tokenizer without a Rust backend
-            encoded = self.tokenizer(prompts, return_tensors="pt", padding=True, truncation=True,
-                                     max_length=max_length)
-            return encoded["input_ids"], encoded["attention_mask"]
-        rows = encoder.encode_batch(prompts)
-        ids = np.array([row.ids for row in rows], dtype=np.int64)
-        mask = np.array([row.attention_mask for row in rows], dtype=np.int64)
-        return torch.from_numpy(ids), torch.from_numpy(mask)
+            return self.tokenizer(prompts, truncation=True, max_length=max_length)["input_ids"]
+        return [row.ids for row in encoder.encode_batch(prompts)]
 
     def _encoder(self, max_length: int) -> Any:
-        """The fast tokenizer's backend, copied once per length so that no caller's settings leak into another's."""
+        """The fast tokenizer's backend, copied once per length (what transformers' own call costs per
+        element in Python checks is most of a batch's host time, and its settings are shared state)."""
         backend = getattr(self.tokenizer, "backend_tokenizer", None)
         if backend is None:
             return None
@@ -186,19 +180,48 @@ class HFJudge:
                 from tokenizers import Tokenizer
 
                 encoder = Tokenizer.from_str(backend.to_str())
+                encoder.no_padding()
                 encoder.enable_truncation(max_length, direction="left")
-                encoder.enable_padding(direction="left", pad_id=self.tokenizer.pad_token_id,
-                                       pad_token=self.tokenizer.pad_token)
                 self._encoders[max_length] = encoder
             return self._encoders[max_length]
 
-    def next_token_logits(self, prompts: list[str], max_length: int = 2048, columns: Any = None) -> Any:
-        """One forward pass over the prompts: each row's logits at its next position, on the CPU as float32;
-        ``columns``: only those token ids' logits (selected on the device: a vocabulary-wide row per
-        prompt is megabytes to copy back)."""
+    def padded(self, rows: Sequence[Sequence[int]]) -> tuple[Any, Any]:
+        """Input ids and attention mask, padded on the left: the verdict position is every row's last."""
+        import numpy as np
         import torch
 
-        ids, mask = self.encode(prompts, max_length)
+        width = max(map(len, rows))
+        ids = np.full((len(rows), width), self.tokenizer.pad_token_id, dtype=np.int64)
+        mask = np.zeros((len(rows), width), dtype=np.int64)
+        for i, row in enumerate(rows):
+            if row:
+                ids[i, width - len(row):] = row
+                mask[i, width - len(row):] = 1
+        return torch.from_numpy(ids), torch.from_numpy(mask)
+
+    def encode(self, prompts: list[str], max_length: int = 2048) -> tuple[Any, Any]:
+        """What ``tokenizer(prompts, padding=True, truncation=True, max_length=...)`` gives, as tensors."""
+        return self.padded(self.token_rows(prompts, max_length))
+
+    def next_token_logits(self, prompts: list[str], max_length: int = 2048, columns: Any = None) -> Any:
+        """Each prompt's logits at its next position (a float32 CPU tensor, in prompt order). Prompts of
+        like lengths share a pass (``batcher.passes_by_length``: at most ``tokens_per_pass`` tokens padded,
+        at most half of them padding): one long prompt does not pad a whole batch to its length. ``columns``: only those token ids' logits (selected on the
+        device: a vocabulary-wide row per prompt is megabytes to copy back)."""
+        import torch
+
+        rows = self.token_rows(prompts, max_length)
+        out: list[Any] = [None] * len(rows)
+        for chunk in passes_by_length([len(r) for r in rows], self.tokens_per_pass):
+            logits = self._forward([rows[i] for i in chunk], columns)
+            for i, row in zip(chunk, logits):
+                out[i] = row
+        return torch.stack(out)
+
+    def _forward(self, rows: list[list[int]], columns: Any) -> Any:
+        import torch
+
+        ids, mask = self.padded(rows)
         inputs = {"input_ids": ids.to(self.device), "attention_mask": mask.to(self.device)}
         if self.last_logits_only:  # the head over every position is a vocabulary-wide matrix per token: skip it
             inputs["logits_to_keep"] = 1

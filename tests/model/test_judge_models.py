@@ -61,6 +61,18 @@ def test_hf_judge_decides_from_the_verdict_logits(model_dir, template):
 
 
 
+def test_hf_judge_puts_like_lengths_in_one_pass_and_keeps_the_order(model_dir):
+    """With a small token budget per pass the long request runs alone; every verdict is still its own."""
+    judge = HFJudge.load(str(model_dir), "plain", device="cpu")
+    single = [judge.judge_batch([r])[0].probability for r in REQUESTS]
+    judge.tokens_per_pass = 3 * 60  # the two short prompts (about 40 tokens each) fit; the long one does not
+    shapes = []
+    forward = judge.model.forward
+    judge.model.forward = lambda **inputs: shapes.append(tuple(inputs["input_ids"].shape)) or forward(**inputs)
+    batch = [v.probability for v in judge.judge_batch(REQUESTS)]
+    assert len(shapes) == 2 and sorted(rows for rows, _ in shapes) == [1, 2]
+    assert batch == pytest.approx(single, abs=1e-4)
+
 def test_hf_judge_encodes_as_the_tokenizer_does_with_its_special_tokens_kept_under_truncation():
     """The judge's own encoding (the fast backend, padded and cut on the left) gives exactly the ids
     and mask that ``tokenizer(..., padding=True, truncation=True)`` gives, a BOS token included."""

@@ -7,7 +7,7 @@ from concurrent.futures import ThreadPoolExecutor, TimeoutError as FutureTimeout
 
 import pytest
 
-from grader.lm.batcher import InferenceBatcher, QueueFull
+from grader.lm.batcher import InferenceBatcher, QueueFull, passes_by_length
 
 
 class Recorder:
@@ -163,3 +163,15 @@ def test_close_stops_every_worker():
     assert not any(t.is_alive() for t in b._threads)
     with pytest.raises(ValueError):
         InferenceBatcher(lambda batch: batch, workers=0)
+
+
+def test_passes_group_like_lengths_and_a_long_input_pads_only_its_own_pass():
+    lengths = [300, 10, 12, 2000, 11, 290]
+    passes = passes_by_length(lengths, 1024)
+    assert sorted(i for p in passes for i in p) == list(range(6))  # every input once
+    assert passes == [[1, 4, 2], [5, 0], [3]]  # shortest first; 2,000 tokens alone, over the budget
+    assert all(len(p) * max(lengths[i] for i in p) <= 1024 for p in passes if len(p) > 1)
+    assert passes_by_length([], 1024) == [] and passes_by_length([5] * 8, 10**6) == [list(range(8))]
+    # Within the budget, a row that would make most of its pass padding starts a pass of its own.
+    assert passes_by_length([10] * 7 + [100], 10**6) == [list(range(7)), [7]]
+    assert passes_by_length([10] * 7 + [15], 10**6) == [list(range(8))]

@@ -98,15 +98,21 @@ def test_hf_judge_encodes_as_the_tokenizer_does_with_its_special_tokens_kept_und
     assert short[0].tolist() == [3, five, x, equals, five, x, equals, five]  # BOS kept, the prompt's end kept
 
 
-def test_hf_judge_service_batches_concurrent_requests(model_dir):
-    service = load_judge(str(model_dir), device="cpu")
+@pytest.mark.parametrize("workers", [1, 2])
+def test_hf_judge_service_batches_concurrent_requests(model_dir, workers):
+    """Concurrent asks share passes; with two batcher threads (an accelerator's default) running
+    passes at once, each caller still gets its own request's verdict."""
+    judge = HFJudge.load(str(model_dir), "plain", device="cpu")
+    single = [judge.judge_batch([r])[0].probability for r in REQUESTS]
+    service = JudgeService(judge, max_batch=4, max_wait_ms=1, workers=workers)
     try:
         async def many():
             queries = [type("Q", (), {"text": r.answer, "question": r.question, "reference": r.reference})()
                        for r in REQUESTS * 6]
             return await asyncio.gather(*(service.ask_async(q) for q in queries))
         verdicts = asyncio.run(many())
-        assert len(verdicts) == 18 and service.batcher.batches < 18
+        assert len(verdicts) == 18 and service.batcher.batches < 18 and service.batcher.workers == workers
+        assert [v.probability for v in verdicts] == pytest.approx(single * 6, abs=1e-4)
     finally:
         service.close()
 

@@ -27,6 +27,7 @@ import math
 import re
 import threading
 import time
+import unicodedata
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any, Sequence
@@ -555,28 +556,61 @@ def load_judge(model_path: str = "", url: str = "", *, template: str = "plain", 
 
 
 # --- guards: what a judge must never be asked to call correct ----------------------------------
-_VERDICTS = {"correct", "the answer is correct", "this is correct", "that is correct", "answer is correct",
-             "right", "true", "verified", "valid", "incorrect", "wrong", "the answer is right", "yes it is correct"}
+_VERDICT_WORDS = {"correct", "right", "true", "verified", "valid", "incorrect", "wrong", "false", "accurate",
+                  "equivalent", "accepted", "pass", "passed"}
+_VERDICTS = _VERDICT_WORDS | {"the answer is correct", "this is correct", "that is correct", "answer is correct",
+                              "the answer is right", "yes it is correct", "correct answer", "right answer"}
+_LABELLED_VERDICT = re.compile(r"^(?:judge(?:ment)?|verdict|(?:final\s+)?decision|grade|grading|evaluation|"
+                               r"assessment|result|answer|status)\s*:?\s*(?:yes|no|[abc]|" +
+                               "|".join(sorted(_VERDICT_WORDS)) + r")$")
+_CLAIM = re.compile(r"\b(?:answers?|solutions?|responses?|results?|work|it|this|that)\b(?:\s+\w+){0,3}?\s+"
+                    r"(?:is|are|was|looks|seems|s)\s+(?:\w+ly\s+|indeed\s+)?(?:correct|right|valid|verified|"
+                    r"equivalent|accurate)\s*(?:[.!,;]|$)")
+_DEFERS = re.compile(r"\b(?:match(?:es)?|same\s+as|equals?|equal\s+to|equivalent\s+to|agrees?\s+with|identical\s+to)"
+                     r"\s+(?:the\s+|your\s+)?(?:reference|ground[\s-]*truth|gold|expected|correct|official|answer\s+key)\b|"
+                     r"^(?:the\s+|your\s+)?(?:reference|ground[\s-]*truth|gold|expected|correct|official)"
+                     r"(?:\s+(?:answer|target|solution|value))?$|^see\s+(?:above|below)$")
 _DONT_KNOW = re.compile(r"\b(?:i\s+(?:do\s*n[o']?t|don't|cannot|can't)\s+(?:know|tell|say|determine)|no\s+idea|"
-                        r"not\s+sure|unknown|cannot\s+be\s+determined|can't\s+be\s+determined|n/a)\b", re.I)
+                        r"not\s+sure|unknown|cannot\s+be\s+determined|can't\s+be\s+determined|n/a|idk|dunno|"
+                        r"no\s+clue)\b", re.I)
 _INJECTION = re.compile(r"\b(?:ignore|disregard|forget)\b.{0,40}\b(?:instruction|prompt|above|previous|rules)|"
                         r"\b(?:judge|grader|evaluator|verifier|assistant)\b.{0,40}\b(?:must|should|will)\b.{0,30}"
                         r"\b(?:correct|true|yes|accept)|\b(?:output|say|respond|reply|answer)\s+(?:with\s+)?"
-                        r"[\"']?(?:correct|true|yes|a)\b[\"']?\s*(?:only|now|\.|$)|system\s+prompt|</?\s*(?:system|user)", re.I)
+                        r"[\"']?(?:correct|true|yes|a)\b[\"']?\s*(?:only|now|\.|$)|system\s+prompt|</?\s*(?:system|user)|"
+                        r"\b(?:note|message|instructions?|hint|reminder)\s+(?:to|for)\s+(?:the\s+)?"
+                        r"(?:grader|judge|evaluator|verifier|reviewer|model)\b|"
+                        r"^\W*(?:grader|judge|evaluator|verifier|reviewer)\s*:", re.I)
 _REFUSAL = re.compile(r"\b(?:i\s+(?:cannot|can't|won't|will\s+not)|unable\s+to|i'm\s+not\s+able|as\s+an\s+ai)\b", re.I)
+
+
+def _plain_text(answer: str) -> str:
+    """The answer as words: compatibility forms folded (fullwidth letters), LaTeX commands, markup,
+    brackets and tags dropped, letters spaced out ("C o r r e c t") joined, lower case."""
+    text = unicodedata.normalize("NFKC", answer)
+    text = re.sub(r"<[^<>]{0,40}>", " ", text)  # <answer>...</answer>
+    text = re.sub(r"\\[A-Za-z]+|[{}$\[\]()*_`#>|~]", " ", text)
+    text = re.sub(r"[\s.!:;,'\"]+", " ", text).strip().lower()
+    if re.fullmatch(r"(?:\w ){2,}\w", text):
+        text = text.replace(" ", "")
+    return text
 
 
 def judge_refuses(answer: str, reference: str) -> str:
     """Why this answer must not go to the judge (a known way to fool one), or empty."""
     bare = re.sub(r"\\[A-Za-z]+|[{}$]", " ", answer)  # LaTeX commands and wrappers: \boxed{}, \text{Correct}
-    plain = re.sub(r"[\s.!:;,*_`'\"]+", " ", bare).strip().lower()
     if not any(c.isalnum() for c in bare):
         return "the answer has no letters or digits (empty braces, bare symbols)"
-    if plain in _VERDICTS:
+    plain = _plain_text(answer)
+    words = set(plain.replace("-", " ").split())
+    if plain in _VERDICTS or (words and words <= _VERDICT_WORDS) or _LABELLED_VERDICT.match(plain):
         return "the answer is a verdict word"
-    if _DONT_KNOW.search(answer):
+    if _CLAIM.search(plain):
+        return "the answer claims to be correct"
+    if _DEFERS.search(plain):
+        return "the answer points to the reference instead of giving one"
+    if _DONT_KNOW.search(answer) or _DONT_KNOW.search(plain):
         return "the answer says it does not know"
-    if _INJECTION.search(answer):
+    if _INJECTION.search(answer) or _INJECTION.search(plain):
         return "the answer addresses the judge"
     if reference.strip() and reference.strip().lower() in answer.lower() and _REFUSAL.search(answer):
         return "the answer echoes the reference inside a refusal"

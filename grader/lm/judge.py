@@ -450,15 +450,18 @@ class JudgeService:
 
     on_accelerator = False
 
-    def __init__(self, backend: HFJudge | CrossEncoderJudge | EndpointJudge, *, max_batch: int = 16,
+    def __init__(self, backend: HFJudge | CrossEncoderJudge | EndpointJudge, *, max_batch: int | None = None,
                  max_wait_ms: float = 5.0, workers: int | None = None) -> None:
-        """``workers``: batcher threads (default 2 on an accelerator, so that one prepares a batch while
-        the other's runs; 1 on a CPU, where a second would only take cores from the first)."""
+        """``max_batch``: requests one batch takes at most (default 128 on an accelerator, 16 on a CPU,
+        where a bigger batch only waits longer). ``workers``: batcher threads (default 2 on an
+        accelerator, so that one prepares a batch while the other's runs; 1 on a CPU, where a second
+        would only take cores from the first)."""
         self.backend = backend
         self.batcher: InferenceBatcher[JudgeRequest, Judgement] | None = None
         self.grader_batcher: InferenceBatcher[ModelGraderRequest, ModelGraderAnswer] | None = None
         if isinstance(backend, (HFJudge, CrossEncoderJudge)):
             self.on_accelerator = backend.device != "cpu"
+            max_batch = max_batch or (128 if self.on_accelerator else 16)
             workers = workers or (2 if self.on_accelerator else 1)
             self.batcher = InferenceBatcher(backend.judge_batch, max_batch=max_batch, max_wait_ms=max_wait_ms,
                                             size_of=JudgeRequest.size, workers=workers)
@@ -533,14 +536,15 @@ def _request(query: Any) -> JudgeRequest:
 
 
 def load_judge(model_path: str = "", url: str = "", *, template: str = "plain", endpoint_model: str = "",
-               api_key: str | None = None, device: str = "auto", timeout: float = 10.0) -> JudgeService:
+               api_key: str | None = None, device: str = "auto", timeout: float = 10.0,
+               max_batch: int = 0) -> JudgeService:
     """A judge service from a local model path or an endpoint URL (one of the two). ``default``
     is the shipped cross-encoder; so is any folder with a ``judge.json`` (a ``judge_model`` run);
     any other path is a causal LM read with ``template``.
 
     ``endpoint_model``: the model name sent to the endpoint. Given, it is pinned: every request names
     it. Empty, math's judge questions name ``judge`` and score_model/label_model requests their
-    config's ``model``."""
+    config's ``model``. ``max_batch``: a local model's largest batch (0: by device, see ``JudgeService``)."""
     if template not in TEMPLATES:
         raise ValueError(f"unknown judge template {template!r}; known: {', '.join(TEMPLATES)}")
     if bool(model_path) == bool(url):
@@ -548,11 +552,12 @@ def load_judge(model_path: str = "", url: str = "", *, template: str = "plain", 
     if url:
         return JudgeService(EndpointJudge(url, endpoint_model or "judge", TEMPLATES[template], api_key=api_key,
                                           timeout=timeout, pinned=bool(endpoint_model)))
+    batch = max_batch or None
     if model_path == DEFAULT_JUDGE:
-        return JudgeService(CrossEncoderJudge.load(None, device))
+        return JudgeService(CrossEncoderJudge.load(None, device), max_batch=batch)
     if (Path(model_path) / CROSS_ENCODER_CONFIG).is_file():
-        return JudgeService(CrossEncoderJudge.load(model_path, device))
-    return JudgeService(HFJudge.load(model_path, template, device))
+        return JudgeService(CrossEncoderJudge.load(model_path, device), max_batch=batch)
+    return JudgeService(HFJudge.load(model_path, template, device), max_batch=batch)
 
 
 # --- guards: what a judge must never be asked to call correct ----------------------------------

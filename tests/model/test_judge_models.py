@@ -117,6 +117,19 @@ def test_hf_judge_service_batches_concurrent_requests(model_dir, workers):
         service.close()
 
 
+def test_the_service_batches_by_device(model_dir):
+    """On a CPU: batches of 16 and one batcher thread; on an accelerator: 128 and two; or as told."""
+    judge = HFJudge.load(str(model_dir), "plain", device="cpu")
+    services = [JudgeService(judge)]
+    judge.device = "cuda"  # no pass is run: only the service's choice is looked at
+    services += [JudgeService(judge), JudgeService(judge, max_batch=8, workers=1)]
+    try:
+        assert [(s.batcher.max_batch, s.batcher.workers, s.on_accelerator) for s in services] == [
+            (16, 1, False), (128, 2, True), (8, 1, True)]
+    finally:
+        for service in services:
+            service.close()
+
 def test_grading_with_a_local_model_judge(model_dir):
     service = load_judge(str(model_dir), device="cpu")
     try:

@@ -34,3 +34,12 @@ def test_connections_do_not_age_by_default():
 def test_negative_max_connection_age_is_refused():
     with pytest.raises(ValueError, match="--max-connection-age"):
         config_from(["--max-connection-age", "-1"]).validate()
+
+
+def test_judge_max_batch_from_flag_or_environment(monkeypatch):
+    assert config_from([]).judge_max_batch == 0  # by device: 128 on a GPU, 16 on a CPU
+    assert config_from(["--judge-max-batch", "256"]).judge_max_batch == 256
+    monkeypatch.setenv("GRADER_JUDGE_MAX_BATCH", "64")
+    assert config_from([]).judge_max_batch == 64
+    with pytest.raises(ValueError, match="--judge-max-batch"):
+        config_from(["--judge-max-batch", "-1"]).validate()

@@ -205,10 +205,12 @@ class HFJudge:
         return self.padded(self.token_rows(prompts, max_length))
 
     def next_token_logits(self, prompts: list[str], max_length: int = 2048, columns: Any = None) -> Any:
-        """Each prompt's logits at its next position (a float32 CPU tensor, in prompt order). Prompts of
-        like lengths share a pass (``batcher.passes_by_length``: at most ``tokens_per_pass`` tokens padded,
-        at most half of them padding): one long prompt does not pad a whole batch to its length. ``columns``: only those token ids' logits (selected on the
-        device: a vocabulary-wide row per prompt is megabytes to copy back)."""
+        """Each prompt's logits at its next position (a float32 CPU tensor, in prompt order).
+
+        Prompts of like lengths share a pass (``batcher.passes_by_length``: at most ``tokens_per_pass``
+        tokens padded, at most half of them padding): one long prompt does not pad a whole batch to its
+        length. ``columns``: only those token ids' logits, selected on the device (a vocabulary-wide row
+        per prompt is megabytes to copy back)."""
         import torch
 
         rows = self.token_rows(prompts, max_length)
@@ -242,7 +244,7 @@ class HFJudge:
         return out
 
     def answer_batch(self, requests: Sequence[ModelGraderRequest]) -> list[ModelGraderAnswer]:
-        """score_model and label_model requests, one forward pass for the batch (``model_graders.decide``)."""
+        """score_model and label_model requests, decided from the batch's passes (``model_graders.decide``)."""
         logits = self.next_token_logits([self.chat_prompt(r.chat()) for r in requests], max_length=4096)
         return [decide(self.tokenizer, request, row) for request, row in zip(requests, logits)]
 

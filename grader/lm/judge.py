@@ -574,7 +574,8 @@ _CLAIM = re.compile(r"\b(?:answers?|solutions?|responses?|results?|work|it|this|
                     r"(?:is|are|was|looks|seems|s)\s+(?:\w+ly\s+|indeed\s+)?(?:correct|right|valid|verified|"
                     r"equivalent|accurate)\s*(?:[.!,;]|$)")
 _DEFERS = re.compile(r"\b(?:match(?:es)?|same\s+as|equals?|equal\s+to|equivalent\s+to|agrees?\s+with|identical\s+to)"
-                     r"\s+(?:the\s+|your\s+)?(?:reference|ground[\s-]*truth|gold|expected|correct|official|answer\s+key)\b|"
+                     r"\s+(?:the\s+|your\s+)?(?:reference|ground[\s-]*truth|gold|expected|correct|official|"
+                     r"answer\s+key)\b|"
                      r"^(?:the\s+|your\s+)?(?:reference|ground[\s-]*truth|gold|expected|correct|official)"
                      r"(?:\s+(?:answer|target|solution|value))?$|^see\s+(?:above|below)$")
 _DONT_KNOW = re.compile(r"\b(?:i\s+(?:do\s*n[o']?t|don't|cannot|can't)\s+(?:know|tell|say|determine)|no\s+idea|"

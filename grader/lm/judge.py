@@ -109,6 +109,20 @@ TEMPLATES: dict[str, Template] = {
 }
 
 
+def _left_cutting_copy(backend: Any, max_length: int) -> Any:
+    """A copy of a fast tokenizer's backend that pads nothing and cuts on the left, or None where it
+    cannot be copied (a component written in Python does not serialize): then transformers' call serves."""
+    from tokenizers import Tokenizer
+
+    try:
+        encoder = Tokenizer.from_str(backend.to_str())
+    except Exception:
+        return None
+    encoder.no_padding()
+    encoder.enable_truncation(max_length, direction="left")
+    return encoder
+
+
 def _two_way(positive: float, negative: float) -> float:
     """P(correct) from the two verdicts' log-probabilities (or logits)."""
     top = max(positive, negative)
@@ -178,12 +192,7 @@ class HFJudge:
             return None
         with self._encoders_lock:
             if max_length not in self._encoders:
-                from tokenizers import Tokenizer
-
-                encoder = Tokenizer.from_str(backend.to_str())
-                encoder.no_padding()
-                encoder.enable_truncation(max_length, direction="left")
-                self._encoders[max_length] = encoder
+                self._encoders[max_length] = _left_cutting_copy(backend, max_length)
             return self._encoders[max_length]
 
     def padded(self, rows: Sequence[Sequence[int]]) -> tuple[Any, Any]:

@@ -73,6 +73,7 @@ def test_hf_judge_puts_like_lengths_in_one_pass_and_keeps_the_order(model_dir):
     assert len(shapes) == 2 and sorted(rows for rows, _ in shapes) == [1, 2]
     assert batch == pytest.approx(single, abs=1e-4)
 
+
 def test_hf_judge_encodes_as_the_tokenizer_does_with_its_special_tokens_kept_under_truncation():
     """The judge's own encoding (the fast backend, padded and cut on the left) gives exactly the ids
     and mask that ``tokenizer(..., padding=True, truncation=True)`` gives, a BOS token included."""
@@ -96,6 +97,20 @@ def test_hf_judge_encodes_as_the_tokenizer_does_with_its_special_tokens_kept_und
     assert ids.shape == (4, 121) and ids[0].tolist()[:-5] == [0] * 116  # padded on the left to the longest row
     short, _ = judge.encode(prompts[2:3], 8)
     assert short[0].tolist() == [3, five, x, equals, five, x, equals, five]  # BOS kept, the prompt's end kept
+
+    class CustomBackend:  # a component written in Python: the backend cannot be serialized
+        def to_str(self):
+            raise Exception("Custom PreTokenizer cannot be serialized")
+
+    class WithCustomBackend:  # the same tokenizer, but its backend cannot be copied
+        backend_tokenizer, pad_token_id = CustomBackend(), tokenizer.pad_token_id
+
+        def __call__(self, *args, **kwargs):
+            return tokenizer(*args, **kwargs)
+
+    judge.tokenizer = WithCustomBackend()
+    ids, _ = judge.encode(prompts, 9)  # transformers' own call serves instead
+    assert ids.tolist() == tokenizer(prompts, padding=True, truncation=True, max_length=9)["input_ids"]
 
 
 @pytest.mark.parametrize("workers", [1, 2])

@@ -35,8 +35,8 @@ timeout 120 "$PY" benchmarks/lm_throughput.py --device cuda --n 2048 --callers 3
 echo "== judge: batched vs one pass per judgement, a random 0.5B-class model, 256-token prompts"
 timeout 150 "$PY" benchmarks/judge_throughput.py --shape 0.5b --device cuda --n 2048 --callers 256 --max-batch 128 \
     --out "$OUT/judge_throughput"
-echo "== judge: the host's ceiling (the same, the forward pass free)"
-timeout 60 "$PY" benchmarks/judge_throughput.py --shape 0.5b --host-ceiling --n 8192 --callers 256 --max-batch 128 \
+echo "== judge: the host's ceiling (the same, the forward pass free, two batcher threads as on the GPU)"
+timeout 60 "$PY" benchmarks/judge_throughput.py --shape 0.5b --host-ceiling --workers 2 --n 8192 --callers 256 --max-batch 128 \
     --out "$OUT/judge_host_ceiling"
 
 echo "== short training run on the GPU (continuing the shipped extractor, 2 minutes of steps)"

@@ -152,6 +152,8 @@ def main() -> int:
     parser.add_argument("--threads", type=int, default=0, help="torch threads (0: torch's default)")
     parser.add_argument("--out", help="write OUT.md and OUT.json")
     args = parser.parse_args()
+    if args.device_ms and not args.host_ceiling:
+        parser.error("--device-ms stands in for the forward pass: it goes with --host-ceiling")
     import torch
 
     from grader.lm.judge import CrossEncoderJudge, HFJudge, JudgeService

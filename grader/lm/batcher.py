@@ -1,8 +1,8 @@
 """InferenceBatcher: coalesce concurrent requests into one model call.
 
 Callers on any thread (``batcher(x)``, ``batcher.submit(x)``) or on an asyncio
-loop (``await batcher.run(x)``) hand over one input each; a single
-background thread collects up to ``max_batch`` inputs or waits at most
+loop (``await batcher.run(x)``) hand over one input each; a background
+thread (one by default) collects up to ``max_batch`` inputs or waits at most
 ``max_wait_ms`` after the first, calls the batch function once, and hands
 each caller its own result. Inputs are sorted by size within a batch so a
 padded forward pass wastes little; results go back in caller order. A batch

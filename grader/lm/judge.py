@@ -7,8 +7,8 @@ Three backends behind one ``JudgeService``:
   gives P(equivalent); it says yes above a threshold chosen for precision. Runs on CPU.
 - ``HFJudge``: a causal LM from any local path. It decides in one forward pass, reading the
   logits of the template's verdict tokens ("Correct"/"Incorrect", "A"/"B", ...) at the next
-  position, never generating. Requests from concurrent items share passes through the
-  ``InferenceBatcher`` (sorted by length, left-padded), in bf16/fp16 on a GPU.
+  position, never generating. Requests from concurrent items share batches through the
+  ``InferenceBatcher``, each batch run in passes of like lengths, left-padded, in bf16/fp16 on a GPU.
 - ``EndpointJudge``: an OpenAI-compatible chat-completions server (vLLM, SGLang): one token
   with its log-probabilities, bounded concurrency, retries with backoff, a deadline.
 
@@ -120,6 +120,8 @@ def _left_cutting_copy(backend: Any, max_length: int) -> Any:
         return None
     encoder.no_padding()
     encoder.enable_truncation(max_length, direction="left")
+    # Not part of the serialized form: transformers sets it from split_special_tokens.
+    encoder.encode_special_tokens = getattr(backend, "encode_special_tokens", False)
     return encoder
 
 
@@ -144,7 +146,9 @@ class HFJudge:
         self.positive_id = self._first_token(template.positive)
         self.negative_id = self._first_token(template.negative)
         # Causal LMs of transformers >= 4.45 compute the head at the last position only when asked.
-        self.last_logits_only = "logits_to_keep" in inspect.signature(model.forward).parameters
+        parameters = inspect.signature(model.forward).parameters
+        self.last_logits_only = "logits_to_keep" in parameters
+        self.no_cache = "use_cache" in parameters  # one pass, no generation: a KV cache is memory for nothing
         self._encoders: dict[int, Any] = {}  # max_length -> a private copy of the fast tokenizer, cutting left
         self._encoders_lock = threading.Lock()
 
@@ -201,7 +205,8 @@ class HFJudge:
         import torch
 
         width = max(map(len, rows))
-        ids = np.full((len(rows), width), self.tokenizer.pad_token_id, dtype=np.int64)
+        pad = self.tokenizer.pad_token_id
+        ids = np.full((len(rows), width), 0 if pad is None else pad, dtype=np.int64)  # masked out either way
         mask = np.zeros((len(rows), width), dtype=np.int64)
         for i, row in enumerate(rows):
             if row:
@@ -237,6 +242,8 @@ class HFJudge:
         inputs = {"input_ids": ids.to(self.device), "attention_mask": mask.to(self.device)}
         if self.last_logits_only:  # the head over every position is a vocabulary-wide matrix per token: skip it
             inputs["logits_to_keep"] = 1
+        if self.no_cache:
+            inputs["use_cache"] = False
         with torch.inference_mode():
             logits = self.model(**inputs).logits[:, -1, :]
             if columns is not None:
@@ -576,58 +583,78 @@ _VERDICT_WORDS = {"correct", "right", "true", "verified", "valid", "incorrect", 
                   "equivalent", "accepted", "pass", "passed"}
 _VERDICTS = _VERDICT_WORDS | {"the answer is correct", "this is correct", "that is correct", "answer is correct",
                               "the answer is right", "yes it is correct", "correct answer", "right answer"}
-_LABELLED_VERDICT = re.compile(r"^(?:judge(?:ment)?|verdict|(?:final\s+)?decision|grade|grading|evaluation|"
-                               r"assessment|result|answer|status)\s*:?\s*(?:yes|no|[abc]|" +
-                               "|".join(sorted(_VERDICT_WORDS)) + r")$")
-_CLAIM = re.compile(r"\b(?:answers?|solutions?|responses?|results?|work|it|this|that)\b(?:\s+\w+){0,3}?\s+"
-                    r"(?:is|are|was|looks|seems|s)\s+(?:\w+ly\s+|indeed\s+)?(?:correct|right|valid|verified|"
-                    r"equivalent|accurate)\s*(?:[.!,;]|$)")
+_JUDGING = re.compile(r"^(?:judge(?:ment)?|verdict|(?:final\s+)?decision|grading|evaluation|assessment)\s*"
+                      r"(?:yes|no|[abc]|" + "|".join(sorted(_VERDICT_WORDS)) + r")$")
+_MARKED = re.compile(r"^(?:answer|result|status)\s*(?:correct|incorrect|right|wrong|verified|accepted)$")
+_CLAIM = re.compile(r"\b(?:answers?|solutions?|responses?|results?|work|it|this|that)\b(?:\s+[\w']+){0,3}?"
+                    r"(?:\s+(?:is|are|was|looks|seems)|'s)\s+(?:\w+ly\s+|indeed\s+)?(?:correct|right|verified)"
+                    r"\s*(?:[.!,;:]|$)")
+_REFERENCE_NOUN = (r"(?:reference|ground[\s-]*truth|answer\s+key|"
+                   r"(?:gold|expected|official|correct)\s+(?:answer|target|solution))")
 _DEFERS = re.compile(r"\b(?:match(?:es)?|same\s+as|equals?|equal\s+to|equivalent\s+to|agrees?\s+with|identical\s+to)"
-                     r"\s+(?:the\s+|your\s+)?(?:reference|ground[\s-]*truth|gold|expected|correct|official|"
-                     r"answer\s+key)\b|"
-                     r"^(?:the\s+|your\s+)?(?:reference|ground[\s-]*truth|gold|expected|correct|official)"
-                     r"(?:\s+(?:answer|target|solution|value))?$|^see\s+(?:above|below)$")
+                     r"\s+(?:the\s+|your\s+)?" + _REFERENCE_NOUN + r"\b|"
+                     r"^(?:the\s+|your\s+)?" + _REFERENCE_NOUN + r"(?:\s+(?:answer|target|solution|value))?$|"
+                     r"^see\s+(?:above|below)$")
 _DONT_KNOW = re.compile(r"\b(?:i\s+(?:do\s*n[o']?t|don't|cannot|can't)\s+(?:know|tell|say|determine)|no\s+idea|"
                         r"not\s+sure|unknown|cannot\s+be\s+determined|can't\s+be\s+determined|n/a|idk|dunno|"
                         r"no\s+clue)\b", re.I)
 _INJECTION = re.compile(r"\b(?:ignore|disregard|forget)\b.{0,40}\b(?:instruction|prompt|above|previous|rules)|"
                         r"\b(?:judge|grader|evaluator|verifier|assistant)\b.{0,40}\b(?:must|should|will)\b.{0,30}"
-                        r"\b(?:correct|true|yes|accept)|\b(?:output|say|respond|reply|answer)\s+(?:with\s+)?"
-                        r"[\"']?(?:correct|true|yes|a)\b[\"']?\s*(?:only|now|\.|$)|system\s+prompt|</?\s*(?:system|user)|"
+                        r"\b(?:correct|true|yes|accept)|(?:^|[.!:;]\s*)\W*(?:(?:just|simply|please|now)\s+)?"
+                        r"(?:(?:output|say|respond|reply)\s+(?:with\s+)?|answer\s+with\s+)"
+                        r"[\"'*_]*(?:correct|true|yes|a)\b[\"'*_]*\s*(?:only|now|\.|!|$)|system\s+prompt|</?\s*(?:system|user)|"
                         r"\b(?:note|message|instructions?|hint|reminder)\s+(?:to|for)\s+(?:the\s+)?"
                         r"(?:grader|judge|evaluator|verifier|reviewer|model)\b|"
                         r"^\W*(?:grader|judge|evaluator|verifier|reviewer)\s*:", re.I)
 _REFUSAL = re.compile(r"\b(?:i\s+(?:cannot|can't|won't|will\s+not)|unable\s+to|i'm\s+not\s+able|as\s+an\s+ai)\b", re.I)
 
 
-def _plain_text(answer: str) -> str:
-    """The answer as words: compatibility forms folded (fullwidth letters), LaTeX commands, markup,
-    brackets and tags dropped, letters spaced out ("C o r r e c t") joined, lower case."""
-    text = unicodedata.normalize("NFKC", answer)
-    text = re.sub(r"<[^<>]{0,40}>", " ", text)  # <answer>...</answer>
-    text = re.sub(r"\\[A-Za-z]+|[{}$\[\]()*_`#>|~]", " ", text)
-    text = re.sub(r"[\s.!:;,'\"]+", " ", text).strip().lower()
-    if re.fullmatch(r"(?:\w ){2,}\w", text):
-        text = text.replace(" ", "")
+def _unicode_folded(text: str) -> str:
+    """Compatibility forms folded (fullwidth letters) and invisible format characters (zero-width) dropped."""
+    return "".join(c for c in unicodedata.normalize("NFKC", text) if unicodedata.category(c) != "Cf")
+
+
+def _folded(answer: str) -> str:
+    """The answer's words with their punctuation, lower case: LaTeX commands and braces dropped (so that
+    ``\\text{C}\\text{orrect}`` reads "correct"), tags and markup too."""
+    text = re.sub(r"<[^<>]{0,40}>", " ", _unicode_folded(answer))  # <answer>...</answer>
+    text = re.sub(r"\\[A-Za-z]+|[{}$]", "", text)
+    text = re.sub(r"\\.|[\[\]()*_`#>|~]", " ", text)
+    return re.sub(r"\s+", " ", text).strip().lower()
+
+
+def _plain_text(folded: str) -> str:
+    """The folded answer without punctuation, letters spelled out ("c o r r e c t", "c-o-r-r-e-c-t") joined."""
+    text = re.sub(r"[\s.!:;,'\"]+", " ", folded).strip()
+    if re.fullmatch(r"(?:\w[ -]){2,}\w", text):
+        text = re.sub(r"[ -]", "", text)
     return text
 
 
+def _verdict_like(text: str) -> bool:
+    words = set(_plain_text(_folded(text)).replace("-", " ").split())
+    return bool(words) and words <= _VERDICT_WORDS | {"yes", "no"}
+
+
 def judge_refuses(answer: str, reference: str) -> str:
-    """Why this answer must not go to the judge (a known way to fool one), or empty."""
+    """Why this answer must not go to the judge (a known way to fool one), or empty. Verdict words are
+    answers too where the reference is one ("True, False, True")."""
     bare = re.sub(r"\\[A-Za-z]+|[{}$]", " ", answer)  # LaTeX commands and wrappers: \boxed{}, \text{Correct}
     if not any(c.isalnum() for c in bare):
         return "the answer has no letters or digits (empty braces, bare symbols)"
-    plain = _plain_text(answer)
+    folded = _folded(answer)
+    plain = _plain_text(folded)
     words = set(plain.replace("-", " ").split())
-    if plain in _VERDICTS or (words and words <= _VERDICT_WORDS) or _LABELLED_VERDICT.match(plain):
+    if _JUDGING.match(plain) or (not _verdict_like(reference) and (
+            plain in _VERDICTS or (words and words <= _VERDICT_WORDS) or _MARKED.match(plain))):
         return "the answer is a verdict word"
-    if _CLAIM.search(plain):
+    if _CLAIM.search(folded):
         return "the answer claims to be correct"
     if _DEFERS.search(plain):
         return "the answer points to the reference instead of giving one"
     if _DONT_KNOW.search(answer) or _DONT_KNOW.search(plain):
         return "the answer says it does not know"
-    if _INJECTION.search(answer) or _INJECTION.search(plain):
+    if _INJECTION.search(_unicode_folded(answer)):
         return "the answer addresses the judge"
     if reference.strip() and reference.strip().lower() in answer.lower() and _REFUSAL.search(answer):
         return "the answer echoes the reference inside a refusal"

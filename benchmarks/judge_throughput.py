@@ -118,10 +118,7 @@ def forward_alone(judge, items, batch: int, passes: int = 5) -> float:
 
     import torch
 
-    ids, mask = judge.encode([judge.prompt(r.capped()) for r in items[:batch]])
-    inputs = {"input_ids": ids.to(judge.device), "attention_mask": mask.to(judge.device)}
-    if judge.last_logits_only:
-        inputs["logits_to_keep"] = 1
+    inputs = judge.model_inputs(judge.token_rows([judge.prompt(r.capped()) for r in items[:batch]]))
     sync = torch.cuda.synchronize if judge.device.startswith("cuda") else (lambda: None)
     with torch.inference_mode():
         judge.model(**inputs)  # warm
@@ -130,7 +127,7 @@ def forward_alone(judge, items, batch: int, passes: int = 5) -> float:
         for _ in range(passes):
             judge.model(**inputs)
         sync()
-    return round(passes * len(ids) / (time.perf_counter() - start), 1)
+    return round(passes * len(inputs["input_ids"]) / (time.perf_counter() - start), 1)
 
 
 def main() -> int:

@@ -235,15 +235,21 @@ class HFJudge:
                 out[i] = row
         return torch.stack(out)
 
-    def _forward(self, rows: list[list[int]], columns: Any) -> Any:
-        import torch
-
+    def model_inputs(self, rows: Sequence[Sequence[int]]) -> dict[str, Any]:
+        """The keyword arguments of one pass over ``rows``: padded, on the device, asking for the last
+        position's logits only and no cache where the model can be told."""
         ids, mask = self.padded(rows)
-        inputs = {"input_ids": ids.to(self.device), "attention_mask": mask.to(self.device)}
+        inputs: dict[str, Any] = {"input_ids": ids.to(self.device), "attention_mask": mask.to(self.device)}
         if self.last_logits_only:  # the head over every position is a vocabulary-wide matrix per token: skip it
             inputs["logits_to_keep"] = 1
         if self.no_cache:
             inputs["use_cache"] = False
+        return inputs
+
+    def _forward(self, rows: list[list[int]], columns: Any) -> Any:
+        import torch
+
+        inputs = self.model_inputs(rows)
         with torch.inference_mode():
             logits = self.model(**inputs).logits[:, -1, :]
             if columns is not None:
@@ -631,8 +637,12 @@ def _plain_text(folded: str) -> str:
     return text
 
 
+def _word_set(plain: str) -> set[str]:
+    return set(plain.replace("-", " ").split())
+
+
 def _verdict_like(text: str) -> bool:
-    words = set(_plain_text(_folded(text)).replace("-", " ").split())
+    words = _word_set(_plain_text(_folded(text)))
     return bool(words) and words <= _VERDICT_WORDS | {"yes", "no"}
 
 
@@ -644,7 +654,7 @@ def judge_refuses(answer: str, reference: str) -> str:
         return "the answer has no letters or digits (empty braces, bare symbols)"
     folded = _folded(answer)
     plain = _plain_text(folded)
-    words = set(plain.replace("-", " ").split())
+    words = _word_set(plain)
     if _JUDGING.match(plain) or (not _verdict_like(reference) and (
             plain in _VERDICTS or (words and words <= _VERDICT_WORDS) or _MARKED.match(plain))):
         return "the answer is a verdict word"

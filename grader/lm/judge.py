@@ -149,6 +149,10 @@ class HFJudge:
         parameters = inspect.signature(model.forward).parameters
         self.last_logits_only = "logits_to_keep" in parameters
         self.no_cache = "use_cache" in parameters  # one pass, no generation: a KV cache is memory for nothing
+        # Positions counted from each row's first real token: a model with absolute position embeddings
+        # (GPT-2 style) would otherwise see a row's positions shifted by its left padding, which depends
+        # on the batch it shares. With rotary positions it changes nothing but rounding.
+        self.positions_from_mask = "position_ids" in parameters
         self._encoders: dict[int, Any] = {}  # max_length -> a private copy of the fast tokenizer, cutting left
         self._encoders_lock = threading.Lock()
 
@@ -236,10 +240,12 @@ class HFJudge:
         return torch.stack(out)
 
     def model_inputs(self, rows: Sequence[Sequence[int]]) -> dict[str, Any]:
-        """The keyword arguments of one pass over ``rows``: padded, on the device, asking for the last
-        position's logits only and no cache where the model can be told."""
+        """The keyword arguments of one pass over ``rows``: padded, on the device, positions counted from
+        each row's start, asking for the last position's logits only and no cache where the model can be told."""
         ids, mask = self.padded(rows)
         inputs: dict[str, Any] = {"input_ids": ids.to(self.device), "attention_mask": mask.to(self.device)}
+        if self.positions_from_mask:
+            inputs["position_ids"] = (mask.cumsum(-1) - 1).clamp(min=0).to(self.device)
         if self.last_logits_only:  # the head over every position is a vocabulary-wide matrix per token: skip it
             inputs["logits_to_keep"] = 1
         if self.no_cache:

@@ -21,16 +21,22 @@ WORDS = ["Correct", "Incorrect", "True", "False", "Yes", "No", "A", "B", "C", "Q
          "Student", "Reply", "with", "one", "word", "or", "5", "6", "x", "=", "What", "is", "?", ":"]
 
 
-def tiny_judge_model(path):
-    import torch
+def tiny_tokenizer():
     from tokenizers import Tokenizer, models, pre_tokenizers
-    from transformers import LlamaConfig, LlamaForCausalLM, PreTrainedTokenizerFast
+    from transformers import PreTrainedTokenizerFast
 
     vocab = {w: i for i, w in enumerate(["[PAD]", "[EOS]", "[UNK]", *WORDS])}
     tok = Tokenizer(models.WordLevel(vocab=vocab, unk_token="[UNK]"))
     tok.pre_tokenizer = pre_tokenizers.WhitespaceSplit()
-    tokenizer = PreTrainedTokenizerFast(tokenizer_object=tok, pad_token="[PAD]", eos_token="[EOS]",
-                                        unk_token="[UNK]")
+    return PreTrainedTokenizerFast(tokenizer_object=tok, pad_token="[PAD]", eos_token="[EOS]", unk_token="[UNK]")
+
+
+def tiny_judge_model(path):
+    import torch
+    from transformers import LlamaConfig, LlamaForCausalLM
+
+    tokenizer = tiny_tokenizer()
+    vocab = tokenizer.get_vocab()
     torch.manual_seed(0)
     config = LlamaConfig(vocab_size=len(vocab), hidden_size=32, intermediate_size=64, num_hidden_layers=2,
                          num_attention_heads=2, num_key_value_heads=2, max_position_embeddings=4096,
@@ -59,6 +65,21 @@ def test_hf_judge_decides_from_the_verdict_logits(model_dir, template):
         assert 0.0 <= b.probability <= 1.0 and b.correct == (b.probability >= 0.5)
         assert b.probability == pytest.approx(s.probability, abs=1e-4)  # left padding: the same last position
 
+
+def test_a_verdict_does_not_depend_on_the_batch_with_absolute_positions():
+    """GPT-2 style models add a learned embedding per position: a row padded on the left must still
+    count its positions from its first token, or its verdict changes with the batch it shares."""
+    import torch
+    from transformers import GPT2Config, GPT2LMHeadModel
+
+    tokenizer = tiny_tokenizer()
+    torch.manual_seed(0)
+    config = GPT2Config(vocab_size=len(tokenizer.get_vocab()), n_embd=32, n_layer=2, n_head=2, n_positions=4096,
+                        bos_token_id=1, eos_token_id=1, pad_token_id=0)
+    judge = HFJudge(GPT2LMHeadModel(config).eval(), tokenizer, TEMPLATES["plain"])
+    batch = [v.probability for v in judge.judge_batch(REQUESTS)]  # the short two padded to the long one
+    single = [judge.judge_batch([r])[0].probability for r in REQUESTS]
+    assert batch == pytest.approx(single, abs=1e-5)
 
 
 def test_hf_judge_puts_like_lengths_in_one_pass_and_keeps_the_order(model_dir):

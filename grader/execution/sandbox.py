@@ -32,6 +32,7 @@ import contextlib
 import functools
 import os
 import shutil
+import signal
 import subprocess
 import tempfile
 import threading
@@ -126,8 +127,11 @@ def _unsafe_command(argv: list[str], folder: str) -> list[str]:
 
 
 def _unsafe_limits(limits: Limits) -> None:
+    import ctypes
     import resource
     os.setsid()
+    # Its own session is outside the worker's process group: die with the worker instead (PR_SET_PDEATHSIG).
+    ctypes.CDLL(None, use_errno=True).prctl(1, signal.SIGKILL, 0, 0, 0)
     mb = 1024 * 1024
     for kind, value in ((resource.RLIMIT_CPU, limits.cpu_seconds), (resource.RLIMIT_AS, limits.memory_mb * mb),
                         (resource.RLIMIT_FSIZE, limits.max_file_mb * mb),

@@ -4,6 +4,11 @@ A timeout is enforced by killing the worker process and starting a fresh
 one, never by signals, so it works from any thread and under asyncio. The
 pool starts workers on demand, up to ``max_workers``, and reuses them.
 
+Each worker leads its own process group and has its own temporary folder
+(``TMPDIR``): killing a worker kills what it started (a sandbox still
+running a program) and removes the files it left. A worker whose parent
+is gone takes its group down itself.
+
 Nothing here knows what the work is: callers send module-level functions
 with their arguments, and name a warm-up function (``"module:function"``)
 that each fresh worker runs before it reports ready.
@@ -13,9 +18,12 @@ from __future__ import annotations
 
 import importlib
 import os
+import shutil
+import signal
 import socket
 import subprocess
 import sys
+import tempfile
 import threading
 import time
 from multiprocessing.connection import Connection
@@ -33,6 +41,7 @@ class WorkerCrashed(Exception):
 
 
 def worker_main(conn: Connection, memory_limit: int, warm_up: str = "") -> None:
+    threading.Thread(target=_die_with_parent, args=(os.getppid(),), daemon=True).start()
     try:
         import resource
 
@@ -61,6 +70,14 @@ def worker_main(conn: Connection, memory_limit: int, warm_up: str = "") -> None:
             conn.send(_call(fn, args))
 
 
+def _die_with_parent(parent: int) -> None:
+    """A worker leads its own process group, out of reach of a terminal's Ctrl-C: when the process that
+    started it is gone (nothing enforces a budget any more), take the group down, a sandbox included."""
+    while os.getppid() == parent:
+        time.sleep(1.0)
+    os.killpg(0, signal.SIGKILL)
+
+
 def _call(fn: Callable[..., Any], args: tuple) -> tuple[str, Any]:
     try:
         return ("ok", fn(*args))
@@ -86,11 +103,19 @@ class Worker:
     def __init__(self, memory_limit: int, warm_up: str = "") -> None:
         parent_sock, child_sock = socket.socketpair()
         child_fd = child_sock.fileno()
-        self.proc = subprocess.Popen(
-            [sys.executable, "-m", "grader.execution._entry", str(child_fd), str(memory_limit), warm_up],
-            pass_fds=(child_fd,), stdin=subprocess.DEVNULL, close_fds=True,
-        )
-        child_sock.close()
+        self.scratch = tempfile.mkdtemp(prefix="grader-worker-")
+        os.chmod(self.scratch, 0o755)  # a sandbox's folder in it is mounted for the sandbox's own uid
+        try:
+            self.proc = subprocess.Popen(
+                [sys.executable, "-m", "grader.execution._entry", str(child_fd), str(memory_limit), warm_up],
+                pass_fds=(child_fd,), stdin=subprocess.DEVNULL, close_fds=True,
+                start_new_session=True, env={**os.environ, "TMPDIR": self.scratch},
+            )
+        except BaseException:
+            shutil.rmtree(self.scratch, ignore_errors=True)
+            raise
+        finally:
+            child_sock.close()
         self.conn = Connection(parent_sock.detach())
         self.ready = False
 
@@ -103,13 +128,19 @@ class Worker:
         self.ready = tag == "ready"
 
     def kill(self) -> None:
+        """Kill the worker and its process group (a sandbox it started would otherwise run on, re-parented
+        to init, until its own time limit), then remove its temporary folder."""
+        try:  # the group's id is the worker's pid, never reused while a process of the group is left
+            os.killpg(self.proc.pid, signal.SIGKILL)
+        except OSError:  # the group is gone: the worker and everything it started have exited
+            pass
         try:
-            self.proc.kill()
             self.proc.wait(5)
         except (OSError, subprocess.TimeoutExpired):
             pass
         finally:
             self.conn.close()
+            shutil.rmtree(self.scratch, ignore_errors=True)
 
 
 class WorkerPool:

@@ -678,6 +678,26 @@ def test_a_daemon_does_not_outlive_the_item(pool, mode):
     assert not list(Path("/tmp").glob(f"*{marker}*"))
 
 
+
+def test_an_item_cut_short_by_the_servers_cap_takes_its_sandbox_and_files_with_it(pool):
+    """The item asks for 30 s, the server allows 2 (``--max-item-timeout``): the worker is killed while
+    the program still runs in its sandbox. The program must not run on, and its files must go."""
+    import tempfile
+
+    from grader.pipeline import DEFAULTS, Budget, Pipeline
+
+    marker = "capped-" + uuid.uuid4().hex
+    program = f"import os, sys\nos.execv(sys.executable, [sys.executable, '-c', 'while True: pass', '{marker}'])\n"
+    item = {"response": f"```python\n{program}```", "reference": STDIO, "verifier": "code",
+            "options": {"timeout": 30, "budget": 30}}
+    result = Pipeline(pool, budget=Budget(default=2.0, maximum=2.0)).grade(item, DEFAULTS)
+    assert result.status == grader.Status.TIMEOUT, result
+    assert_no_process_left(marker)
+    temporary = Path(tempfile.gettempdir())
+    left = [path for pattern in ("grader-sandbox-*/solution.py", "grader-worker-*/grader-sandbox-*/solution.py")
+            for path in temporary.glob(pattern) if marker in path.read_text()]
+    assert not left, f"the sandbox's files outlived its worker: {left}"
+
 def test_filling_the_disk_stays_in_the_sandbox(pool, tmp_path):
     marker = "fill-" + uuid.uuid4().hex
     before = {path: shutil.disk_usage(path).used for path in ("/", "/tmp", str(tmp_path))}

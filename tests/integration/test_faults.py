@@ -2,14 +2,18 @@
 
 import os
 import signal
+import subprocess
+import sys
+import tempfile
 import threading
 import time
+import uuid
 
 import pytest
 
 import grader
 from grader.client import GraderClient
-from grader.execution.workers import WorkerCrashed, WorkerPool
+from grader.execution.workers import WorkerCrashed, WorkerPool, WorkerTimeout
 from servers import Server
 
 
@@ -82,3 +86,78 @@ def test_memory_ceiling_is_a_status_not_a_crash():
         assert result.correct
     finally:
         pool.close()
+
+
+def processes_with(marker: str) -> list[int]:
+    found = []
+    for entry in os.listdir("/proc"):
+        if entry.isdigit():
+            try:
+                with open(f"/proc/{entry}/cmdline", "rb") as f:
+                    if marker.encode() in f.read():
+                        found.append(int(entry))
+            except OSError:
+                pass
+    return found
+
+
+@pytest.mark.skipif(not os.path.isdir("/proc"), reason="needs /proc")
+def test_a_killed_worker_takes_what_it_started_and_its_files_with_it():
+    """A call past its budget kills the worker. A process the worker started (a sandbox still running a
+    program) must not run on, re-parented to init; the temporary files the worker made must go."""
+    marker = "outlive-" + uuid.uuid4().hex
+    pool = WorkerPool(1)
+    try:
+        made = pool.run(tempfile.mkdtemp, (), timeout=30)  # in the worker's own temporary folder
+        assert os.path.isdir(made)
+        with pytest.raises(WorkerTimeout):
+            pool.run(subprocess.run, (["sh", "-c", f"sleep 60; : {marker}"],), timeout=1)
+        deadline = time.monotonic() + 3
+        while (left := processes_with(marker)) and time.monotonic() < deadline:
+            time.sleep(0.05)
+        assert not left, f"processes outlived their worker: {left}"
+        assert not os.path.exists(made)
+        assert pool.run(sum, ([1, 2, 3],), timeout=30) == 6  # a fresh worker serves
+    finally:
+        pool.close()
+
+
+PARENT = """
+import os, subprocess, sys
+from grader.execution.workers import WorkerPool
+pool = WorkerPool(1)
+print(pool.run(os.getpid, (), 30), flush=True)
+pool.run(subprocess.run, (["sh", "-c", "sleep 60; : {marker}"],), 60)
+"""
+
+
+@pytest.mark.skipif(not os.path.isdir("/proc"), reason="needs /proc")
+def test_a_worker_whose_parent_dies_takes_its_group_down():
+    """Workers lead their own process groups, so a terminal's signals do not reach them: a parent killed
+    mid-call must not leave its worker, or what the worker started, running with no budget enforced."""
+    marker = "orphan-" + uuid.uuid4().hex
+    parent = subprocess.Popen([sys.executable, "-c", PARENT.format(marker=marker)], stdout=subprocess.PIPE, text=True)
+    try:
+        worker = int(parent.stdout.readline())
+        deadline = time.monotonic() + 30
+        while not processes_with(marker) and time.monotonic() < deadline:
+            time.sleep(0.05)
+        assert processes_with(marker), "the call never started"
+        parent.kill()
+        parent.wait()
+        deadline = time.monotonic() + 5
+        while (processes_with(marker) or running(worker)) and time.monotonic() < deadline:
+            time.sleep(0.05)
+        assert not processes_with(marker) and not running(worker)
+    finally:
+        parent.kill()
+        parent.wait()
+
+
+def running(pid: int) -> bool:
+    """Alive and not a zombie (a container's init may not reap what it inherits)."""
+    try:
+        with open(f"/proc/{pid}/stat") as f:
+            return f.read().rsplit(")", 1)[1].split()[0] != "Z"
+    except OSError:
+        return False

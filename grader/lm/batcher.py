@@ -119,6 +119,10 @@ class InferenceBatcher(Generic[X, Y]):
             self.waited_seconds += sum(now - getattr(f, "queued_at", now) for _, f in batch)
             self.batches += 1
             self.batched_items += len(batch)
+        self._execute(batch)
+
+    def _execute(self, batch: list[tuple[X, Future]]) -> None:
+        """Run one batch; when it fails, run its inputs one by one (not counted again) to isolate the bad one."""
         try:  # everything that can raise is in here: an exception must reach callers, not end the thread
             batch.sort(key=lambda item: self._size_of(item[0]))
             outputs = list(self._fn([x for x, _ in batch]))
@@ -128,8 +132,8 @@ class InferenceBatcher(Generic[X, Y]):
             if len(batch) == 1:
                 batch[0][1].set_exception(exc)
                 return
-            for item in batch:  # isolate the input that fails
-                self._run([item])
+            for item in batch:
+                self._execute([item])
             return
         for (_, fut), out in zip(batch, outputs):
             fut.set_result(out)

@@ -65,6 +65,7 @@ def test_one_bad_input_does_not_poison_the_batch():
     with pytest.raises(ValueError, match="bad input"):
         futures[1].result(5)
     b.close()
+    assert b.batched_items == 3  # the inputs run again one by one to isolate the bad one are not counted twice
 
 
 def test_cancelled_input_is_not_run():

@@ -22,10 +22,11 @@ order of results, a good item with the wrong verdict, or an empty request
 answered without an error.
 
 Every ``--sample-s`` (10 s) the server's RSS (VmRSS), the RSS of each worker
-process (children of the server whose cmdline contains ``grader._worker``),
-the worker count and the server's thread and fd counts are sampled. When the
-count is not ``--workers``, it is polled again until it is (a worker being
-replaced after a TIMEOUT is briefly missing), for up to ``--recovery-s``.
+process (children of the server whose cmdline contains ``grader.execution._entry``),
+the worker count and the server's thread and fd counts are sampled. A server
+runs ``--workers`` workers and a warm spare, so the target is ``--workers`` + 1.
+When the count is not the target, it is polled again until it is (a worker
+being replaced after a TIMEOUT is briefly missing), for up to ``--recovery-s``.
 
 At the end the clients stop, a last sample is taken, the server gets SIGTERM
 and must exit 0; then no worker process the server started may be alive
@@ -35,7 +36,7 @@ machine are not), and /tmp/pwned must not exist.
 
 PASS when: zero lost/bad calls; server RSS growth below ``--max-rss-growth-mb``
 (200) from the first sample after ``--warmup-s`` to the last; the worker
-count back to ``--workers`` within the recovery window at every sample; no
+count back to its target within the recovery window at every sample; no
 leaked worker processes; exit code 0; /tmp/pwned absent. Exit status 0 on
 PASS, 1 on FAIL, 3 when the hard time limit (duration + 300 s) fired.
 
@@ -84,6 +85,8 @@ from harness import CHANNEL_OPTIONS  # noqa: E402
 
 PWNED = Path("/tmp/pwned")
 MARKER_ENV = "GRADER_SOAK_RUN"
+WORKER_COMMAND = "grader.execution._entry"  # what a worker process runs (python -m ...)
+SPARES = 1  # the warm spare a server keeps beside its --workers (BatchRuntime)
 
 # --------------------------------------------------------------------------- items
 #
@@ -285,7 +288,7 @@ def cmdline(pid: int) -> str:
 
 
 def worker_pids(server_pid: int) -> list[int]:
-    return sorted(c for c in harness.children(server_pid) if "grader._worker" in cmdline(c))
+    return sorted(c for c in harness.children(server_pid) if WORKER_COMMAND in cmdline(c))
 
 
 def has_marker(pid: int, marker: str) -> bool:
@@ -297,12 +300,12 @@ def has_marker(pid: int, marker: str) -> bool:
 
 
 def marked_workers(marker: str) -> list[int]:
-    """Live grader._worker processes that carry this run's environment marker."""
+    """Live worker processes that carry this run's environment marker."""
     out = []
     for entry in Path("/proc").iterdir():
         if entry.name.isdigit():
             pid = int(entry.name)
-            if pid != os.getpid() and "grader._worker" in cmdline(pid) and has_marker(pid, marker):
+            if pid != os.getpid() and WORKER_COMMAND in cmdline(pid) and has_marker(pid, marker):
                 out.append(pid)
     return sorted(out)
 
@@ -569,7 +572,7 @@ def figures(r: dict) -> list[tuple[str, object]]:
          f"{s['worker_count_min']} / {s['worker_count_max']} ({s['samples']} samples, "
          f"{s['samples_not_at_target']} caught mid-replacement, {s['samples_not_recovered']} not recovered)"),
         ("distinct worker PIDs seen (replacements)",
-         f"{s['distinct_workers']} ({s['distinct_workers'] - r['config']['workers']})"),
+         f"{s['distinct_workers']} ({s['distinct_workers'] - r['config']['workers'] - SPARES})"),
         ("server threads / fds start -> end",
          f"{s['threads_start']} -> {s['threads_end']} / {s['fds_start']} -> {s['fds_end']}"),
         ("SIGTERM -> exit code", f"{s['exit_code']} in {s['stop_s']} s"),
@@ -652,7 +655,7 @@ def main() -> int:
         shutil.copytree(Path(code["package"]), Path(snapshot_dir) / "grader",
                         ignore=shutil.ignore_patterns("__pycache__"))
         env["PYTHONPATH"] = os.pathsep.join([snapshot_dir, *filter(None, [os.environ.get("PYTHONPATH")])])
-        # `python -m grader._worker` puts its working directory first on sys.path: run there.
+        # `python -m grader.execution._entry` puts its working directory first on sys.path: run there.
         seen = subprocess.run([sys.executable, "-c", "import grader; print(grader.__file__)"], env=env,
                               cwd=snapshot_dir, capture_output=True, text=True, timeout=120).stdout.strip()
         if not seen.startswith(snapshot_dir):
@@ -674,7 +677,7 @@ def main() -> int:
     server = harness.Server(["--workers", str(args.workers), *serve_args], port, log_path=args.server_log,
                             env=env, cwd=snapshot_dir)
     target, cmd, proc = server.target, server.command, server.proc
-    sampler = Sampler(proc.pid, args.workers, args.sample_s, args.recovery_s, t_start)
+    sampler = Sampler(proc.pid, args.workers + SPARES, args.sample_s, args.recovery_s, t_start)
 
     def kill_all() -> None:  # only this run's workers (marked), never other programs' graders
         for pid in set(sampler.seen_workers) | set(worker_pids(proc.pid)):
@@ -751,7 +754,7 @@ def main() -> int:
         # Leaks: any worker this server started (marker in its environment) still alive.
         time.sleep(1.0)
         leaked = sorted(set(marked_workers(marker)) |
-                        {p for p in last_workers if "grader._worker" in cmdline(p) and has_marker(p, marker)})
+                        {p for p in last_workers if WORKER_COMMAND in cmdline(p) and has_marker(p, marker)})
         report["server"]["leaked"] = [{"pid": p, "ppid": harness.status_field(p, "PPid"), "cmdline": cmdline(p)}
                                       for p in leaked]
         for p in leaked:  # clean up after reporting them
@@ -782,7 +785,7 @@ def main() -> int:
         "worker_rss_max_kb_1s_polls": sampler.worker_rss_max_1s or None,
         "server_rss_max_kb_1s_polls": sampler.server_rss_max_1s or None,
         "worker_count_min": min(counts) if counts else None, "worker_count_max": max(counts) if counts else None,
-        "samples": len(samples), "samples_not_at_target": sum(c != args.workers for c in counts),
+        "samples": len(samples), "samples_not_at_target": sum(c != args.workers + SPARES for c in counts),
         "samples_not_recovered": sum(not s["recovered"] for s in samples),
         "distinct_workers": len(sampler.seen_workers),
         "threads_start": samples[0]["server_threads"] if samples else None,
@@ -821,8 +824,8 @@ def main() -> int:
         "zero lost/bad": c["lost_bad"] == 0 and c["unaccounted"] == 0 and c["requests_sent"] > 0,
         f"server RSS growth < {args.max_rss_growth_mb:g} MB": srv["rss_growth_mb"] is not None
         and srv["rss_growth_mb"] < args.max_rss_growth_mb,
-        f"worker count back to {args.workers} at every sample": bool(samples) and srv["samples_not_recovered"] == 0
-        and samples[-1]["worker_count"] == args.workers,
+        f"worker count back to {args.workers} + {SPARES} spare at every sample": bool(samples)
+        and srv["samples_not_recovered"] == 0 and samples[-1]["worker_count"] == args.workers + SPARES,
         "no leaked workers": not srv["leaked"],
         "exit 0": srv["exit_code"] == 0,
         "no /tmp/pwned": not pwned and not pwned_before,

@@ -69,6 +69,28 @@ def test_unicode_math():
     same(["π/2"], r"\frac{\pi}{2}")
 
 
+def test_unicode_numbers_as_models_write_them():
+    """Fullwidth digits and signs (CJK output), vulgar fractions as mixed numbers, a root sign over a
+    whole number, circled choices, subscripts. Each ``differ`` was once judged correct: "√27" read as
+    \sqrt{2}·7, "2½" as 21/2, "３．５" as its last digit."""
+    same(["√27", "√ 27", r"\sqrt{27}"], r"3\sqrt{3}")
+    differ(["√27"], r"7\sqrt{2}")
+    same(["∛8", "∛ 8"], "2")
+    same(["√1.44"], "1.2")
+    same(["2½", "2 ½", "5/2"], "2.5")
+    differ(["2½"], "21/2")
+    same(["⅔"], r"\frac{2}{3}")
+    same(["３．５", "3．5"], "3.5")
+    differ(["３．５"], "5")
+    same(["－３"], "-3")
+    same(["ｘ＋１"], "x+1")
+    same(["（１，２）"], "(1,2)")
+    same(["⑫"], "12")
+    same(["①③"], "1,3")
+    differ(["①③"], "13")
+    same(["a₁ = 2"], "2")
+
+
 def test_text_answers():
     same([r"\text{Monday}", r"\textbf{Monday}", "monday"], r"\text{Monday}")
     differ([r"\text{Tuesday}"], r"\text{Monday}")

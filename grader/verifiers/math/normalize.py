@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import functools
 import re
+import unicodedata
 from fractions import Fraction
 
 from .number_words import spell_out
@@ -44,22 +45,39 @@ def repair_escapes(text: str) -> str:
 
 
 _UNICODE = {
-    "∞": r"\infty ", "π": r"\pi ", "√": r"\sqrt", "≤": r"\le ", "≥": r"\ge ", "≠": r"\ne ",
-    "∪": r"\cup ", "∩": r"\cap ", "×": r"\times ", "·": r"\cdot ", "⋅": r"\cdot ", "−": "-",
-    "–": "-", "÷": "/", "∈": r"\in ", "°": r"^\circ", "½": "1/2", "¼": "1/4", "¾": "3/4",
+    "∞": r"\infty ", "π": r"\pi ", "√": r"\sqrt", "∛": r"\sqrt[3]", "∜": r"\sqrt[4]", "≤": r"\le ", "≥": r"\ge ",
+    "≠": r"\ne ", "∪": r"\cup ", "∩": r"\cap ", "×": r"\times ", "·": r"\cdot ", "⋅": r"\cdot ", "−": "-",
+    "–": "-", "÷": "/", "∈": r"\in ", "°": r"^\circ",
     "\u2009": " ", "\u202f": " ", "\u00a0": " ", "\u2002": " ", "\u2003": " ", "\u200b": "",
     "\u200e": "", "\u200f": "", "\u202a": "", "\u202b": "", "\u202c": "", "\u202d": "", "\u202e": "",
     "α": r"\alpha ", "β": r"\beta ", "θ": r"\theta ", "λ": r"\lambda ", "∅": r"\emptyset ",
-    "＝": "=", "，": ",", "：": ":", "（": "(", "）": ")",
 }
+# Fullwidth ASCII (CJK output: "３．５", "－３", "ｘ＋１", "（１，２）") and the ideographic space.
+_FULLWIDTH = {code: code - 0xFEE0 for code in range(0xFF01, 0xFF5F)} | {0x3000: 0x20}
 _SUPERSCRIPTS = str.maketrans("⁰¹²³⁴⁵⁶⁷⁸⁹⁻⁺", "0123456789-+")
 _SUPERSCRIPT_RE = re.compile(r"[⁰¹²³⁴⁵⁶⁷⁸⁹⁻⁺]+")
+_SUBSCRIPTS = str.maketrans("₀₁₂₃₄₅₆₇₈₉", "0123456789")
+_SUBSCRIPT_RE = re.compile(r"[₀₁₂₃₄₅₆₇₈₉]+")  # "log₂8", "a₁"
+# Circled numbers (①-⑳, ⓪, ❶-❿, ➀-➉, ➊-➓), numbered choices: a run of them is a list ("①③" is 1,3).
+_CIRCLED_RE = re.compile("[\u2460-\u2473\u24ea\u2776-\u2793]+")
+_VULGAR = {"½": "1/2", "⅓": "1/3", "⅔": "2/3", "¼": "1/4", "¾": "3/4", "⅕": "1/5", "⅖": "2/5", "⅗": "3/5",
+           "⅘": "4/5", "⅙": "1/6", "⅚": "5/6", "⅐": "1/7", "⅛": "1/8", "⅜": "3/8", "⅝": "5/8", "⅞": "7/8",
+           "⅑": "1/9", "⅒": "1/10"}
+_VULGAR_RE = re.compile(r"(\d?)\s*([%s])" % "".join(_VULGAR))  # "2½" is the mixed number 2 1/2, not 21/2
+# A root sign takes the whole number after it ("√27" is \sqrt{27}, not \sqrt{2}7 as "\sqrt27" reads in LaTeX).
+_ROOT_OF_NUMBER_RE = re.compile(r"([√∛∜])\s*(\d+(?:\.\d+)?)")
+_ROOT_INDEX = {"√": "", "∛": "[3]", "∜": "[4]"}
 
 
 def replace_unicode(text: str) -> str:
     if text.isascii():
         return text
+    text = text.translate(_FULLWIDTH)
+    text = _CIRCLED_RE.sub(lambda m: ",".join(str(int(unicodedata.numeric(c))) for c in m.group(0)), text)
+    text = _VULGAR_RE.sub(lambda m: (m.group(1) + " " if m.group(1) else "") + _VULGAR[m.group(2)], text)
+    text = _ROOT_OF_NUMBER_RE.sub(lambda m: rf"\sqrt{_ROOT_INDEX[m.group(1)]}{{{m.group(2)}}}", text)
     text = _SUPERSCRIPT_RE.sub(lambda m: "^{" + m.group(0).translate(_SUPERSCRIPTS) + "}", text)
+    text = _SUBSCRIPT_RE.sub(lambda m: "_{" + m.group(0).translate(_SUBSCRIPTS) + "}", text)
     for k, v in _UNICODE.items():
         if k in text:
             text = text.replace(k, v)

@@ -91,6 +91,28 @@ def test_unicode_numbers_as_models_write_them():
     same(["a₁ = 2"], "2")
 
 
+def test_plain_text_math_as_models_write_it():
+    """Names outside LaTeX become commands (no text reaches an evaluator); a function name only with
+    an argument after it, so a text answer stays a word."""
+    same(["sqrt(2)", "sqrt 2", "sqrt2"], r"\sqrt{2}")
+    same(["sqrt27", "3*sqrt(3)"], r"3\sqrt{3}")
+    same(["pi/2", "pi / 2"], r"\frac{\pi}{2}")
+    same(["2pi", "2 pi"], r"2\pi")
+    same(["sin(pi/6)", "cos(pi/3)"], "1/2")
+    differ(["sin(pi/3)"], "1/2")
+    same(["log_2 8", "log_2(8)"], "3")
+    differ(["log_2 9"], "3")
+    same(["arctan(1)"], r"\frac{\pi}{4}")
+    same(["ln 2", "ln(2)"], r"\ln 2")
+    same(["exp(2)", "e^(2)"], "e^2")
+    same(["e^(2x)"], "e^{2x}")
+    differ(["e^(2x)"], "e^{3x}")
+    same(["(-inf, 3]"], r"(-\infty, 3]")
+    same(["tan"], r"\text{tan}")
+    same(["spin"], r"\text{spin}")
+    same(["5 sec"], "5")
+
+
 def test_text_answers():
     same([r"\text{Monday}", r"\textbf{Monday}", "monday"], r"\text{Monday}")
     differ([r"\text{Tuesday}"], r"\text{Monday}")

@@ -84,6 +84,34 @@ def replace_unicode(text: str) -> str:
     return text
 
 
+
+# Plain-text math as models write it outside LaTeX ("sqrt(2)", "pi/2", "sin(pi/6)", "log_2 8", "e^(2x)"), as
+# LaTeX commands: no text is ever handed to an expression evaluator. A function name becomes a command only
+# with an argument after it, so a text answer ("tan", a colour) stays a word.
+_PLAIN_MATH_RE = re.compile(
+    r"(?<![A-Za-z\\])(?:sqrt\s*(?P<root>\d+(?:\.\d+)?)"  # "sqrt27": the whole number
+    r"|(?P<name>sqrt|pi|inf)(?![A-Za-z])"
+    r"|(?P<function>arcsin|arccos|arctan|sinh|cosh|tanh|sin|cos|tan|cot|sec|csc|log|ln|exp)"
+    r"(?=\s*[(_^{\d]|\s+[A-Za-z](?![A-Za-z])))")
+_PLAIN_NAMES = {"sqrt": r"\sqrt", "pi": r"\pi ", "inf": r"\infty "}
+_PAREN_POWER_RE = re.compile(r"\^\s*\(([^()]*)\)")  # "e^(2x)" is e^{2x}
+
+
+def _latex_name(match: re.Match[str]) -> str:
+    if match.group("root"):
+        return rf"\sqrt{{{match.group('root')}}}"
+    if match.group("name"):
+        return _PLAIN_NAMES[match.group("name")]
+    return "\\" + match.group("function")
+
+
+def latex_plain_math(text: str) -> str:
+    """``sqrt(2)`` → ``\\sqrt(2)``, ``pi/2`` → ``\\pi /2``, ``log_2 8`` → ``\\log_2 8``, ``e^(2x)`` → ``e^{2x}``."""
+    if "^" in text:
+        text = _PAREN_POWER_RE.sub(r"^{\1}", text)
+    return _PLAIN_MATH_RE.sub(_latex_name, text)
+
+
 _TEXT_CMD_RE = re.compile(r"\\(?:text|textbf|textit|textrm|textnormal|mathrm|mathbf|mathit|mbox|operatorname\*?|rm|bf|textsf|mathsf)\s*\{([^{}]*)\}")
 # Units of one letter (m, h, s, g, l) can also be variables ("\frac{3}{2}n + \frac{1}{2}m"): they are
 # dropped only inside \text{} or after a plain number and a space ("5 m", "x = 3 s"), never after a
@@ -193,6 +221,7 @@ def normalize_answer(text: str) -> tuple[str, bool]:
         return text, False  # most answers: nothing below would change them
     s = repair_escapes(text)
     s = replace_unicode(s)
+    s = latex_plain_math(s)
     # One space for any run: later patterns anchored at the end then never backtrack over long runs.
     s = _WHITESPACE_RE.sub(" ", s).strip()
     s = re.sub(r"^\\\[|\\\]$|^\\\(|\\\)$", "", s).strip()

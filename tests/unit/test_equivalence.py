@@ -113,6 +113,15 @@ def test_plain_text_math_as_models_write_it():
     same(["5 sec"], "5")
 
 
+def test_the_real_line_and_bold_numbers():
+    same([r"\mathbb{R}", r"\mathbb R", "ℝ", "R", r"x \in \mathbb{R}", "all real numbers", r"\text{All real numbers}"],
+         r"(-\infty, \infty)")
+    same([r"(-\infty, \infty)", "R"], r"\mathbb{R}")
+    same([r"\mathbb{R}^2"], r"\mathbb{R}^2")
+    differ([r"\mathbb{R}^2", r"(0, \infty)", r"\mathbb{Z}", "r"], r"\mathbb{R}")
+    same([r"\mathbf{12}", r"\textbf{12}", r"\boldsymbol{12}"], "12")
+
+
 def test_text_answers():
     same([r"\text{Monday}", r"\textbf{Monday}", "monday"], r"\text{Monday}")
     differ([r"\text{Tuesday}"], r"\text{Monday}")

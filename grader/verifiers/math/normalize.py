@@ -50,7 +50,7 @@ _UNICODE = {
     "–": "-", "÷": "/", "∈": r"\in ", "°": r"^\circ",
     "\u2009": " ", "\u202f": " ", "\u00a0": " ", "\u2002": " ", "\u2003": " ", "\u200b": "",
     "\u200e": "", "\u200f": "", "\u202a": "", "\u202b": "", "\u202c": "", "\u202d": "", "\u202e": "",
-    "α": r"\alpha ", "β": r"\beta ", "θ": r"\theta ", "λ": r"\lambda ", "∅": r"\emptyset ",
+    "ℝ": r"\mathbb{R}", "α": r"\alpha ", "β": r"\beta ", "θ": r"\theta ", "λ": r"\lambda ", "∅": r"\emptyset ",
 }
 # Fullwidth ASCII (CJK output: "３．５", "－３", "ｘ＋１", "（１，２）") and the ideographic space.
 _FULLWIDTH = {code: code - 0xFEE0 for code in range(0xFF01, 0xFF5F)} | {0x3000: 0x20}
@@ -189,7 +189,11 @@ _SYNONYMS = [
     (re.compile(r"\\(?:varnothing|O)(?![a-zA-Z])"), r"\\emptyset"),
     (re.compile(r"\\infin(?![a-zA-Z])|\\infinity(?![a-zA-Z])"), r"\\infty"),
     (re.compile(r"\\(?:bmatrix|Bmatrix|vmatrix|Vmatrix|matrix|smallmatrix)(?![a-zA-Z])"), r"\\pmatrix"),
-    (re.compile(r"\\(?:mathbb|mathcal|mathscr|mathfrak|boldsymbol|bm|vec|overrightarrow|overline|widehat|hat|bar)\s*\{([^{}]*)\}"), r"\1"),
+    # The real line, however written: the interval compares with "(-\infty, \infty)" ("\mathbb{R}^2" stays).
+    (re.compile(r"\\mathbb\s*(?:\{\s*R\s*\}|R(?![a-zA-Z]))(?!\s*\^)"), r"(-\\infty, \\infty)"),
+    (re.compile(r"^(?:\\text\s*\{\s*)?(?:all\s+)?(?:the\s+)?real\s+numbers\s*\}?$", re.IGNORECASE), r"(-\\infty, \\infty)"),
+    (re.compile(r"^R$"), r"(-\\infty, \\infty)"),  # a whole answer "R" (a variable "r" stays)
+    (re.compile(r"\\(?:mathbb|mathcal|mathscr|mathfrak|mathbf|boldsymbol|bm|vec|overrightarrow|overline|widehat|hat|bar)\s*\{([^{}]*)\}"), r"\1"),
     (re.compile(r"\\dots[bcmo]?(?![a-zA-Z])|\\ldots(?![a-zA-Z])|\\cdots(?![a-zA-Z])"), r"\\dots"),
     (re.compile(r"\\lvert(?![a-zA-Z])|\\rvert(?![a-zA-Z])|\\vert(?![a-zA-Z])|\\mid(?![a-zA-Z])"), "|"),
     (re.compile(r"\\lbrace(?![a-zA-Z])"), r"\\{"),

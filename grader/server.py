@@ -217,7 +217,8 @@ def load_judge_stage(config: ServerConfig) -> JudgeService | None:
     try:
         judge = load_judge(config.judge_model, config.judge_url, template=config.judge_template,
                            endpoint_model=config.judge_endpoint_model, api_key=os.environ.get("GRADER_JUDGE_API_KEY"),
-                           device=config.device, timeout=config.judge_timeout, max_batch=config.judge_max_batch)
+                           device=config.device, timeout=config.judge_timeout, max_batch=config.judge_max_batch,
+                           tokens_per_pass=config.judge_tokens_per_pass)
     except Exception as exc:
         raise SystemExit(f"grader serve: cannot set up the judge ({exc})") from exc
     log.info(json.dumps({"event": "judge_ready", "backend": "model" if config.judge_model else "endpoint",

@@ -66,6 +66,9 @@ class ServerConfig:
     judge_timeout: float = setting(10.0, "GRADER_JUDGE_TIMEOUT", "seconds a judge call may take, retries included")
     judge_max_batch: int = setting(0, "GRADER_JUDGE_MAX_BATCH", "judgements one batch of a local judge model "
                                    "takes at most (0: 128 on a GPU, 16 on a CPU)")
+    judge_tokens_per_pass: int = setting(0, "GRADER_JUDGE_TOKENS_PER_PASS", "padded tokens one forward pass of "
+                                         "a local causal-LM judge takes at most; lower it when a large judge "
+                                         "runs out of GPU memory (0: 65536)")
     unsafe_no_sandbox: bool = setting(False, "GRADER_UNSAFE_NO_SANDBOX", "UNSAFE: run code items without the "
                                       "nsjail sandbox (rlimits only) where namespaces do not work; only for "
                                       "programs you trust (environment: 1)")
@@ -100,6 +103,8 @@ class ServerConfig:
             raise ValueError("--judge-model and --judge-url are alternatives: give one")
         if self.judge_max_batch < 0:
             raise ValueError("--judge-max-batch must be 0 (by device) or more")
+        if self.judge_tokens_per_pass < 0:
+            raise ValueError("--judge-tokens-per-pass must be 0 (the default) or more")
         if self.worker_memory_mb < 256:
             raise ValueError("the worker memory limit must be at least 256 MiB")
         if self.max_connection_age < 0:

@@ -42,7 +42,8 @@ running on the cluster and exits.
 CONFIG_FLAGS = ("host", "port", "http_port", "workers", "item_timeout", "max_item_timeout", "max_items",
                 "max_response_bytes", "max_queue", "drain_timeout", "worker_memory_mb", "auth_token",
                 "extractor_model", "no_extractor", "device", "judge_model", "judge_url", "judge_template",
-                "judge_endpoint_model", "judge_timeout", "judge_max_batch", "unsafe_no_sandbox", "log_level")
+                "judge_endpoint_model", "judge_timeout", "judge_max_batch", "judge_tokens_per_pass",
+                "unsafe_no_sandbox", "log_level")
 CHANGED = {
     "port": (50051, "Serve's gRPC proxy port (grader.v1.Grader, grpc.health.v1; every interface)"),
     "http_port": (8000, "Serve's HTTP proxy port: the gateway's routes"),

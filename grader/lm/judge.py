@@ -157,7 +157,8 @@ class HFJudge:
         self._encoders_lock = threading.Lock()
 
     @classmethod
-    def load(cls, path: str, template: str = "plain", device: str = "auto") -> HFJudge:
+    def load(cls, path: str, template: str = "plain", device: str = "auto",
+             tokens_per_pass: int = TOKENS_PER_PASS) -> HFJudge:
         import torch
         from transformers import AutoModelForCausalLM, AutoTokenizer
 
@@ -167,7 +168,7 @@ class HFJudge:
             torch.float16 if device == "cuda" else torch.float32)
         tokenizer = AutoTokenizer.from_pretrained(path, local_files_only=True)
         model = AutoModelForCausalLM.from_pretrained(path, local_files_only=True, dtype=dtype).to(device).eval()
-        return cls(model, tokenizer, TEMPLATES[template], device)
+        return cls(model, tokenizer, TEMPLATES[template], device, tokens_per_pass)
 
     def _first_token(self, word: str) -> int:
         ids = self.tokenizer.encode(word, add_special_tokens=False)
@@ -567,14 +568,15 @@ def _request(query: Any) -> JudgeRequest:
 
 def load_judge(model_path: str = "", url: str = "", *, template: str = "plain", endpoint_model: str = "",
                api_key: str | None = None, device: str = "auto", timeout: float = 10.0,
-               max_batch: int = 0) -> JudgeService:
+               max_batch: int = 0, tokens_per_pass: int = 0) -> JudgeService:
     """A judge service from a local model path or an endpoint URL (one of the two). ``default``
     is the shipped cross-encoder; so is any folder with a ``judge.json`` (a ``judge_model`` run);
     any other path is a causal LM read with ``template``.
 
     ``endpoint_model``: the model name sent to the endpoint. Given, it is pinned: every request names
     it. Empty, math's judge questions name ``judge`` and score_model/label_model requests their
-    config's ``model``. ``max_batch``: a local model's largest batch (0: by device, see ``JudgeService``)."""
+    config's ``model``. ``max_batch``: a local model's largest batch (0: by device, see ``JudgeService``).
+    ``tokens_per_pass``: a causal LM's padded tokens in one forward pass (0: ``TOKENS_PER_PASS``)."""
     if template not in TEMPLATES:
         raise ValueError(f"unknown judge template {template!r}; known: {', '.join(TEMPLATES)}")
     if bool(model_path) == bool(url):
@@ -587,7 +589,8 @@ def load_judge(model_path: str = "", url: str = "", *, template: str = "plain", 
         return JudgeService(CrossEncoderJudge.load(None, device), max_batch=batch)
     if (Path(model_path) / CROSS_ENCODER_CONFIG).is_file():
         return JudgeService(CrossEncoderJudge.load(model_path, device), max_batch=batch)
-    return JudgeService(HFJudge.load(model_path, template, device), max_batch=batch)
+    return JudgeService(HFJudge.load(model_path, template, device, tokens_per_pass or TOKENS_PER_PASS),
+                        max_batch=batch)
 
 
 # --- guards: what a judge must never be asked to call correct ----------------------------------

@@ -15,7 +15,7 @@ import pytest
 
 import grader
 from grader import Status
-from grader.lm.judge import TEMPLATES, EndpointJudge, HFJudge, JudgeRequest, JudgeService, load_judge
+from grader.lm.judge import TEMPLATES, TOKENS_PER_PASS, EndpointJudge, HFJudge, JudgeRequest, JudgeService, load_judge
 
 WORDS = ["Correct", "Incorrect", "True", "False", "Yes", "No", "A", "B", "C", "Question", "Reference", "answer",
          "Student", "Reply", "with", "one", "word", "or", "5", "6", "x", "=", "What", "is", "?", ":"]
@@ -165,6 +165,16 @@ def test_the_service_batches_by_device(model_dir):
     finally:
         for service in services:
             service.close()
+
+
+def test_load_judge_takes_the_tokens_per_pass(model_dir):
+    for asked, expected in ((0, TOKENS_PER_PASS), (4096, 4096)):
+        service = load_judge(str(model_dir), device="cpu", tokens_per_pass=asked)
+        try:
+            assert service.backend.tokens_per_pass == expected
+        finally:
+            service.close()
+
 
 def test_grading_with_a_local_model_judge(model_dir):
     service = load_judge(str(model_dir), device="cpu")

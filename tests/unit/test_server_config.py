@@ -43,3 +43,12 @@ def test_judge_max_batch_from_flag_or_environment(monkeypatch):
     assert config_from([]).judge_max_batch == 64
     with pytest.raises(ValueError, match="--judge-max-batch"):
         config_from(["--judge-max-batch", "-1"]).validate()
+
+
+def test_judge_tokens_per_pass_from_flag_or_environment(monkeypatch):
+    assert config_from([]).judge_tokens_per_pass == 0  # the judge's own default
+    assert config_from(["--judge-tokens-per-pass", "8192"]).judge_tokens_per_pass == 8192
+    monkeypatch.setenv("GRADER_JUDGE_TOKENS_PER_PASS", "4096")
+    assert config_from([]).judge_tokens_per_pass == 4096
+    with pytest.raises(ValueError, match="--judge-tokens-per-pass"):
+        config_from(["--judge-tokens-per-pass", "-1"]).validate()

@@ -8,7 +8,9 @@ retried with exponential backoff; several targets are used round-robin.
 ``tls_key`` for mTLS) switch to TLS. ``lb_policy="round_robin"`` spreads one
 target's calls over every address it resolves to (a Kubernetes headless
 Service: ``dns:///grader.NAMESPACE.svc.cluster.local:50051``); gRPC's default,
-``pick_first``, sends them all to one.
+``pick_first``, sends them all to one. Callers without flags of their own
+(``grader grade --server``, the trainer adapters) take these from the
+environment: ``settings_from_env()``.
 """
 
 from __future__ import annotations
@@ -16,6 +18,7 @@ from __future__ import annotations
 import asyncio
 import itertools
 import json
+import os
 import random
 import time
 from typing import Any, Iterable, Mapping, Sequence
@@ -31,6 +34,17 @@ _RETRYABLE = (grpc.StatusCode.UNAVAILABLE,)
 _MESSAGE_LIMIT = [("grpc.max_receive_message_length", 256 * 1024 * 1024),
                   ("grpc.max_send_message_length", 256 * 1024 * 1024)]
 LB_POLICIES = ("pick_first", "round_robin")
+TOKEN_ENV, TLS_CA_ENV, LB_POLICY_ENV = "GRADER_AUTH_TOKEN", "GRADER_TLS_CA", "GRADER_LB_POLICY"
+
+
+def settings_from_env() -> dict[str, str | None]:
+    """``token``, ``tls_ca`` and ``lb_policy`` for a client, from ``GRADER_AUTH_TOKEN``, ``GRADER_TLS_CA``
+    and ``GRADER_LB_POLICY`` (None where unset); a policy that is not one of ``LB_POLICIES`` is a ValueError."""
+    lb_policy = os.environ.get(LB_POLICY_ENV) or None
+    if lb_policy is not None and lb_policy not in LB_POLICIES:
+        raise ValueError(f"{LB_POLICY_ENV} must be one of {', '.join(LB_POLICIES)}, not {lb_policy!r}")
+    return {"token": os.environ.get(TOKEN_ENV) or None, "tls_ca": os.environ.get(TLS_CA_ENV) or None,
+            "lb_policy": lb_policy}
 
 
 def _read(path: str | None) -> bytes | None:

@@ -162,7 +162,9 @@ def add_grade_command(commands: argparse._SubParsersAction,
                            help="never show the progress bar (it is shown only when stderr is a terminal)")
     grade_cmd.add_argument("--server", metavar="HOST:PORT", action="append", default=None,
                            help="grade on a running `grader serve` instead of in-process; repeat for "
-                                "round-robin over several servers")
+                                "round-robin over several servers (environment: GRADER_AUTH_TOKEN, GRADER_TLS_CA, "
+                                "and GRADER_LB_POLICY=round_robin to spread calls over every address a name "
+                                "resolves to)")
     grade_cmd.add_argument("--ray", metavar="ADDRESS", nargs="?", const=RAY_LOCAL, default=None,
                            help="grade with Ray Data (pip install 'grader[ray]'): on the Ray cluster at ADDRESS "
                                 "(ray://HOST:10001, HOST:6379 or auto), or on a local Ray started for the run "
@@ -189,6 +191,8 @@ def run_grade(args: argparse.Namespace) -> int:
         return _fail(f"the output would overwrite the input {args.input!r}")
     start = time.perf_counter()
     try:
+        if args.server:
+            _check_client_settings()
         summary = _grade_on_ray(args) if args.ray is not None else _grade_file(args)
     except OSError as exc:
         where = f"{exc.filename}: " if exc.filename else ""
@@ -202,6 +206,16 @@ def run_grade(args: argparse.Namespace) -> int:
 
 class UsageError(Exception):
     """Arguments that cannot work together: exit 2 with this message."""
+
+
+def _check_client_settings() -> None:
+    """A bad GRADER_LB_POLICY is a usage error before any line is read."""
+    from ..client import settings_from_env
+
+    try:
+        settings_from_env()
+    except ValueError as exc:
+        raise UsageError(str(exc)) from None
 
 
 def _grade_file(args: argparse.Namespace) -> Summary:

@@ -2,13 +2,12 @@
 
 from __future__ import annotations
 
-import os
 from concurrent.futures import ThreadPoolExecutor
 from typing import Any
 
 import grpc
 
-from ..client import GraderClient
+from ..client import GraderClient, settings_from_env
 from ..types import GradeResult, Status
 
 BATCH_SIZE = 64
@@ -17,8 +16,8 @@ BATCH_SIZE = 64
 def grade_remote(items: list[dict[str, Any]], servers: list[str], concurrency: int | None) -> list[GradeResult]:
     """Results in item order; a batch whose call fails gets PARSE_ERROR results that say why."""
     batches = [items[i:i + BATCH_SIZE] for i in range(0, len(items), BATCH_SIZE)]
-    with GraderClient(servers, timeout=600, token=os.environ.get("GRADER_AUTH_TOKEN") or None,
-                      tls_ca=os.environ.get("GRADER_TLS_CA") or None) as client, ThreadPoolExecutor(max_workers=concurrency or 4) as pool:
+    with GraderClient(servers, timeout=600, **settings_from_env()) as client, \
+            ThreadPoolExecutor(max_workers=concurrency or 4) as pool:
         graded = pool.map(lambda batch: _grade_batch(client, batch), batches)
         return [r for batch in graded for r in batch]
 

@@ -12,7 +12,6 @@ from typing import Any, Mapping, Sequence
 from ..types import GradeResult, Status
 
 TARGET_ENV = "GRADER_TARGET"
-TOKEN_ENV = "GRADER_AUTH_TOKEN"
 # Outcomes that say nothing about the response: the trainer gets None, never a silent 0.
 UNSCORED = frozenset({Status.INVALID_ARGUMENT, Status.TIMEOUT})
 
@@ -27,7 +26,7 @@ class Backend:
                  timeout: float = 120.0) -> None:
         targets = [target] if isinstance(target, str) else list(target or [])
         self.targets = targets or target_from_env()
-        self.token = token if token is not None else os.environ.get(TOKEN_ENV) or None
+        self.token = token  # None: GRADER_AUTH_TOKEN, read with the other client settings on first use
         self.timeout = timeout
         self._client: Any = None
         self._async_client: Any = None
@@ -47,7 +46,7 @@ class Backend:
             return grader.grade_many(items)
         if self._client is None:
             from ..client import GraderClient
-            self._client = GraderClient(self.targets, timeout=self.timeout, token=self.token)
+            self._client = GraderClient(self.targets, timeout=self.timeout, **self._settings())
         return self._client.grade_batch(items)
 
     async def agrade(self, items: Sequence[Mapping[str, Any]]) -> list[GradeResult]:
@@ -60,8 +59,16 @@ class Backend:
             return await asyncio.to_thread(grader.grade_many, items)
         if self._async_client is None:
             from ..client import AsyncGraderClient
-            self._async_client = AsyncGraderClient(self.targets, timeout=self.timeout, token=self.token)
+            self._async_client = AsyncGraderClient(self.targets, timeout=self.timeout, **self._settings())
         return await self._async_client.grade_batch(items)
+
+
+    def _settings(self) -> dict[str, Any]:
+        """GRADER_AUTH_TOKEN, GRADER_TLS_CA and GRADER_LB_POLICY, with the token given here first."""
+        from ..client import settings_from_env
+
+        settings: dict[str, Any] = settings_from_env()
+        return settings | ({"token": self.token} if self.token is not None else {})
 
 
 def reward_or_none(result: GradeResult) -> float | None:

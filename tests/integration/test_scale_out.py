@@ -15,7 +15,7 @@ from servers import Server
 
 
 class CountingGrader(pb_grpc.GraderServicer):
-    """A stand-in replica that counts the ListVerifiers calls it answers."""
+    """A stand-in replica that counts the ListVerifiers and Grade calls it answers."""
 
     def __init__(self) -> None:
         self.calls = 0
@@ -25,6 +25,12 @@ class CountingGrader(pb_grpc.GraderServicer):
         with self._lock:
             self.calls += 1
         return pb.ListVerifiersResponse()
+
+    def Grade(self, request, context):
+        with self._lock:
+            self.calls += 1
+        return pb.GradeResponse(results=[pb.GradeResult(id=item.id, reward=1.0, score=1.0, correct=True)
+                                         for item in request.items])
 
 
 @pytest.fixture
@@ -58,6 +64,18 @@ def test_default_policy_sends_everything_to_one_address(two_replicas):
         for _ in range(20):
             client.list_verifiers()
     assert sorted(r.calls for r in replicas) == [0, 20]
+
+
+def test_the_trainer_adapters_take_the_policy_from_the_environment(two_replicas, monkeypatch):
+    """The adapters have no flags: GRADER_LB_POLICY spreads their calls as lb_policy does the client's."""
+    from grader.integrations.backend import Backend
+
+    target, replicas = two_replicas
+    monkeypatch.setenv("GRADER_LB_POLICY", "round_robin")
+    backend = Backend(target, timeout=10)
+    for _ in range(20):
+        assert [r.correct for r in backend.grade([{"response": "1", "reference": "1"}])] == [True]
+    assert sum(r.calls for r in replicas) == 20 and min(r.calls for r in replicas) >= 5
 
 
 def test_unknown_lb_policy_is_refused():

@@ -163,6 +163,16 @@ def test_usage_errors_exit_2(capsys: pytest.CaptureFixture) -> None:
     assert cli.main(["grade", "x.jsonl", "--verifier", "nope"]) == 2
 
 
+def test_a_bad_lb_policy_for_servers_is_a_usage_error(tmp_path: Path, capsys: pytest.CaptureFixture,
+                                                      monkeypatch: pytest.MonkeyPatch) -> None:
+    source = tmp_path / "in.jsonl"
+    source.write_text('{"response": "1", "reference": "1"}\n')
+    monkeypatch.setenv("GRADER_LB_POLICY", "least_loaded")
+    assert cli.main(["grade", str(source), "-o", str(tmp_path / "out.jsonl"), "--server", "127.0.0.1:1"]) == 2
+    assert "GRADER_LB_POLICY must be one of pick_first, round_robin" in capsys.readouterr().err
+    assert not (tmp_path / "out.jsonl").exists()  # refused before any line was read
+
+
 def test_help_describes_the_options(capsys: pytest.CaptureFixture) -> None:
     assert cli.main(["--help"]) == 0
     assert "grade" in capsys.readouterr().out

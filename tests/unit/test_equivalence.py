@@ -87,8 +87,12 @@ def test_unicode_numbers_as_models_write_them():
     same(["（１，２）"], "(1,2)")
     same(["⑫"], "12")
     same(["①③"], "1,3")
-    differ(["①③"], "13")
+    differ(["①③", "1③", "①3"], "13")
     same(["a₁ = 2"], "2")
+    # In prose, without a box or marker, the last number is read whole too.
+    assert verdict("故最小值为３．５", "3.5") and not verdict("故最小值为３．５", "5")
+    assert verdict("结果是－３", "-3") and not verdict("结果是－３", "3")
+    assert verdict("因此概率为１／３。", "1/3") and not verdict("因此概率为１／３。", "3")
 
 
 def test_plain_text_math_as_models_write_it():
@@ -114,11 +118,14 @@ def test_plain_text_math_as_models_write_it():
 
 
 def test_the_real_line_and_bold_numbers():
-    same([r"\mathbb{R}", r"\mathbb R", "ℝ", "R", r"x \in \mathbb{R}", "all real numbers", r"\text{All real numbers}"],
-         r"(-\infty, \infty)")
+    same([r"\mathbb{R}", r"\mathbb R", "ℝ", "R", r"x \in \mathbb{R}", "all real numbers", r"\text{All real numbers}",
+          r"(-\infty, +\infty)"], r"(-\infty, \infty)")
     same([r"(-\infty, \infty)", "R"], r"\mathbb{R}")
     same([r"\mathbb{R}^2"], r"\mathbb{R}^2")
-    differ([r"\mathbb{R}^2", r"(0, \infty)", r"\mathbb{Z}", "r"], r"\mathbb{R}")
+    differ([r"\mathbb{R}^2", r"(0, \infty)", r"\mathbb{Z}", r"(-\infty, 0) \cup (0, \infty)"], r"\mathbb{R}")
+    # The letter R, however written, is still the letter R (a choice, a point's name).
+    same([r"\text{R}", "(R)", "R.", r"\textbf{R}", r"\mathbf{R}"], "R")
+    assert verdict(r"\boxed{(0,\infty)}", r"\{x \in \mathbb{R}: x>0\}") is False  # a verdict, not PARSE_ERROR
     same([r"\mathbf{12}", r"\textbf{12}", r"\boldsymbol{12}"], "12")
 
 

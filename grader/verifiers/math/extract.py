@@ -368,12 +368,14 @@ _TIMES_TEN = (r"(?:[ \t]*(?:x|×|\*|·|\\times|\\cdot)[ \t]*10[ \t]*(?:\^[ \t]*(
               r"|[⁻⁺]?[⁰¹²³⁴⁵⁶⁷⁸⁹]+))?")
 # A number token not glued to a preceding letter: thousands groups, decimals
 # (also with a decimal comma), mixed numbers "2 1/2", fractions, powers of ten, percent.
+# Fullwidth signs, points, slashes and percent count too ("－３", "３．５", "１／３", "５０％": CJK output;
+# \d already takes fullwidth digits, and the normalizer folds what is extracted).
 NUMBER_RE = re.compile(
-    r"(?<![A-Za-z0-9_.])[-+−]?(?:"
+    r"(?<![A-Za-z0-9_.．])[-+−－＋]?(?:"
     r"\d{1,3}(?:(?:,|\u2009|\u202f|\u00a0| )\d{3})+(?:\.\d+)?(?:[ \u00a0]\d+/\d+)?"
-    r"|\d+(?:[.,]\d+)?(?:[eE][-+]?\d+)?" + _TIMES_TEN + r"(?:\s*/\s*\d+(?:\.\d+)?|[ \u00a0]\d+/\d+)?"
-    r"|\.\d+(?:[eE][-+]?\d+)?" + _TIMES_TEN +
-    r")(?:\s*(?:\\?%|percent(?:age)?|pct))?"
+    r"|\d+(?:[.,．]\d+)?(?:[eE][-+]?\d+)?" + _TIMES_TEN + r"(?:\s*[/／]\s*\d+(?:[.．]\d+)?|[ \u00a0]\d+/\d+)?"
+    r"|[.．]\d+(?:[eE][-+]?\d+)?" + _TIMES_TEN +
+    r")(?:\s*(?:\\?[%％]|percent(?:age)?|pct))?"
 )
 
 

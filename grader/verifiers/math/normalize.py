@@ -69,11 +69,19 @@ _ROOT_OF_NUMBER_RE = re.compile(r"([√∛∜])\s*(\d+(?:\.\d+)?)")
 _ROOT_INDEX = {"√": "", "∛": "[3]", "∜": "[4]"}
 
 
+def _circled_list(match: re.Match[str]) -> str:
+    """A run of circled numbers as a list; a digit beside it is another item ("1②" is 1,2, not 12)."""
+    text, start, end = match.string, match.start(), match.end()
+    numbers = ",".join(str(int(unicodedata.numeric(c))) for c in match.group(0))
+    return ("," if start and text[start - 1].isdigit() else "") + numbers + (
+        "," if end < len(text) and text[end].isdigit() else "")
+
+
 def replace_unicode(text: str) -> str:
     if text.isascii():
         return text
     text = text.translate(_FULLWIDTH)
-    text = _CIRCLED_RE.sub(lambda m: ",".join(str(int(unicodedata.numeric(c))) for c in m.group(0)), text)
+    text = _CIRCLED_RE.sub(_circled_list, text)
     text = _VULGAR_RE.sub(lambda m: (m.group(1) + " " if m.group(1) else "") + _VULGAR[m.group(2)], text)
     text = _ROOT_OF_NUMBER_RE.sub(lambda m: rf"\sqrt{_ROOT_INDEX[m.group(1)]}{{{m.group(2)}}}", text)
     text = _SUPERSCRIPT_RE.sub(lambda m: "^{" + m.group(0).translate(_SUPERSCRIPTS) + "}", text)
@@ -189,11 +197,8 @@ _SYNONYMS = [
     (re.compile(r"\\(?:varnothing|O)(?![a-zA-Z])"), r"\\emptyset"),
     (re.compile(r"\\infin(?![a-zA-Z])|\\infinity(?![a-zA-Z])"), r"\\infty"),
     (re.compile(r"\\(?:bmatrix|Bmatrix|vmatrix|Vmatrix|matrix|smallmatrix)(?![a-zA-Z])"), r"\\pmatrix"),
-    # The real line, however written: the interval compares with "(-\infty, \infty)" ("\mathbb{R}^2" stays).
-    (re.compile(r"\\mathbb\s*(?:\{\s*R\s*\}|R(?![a-zA-Z]))(?!\s*\^)"), r"(-\\infty, \\infty)"),
-    (re.compile(r"^(?:\\text\s*\{\s*)?(?:all\s+)?(?:the\s+)?real\s+numbers\s*\}?$", re.IGNORECASE), r"(-\\infty, \\infty)"),
-    (re.compile(r"^R$"), r"(-\\infty, \\infty)"),  # a whole answer "R" (a variable "r" stays)
     (re.compile(r"\\(?:mathbb|mathcal|mathscr|mathfrak|mathbf|boldsymbol|bm|vec|overrightarrow|overline|widehat|hat|bar)\s*\{([^{}]*)\}"), r"\1"),
+    (re.compile(r"\\mathbb\s*([A-Z])(?![a-zA-Z])"), r"\1"),  # "\mathbb R", without braces
     (re.compile(r"\\dots[bcmo]?(?![a-zA-Z])|\\ldots(?![a-zA-Z])|\\cdots(?![a-zA-Z])"), r"\\dots"),
     (re.compile(r"\\lvert(?![a-zA-Z])|\\rvert(?![a-zA-Z])|\\vert(?![a-zA-Z])|\\mid(?![a-zA-Z])"), "|"),
     (re.compile(r"\\lbrace(?![a-zA-Z])"), r"\\{"),
@@ -256,6 +261,7 @@ def normalize_answer(text: str) -> tuple[str, bool]:
     # "23x^2 + 73x - 23 = 0 \implies x = …": a derivation's conclusion is what follows its last arrow.
     s = _IMPLICATION_RE.split(s)[-1].strip() or s
     s = re.sub(r"^(?:[a-zA-Z]\s*\\in|\\therefore|\\Rightarrow|\\implies)\s*", "", s)
+    s = _REAL_LINE_RE.sub("R", s)  # as \mathbb{R} reads: "(-\infty, \infty)" and "all real numbers" are R
     # Percent signs and units only ever end an answer: read just the tail.
     head, tail = s[:-_TAIL], s[-_TAIL:]
     tail, percent = _strip_percent(tail)
@@ -269,6 +275,9 @@ def normalize_answer(text: str) -> tuple[str, bool]:
 
 _WHITESPACE_RE = re.compile(r"\s+")
 _TAIL = 200
+# A whole answer that is the real line: the interval, or in words.
+_REAL_LINE_RE = re.compile(r"^\(\s*-\s*\\infty\s*,\s*\+?\s*\\infty\s*\)$"
+                           r"|^(?i:(?:\\text\s*\{\s*)?(?:all\s+)?(?:the\s+)?real\s+numbers\s*\}?)$")
 
 
 def _strip_trailing_punctuation(s: str) -> str:

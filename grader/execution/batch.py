@@ -160,7 +160,7 @@ class BatchRuntime:
             try:
                 chunk = self._queue.get(timeout=1.0)
             except queue.Empty:
-                if worker.proc.poll() is not None:  # died while idle (OOM killer, kill -9): refill now
+                if worker.exited():  # died while idle (OOM killer, kill -9): refill now
                     log.warning("idle worker %d exited; replacing it", worker.proc.pid)
                     worker = self._replace(worker)
                 continue
@@ -220,7 +220,7 @@ class BatchRuntime:
                 fresh = self._spares.get_nowait()
             except queue.Empty:
                 fresh = self._start_worker()
-            if fresh.proc.poll() is not None:  # the spare died while waiting
+            if fresh.exited():  # the spare died while waiting
                 fresh.kill()
                 fresh = None
         self._refill_spare()

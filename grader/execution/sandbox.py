@@ -15,15 +15,17 @@ pid 1 of new user, pid, network, mount, IPC and UTS namespaces:
   taking their file descriptors (``pidfd_getfd``: a program took pid 1's stdout
   with it), mounting, new namespaces, kernel keyrings, BPF and perf events;
 - when pid 1 exits, or the wall-clock limit passes, the kernel kills every
-  process left in the namespace. A caller killed first (a worker past its
-  item's budget) leaves nsjail to its wall-clock limit, which callers set
-  just under that budget.
+  process left in the namespace; so does nsjail's death. nsjail stays in its
+  caller's process group, so a worker killed past its item's budget (its whole
+  group, ``workers.Worker.kill``) takes the sandbox with it.
 
 Nothing here knows what the program is: callers give the argv, the files for
 ``/sandbox``, stdin, and limits, and get the exit status and capped output.
 ``probe`` says once per process whether isolation works on this host. Without
 it, ``run`` refuses, unless the caller passes ``unsafe_no_isolation`` (rlimits
-only: for hosts where the operator accepts the risk).
+only: for hosts where the operator accepts the risk). Then the program itself
+dies with its caller (``PR_SET_PDEATHSIG``), but nothing contains what it
+starts: its own children can outlive it.
 """
 
 from __future__ import annotations
@@ -131,6 +133,7 @@ def _unsafe_limits(limits: Limits) -> None:
     import resource
     os.setsid()
     # Its own session is outside the worker's process group: die with the worker instead (PR_SET_PDEATHSIG).
+    # The program's own children do not inherit this: without isolation nothing contains them.
     ctypes.CDLL(None, use_errno=True).prctl(1, signal.SIGKILL, 0, 0, 0)
     mb = 1024 * 1024
     for kind, value in ((resource.RLIMIT_CPU, limits.cpu_seconds), (resource.RLIMIT_AS, limits.memory_mb * mb),

@@ -6,8 +6,9 @@ pool starts workers on demand, up to ``max_workers``, and reuses them.
 
 Each worker leads its own process group and has its own temporary folder
 (``TMPDIR``): killing a worker kills what it started (a sandbox still
-running a program) and removes the files it left. A worker whose parent
-is gone takes its group down itself.
+running a program) and removes the files it left. Workers nobody killed are
+killed when the process exits; a worker whose parent is gone (killed
+without exiting) removes its folder and takes its group down itself.
 
 Nothing here knows what the work is: callers send module-level functions
 with their arguments, and name a warm-up function (``"module:function"``)
@@ -16,6 +17,7 @@ that each fresh worker runs before it reports ready.
 
 from __future__ import annotations
 
+import atexit
 import importlib
 import os
 import shutil
@@ -30,6 +32,8 @@ from multiprocessing.connection import Connection
 from typing import Any, Callable
 
 MEMORY_LIMIT_BYTES = 4 * 1024**3
+SCRATCH_ENV = "GRADER_WORKER_SCRATCH"  # the worker's own temporary folder (also its TMPDIR)
+WATCHDOG_STACK_BYTES = 256 * 1024  # the watchdog's thread: not 8 MB of the worker's address-space ceiling
 
 
 class WorkerTimeout(Exception):
@@ -41,7 +45,9 @@ class WorkerCrashed(Exception):
 
 
 def worker_main(conn: Connection, memory_limit: int, warm_up: str = "") -> None:
+    threading.stack_size(WATCHDOG_STACK_BYTES)
     threading.Thread(target=_die_with_parent, args=(os.getppid(),), daemon=True).start()
+    threading.stack_size(0)
     try:
         import resource
 
@@ -75,6 +81,9 @@ def _die_with_parent(parent: int) -> None:
     started it is gone (nothing enforces a budget any more), take the group down, a sandbox included."""
     while os.getppid() == parent:
         time.sleep(1.0)
+    scratch = os.environ.get(SCRATCH_ENV)
+    if scratch:  # nobody is left to remove it
+        shutil.rmtree(scratch, ignore_errors=True)
     os.killpg(0, signal.SIGKILL)
 
 
@@ -109,7 +118,9 @@ class Worker:
             self.proc = subprocess.Popen(
                 [sys.executable, "-m", "grader.execution._entry", str(child_fd), str(memory_limit), warm_up],
                 pass_fds=(child_fd,), stdin=subprocess.DEVNULL, close_fds=True,
-                start_new_session=True, env={**os.environ, "TMPDIR": self.scratch},
+                start_new_session=True,
+                # One malloc arena: the watchdog thread's own would take 64 MB of the address-space ceiling.
+                env={**os.environ, "TMPDIR": self.scratch, SCRATCH_ENV: self.scratch, "MALLOC_ARENA_MAX": "1"},
             )
         except BaseException:
             shutil.rmtree(self.scratch, ignore_errors=True)
@@ -118,6 +129,18 @@ class Worker:
             child_sock.close()
         self.conn = Connection(parent_sock.detach())
         self.ready = False
+        with _LIVE_LOCK:
+            _LIVE.add(self)
+
+    def exited(self) -> bool:
+        """Whether the worker has exited, without reaping it: its pid, its process group's id, stays
+        taken until ``kill`` has signalled the group (``Popen.poll`` would free it for reuse first)."""
+        if self.proc.returncode is not None:
+            return True
+        try:
+            return os.waitid(os.P_PID, self.proc.pid, os.WEXITED | os.WNOHANG | os.WNOWAIT) is not None
+        except ChildProcessError:
+            return True
 
     def wait_ready(self, timeout: float = 60.0) -> None:
         if self.ready:
@@ -130,10 +153,11 @@ class Worker:
     def kill(self) -> None:
         """Kill the worker and its process group (a sandbox it started would otherwise run on, re-parented
         to init, until its own time limit), then remove its temporary folder."""
-        try:  # the group's id is the worker's pid, never reused while a process of the group is left
-            os.killpg(self.proc.pid, signal.SIGKILL)
-        except OSError:  # the group is gone: the worker and everything it started have exited
-            pass
+        if self.proc.returncode is None:  # not reaped: the pid is still this worker's (see ``exited``)
+            try:
+                os.killpg(self.proc.pid, signal.SIGKILL)
+            except OSError:  # the group is gone: the worker and everything it started have exited
+                pass
         try:
             self.proc.wait(5)
         except (OSError, subprocess.TimeoutExpired):
@@ -141,6 +165,22 @@ class Worker:
         finally:
             self.conn.close()
             shutil.rmtree(self.scratch, ignore_errors=True)
+            with _LIVE_LOCK:
+                _LIVE.discard(self)
+
+
+_LIVE: set[Worker] = set()  # started and not yet killed
+_LIVE_LOCK = threading.Lock()
+
+
+@atexit.register
+def _kill_left_workers() -> None:
+    """Workers of pools nobody closed (or a spare still starting at close) die with this process, and
+    their folders go; they would otherwise exit on their own, leaving their folders behind."""
+    with _LIVE_LOCK:
+        left = list(_LIVE)
+    for worker in left:
+        worker.kill()
 
 
 class WorkerPool:
@@ -200,11 +240,14 @@ class WorkerPool:
 
     def _checkin(self, worker: Worker | None) -> None:
         with self._cond:
-            if worker is None:
+            closed_under_it = worker is not None and self._closed  # close() ran during this worker's call
+            if worker is None or closed_under_it:
                 self._count -= 1
             else:
                 self._idle.append(worker)
             self._cond.notify()
+        if closed_under_it:
+            worker.kill()  # type: ignore[union-attr]
 
     def run(self, fn: Callable[..., Any], args: tuple, timeout: float) -> Any:
         """Run ``fn(*args)`` in a worker; the clock starts when the worker takes the call."""

@@ -1,5 +1,6 @@
 """Faults: workers killed mid-batch, and the per-worker memory ceiling."""
 
+import functools
 import os
 import signal
 import subprocess
@@ -13,7 +14,8 @@ import pytest
 
 import grader
 from grader.client import GraderClient
-from grader.execution.workers import WorkerCrashed, WorkerPool, WorkerTimeout
+from grader.execution import sandbox
+from grader.execution.workers import MEMORY_LIMIT_BYTES, Worker, WorkerCrashed, WorkerPool, WorkerTimeout
 from servers import Server
 
 
@@ -161,3 +163,68 @@ def running(pid: int) -> bool:
             return f.read().rsplit(")", 1)[1].split()[0] != "Z"
     except OSError:
         return False
+
+
+def test_an_unsandboxed_program_dies_with_its_worker():
+    """GRADER_UNSAFE_NO_SANDBOX: the program leads a session of its own, outside the worker's group;
+    it must still die when its worker is killed past the budget."""
+    marker = "unsafe-" + uuid.uuid4().hex
+    program = [sys.executable, "-c", "import time; time.sleep(60)", marker]
+    run_unsafe = functools.partial(sandbox.run, unsafe_no_isolation=True)
+    pool = WorkerPool(1)
+    try:
+        with pytest.raises(WorkerTimeout):
+            pool.run(run_unsafe, (program, {}, b"", sandbox.Limits(wall_seconds=30)), timeout=2)
+        deadline = time.monotonic() + 3
+        while (left := processes_with(marker)) and time.monotonic() < deadline:
+            time.sleep(0.05)
+        assert not left, f"the program outlived its worker: {left}"
+    finally:
+        pool.close()
+
+
+def test_a_worker_busy_when_its_pool_closes_is_killed_when_its_call_ends():
+    pool = WorkerPool(1)
+    pid = pool.run(os.getpid, (), timeout=30)
+    call = threading.Thread(target=pool.run, args=(time.sleep, (2,), 30))
+    call.start()
+    time.sleep(0.5)
+    pool.close()  # the busy worker is not idle: close() cannot kill it now
+    call.join(10)
+    deadline = time.monotonic() + 5
+    while running(pid) and time.monotonic() < deadline:
+        time.sleep(0.05)
+    assert not running(pid)
+
+
+def test_a_dead_worker_is_seen_without_being_reaped():
+    """``exited`` leaves the dead worker a zombie, so its pid (its group's id) cannot be reused by another
+    process before ``kill`` signals the group; ``Popen.poll`` would reap it."""
+    worker = Worker(MEMORY_LIMIT_BYTES)
+    worker.wait_ready()
+    os.kill(worker.proc.pid, signal.SIGKILL)
+    deadline = time.monotonic() + 5
+    while not worker.exited() and time.monotonic() < deadline:
+        time.sleep(0.05)
+    assert worker.exited() and worker.proc.returncode is None  # seen dead, not reaped
+    worker.kill()
+    assert worker.proc.returncode == -signal.SIGKILL and not os.path.exists(worker.scratch)
+
+
+UNCLOSED = """
+from grader.execution.workers import WorkerPool
+pool = WorkerPool(1)
+pool.start()
+worker = pool._idle[0]
+print(worker.proc.pid, worker.scratch, flush=True)
+"""
+
+
+def test_workers_of_a_pool_nobody_closed_die_with_the_process_and_their_folders_go():
+    done = subprocess.run([sys.executable, "-c", UNCLOSED], capture_output=True, text=True, timeout=60)
+    assert done.returncode == 0, done.stderr
+    pid, scratch = done.stdout.split()
+    deadline = time.monotonic() + 5
+    while running(int(pid)) and time.monotonic() < deadline:
+        time.sleep(0.05)
+    assert not running(int(pid)) and not os.path.exists(scratch)

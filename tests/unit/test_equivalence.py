@@ -100,6 +100,9 @@ def test_plain_text_math_as_models_write_it():
     an argument after it, so a text answer stays a word."""
     same(["sqrt(2)", "sqrt 2", "sqrt2"], r"\sqrt{2}")
     same(["sqrt27", "3*sqrt(3)"], r"3\sqrt{3}")
+    same(["sqrt(x+1)", "√(x+1)", r"\sqrt(x+1)"], r"\sqrt{x+1}")  # LaTeX alone would root the "(" only
+    differ(["sqrt(x)+1"], r"\sqrt{x+1}")
+    same(["sqrt(sqrt(16))"], "2")
     same(["pi/2", "pi / 2"], r"\frac{\pi}{2}")
     same(["2pi", "2 pi"], r"2\pi")
     same(["sin(pi/6)", "cos(pi/3)"], "1/2")

@@ -114,10 +114,43 @@ def _latex_name(match: re.Match[str]) -> str:
 
 
 def latex_plain_math(text: str) -> str:
-    """``sqrt(2)`` → ``\\sqrt(2)``, ``pi/2`` → ``\\pi /2``, ``log_2 8`` → ``\\log_2 8``, ``e^(2x)`` → ``e^{2x}``."""
+    """``sqrt(x+1)`` → ``\\sqrt{x+1}``, ``pi/2`` → ``\\pi /2``, ``log_2 8`` → ``\\log_2 8``, ``e^(2x)`` → ``e^{2x}``."""
     if "^" in text:
         text = _PAREN_POWER_RE.sub(r"^{\1}", text)
-    return _PLAIN_MATH_RE.sub(_latex_name, text)
+    text = _PLAIN_MATH_RE.sub(_latex_name, text)
+    return _root_braces(text) if "(" in text and "\\sqrt" in text else text
+
+
+_ROOT_PAREN_RE = re.compile(r"\\sqrt\s*(\[[^\[\]]*\])?\s*\(")
+_MAX_ROOTS = 32
+
+
+def _root_braces(text: str) -> str:
+    """``\\sqrt(x+1)`` → ``\\sqrt{x+1}``: LaTeX would take the parenthesis alone as the radicand."""
+    pos = 0
+    for _ in range(_MAX_ROOTS):
+        match = _ROOT_PAREN_RE.search(text, pos)
+        if match is None:
+            break
+        close = _closing_paren(text, match.end() - 1)
+        if close < 0:
+            break
+        text = (text[:match.start()] + "\\sqrt" + (match.group(1) or "") + "{" + text[match.end():close] + "}"
+                + text[close + 1:])
+        pos = match.start() + 1  # a root inside the radicand is next
+    return text
+
+
+def _closing_paren(text: str, open_at: int) -> int:
+    depth = 0
+    for i in range(open_at, len(text)):
+        if text[i] == "(":
+            depth += 1
+        elif text[i] == ")":
+            depth -= 1
+            if depth == 0:
+                return i
+    return -1
 
 
 _TEXT_CMD_RE = re.compile(r"\\(?:text|textbf|textit|textrm|textnormal|mathrm|mathbf|mathit|mbox|operatorname\*?|rm|bf|textsf|mathsf)\s*\{([^{}]*)\}")

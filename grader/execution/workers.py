@@ -33,6 +33,7 @@ from typing import Any, Callable
 
 MEMORY_LIMIT_BYTES = 4 * 1024**3
 SCRATCH_ENV = "GRADER_WORKER_SCRATCH"  # the worker's own temporary folder (also its TMPDIR)
+PARENT_ENV = "GRADER_WORKER_PARENT"  # the pid that started the worker (it may die before the worker runs)
 WATCHDOG_STACK_BYTES = 256 * 1024  # the watchdog's thread: not 8 MB of the worker's address-space ceiling
 
 
@@ -46,7 +47,8 @@ class WorkerCrashed(Exception):
 
 def worker_main(conn: Connection, memory_limit: int, warm_up: str = "") -> None:
     threading.stack_size(WATCHDOG_STACK_BYTES)
-    threading.Thread(target=_die_with_parent, args=(os.getppid(),), daemon=True).start()
+    parent = int(os.environ.get(PARENT_ENV) or os.getppid())
+    threading.Thread(target=_die_with_parent, args=(parent,), daemon=True).start()
     threading.stack_size(0)
     try:
         import resource
@@ -120,7 +122,8 @@ class Worker:
                 pass_fds=(child_fd,), stdin=subprocess.DEVNULL, close_fds=True,
                 start_new_session=True,
                 # One malloc arena: the watchdog thread's own would take 64 MB of the address-space ceiling.
-                env={**os.environ, "TMPDIR": self.scratch, SCRATCH_ENV: self.scratch, "MALLOC_ARENA_MAX": "1"},
+                env={**os.environ, "TMPDIR": self.scratch, SCRATCH_ENV: self.scratch, PARENT_ENV: str(os.getpid()),
+                     "MALLOC_ARENA_MAX": "1"},
             )
         except BaseException:
             shutil.rmtree(self.scratch, ignore_errors=True)

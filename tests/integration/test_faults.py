@@ -1,8 +1,9 @@
-"""Faults: workers killed mid-batch, and the per-worker memory ceiling."""
+"""Faults: workers killed mid-batch, the per-worker memory ceiling, and what a killed worker leaves (nothing)."""
 
 import functools
 import os
 import signal
+import socket
 import subprocess
 import sys
 import tempfile
@@ -15,7 +16,8 @@ import pytest
 import grader
 from grader.client import GraderClient
 from grader.execution import sandbox
-from grader.execution.workers import MEMORY_LIMIT_BYTES, Worker, WorkerCrashed, WorkerPool, WorkerTimeout
+from grader.execution.workers import (MEMORY_LIMIT_BYTES, PARENT_ENV, SCRATCH_ENV, Worker, WorkerCrashed, WorkerPool,
+                                      WorkerTimeout)
 from servers import Server
 
 
@@ -228,3 +230,23 @@ def test_workers_of_a_pool_nobody_closed_die_with_the_process_and_their_folders_
     while running(int(pid)) and time.monotonic() < deadline:
         time.sleep(0.05)
     assert not running(int(pid)) and not os.path.exists(scratch)
+
+
+def test_a_worker_whose_parent_died_before_it_ran_removes_its_folder_and_exits(tmp_path):
+    """The parent may die while the worker is still importing: by then the worker's parent is init, so the
+    watchdog compares with the pid that started it (passed in), not with its parent when it first looks."""
+    gone = subprocess.Popen(["true"])
+    gone.wait()  # a pid that started this worker and is gone
+    scratch = tmp_path / "scratch"
+    scratch.mkdir()
+    ours, theirs = socket.socketpair()
+    env = {**os.environ, SCRATCH_ENV: str(scratch), PARENT_ENV: str(gone.pid)}
+    worker = subprocess.Popen([sys.executable, "-m", "grader.execution._entry", str(theirs.fileno()),
+                               str(MEMORY_LIMIT_BYTES), ""], pass_fds=(theirs.fileno(),), env=env,
+                              start_new_session=True)  # its group is its own: the watchdog kills that group
+    theirs.close()
+    try:
+        assert worker.wait(30) == -signal.SIGKILL and not scratch.exists()
+    finally:
+        worker.kill()
+        ours.close()

@@ -29,6 +29,7 @@ import pytest
 import grader
 from grader.execution import sandbox
 from grader.execution.workers import WorkerPool
+from processes import assert_no_process_left
 
 REASON = sandbox.probe()
 pytestmark = [
@@ -99,25 +100,6 @@ def refused(result, *statuses: str):
 
 def reasons(result) -> str:
     return "\n".join([result.reason] + [check.reason for check in result.checks])
-
-
-def processes_with(marker: str) -> list[int]:
-    found = []
-    for entry in Path("/proc").iterdir():
-        if entry.name.isdigit():
-            try:
-                if marker.encode() in (entry / "cmdline").read_bytes():
-                    found.append(int(entry.name))
-            except OSError:
-                pass
-    return found
-
-
-def assert_no_process_left(marker: str) -> None:
-    deadline = time.monotonic() + 3
-    while (left := processes_with(marker)) and time.monotonic() < deadline:
-        time.sleep(0.05)
-    assert not left, f"processes outlived the item: {left}"
 
 
 def grader_workers() -> list[int]:

@@ -18,6 +18,7 @@ from grader.client import GraderClient
 from grader.execution import sandbox
 from grader.execution.workers import (MEMORY_LIMIT_BYTES, PARENT_ENV, SCRATCH_ENV, Worker, WorkerCrashed, WorkerPool,
                                       WorkerTimeout)
+from processes import assert_exits, assert_no_process_left, processes_with
 from servers import Server
 
 
@@ -92,19 +93,6 @@ def test_memory_ceiling_is_a_status_not_a_crash():
         pool.close()
 
 
-def processes_with(marker: str) -> list[int]:
-    found = []
-    for entry in os.listdir("/proc"):
-        if entry.isdigit():
-            try:
-                with open(f"/proc/{entry}/cmdline", "rb") as f:
-                    if marker.encode() in f.read():
-                        found.append(int(entry))
-            except OSError:
-                pass
-    return found
-
-
 @pytest.mark.skipif(not os.path.isdir("/proc"), reason="needs /proc")
 def test_a_killed_worker_takes_what_it_started_and_its_files_with_it():
     """A call past its budget kills the worker. A process the worker started (a sandbox still running a
@@ -116,10 +104,7 @@ def test_a_killed_worker_takes_what_it_started_and_its_files_with_it():
         assert os.path.isdir(made)
         with pytest.raises(WorkerTimeout):
             pool.run(subprocess.run, (["sh", "-c", f"sleep 60; : {marker}"],), timeout=1)
-        deadline = time.monotonic() + 3
-        while (left := processes_with(marker)) and time.monotonic() < deadline:
-            time.sleep(0.05)
-        assert not left, f"processes outlived their worker: {left}"
+        assert_no_process_left(marker)
         assert not os.path.exists(made)
         assert pool.run(sum, ([1, 2, 3],), timeout=30) == 6  # a fresh worker serves
     finally:
@@ -149,22 +134,11 @@ def test_a_worker_whose_parent_dies_takes_its_group_down():
         assert processes_with(marker), "the call never started"
         parent.kill()
         parent.wait()
-        deadline = time.monotonic() + 5
-        while (processes_with(marker) or running(worker)) and time.monotonic() < deadline:
-            time.sleep(0.05)
-        assert not processes_with(marker) and not running(worker)
+        assert_no_process_left(marker, seconds=5)
+        assert_exits(worker)
     finally:
         parent.kill()
         parent.wait()
-
-
-def running(pid: int) -> bool:
-    """Alive and not a zombie (a container's init may not reap what it inherits)."""
-    try:
-        with open(f"/proc/{pid}/stat") as f:
-            return f.read().rsplit(")", 1)[1].split()[0] != "Z"
-    except OSError:
-        return False
 
 
 def test_an_unsandboxed_program_dies_with_its_worker():
@@ -177,10 +151,7 @@ def test_an_unsandboxed_program_dies_with_its_worker():
     try:
         with pytest.raises(WorkerTimeout):
             pool.run(run_unsafe, (program, {}, b"", sandbox.Limits(wall_seconds=30)), timeout=2)
-        deadline = time.monotonic() + 3
-        while (left := processes_with(marker)) and time.monotonic() < deadline:
-            time.sleep(0.05)
-        assert not left, f"the program outlived its worker: {left}"
+        assert_no_process_left(marker)
     finally:
         pool.close()
 
@@ -193,10 +164,7 @@ def test_a_worker_busy_when_its_pool_closes_is_killed_when_its_call_ends():
     time.sleep(0.5)
     pool.close()  # the busy worker is not idle: close() cannot kill it now
     call.join(10)
-    deadline = time.monotonic() + 5
-    while running(pid) and time.monotonic() < deadline:
-        time.sleep(0.05)
-    assert not running(pid)
+    assert_exits(pid)
 
 
 def test_a_dead_worker_is_seen_without_being_reaped():
@@ -226,10 +194,8 @@ def test_workers_of_a_pool_nobody_closed_die_with_the_process_and_their_folders_
     done = subprocess.run([sys.executable, "-c", UNCLOSED], capture_output=True, text=True, timeout=60)
     assert done.returncode == 0, done.stderr
     pid, scratch = done.stdout.split()
-    deadline = time.monotonic() + 5
-    while running(int(pid)) and time.monotonic() < deadline:
-        time.sleep(0.05)
-    assert not running(int(pid)) and not os.path.exists(scratch)
+    assert_exits(int(pid))
+    assert not os.path.exists(scratch)
 
 
 def test_a_worker_whose_parent_died_before_it_ran_removes_its_folder_and_exits(tmp_path):

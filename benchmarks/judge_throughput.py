@@ -9,7 +9,7 @@ share passes). Random weights give the cost, not the verdicts.
     python benchmarks/judge_throughput.py --shape small --out benchmarks/results/judge_cpu
     python benchmarks/judge_throughput.py --shape 0.5b --device cuda --n 4096   # on a GPU
     python benchmarks/judge_throughput.py --model default --out benchmarks/results/judge_default_cpu
-    python benchmarks/judge_throughput.py --shape 0.5b --host-ceiling --n 8192 --callers 256 --max-batch 256
+    python benchmarks/judge_throughput.py --shape 0.5b --host-ceiling --n 8192 --callers 256 --max-batch 128
 
 ``--host-ceiling`` swaps the model for one whose forward pass costs nothing: what is left is the
 host side (prompts, tokenizing, batching, the callers), the most judgements/s this machine can

@@ -62,7 +62,6 @@ class Backend:
             self._async_client = AsyncGraderClient(self.targets, timeout=self.timeout, **self._settings())
         return await self._async_client.grade_batch(items)
 
-
     def _settings(self) -> dict[str, Any]:
         """GRADER_AUTH_TOKEN, GRADER_TLS_CA and GRADER_LB_POLICY, with the token given here first."""
         from ..client import settings_from_env

@@ -62,8 +62,14 @@ def final_section(response: str) -> str:
 _BOX_RE = re.compile(r"\\(?:boxed|fbox)\b\s*")
 
 
-def _match_brace(text: str, open_idx: int) -> int:
-    """Index just past the brace closing ``text[open_idx]``, or -1 if unclosed."""
+_CLOSING = {"{": "}", "(": ")", "[": "]"}
+
+
+def closing_bracket(text: str, open_idx: int) -> int:
+    """Index just past the bracket closing ``text[open_idx]`` (a brace, parenthesis or square bracket),
+    or -1 if unclosed; escaped brackets (``\\{``) do not count."""
+    opening = text[open_idx]
+    closing = _CLOSING[opening]
     depth = 0
     i = open_idx
     n = len(text)
@@ -72,9 +78,9 @@ def _match_brace(text: str, open_idx: int) -> int:
         if c == "\\":
             i += 2
             continue
-        if c == "{":
+        if c == opening:
             depth += 1
-        elif c == "}":
+        elif c == closing:
             depth -= 1
             if depth == 0:
                 return i + 1
@@ -95,7 +101,7 @@ def find_boxes(text: str) -> list[tuple[int, int, str]]:
             continue  # nested inside the previous box
         j = m.end()
         if j < len(text) and text[j] == "{":
-            end = _match_brace(text, j)
+            end = closing_bracket(text, j)
             if end < 0:
                 content, end = text[j + 1:], len(text)
             else:

@@ -13,6 +13,7 @@ import re
 import unicodedata
 from fractions import Fraction
 
+from .extract import closing_bracket
 from .number_words import spell_out
 
 # JSON decoding turns "\f", "\t", "\b", "\r" inside LaTeX into control
@@ -92,7 +93,6 @@ def replace_unicode(text: str) -> str:
     return text
 
 
-
 # Plain-text math as models write it outside LaTeX ("sqrt(2)", "pi/2", "sin(pi/6)", "log_2 8", "e^(2x)"), as
 # LaTeX commands: no text is ever handed to an expression evaluator. A function name becomes a command only
 # with an argument after it, so a text answer ("tan", a colour) stays a word.
@@ -132,25 +132,13 @@ def _root_braces(text: str) -> str:
         match = _ROOT_PAREN_RE.search(text, pos)
         if match is None:
             break
-        close = _closing_paren(text, match.end() - 1)
-        if close < 0:
+        end = closing_bracket(text, match.end() - 1)
+        if end < 0:
             break
-        text = (text[:match.start()] + "\\sqrt" + (match.group(1) or "") + "{" + text[match.end():close] + "}"
-                + text[close + 1:])
+        text = (text[:match.start()] + "\\sqrt" + (match.group(1) or "") + "{" + text[match.end():end - 1] + "}"
+                + text[end:])
         pos = match.start() + 1  # a root inside the radicand is next
     return text
-
-
-def _closing_paren(text: str, open_at: int) -> int:
-    depth = 0
-    for i in range(open_at, len(text)):
-        if text[i] == "(":
-            depth += 1
-        elif text[i] == ")":
-            depth -= 1
-            if depth == 0:
-                return i
-    return -1
 
 
 _TEXT_CMD_RE = re.compile(r"\\(?:text|textbf|textit|textrm|textnormal|mathrm|mathbf|mathit|mbox|operatorname\*?|rm|bf|textsf|mathsf)\s*\{([^{}]*)\}")

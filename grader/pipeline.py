@@ -152,9 +152,14 @@ def grade_inline(plan: Plan) -> GradeResult | NeedsWorker:
         return _internal_error(exc)
 
 
-def grade_in_worker(plan: Plan) -> GradeResult:
-    """The function worker processes run: the whole plan, with no time limit of its own."""
+def grade_in_worker(plan: Plan, granted_seconds: float | None = None) -> GradeResult:
+    """The function worker processes run: the whole plan, with no time limit of its own. ``granted_seconds``:
+    the budget its driver enforces, which the plan learns (``Plan.granted_seconds``) so that a sandbox it
+    starts ends, and reports what finished, before the driver gives up on it. Set here, in the worker, to
+    keep the copy off the server's event loop."""
     start = time.perf_counter()
+    if granted_seconds is not None:
+        plan = dataclasses.replace(plan, granted_seconds=granted_seconds)
     try:
         result = _verifier(plan).grade(plan, in_worker=True)
     except Exception as exc:
@@ -371,7 +376,7 @@ class Pipeline:
     def _in_worker(self, plan: Plan, outcome: NeedsWorker) -> GradeResult:
         budget = self.budget.of(plan.budget_seconds())
         try:
-            return self.pool.run(grade_in_worker, (plan,), budget)
+            return self.pool.run(grade_in_worker, (plan, budget), budget)
         except WorkerTimeout:
             return timeout_result(budget, outcome.extracted)
         except WorkerCrashed as exc:
@@ -447,7 +452,8 @@ class ServedPipeline:
     async def _grade(self, plans: list[Plan]) -> list[GradeResult]:
         if not plans:
             return []
-        outcomes = await self.runtime.run([((plan,), self.budget.of(plan.budget_seconds())) for plan in plans])
+        budgets = [self.budget.of(plan.budget_seconds()) for plan in plans]
+        outcomes = await self.runtime.run([((plan, seconds), seconds) for plan, seconds in zip(plans, budgets)])
         return [_from_outcome(o) for o in outcomes]
 
 

@@ -183,9 +183,11 @@ def _communicate(command: list[str], env: dict[str, str], preexec, stdin: bytes,
     except BrokenPipeError:
         pass
     # Its stdout closes when the tree ends: join the reader rather than poll wait(timeout), whose
-    # sleeps (up to 50 ms) would be most of a short program's latency.
-    deadline = time.monotonic() + limits.wall_seconds + 2
-    out.join(timeout=limits.wall_seconds + 2)
+    # sleeps (up to 50 ms) would be most of a short program's latency. The wall-clock limit is ours to
+    # keep to the fraction of a second (nsjail's --time_limit counts whole seconds, one more: a backstop),
+    # so a caller that sized it inside its own budget hears back in time.
+    deadline = time.monotonic() + limits.wall_seconds
+    out.join(timeout=limits.wall_seconds)
     timed_out = out.is_alive()
     if not timed_out:
         try:  # it exits as its stdout closes: the first poll finds it

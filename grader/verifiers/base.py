@@ -62,10 +62,20 @@ class Plan:
     item: Item
     options: Options
     consulted: frozenset[str] = field(default=frozenset(), kw_only=True)  # model stages already asked
+    granted_seconds: float | None = field(default=None, kw_only=True)  # set by the driver: the budget it enforces
 
     def budget_seconds(self) -> float | None:
-        """Seconds the item may take, None for the driver's default; a family may derive it."""
+        """Seconds the item asks for, None for the driver's default; a family may derive it."""
         return self.options.timeout
+
+    def seconds(self, fallback: float) -> float:
+        """Seconds the item's work may plan for: what the driver enforces (its default, or the
+        item's ask capped, e.g. by ``--max-item-timeout``), else what the item asks, else ``fallback``.
+        A sandbox sized by this ends, and reports what finished, before the driver kills its worker."""
+        if self.granted_seconds is not None:
+            return self.granted_seconds
+        asked = self.budget_seconds()
+        return fallback if asked is None else asked
 
 
 @dataclass(frozen=True)

@@ -15,6 +15,7 @@ and text written on the runner's reply channel before its first reply.
 
 from __future__ import annotations
 
+import concurrent.futures
 import json
 import os
 import shutil
@@ -29,7 +30,7 @@ import pytest
 import grader
 from grader.execution import sandbox
 from grader.execution.workers import WorkerPool
-from processes import assert_no_process_left
+from processes import assert_no_process_left, processes_with, settled
 
 REASON = sandbox.probe()
 pytestmark = [
@@ -662,8 +663,9 @@ def test_a_daemon_does_not_outlive_the_item(pool, mode):
 
 
 def test_an_item_cut_short_by_the_servers_cap_takes_its_sandbox_and_files_with_it(pool):
-    """The item asks for 30 s, the server allows 2 (``--max-item-timeout``): the worker is killed while
-    the program still runs in its sandbox. The program must not run on, and its files must go."""
+    """The item asks for 30 s, the server allows 0.9 (``--max-item-timeout``), under the sandbox's 1 s floor:
+    the worker is killed while the program still runs in its sandbox. The program must not run on, and its
+    files must go."""
     import tempfile
 
     from grader.pipeline import DEFAULTS, Budget, Pipeline
@@ -672,13 +674,29 @@ def test_an_item_cut_short_by_the_servers_cap_takes_its_sandbox_and_files_with_i
     program = f"import os, sys\nos.execv(sys.executable, [sys.executable, '-c', 'while True: pass', '{marker}'])\n"
     item = {"response": f"```python\n{program}```", "reference": STDIO, "verifier": "code",
             "options": {"timeout": 30, "budget": 30}}
-    result = Pipeline(pool, budget=Budget(default=2.0, maximum=2.0)).grade(item, DEFAULTS)
+    pool.run(len, ("warm",), 30)  # a started worker: the program runs well inside the 0.9 s
+    seen = concurrent.futures.ThreadPoolExecutor(1).submit(settled, lambda: not processes_with(marker), 5.0)
+    result = Pipeline(pool, budget=Budget(default=0.9, maximum=0.9)).grade(item, DEFAULTS)
     assert result.status == grader.Status.TIMEOUT, result
+    assert not seen.result(), "the program never ran: nothing was cut short"
     assert_no_process_left(marker)
     temporary = Path(tempfile.gettempdir())
     left = [path for pattern in ("grader-sandbox-*/solution.py", "grader-worker-*/grader-sandbox-*/solution.py")
             for path in temporary.glob(pattern) if marker in path.read_text()]
     assert not left, f"the sandbox's files outlived its worker: {left}"
+
+def test_an_item_capped_by_the_server_reports_the_tests_that_finished(pool):
+    """The item asks for 30 s, the server allows 3: its sandbox is sized to the 3 s, so it ends first and
+    the test that passed is reported, not a bare TIMEOUT for the whole item."""
+    from grader.pipeline import DEFAULTS, Budget, Pipeline
+
+    program = "a, b = map(int, input().split())\nwhile a < 0:\n    pass\nprint(a + b)\n"  # spins on the 2nd test
+    item = {"response": f"```python\n{program}```", "reference": STDIO, "verifier": "code",
+            "options": {"timeout": 30, "budget": 30}}
+    result = Pipeline(pool, budget=Budget(default=3.0, maximum=3.0)).grade(item, DEFAULTS)
+    assert result.status == grader.Status.OK and not result.correct, result
+    assert [c.status for c in result.checks] == ["passed", "timeout"], result.checks
+
 
 def test_filling_the_disk_stays_in_the_sandbox(pool, tmp_path):
     marker = "fill-" + uuid.uuid4().hex

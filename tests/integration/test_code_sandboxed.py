@@ -165,3 +165,19 @@ def test_numbers_within_the_references_tolerance():
     assert not code("print(2 ** 0.5)", json.dumps({"inputs": ["2\n"], "outputs": ["1.4142135"]})).correct
     calls = json.dumps({"fn_name": "root", "inputs": [[2]], "outputs": [[1.4142135, "x"]], "tolerance": 1e-6})
     assert code("def root(n):\n    return [n ** 0.5, 'x']", calls).correct
+
+
+def test_served_an_item_over_the_servers_cap_still_reports_the_tests_that_finished():
+    """The item asks for 30 s; `--max-item-timeout 3` cuts it to 3. The worker's sandbox is sized to the 3 s
+    it was granted, so the passed test is reported, not a bare TIMEOUT for the whole item."""
+    from grader.client import GraderClient
+    from servers import Server
+
+    program = "nums = list(map(int, input().split()))\nwhile len(nums) > 1:\n    pass\nfor n in nums:\n    print(n * n)"
+    server = Server("--workers", "1", "--item-timeout", "3", "--max-item-timeout", "3")
+    try:
+        with GraderClient(server.target, timeout=30) as client:
+            result = client.grade(f"```python\n{program}\n```", STDIO, verifier="code", timeout=30, budget=30)
+    finally:
+        assert server.stop() == 0
+    assert result.status is Status.OK and statuses(result) == ["passed", "timeout"], result

@@ -84,6 +84,22 @@ def test_an_endless_loop_ends_at_the_items_budget():
     assert failed_with(result, "did not return within") and time.monotonic() - start < 6
 
 
+def test_an_endless_loop_ends_within_the_drivers_budget_not_the_graders_default():
+    """The driver's default (``--item-timeout``, 2 s here) is below the python grader's own 10 s: the grader's
+    deadline follows the driver's, so the loop is a failed check, not a worker killed mid-item (TIMEOUT)."""
+    from grader.execution.workers import WorkerPool
+    from grader.pipeline import DEFAULTS, Budget, Pipeline
+
+    config = {"type": "python", "name": "py", "source": "def grade(s, i):\n    while True: pass", "pass_threshold": 0.5}
+    item = {"response": "Paris", "reference": "Paris", "verifier": "grader", "options": {"grader": config}}
+    pool = WorkerPool(max_workers=1)
+    try:
+        result = Pipeline(pool, budget=Budget(default=2.0, maximum=2.0)).grade(item, DEFAULTS)
+    finally:
+        pool.close()
+    assert failed_with(result, "did not return within"), result
+
+
 def test_a_fork_bomb_is_bounded():
     start = time.monotonic()
     result = run("""

@@ -50,18 +50,32 @@ def test_a_sub_verifier_escalates_in_process_to_a_real_worker():
     assert huge.status is Status.OK and huge.score == 1.0
 
 
-def test_a_code_sub_grader_runs_in_the_sandbox_under_the_grader_items_timeout():
+def code_shaped(response: str, timeout: float, **code_options) -> grader.GradeResult:
+    """``response`` graded by a code sub-grader (MBPP tests of ``add``) plus a format term, in a real worker."""
     from grader.execution import sandbox
     if sandbox.probe():
         pytest.skip(f"the code sandbox does not work here: {sandbox.probe()}")
     config = {"type": "multi", "calculate_output": "tests + 0.1 * format",
-              "graders": {"tests": {"type": "verifier", "verifier": "code"},
+              "graders": {"tests": {"type": "verifier", "verifier": "code", "options": code_options},
                           "format": {"type": "format", "think": True}}}
-    response = "<think>add</think>\n```python\ndef add(a, b):\n    return a + b\n```"
     reference = json.dumps({"test_list": ["assert add(1, 2) == 3", "assert add(-1, 1) == 0"]})
     pool = WorkerPool(1)
     try:
-        result = grader.grade(response, reference, verifier="grader", grader=config, pool=pool, timeout=30)
+        return grader.grade(response, reference, verifier="grader", grader=config, pool=pool, timeout=timeout)
     finally:
         pool.close()
+
+
+def test_a_code_sub_grader_runs_in_the_sandbox_under_the_grader_items_timeout():
+    result = code_shaped("<think>add</think>\n```python\ndef add(a, b):\n    return a + b\n```", timeout=30)
     assert result.status is Status.OK and result.score == pytest.approx(1.1), result.checks
+
+
+def test_a_code_sub_grader_ends_inside_the_grader_items_budget_and_keeps_its_evidence():
+    """The code verifier alone would plan 12 s (5 s per test + 2); the grader item has 3. Its sandbox is sized to
+    what is left of the 3 s, so the test that passed is reported rather than the whole item timing out."""
+    spins_on_the_second = "def add(a, b):\n    while a < 0:\n        pass\n    return a + b\n"
+    result = code_shaped(f"<think>add</think>\n```python\n{spins_on_the_second}```", timeout=3, scoring="fraction")
+    assert result.status is Status.OK and result.score == pytest.approx(0.6), result
+    tests = next(c for c in result.checks if c.name == "tests")
+    assert "budget ran out" in tests.reason, tests

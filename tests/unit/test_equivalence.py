@@ -70,7 +70,7 @@ def test_unicode_math():
 
 
 def test_unicode_numbers_as_models_write_them():
-    """Fullwidth digits and signs (CJK output), vulgar fractions as mixed numbers, a root sign over a
+    r"""Fullwidth digits and signs (CJK output), vulgar fractions as mixed numbers, a root sign over a
     whole number, circled choices, subscripts. Each ``differ`` was once judged correct: "√27" read as
     \sqrt{2}·7, "2½" as 21/2, "３．５" as its last digit."""
     same(["√27", "√ 27", r"\sqrt{27}"], r"3\sqrt{3}")

@@ -3,6 +3,7 @@ pipeline, CLI and docs read the registry; options are parsed once; rewards and c
 
 from __future__ import annotations
 
+import dataclasses
 import json
 import pathlib
 from dataclasses import dataclass
@@ -117,6 +118,17 @@ def test_the_budget_comes_from_the_caller_unless_the_item_asks_and_is_capped():
     assert Budget(default=100, maximum=60).of(None) == 60  # the caller's default is capped too
     refused = plan_item({**nested, "verifier": "exact"})  # exact reads no Math-Verify config
     assert isinstance(refused, GradeResult) and "config" in refused.reason
+
+
+def test_a_plan_sizes_its_work_by_the_budget_its_driver_grants():
+    """A sandbox sized by the item's own ask would outlive a worker killed at the server's cap."""
+    code = {"response": "```python\nprint(1)\n```", "reference": json.dumps({"inputs": ["1\n"], "outputs": ["1\n"]}),
+            "verifier": "code", "options": {"budget": 30}}
+    plan = plan_item(code)
+    assert isinstance(plan, Plan) and plan.seconds(60) == 30  # no driver yet: what the item asks
+    granted = dataclasses.replace(plan, granted_seconds=3.0)  # what grade_in_worker makes of (plan, 3.0)
+    assert granted.seconds(60) == 3 and granted.budget_seconds() == 30
+    assert plan_item({"response": "1", "reference": "1"}).seconds(5) == 5  # nothing asked, nothing granted
 
 
 def test_an_items_option_beats_a_default_given_under_another_name():

@@ -103,7 +103,7 @@ class CodeVerifier(Verifier):
                                        method="code+none")
         if not in_worker:
             raise NeedsWorker()  # programs run only in the sandbox, from a killable worker
-        return run_suite(plan.program, plan.suite, plan.options, plan.budget_seconds() or DEFAULT_MAX_BUDGET)
+        return run_suite(plan.program, plan.suite, plan.options, plan.seconds(DEFAULT_MAX_BUDGET))
 
     def fuzz_items(self, rng: random.Random) -> Iterator[FuzzItem]:
         from .fuzz import fuzz_items

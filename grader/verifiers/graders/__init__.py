@@ -136,7 +136,7 @@ class GraderVerifier(Verifier):
             raise NeedsWorker()  # sources run only in the sandbox, from a killable worker
         sample = plan.sample
         if plan.answers or plan.has_python or in_worker:
-            budget = plan.budget_seconds() or 5.0  # None: the driver's default, 5 s in-process
+            budget = plan.seconds(5.0)  # the driver's budget; 5 s, Budget's default, where none was granted
             limits = python.PythonLimits(time.monotonic() + budget - 0.5, plan.options.python_memory_mb)
             sample = dataclasses.replace(sample, answers=plan.answers or {}, limits=limits, in_worker=in_worker)
         try:

@@ -21,6 +21,8 @@ is the rules'.
 
 from __future__ import annotations
 
+import dataclasses
+import time
 from typing import Any, Mapping
 
 from ...types import Check, Item, Status, clip
@@ -80,6 +82,8 @@ class SubVerifier(GraderKind):
         except (ValueError, TypeError) as e:  # InvalidItem: a reference this verifier cannot read, say
             return Scored(0.0, [Check(name, False, 0.0, clip(f"{verifier.name} refused the item: {e}", 300),
                                       Status.INVALID_ARGUMENT.value)])
+        if sample.limits is not None:  # what is left of the grader item's budget, not the verifier's own
+            plan = dataclasses.replace(plan, granted_seconds=max(0.0, sample.limits.deadline - time.monotonic()))
         result = verifier.grade(plan, in_worker=sample.in_worker)  # NeedsWorker: the grader plan goes to a worker
         score = result.score if result.status is Status.OK else 0.0
         reason = f"{verifier.name} {result.method}" + (f": {result.reason}" if result.reason else "")

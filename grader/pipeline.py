@@ -245,7 +245,8 @@ def _asked(plan: Plan, stage: str) -> Plan:
 
 def next_stage(models: Models, plan: Plan, result: GradeResult) -> tuple[Plan, GradeResult, ModelQuery | None, Any]:
     """The next model stage the verifier asks for that is loaded here: (plan, result, query, stage).
-    Stages not loaded are passed over (marked asked), unless the item requires one."""
+    Stages not loaded are passed over (marked asked), unless the item requires one. A query its
+    verifier withholds (``ModelQuery.withheld``) ends the stages: the verdict so far stands."""
     verifier = _verifier(plan)
     for _ in range(MAX_STAGES):
         query = verifier.consult(plan, result)
@@ -253,6 +254,8 @@ def next_stage(models: Models, plan: Plan, result: GradeResult) -> tuple[Plan, G
             return plan, result, None, None
         stage = models.get(query)
         if stage is not None:
+            if query.withheld():
+                return plan, result, None, None
             return plan, result, query, stage
         if query.required:
             return plan, _unavailable(query, result), None, None
@@ -298,6 +301,7 @@ class Pending:
     outcome: GradeResult | NeedsWorker
     defaults: Defaults
     inline_seconds: float  # what grading it so far took (its latency counts that, not its wait in a queue)
+    asking: tuple[Plan, GradeResult, ModelQuery, Any] | None = None  # next_stage's answer, found already
 
 
 class Pipeline:
@@ -330,9 +334,10 @@ class Pipeline:
             outcome = grade_inline(planned)
             if isinstance(outcome, NeedsWorker):
                 return Pending(planned, outcome, defaults, time.perf_counter() - start)
-            _, result, query, _ = next_stage(self.models, planned, outcome)
+            asking = next_stage(self.models, planned, outcome)
+            _, result, query, _ = asking
             if query is not None:  # finish() asks the model, in batches with the other items' queries
-                return Pending(planned, outcome, defaults, time.perf_counter() - start)
+                return Pending(planned, outcome, defaults, time.perf_counter() - start, asking)
         except Exception as exc:
             result = _internal_error(exc)
         return _finished(result, defaults, start)
@@ -341,16 +346,18 @@ class Pipeline:
         """An item ``grade_here`` left: its worker, then its model stages; nothing graded twice."""
         start = time.perf_counter() - pending.inline_seconds
         try:
-            result = self._run(pending.plan, pending.outcome)
+            result = self._run(pending.plan, pending.outcome, pending.asking)
         except Exception as exc:
             result = _internal_error(exc)
         return _finished(result, pending.defaults, start)
 
-    def _run(self, plan: Plan, outcome: GradeResult | NeedsWorker) -> GradeResult:
+    def _run(self, plan: Plan, outcome: GradeResult | NeedsWorker,
+             asking: tuple[Plan, GradeResult, ModelQuery, Any] | None = None) -> GradeResult:
         result = outcome if isinstance(outcome, GradeResult) else self._in_worker(plan, outcome)
         verifier = _verifier(plan)
         for _ in range(MAX_STAGES):
-            plan, result, query, stage = next_stage(self.models, plan, result)
+            plan, result, query, stage = asking or next_stage(self.models, plan, result)
+            asking = None
             if query is None:
                 return result
             try:

@@ -103,6 +103,11 @@ class ModelQuery:
     keep_on_failure: bool = False
     response_tail: bool = False
 
+    def withheld(self) -> str:
+        """Why this query must not reach its stage after all, or empty. Asked only where the stage is
+        loaded, so a costly check (the judge's hack guard) costs nothing where there is no such stage."""
+        return ""
+
 
 @dataclass(frozen=True)
 class FuzzItem:

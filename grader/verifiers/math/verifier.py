@@ -137,7 +137,7 @@ _WARM_UP = [
 
 def judge_query(plan: MathPlan, result: GradeResult) -> ModelQuery | None:
     """Ask the judge on a miss (or always), with the extracted answer, never the whole response
-    when there is one; never for an answer that is a known way to fool a judge."""
+    when there is one; never for an answer that is a known way to fool a judge (``JudgeQuery.withheld``)."""
     asked = plan.options.judge
     if JUDGE_STAGE in plan.consulted or asked == "off":
         return None
@@ -146,12 +146,19 @@ def judge_query(plan: MathPlan, result: GradeResult) -> ModelQuery | None:
     if not (miss or (asked == "always" and result.status is Status.OK)):
         return None
     answer = result.extracted or final_section(plan.item.response)[-JUDGE_TAIL_CHARS:]
-    reference = reference_answer(plan.item.references[0])
-    if not answer.strip() or judge_refuses(answer, reference):
+    if not answer.strip():
         return None
-    return ModelQuery(JUDGE_STAGE, answer, required=asked is not None, by_default=asked is None,
-                      question=question_of(plan.item), reference=reference, keep_on_failure=True,
-                      response_tail=not result.extracted)
+    return JudgeQuery(JUDGE_STAGE, answer, required=asked is not None, by_default=asked is None,
+                      question=question_of(plan.item), reference=reference_answer(plan.item.references[0]),
+                      keep_on_failure=True, response_tail=not result.extracted)
+
+
+@dataclass(frozen=True)
+class JudgeQuery(ModelQuery):
+    """The judge's question, withheld when the answer is a known way to fool a judge."""
+
+    def withheld(self) -> str:
+        return judge_refuses(self.text, self.reference or "")
 
 
 def judged(rules: GradeResult, judgement: Judgement) -> GradeResult:

@@ -17,7 +17,6 @@ One ``Metrics`` per server, with its own registry (``/metrics`` on the HTTP port
 from __future__ import annotations
 
 import collections
-
 import time
 from typing import Any, Callable, Mapping, Sequence
 

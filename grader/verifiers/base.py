@@ -69,13 +69,14 @@ class Plan:
         return self.options.timeout
 
     def seconds(self, fallback: float) -> float:
-        """Seconds the item's work may plan for: what the driver enforces (its default, or the
-        item's ask capped, e.g. by ``--max-item-timeout``), else what the item asks, else ``fallback``.
-        A sandbox sized by this ends, and reports what finished, before the driver kills its worker."""
-        if self.granted_seconds is not None:
-            return self.granted_seconds
+        """Seconds the item's work may plan for: what the driver grants (its default, the item's ask
+        capped by ``--max-item-timeout``, or what is left of a grader item's budget), never more than
+        the item asks; else what it asks, else ``fallback``. A sandbox sized by this ends, and reports
+        what finished, before the driver kills its worker."""
         asked = self.budget_seconds()
-        return fallback if asked is None else asked
+        if self.granted_seconds is None:
+            return fallback if asked is None else asked
+        return self.granted_seconds if asked is None else min(self.granted_seconds, asked)
 
 
 @dataclass(frozen=True)

@@ -662,28 +662,38 @@ def test_a_daemon_does_not_outlive_the_item(pool, mode):
 
 
 
-def test_an_item_cut_short_by_the_servers_cap_takes_its_sandbox_and_files_with_it(pool):
-    """The item asks for 30 s, the server allows 0.9 (``--max-item-timeout``), under the sandbox's 1 s floor:
-    the worker is killed while the program still runs in its sandbox. The program must not run on, and its
-    files must go."""
+def test_a_worker_killed_mid_sandbox_takes_its_sandbox_and_files_with_it(pool):
+    """The worker believes it has 30 s; its pool gives up after 0.9 (a worker stalled, or a driver that
+    miscounted): the worker is killed while the program still runs in its sandbox. The program must not
+    run on, and its files must go."""
     import tempfile
 
-    from grader.pipeline import DEFAULTS, Budget, Pipeline
+    from grader.execution.workers import WorkerTimeout
+    from grader.pipeline import grade_in_worker, plan_item
 
     marker = "capped-" + uuid.uuid4().hex
     program = f"import os, sys\nos.execv(sys.executable, [sys.executable, '-c', 'while True: pass', '{marker}'])\n"
-    item = {"response": f"```python\n{program}```", "reference": STDIO, "verifier": "code",
-            "options": {"timeout": 30, "budget": 30}}
+    plan = plan_item({"response": f"```python\n{program}```", "reference": STDIO, "verifier": "code",
+                      "options": {"timeout": 30, "budget": 30}})
     pool.run(len, ("warm",), 30)  # a started worker: the program runs well inside the 0.9 s
     seen = concurrent.futures.ThreadPoolExecutor(1).submit(settled, lambda: not processes_with(marker), 5.0)
-    result = Pipeline(pool, budget=Budget(default=0.9, maximum=0.9)).grade(item, DEFAULTS)
-    assert result.status == grader.Status.TIMEOUT, result
+    with pytest.raises(WorkerTimeout):
+        pool.run(grade_in_worker, (plan, 30.0), 0.9)
     assert not seen.result(), "the program never ran: nothing was cut short"
     assert_no_process_left(marker)
     temporary = Path(tempfile.gettempdir())
     left = [path for pattern in ("grader-sandbox-*/solution.py", "grader-worker-*/grader-sandbox-*/solution.py")
             for path in temporary.glob(pattern) if marker in path.read_text()]
     assert not left, f"the sandbox's files outlived its worker: {left}"
+
+
+def test_a_budget_too_short_for_the_sandbox_is_a_timeout_without_starting_it(pool):
+    from grader.pipeline import DEFAULTS, Budget, Pipeline
+
+    item = {"response": f"```python\n{CORRECT_STDIO}```", "reference": STDIO, "verifier": "code"}
+    result = Pipeline(pool, budget=Budget(default=0.9, maximum=0.9)).grade(item, DEFAULTS)
+    assert result.status == grader.Status.TIMEOUT and "too little to run its tests" in result.reason, result
+
 
 def test_an_item_capped_by_the_server_reports_the_tests_that_finished(pool):
     """The item asks for 30 s, the server allows 3: its sandbox is sized to the 3 s, so it ends first and

@@ -85,7 +85,7 @@ def test_an_endless_loop_ends_at_the_items_budget():
 
 
 def test_an_endless_loop_ends_within_the_drivers_budget_not_the_graders_default():
-    """The driver's default (``--item-timeout``, 2 s here) is below the python grader's own 10 s: the grader's
+    """The server's cap (``--max-item-timeout``, 2 s here) is below the python grader's own 10 s: the grader's
     deadline follows the driver's, so the loop is a failed check, not a worker killed mid-item (TIMEOUT)."""
     from grader.execution.workers import WorkerPool
     from grader.pipeline import DEFAULTS, Budget, Pipeline

@@ -129,6 +129,9 @@ def test_a_plan_sizes_its_work_by_the_budget_its_driver_grants():
     granted = dataclasses.replace(plan, granted_seconds=3.0)  # what grade_in_worker makes of (plan, 3.0)
     assert granted.seconds(60) == 3 and granted.budget_seconds() == 30
     assert plan_item({"response": "1", "reference": "1"}).seconds(5) == 5  # nothing asked, nothing granted
+    # A grader item grants its code sub-grader what is left of its own budget: never more than the code asks.
+    assert dataclasses.replace(plan, granted_seconds=45.0).seconds(60) == 30
+    assert dataclasses.replace(plan_item({**code, "options": {"budget": 2}}), granted_seconds=29.0).seconds(60) == 2
 
 
 def test_an_items_option_beats_a_default_given_under_another_name():

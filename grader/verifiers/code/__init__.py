@@ -29,6 +29,8 @@ SANDBOXED = Path(__file__).parent / "sandboxed"
 HARNESS_FILES = ("harness.py", "runner.py", "wire.py")
 UNSAFE_ENV = "GRADER_UNSAFE_NO_SANDBOX"
 DEFAULT_MAX_BUDGET = 60.0
+REPORT_SECONDS = 0.5  # of an item's budget, kept for the worker to report what its sandbox finished
+MIN_WALL_SECONDS = 0.5  # the least a sandbox is started for: nsjail, python and the harness start in ~0.1 s
 COMPILE_SECONDS = 15.0
 MAX_OUTPUT_BYTES = 1 << 20
 STATUSES = ("passed", "wrong_answer", "runtime_error", "timeout", "memory", "compile_error", "output_limit")
@@ -141,9 +143,13 @@ def run_suite(program: str, suite: Suite, options: CodeOptions, budget: float) -
     compiler = shutil.which("g++") if options.language == "cpp" else None
     if options.language == "cpp" and compiler is None:
         return GradeResult.failure(Status.INVALID_ARGUMENT, "No g++ on this host for C++ programs.")
+    wall = budget - REPORT_SECONDS  # leave the worker time to report what finished
+    if wall < MIN_WALL_SECONDS:  # a sandbox would outlive the budget: the item would end as a bare TIMEOUT
+        return GradeResult.failure(Status.TIMEOUT, f"The item's budget leaves {max(budget, 0.0):.2g} s, too little "
+                                   f"to run its tests ({REPORT_SECONDS + MIN_WALL_SECONDS:g} s at least).",
+                                   method="code+none")
     solution = {"solution.cpp" if options.language == "cpp" else "solution.py":
                 program.encode("utf-8", "surrogatepass")}
-    wall = max(1.0, budget - 0.5)  # leave the worker time to report what finished
     try:
         python = sandbox_python("code items")
         spec = suite.for_harness() | {"python": python, "test_timeout": options.timeout or 5.0,

@@ -97,7 +97,7 @@ def reap(pid, status, deadline):
 
 def verdict(reply, status, spec):
     if reply is None:
-        return {"error": f"grade did not return within {spec['timeout']:g} s"}
+        return {"error": f"grade did not return within {spec['timeout']:.3g} s"}
     if reply is OVER:
         return {"error": f"the grader process wrote over {spec['max_reply']} bytes on its reply pipe"}
     if not reply:

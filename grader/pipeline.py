@@ -243,7 +243,10 @@ def _asked(plan: Plan, stage: str) -> Plan:
     return dataclasses.replace(plan, consulted=plan.consulted | {stage})
 
 
-def next_stage(models: Models, plan: Plan, result: GradeResult) -> tuple[Plan, GradeResult, ModelQuery | None, Any]:
+StageStep = tuple[Plan, GradeResult, ModelQuery | None, Any]  # next_stage's (plan, result, query, stage)
+
+
+def next_stage(models: Models, plan: Plan, result: GradeResult) -> StageStep:
     """The next model stage the verifier asks for that is loaded here: (plan, result, query, stage).
     Stages not loaded are passed over (marked asked), unless the item requires one. A query its
     verifier withholds (``ModelQuery.withheld``) ends the stages: the verdict so far stands."""
@@ -301,7 +304,7 @@ class Pending:
     outcome: GradeResult | NeedsWorker
     defaults: Defaults
     inline_seconds: float  # what grading it so far took (its latency counts that, not its wait in a queue)
-    asking: tuple[Plan, GradeResult, ModelQuery, Any] | None = None  # next_stage's answer, found already
+    asking: StageStep | None = None  # next_stage's answer, found already (it asks a model)
 
 
 class Pipeline:
@@ -351,8 +354,7 @@ class Pipeline:
             result = _internal_error(exc)
         return _finished(result, pending.defaults, start)
 
-    def _run(self, plan: Plan, outcome: GradeResult | NeedsWorker,
-             asking: tuple[Plan, GradeResult, ModelQuery, Any] | None = None) -> GradeResult:
+    def _run(self, plan: Plan, outcome: GradeResult | NeedsWorker, asking: StageStep | None = None) -> GradeResult:
         result = outcome if isinstance(outcome, GradeResult) else self._in_worker(plan, outcome)
         verifier = _verifier(plan)
         for _ in range(MAX_STAGES):

@@ -36,6 +36,7 @@ from .rewards import Rewards
 from .security import bearer_matches
 from .server_config import ServerConfig
 from .types import GradeResult, Status
+from .verifiers.ifeval.spec import is_task_row, reference_from_row
 from .wire import response_too_large
 
 ITEM_FIELDS = ("response", "reference", "verifier", "options", "prompt")
@@ -264,9 +265,8 @@ def _responses_text(response: Any) -> str:
 
 def _nemo_task(body: dict[str, Any]) -> tuple[str, str]:
     """Which verifier a NeMo-Gym task row asks for, and its reference."""
-    if isinstance(body.get("verifier_metadata"), dict) or "instruction_id_list" in body:
-        keys = ("instruction_id_list", "kwargs", "prompt", "grading_mode", "verifier_metadata")
-        return "ifeval", json.dumps({k: body[k] for k in keys if k in body})
+    if is_task_row(body):
+        return "ifeval", reference_from_row(body)
     if isinstance(body.get("verifier"), str) and "reference" in body:
         return body["verifier"], body["reference"]
     for key in ("expected_answer", "answer", "ground_truth", "reference"):

@@ -28,6 +28,7 @@ from ..api import grade_many
 from ..execution.workers import WorkerPool
 from ..pipeline import plan_item
 from ..types import GradeResult, Status
+from ..verifiers.ifeval.spec import is_task_row, reference_from_row
 
 CHUNK_SIZE = 256
 RAY_LOCAL = "local"  # `--ray` without an address: start Ray on this machine for the run
@@ -41,7 +42,9 @@ Grade a JSON Lines file, one item per line.
 Input fields (per line, a JSON object):
   response    string, required: the model's response.
   reference   string or list of strings, required: the reference answer(s);
-              any match counts.
+              any match counts. A line without one that has IFEval's
+              instruction_id_list and kwargs (Google's input_data.jsonl
+              with a response) is an ifeval item made from them.
   verifier    string, optional: {verifiers};
               defaults to --verifier.
   options     object, optional: the verifier's options:
@@ -324,8 +327,16 @@ def parse_line(raw: bytes, line_no: int, default_verifier: str) -> Record:
         return Record(line_no, {}, problem=f"line {line_no} is not valid JSON ({detail})")
     if not isinstance(fields, dict):
         return Record(line_no, {}, problem=f"line {line_no} is not a JSON object")
-    item = {**fields, "verifier": fields.get("verifier") or default_verifier}
-    return Record(line_no, fields, item=item)
+    return Record(line_no, fields, item=item_from_row(fields, default_verifier))
+
+
+def item_from_row(fields: dict[str, Any], default_verifier: str) -> dict[str, Any]:
+    """The grading item for one line's (or Parquet row's) fields. A row without a reference that carries
+    IFEval's own ``instruction_id_list`` and ``kwargs`` (Google's input_data.jsonl with a response added,
+    a NeMo-Gym row) and names no other verifier is an ifeval item whose reference is made from them."""
+    if "reference" not in fields and fields.get("verifier") in (None, "", "ifeval") and is_task_row(fields):
+        return {**fields, "verifier": "ifeval", "reference": reference_from_row(fields)}
+    return {**fields, "verifier": fields.get("verifier") or default_verifier}
 
 
 def grade_records(records: list[Record], workers: int | None, servers: list[str] | None = None,

@@ -18,7 +18,7 @@ import os
 from typing import Any, Iterator
 
 from .grade import (CHUNK_SIZE, RAY_LOCAL, Record, Summary, count_nonblank_lines, format_output_line,
-                    grade_records, json_line, numbered_reason, parse_line, progress_bar, show_progress)
+                    grade_records, item_from_row, json_line, numbered_reason, parse_line, progress_bar, show_progress)
 
 PARQUET = (".parquet", ".pq")
 READ_ONLY = {"num_cpus": 0}
@@ -51,7 +51,7 @@ class GradeBatch:
             return
         for row in batch.to_pylist():  # Parquet rows: the row number is the driver's to add
             fields = json.loads(json.dumps(row, default=str))  # dates, bytes, decimals: as their text
-            yield Record(0, fields, item={**fields, "verifier": fields.get("verifier") or self.default_verifier})
+            yield Record(0, fields, item=item_from_row(fields, self.default_verifier))
 
     def __del__(self) -> None:
         pool = getattr(self, "pool", None)

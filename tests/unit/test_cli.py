@@ -141,6 +141,24 @@ def test_default_verifier_applies_to_lines_without_one(tmp_path: Path, monkeypat
     assert seen == ["exact", "math"]
 
 
+def test_ifeval_rows_in_googles_own_format_are_graded_without_a_reference(tmp_path: Path) -> None:
+    # Google's input_data.jsonl row with a response: the instructions are fields of the row.
+    row = {"key": 1, "prompt": "Write about cats. Do not use any commas.",
+           "instruction_id_list": ["punctuation:no_comma", "length_constraints:number_words"],
+           "kwargs": [{}, {"num_words": 5, "relation": "at least"}]}
+    out = run_cli(tmp_path, [{**row, "response": "Cats sleep most of the day and night."},
+                             {**row, "response": "Cats, it seems, sleep a lot every day."},
+                             {**row, "kwargs": [{}], "response": "Cats sleep."},
+                             {**row, "verifier": "exact", "response": "x"}])
+    assert [r["status"] for r in out] == ["OK", "OK", "INVALID_ARGUMENT", "INVALID_ARGUMENT"]
+    assert [r["correct"] for r in out[:2]] == [True, False]
+    assert [c["name"] for c in out[1]["checks"]] == row["instruction_id_list"]
+    assert out[1]["checks"][0]["passed"] is False and out[1]["checks"][1]["passed"] is True
+    assert "one 'kwargs' mapping per instruction id" in out[2]["reason"]
+    assert "reference" in out[3]["reason"]  # a line naming another verifier still needs a reference
+    assert "reference" not in out[0]  # the output carries the input's fields, not the made-up reference
+
+
 def test_many_lines_are_processed_in_chunks(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
     monkeypatch.setattr(grade_cmd, "CHUNK_SIZE", 4)
     lines = [{"id": i, **(RIGHT if i % 3 else WRONG)} for i in range(10)]

@@ -159,6 +159,22 @@ class Instructions:
     scoring: str | None = None
 
 
+# The fields of a task row (Google IFEval's input_data.jsonl, a NeMo-Gym instruction-following row)
+# that make its reference.
+ROW_FIELDS = ("instruction_id_list", "kwargs", "prompt", "grading_mode", "verifier_metadata")
+
+
+def is_task_row(row: Mapping[str, Any]) -> bool:
+    """Whether a dataset row carries its instructions as fields of its own (IFEval's ``instruction_id_list``
+    and ``kwargs``, or NeMo-Gym's ``verifier_metadata``) rather than as a reference string."""
+    return "instruction_id_list" in row or isinstance(row.get("verifier_metadata"), dict)
+
+
+def reference_from_row(row: Mapping[str, Any]) -> str:
+    """The reference string (IFEval's JSON form) for a task row's own fields; ``parse_reference`` validates it."""
+    return json.dumps({key: row[key] for key in ROW_FIELDS if key in row})
+
+
 def parse_reference(reference: str, prompt: str) -> Instructions:
     """The instructions a reference asks for; InvalidItem names what is malformed or missing.
 

@@ -38,6 +38,9 @@ MAX_EXPONENT = 64
 MAX_TERMS = 256
 MAX_RADICAND = 10 ** 10
 MAX_CHARS = 200
+# Nested brackets and runs of signs the parser descends into. 200 characters of "(" would take
+# Python's recursion limit (five frames a level); no answer is nested this deep.
+MAX_NESTING = 50
 
 # A term's key: (squarefree radicand, power of pi, ((variable, exponent), ...) sorted).
 Key = tuple[int, int, tuple[tuple[str, int], ...]]
@@ -295,6 +298,12 @@ class _Parser:
     def __init__(self, tokens: list[str]) -> None:
         self.tokens = tokens
         self.pos = 0
+        self.nesting = 0  # no need to unwind on an exception: the first one ends the parse
+
+    def descend(self) -> None:
+        self.nesting += 1
+        if self.nesting > MAX_NESTING:
+            raise Unsupported("nested too deeply")
 
     def peek(self) -> str | None:
         return self.tokens[self.pos] if self.pos < len(self.tokens) else None
@@ -307,20 +316,22 @@ class _Parser:
         return tok
 
     def sum(self) -> Exact:
+        self.descend()
         value = self.signed()
         while self.peek() in ("+", "-"):
             op = self.take()
             rhs = self.product()
             value = value + rhs if op == "+" else value - rhs
+        self.nesting -= 1
         return value
 
     def signed(self) -> Exact:
-        if self.peek() == "-":
-            self.take()
-            return -self.signed()
-        if self.peek() == "+":
-            self.take()
-            return self.signed()
+        if self.peek() in ("-", "+"):
+            self.descend()
+            negate = self.take() == "-"
+            value = self.signed()
+            self.nesting -= 1
+            return -value if negate else value
         return self.product()
 
     def product(self) -> Exact:
@@ -374,8 +385,11 @@ class _Parser:
 
     def factor(self) -> Exact:
         if self.peek() == "-":
+            self.descend()
             self.take()
-            return -self.factor()
+            value = -self.factor()
+            self.nesting -= 1
+            return value
         return self.power()
 
     def power(self) -> Exact:

@@ -8,7 +8,9 @@ Each worker leads its own process group and has its own temporary folder
 (``TMPDIR``): killing a worker kills what it started (a sandbox still
 running a program) and removes the files it left. Workers nobody killed are
 killed when the process exits; a worker whose parent is gone (killed
-without exiting) removes its folder and takes its group down itself.
+without exiting) removes its folder and takes its group down itself. Where
+both were killed at once (Ray kills an actor's child processes with it),
+the next process to start a worker removes the folders they left.
 
 Nothing here knows what the work is: callers send module-level functions
 with their arguments, and name a warm-up function (``"module:function"``)
@@ -104,6 +106,58 @@ def resolve(spec: str) -> Callable[[], Any]:
     return getattr(importlib.import_module(module), name)
 
 
+SCRATCH_PREFIX = "grader-worker-"
+
+
+def new_scratch_folder() -> str:
+    """A new worker's temporary folder, ``grader-worker-<pid namespace>-<pid>-XXXXXXXX``: named for the
+    process that starts the worker, so that folders left by processes that are gone can be told apart
+    (first removed when this process starts its first worker)."""
+    global _swept
+    if not _swept:
+        _swept = True
+        remove_stale_scratch_folders()
+    return tempfile.mkdtemp(prefix=f"{SCRATCH_PREFIX}{_pid_namespace()}-{os.getpid()}-")
+
+
+_swept = False
+
+
+def remove_stale_scratch_folders() -> list[str]:
+    """Remove the worker folders whose starting process, in this pid namespace, has exited; the removed."""
+    namespace = _pid_namespace()
+    removed = []
+    with os.scandir(tempfile.gettempdir()) as entries:
+        for entry in entries:
+            parts = entry.name[len(SCRATCH_PREFIX):].split("-")
+            if (not entry.name.startswith(SCRATCH_PREFIX) or len(parts) < 3 or parts[0] != namespace
+                    or not parts[1].isdecimal() or not entry.is_dir(follow_symlinks=False)
+                    or _alive(int(parts[1]))):
+                continue
+            shutil.rmtree(entry.path, ignore_errors=True)
+            removed.append(entry.path)
+    return removed
+
+
+def _pid_namespace() -> str:
+    """This process's pid namespace (its inode), so that pids of another namespace sharing the folder
+    (containers with a common /tmp) are never taken for this one's."""
+    try:
+        return os.readlink("/proc/self/ns/pid").partition("[")[2].rstrip("]") or "0"
+    except OSError:
+        return "0"
+
+
+def _alive(pid: int) -> bool:
+    try:
+        os.kill(pid, 0)
+    except ProcessLookupError:
+        return False
+    except OSError:  # alive, another user's
+        return True
+    return True
+
+
 class Worker:
     """One worker: a fresh interpreter running ``python -m grader.execution._entry FD LIMIT WARM_UP``.
 
@@ -114,7 +168,7 @@ class Worker:
     def __init__(self, memory_limit: int, warm_up: str = "") -> None:
         parent_sock, child_sock = socket.socketpair()
         child_fd = child_sock.fileno()
-        self.scratch = tempfile.mkdtemp(prefix="grader-worker-")
+        self.scratch = new_scratch_folder()
         os.chmod(self.scratch, 0o755)  # a sandbox's folder in it is mounted for the sandbox's own uid
         try:
             self.proc = subprocess.Popen(

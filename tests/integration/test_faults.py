@@ -15,7 +15,7 @@ import pytest
 
 import grader
 from grader.client import GraderClient
-from grader.execution import sandbox
+from grader.execution import sandbox, workers
 from grader.execution.workers import (MEMORY_LIMIT_BYTES, PARENT_ENV, SCRATCH_ENV, Worker, WorkerCrashed, WorkerPool,
                                       WorkerTimeout)
 from processes import assert_exits, assert_no_process_left, processes_with
@@ -216,3 +216,25 @@ def test_a_worker_whose_parent_died_before_it_ran_removes_its_folder_and_exits(t
     finally:
         worker.kill()
         ours.close()
+
+
+def test_folders_of_workers_killed_with_their_parent_are_removed_by_the_next_process():
+    """Ray kills an actor's child processes with it: the worker's watchdog never runs and the folder
+    stays. A process starting its first worker removes such folders; a live process's folders are kept."""
+    live = Worker(MEMORY_LIMIT_BYTES)
+    parent = subprocess.Popen([sys.executable, "-c", UNCLOSED + "import time; time.sleep(60)"],
+                              stdout=subprocess.PIPE, text=True)
+    try:
+        pid, scratch = parent.stdout.readline().split()
+        os.killpg(int(pid), signal.SIGKILL)  # both at once: nobody is left to clean up
+        parent.kill()
+        parent.wait()
+        assert_exits(int(pid))
+        assert os.path.isdir(scratch)
+        removed = workers.remove_stale_scratch_folders()
+        assert scratch in removed and not os.path.exists(scratch)
+        assert os.path.isdir(live.scratch) and live.scratch not in removed
+    finally:
+        parent.kill()
+        parent.wait()
+        live.kill()

@@ -26,7 +26,7 @@ from tqdm import tqdm
 from .. import verifiers
 from ..api import grade_many
 from ..execution.workers import WorkerPool
-from ..pipeline import plan_item
+from ..pipeline import ModelStage, plan_item
 from ..types import GradeResult, Status
 from ..verifiers.ifeval.spec import is_task_row, reference_from_row
 
@@ -72,6 +72,11 @@ when lines carry a `tag`, wall time and throughput.
 
 A progress bar is shown on stderr when stderr is a terminal, unless
 --no-progress is given.
+
+With --judge-model or --judge-url, math rule misses go to that judge (as
+`grader serve` does; the item option `judge` is then on-miss unless a line
+says otherwise): `--judge-model default` is the shipped CPU judge. Not with
+--server (the server's own judge decides) or --ray.
 
 With --ray (pip install 'grader[ray]'), Ray Data reads IN and grades it in
 batches of {chunk} on a pool of actors (--ray-actors, each with --workers
@@ -176,6 +181,23 @@ def add_grade_command(commands: argparse._SubParsersAction,
     grade_cmd.add_argument("--ray-actors", metavar="N", type=_positive_int, default=None,
                            help="with --ray: grading actors, each with --workers worker processes (1 unless "
                                 "given) and as many CPUs (default: as many as the cluster's CPUs hold)")
+    _add_judge_flags(grade_cmd)
+
+
+# ``grader serve``'s judge settings, as flags of ``grade`` (same names and environment variables).
+JUDGE_FLAGS = ("judge_model", "judge_url", "judge_template", "judge_endpoint_model", "judge_timeout",
+               "judge_max_batch", "judge_tokens_per_pass", "device")
+
+
+def _add_judge_flags(cmd: argparse.ArgumentParser) -> None:
+    import dataclasses
+
+    from ..server_config import ServerConfig
+    from .serve import add_config_flags
+
+    fields = {f.name: f for f in dataclasses.fields(ServerConfig)}
+    add_config_flags(cmd, [fields[name] for name in JUDGE_FLAGS],
+                     {"device": ("auto", "where a local judge model runs: auto (CUDA when present), cpu, cuda")})
 
 
 def _positive_int(text: str) -> int:
@@ -196,7 +218,8 @@ def run_grade(args: argparse.Namespace) -> int:
     try:
         if args.server:
             _check_client_settings()
-        summary = _grade_on_ray(args) if args.ray is not None else _grade_file(args)
+        with _judge(args) as judge:
+            summary = _grade_on_ray(args) if args.ray is not None else _grade_file(args, judge)
     except OSError as exc:
         where = f"{exc.filename}: " if exc.filename else ""
         return _fail(f"{where}{exc.strerror or exc}")
@@ -221,9 +244,37 @@ def _check_client_settings() -> None:
         raise UsageError(str(exc)) from None
 
 
-def _grade_file(args: argparse.Namespace) -> Summary:
+@contextlib.contextmanager
+def _judge(args: argparse.Namespace) -> Iterator[ModelStage | None]:
+    """The judge --judge-model or --judge-url names, loaded once for the run (None when neither is given)."""
+    model, url = getattr(args, "judge_model", ""), getattr(args, "judge_url", "")
+    if not (model or url):
+        yield None
+        return
+    if args.server or args.ray is not None:
+        raise UsageError("--judge-model and --judge-url grade in this process: a server uses its own judge "
+                         "(grader serve --judge-model ...), and --ray takes none")
+    if min(args.judge_max_batch, args.judge_tokens_per_pass) < 0 or args.judge_timeout <= 0:
+        raise UsageError("--judge-max-batch and --judge-tokens-per-pass must be 0 (the default) or more, "
+                         "--judge-timeout more than 0")
+    from ..lm.judge import load_judge
+
+    try:
+        judge = load_judge(model, url, template=args.judge_template, endpoint_model=args.judge_endpoint_model,
+                           api_key=os.environ.get("GRADER_JUDGE_API_KEY"), device=args.device,
+                           timeout=args.judge_timeout, max_batch=args.judge_max_batch,
+                           tokens_per_pass=args.judge_tokens_per_pass)
+    except (ValueError, OSError) as exc:
+        raise UsageError(f"cannot set up the judge ({exc})") from None
+    try:
+        yield judge
+    finally:
+        judge.close()
+
+
+def _grade_file(args: argparse.Namespace, judge: ModelStage | None = None) -> Summary:
     with _open_binary(args.input, "rb") as source, _open_binary(args.output, "wb") as sink:
-        return grade_stream(source, sink, args)
+        return grade_stream(source, sink, args, judge)
 
 
 def _grade_on_ray(args: argparse.Namespace) -> Summary:
@@ -247,14 +298,15 @@ def progress_bar(total: int | None, shown: bool) -> tqdm:
     return tqdm(total=total, unit="item", file=sys.stderr, disable=not shown, ncols=columns, nrows=lines)
 
 
-def grade_stream(source: BinaryIO, sink: BinaryIO, args: argparse.Namespace) -> Summary:
+def grade_stream(source: BinaryIO, sink: BinaryIO, args: argparse.Namespace,
+                 judge: ModelStage | None = None) -> Summary:
     """Grade every line of source into sink, chunk by chunk, with an optional progress bar."""
     shown = show_progress(args)
     total = count_nonblank_lines(args.input) if shown else None
     summary = Summary()
     with progress_bar(total, shown) as bar:
         for chunk in _chunks(read_records(source, args.verifier), CHUNK_SIZE):
-            for record, result in zip(chunk, grade_records(chunk, args.workers, args.server)):
+            for record, result in zip(chunk, grade_records(chunk, args.workers, args.server, judge=judge)):
                 sink.write(format_output_line(record, result))
                 summary.add(record.fields, result)
             sink.flush()
@@ -340,11 +392,12 @@ def item_from_row(fields: dict[str, Any], default_verifier: str) -> dict[str, An
 
 
 def grade_records(records: list[Record], workers: int | None, servers: list[str] | None = None,
-                  pool: WorkerPool | None = None) -> list[GradeResult]:
-    """Verdicts for a chunk, in order: valid records are graded (in ``pool``'s workers where given),
-    invalid ones get INVALID_ARGUMENT (its reason names the line, as for lines that are not JSON)."""
+                  pool: WorkerPool | None = None, judge: ModelStage | None = None) -> list[GradeResult]:
+    """Verdicts for a chunk, in order: valid records are graded (in ``pool``'s workers where given, math
+    rule misses going to ``judge`` where given), invalid ones get INVALID_ARGUMENT (its reason names the
+    line, as for lines that are not JSON)."""
     items = [r.item for r in records if r.item is not None]
-    verdicts = iter(_grade_items(items, workers, servers, pool))
+    verdicts = iter(_grade_items(items, workers, servers, pool, judge))
     results = []
     for record in records:
         result = next(verdicts) if record.item is not None else invalid_result(record.problem)
@@ -355,11 +408,11 @@ def grade_records(records: list[Record], workers: int | None, servers: list[str]
 
 
 def _grade_items(items: list[dict[str, Any]], workers: int | None, servers: list[str] | None,
-                 pool: WorkerPool | None = None) -> list[GradeResult]:
+                 pool: WorkerPool | None = None, judge: ModelStage | None = None) -> list[GradeResult]:
     if not items:
         return []
     if not servers:
-        return grade_many(items, max_concurrency=workers, pool=pool)
+        return grade_many(items, max_concurrency=workers, pool=pool, judge_service=judge)
     from .remote import grade_remote
 
     # Validate here with the pipeline's own checks, and send only what a server can take.

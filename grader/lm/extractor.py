@@ -205,7 +205,7 @@ _ELLIPSIS_AFTER_RE = re.compile(r"[ \t]*,?[ \t]*(?:\.\.\.|…|\\[lc]?dots(?![A-Z
 
 
 @contextlib.contextmanager
-def _quiet_transformers() -> Iterator[None]:
+def quiet_transformers() -> Iterator[None]:
     """transformers' progress bars and load reports off, for the duration (restored after)."""
     from transformers.utils import logging as hf_logging
 
@@ -493,7 +493,7 @@ class AnswerExtractor:
             dtype = torch.bfloat16 if torch.cuda.is_bf16_supported() else torch.float16
         else:
             dtype = torch.float32
-        with _quiet_transformers():  # no "Loading weights" bar in a CLI's or a server's output
+        with quiet_transformers():  # no "Loading weights" bar in a CLI's or a server's output
             tokenizer = AutoTokenizer.from_pretrained(str(model_dir), local_files_only=True)
             model = AutoModelForTokenClassification.from_pretrained(
                 str(model_dir), local_files_only=True, dtype=dtype

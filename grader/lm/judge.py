@@ -33,6 +33,7 @@ from pathlib import Path
 from typing import Any, Sequence
 
 from .batcher import InferenceBatcher, passes_by_length
+from .extractor import quiet_transformers
 from .model_graders import ModelGraderAnswer, ModelGraderRequest, chat_body, decide, failed, read_reply
 
 MAX_QUESTION_CHARS = 2000
@@ -166,8 +167,10 @@ class HFJudge:
             device = "cuda" if torch.cuda.is_available() else "cpu"
         dtype = torch.bfloat16 if device == "cuda" and torch.cuda.is_bf16_supported() else (
             torch.float16 if device == "cuda" else torch.float32)
-        tokenizer = AutoTokenizer.from_pretrained(path, local_files_only=True)
-        model = AutoModelForCausalLM.from_pretrained(path, local_files_only=True, dtype=dtype).to(device).eval()
+        with quiet_transformers():  # no "Loading weights" bar in a CLI's or a server's output
+            tokenizer = AutoTokenizer.from_pretrained(path, local_files_only=True)
+            model = AutoModelForCausalLM.from_pretrained(path, local_files_only=True, dtype=dtype)
+        model = model.to(device).eval()
         return cls(model, tokenizer, TEMPLATES[template], device, tokens_per_pass)
 
     def _first_token(self, word: str) -> int:
@@ -350,7 +353,9 @@ class CrossEncoderJudge:
             device = "cuda" if torch.cuda.is_available() else "cpu"
         dtype = torch.float32 if device == "cpu" else (torch.bfloat16 if torch.cuda.is_bf16_supported()
                                                        else torch.float16)
-        model = AutoModelForSequenceClassification.from_pretrained(str(folder), local_files_only=True, dtype=dtype)
+        with quiet_transformers():
+            model = AutoModelForSequenceClassification.from_pretrained(str(folder), local_files_only=True,
+                                                                       dtype=dtype)
         tokenizer = Tokenizer.from_file(str(folder / "tokenizer.json"))
         tokenizer.no_truncation()
         tokenizer.no_padding()
@@ -585,6 +590,8 @@ def load_judge(model_path: str = "", url: str = "", *, template: str = "plain", 
         return JudgeService(EndpointJudge(url, endpoint_model or "judge", TEMPLATES[template], api_key=api_key,
                                           timeout=timeout, pinned=bool(endpoint_model)))
     batch = max_batch or None
+    if model_path != DEFAULT_JUDGE and not Path(model_path).is_dir():  # else transformers reads it as a hub id
+        raise ValueError(f"no judge model folder at {model_path!r} (give a local folder, or 'default')")
     if model_path == DEFAULT_JUDGE:
         return JudgeService(CrossEncoderJudge.load(None, device), max_batch=batch)
     if (Path(model_path) / CROSS_ENCODER_CONFIG).is_file():

@@ -23,7 +23,7 @@ import threading
 from pathlib import Path
 from typing import Any, Sequence
 
-from .extractor import _quiet_transformers
+from .extractor import quiet_transformers
 
 CACHED_TEXTS = 4096
 CACHED_CHARS = 4096  # longer texts are embedded each time: a cache key must not hold a whole long response
@@ -59,7 +59,7 @@ class SentenceEncoder:
             raise FileNotFoundError(f"no sentence encoder at {model_dir} (config.json missing)")
         config = model_dir / "sentence_bert_config.json"
         max_tokens = json.loads(config.read_text())["max_seq_length"] if config.is_file() else 256
-        with _quiet_transformers():  # no "Loading weights" bar in a server's output
+        with quiet_transformers():  # no "Loading weights" bar in a server's output
             tokenizer = AutoTokenizer.from_pretrained(str(model_dir), local_files_only=True)
             model = AutoModel.from_pretrained(str(model_dir), local_files_only=True)
         return cls(model.eval(), tokenizer, int(max_tokens))

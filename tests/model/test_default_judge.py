@@ -118,3 +118,18 @@ def test_a_server_with_the_default_judge():
             assert result.correct and result.method == "judge"
     finally:
         server.stop()
+
+
+def test_the_grade_command_with_the_default_judge(tmp_path, capsys):
+    from grader import cli
+
+    odd = {"response": r"So the answer is \boxed{\text{odd}}.", "reference": "Any odd number of participants",
+           "prompt": "For which numbers of participants is this possible?", "expected": True}
+    lines = [odd, {**odd, "options": {"judge": "off"}}, {"response": r"So \boxed{18}.", "reference": "17"}]
+    source, out = tmp_path / "in.jsonl", tmp_path / "out.jsonl"
+    source.write_text("".join(json.dumps(line) + "\n" for line in lines))
+    assert cli.main(["grade", str(source), "-o", str(out), "--no-progress", "--judge-model", "default"]) == 0
+    rows = [json.loads(line) for line in out.read_text().splitlines()]
+    assert [(r["correct"], r["method"]) for r in rows] == [(True, "judge"), (False, "boxed+exact"),
+                                                          (False, "boxed+exact+judge")]
+    assert "Loading weights" not in capsys.readouterr().err  # transformers' load bar is kept quiet

@@ -131,9 +131,9 @@ def test_summary_without_labels_or_tags_has_no_such_rows(tmp_path: Path, capsys:
 def test_default_verifier_applies_to_lines_without_one(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
     seen: list[str] = []
 
-    def fake_grade_many(items, max_concurrency=None, pool=None):
+    def fake_grade_many(items, max_concurrency=None, pool=None, judge_service=None):
         seen.extend(item["verifier"] for item in items)
-        assert max_concurrency == 3 and pool is None  # the local run: the default pool
+        assert max_concurrency == 3 and pool is None and judge_service is None  # the default pool, no judge
         return [grade_cmd.invalid_result("fake") for _ in items]
 
     monkeypatch.setattr(grade_cmd, "grade_many", fake_grade_many)
@@ -173,6 +173,21 @@ def test_missing_input_file_exits_2(tmp_path: Path, capsys: pytest.CaptureFixtur
     err = capsys.readouterr().err
     assert "missing.jsonl" in err and "No such file" in err
     assert not out.exists()
+
+
+@pytest.mark.parametrize("flags, message", [
+    (["--judge-model", "default", "--server", "127.0.0.1:1"], "a server uses its own judge"),
+    (["--judge-model", "/no/such/judge"], "no judge model folder at '/no/such/judge'"),
+    (["--judge-model", "default", "--judge-url", "http://127.0.0.1:1"], "not both"),
+    (["--judge-url", "http://127.0.0.1:1", "--judge-template", "nope"], "unknown judge template"),
+    (["--judge-url", "http://127.0.0.1:1", "--judge-max-batch", "-1"], "0 (the default) or more"),
+])
+def test_judge_flags_that_cannot_work_exit_2_before_grading(tmp_path: Path, capsys: pytest.CaptureFixture,
+                                                             flags: list[str], message: str) -> None:
+    source, out = write_jsonl(tmp_path / "in.jsonl", [RIGHT]), tmp_path / "out.jsonl"
+    assert cli.main(["grade", str(source), "-o", str(out), "--no-progress", *flags]) == 2
+    assert message in capsys.readouterr().err
+    assert not out.exists()  # the judge is set up before the output is opened
 
 
 def test_usage_errors_exit_2(capsys: pytest.CaptureFixture) -> None:

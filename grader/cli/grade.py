@@ -49,7 +49,9 @@ Input fields (per line, a JSON object):
               defaults to --verifier.
   options     object, optional: the verifier's options:
 {options}
-  prompt      string, optional: the question, for verifiers that read it.
+  prompt      string, optional: the question, for verifiers that read it
+              (math's extraction and judge, ifeval); without one, a text
+              `question` or `problem` field is the prompt.
   id          optional, carried through.
   expected    boolean, optional: the human label; enables agreement, false
               positives and false negatives in the summary.
@@ -382,13 +384,23 @@ def parse_line(raw: bytes, line_no: int, default_verifier: str) -> Record:
     return Record(line_no, fields, item=item_from_row(fields, default_verifier))
 
 
+# Where eval sets keep the question when they have no `prompt` (GSM8K and HardVerify: question, MATH: problem).
+QUESTION_FIELDS = ("question", "problem")
+
+
 def item_from_row(fields: dict[str, Any], default_verifier: str) -> dict[str, Any]:
     """The grading item for one line's (or Parquet row's) fields. A row without a reference that carries
     IFEval's own ``instruction_id_list`` and ``kwargs`` (Google's input_data.jsonl with a response added,
-    a NeMo-Gym row) and names no other verifier is an ifeval item whose reference is made from them."""
+    a NeMo-Gym row) and names no other verifier is an ifeval item whose reference is made from them. A
+    row without a prompt whose ``question`` (or ``problem``) is text has that as its prompt."""
+    item = {**fields, "verifier": fields.get("verifier") or default_verifier}
+    if "prompt" not in fields:
+        question = next((fields[k] for k in QUESTION_FIELDS if isinstance(fields.get(k), str)), None)
+        if question is not None:
+            item["prompt"] = question
     if "reference" not in fields and fields.get("verifier") in (None, "", "ifeval") and is_task_row(fields):
-        return {**fields, "verifier": "ifeval", "reference": reference_from_row(fields)}
-    return {**fields, "verifier": fields.get("verifier") or default_verifier}
+        item.update(verifier="ifeval", reference=reference_from_row(fields))
+    return item
 
 
 def grade_records(records: list[Record], workers: int | None, servers: list[str] | None = None,

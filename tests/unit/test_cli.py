@@ -159,6 +159,17 @@ def test_ifeval_rows_in_googles_own_format_are_graded_without_a_reference(tmp_pa
     assert "reference" not in out[0]  # the output carries the input's fields, not the made-up reference
 
 
+def test_a_question_or_problem_field_is_the_prompt_where_a_line_has_none() -> None:
+    def prompt_of(fields: dict) -> object:
+        return grade_cmd.item_from_row(fields, "math").get("prompt")
+
+    assert prompt_of({**RIGHT, "question": "How many?"}) == "How many?"
+    assert prompt_of({**RIGHT, "problem": "Find x."}) == "Find x."
+    assert prompt_of({**RIGHT, "prompt": "Asked.", "question": "Other."}) == "Asked."
+    assert prompt_of({**RIGHT, "question": {"text": "not text"}}) is None
+    assert prompt_of(RIGHT) is None
+
+
 def test_many_lines_are_processed_in_chunks(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
     monkeypatch.setattr(grade_cmd, "CHUNK_SIZE", 4)
     lines = [{"id": i, **(RIGHT if i % 3 else WRONG)} for i in range(10)]

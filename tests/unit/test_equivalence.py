@@ -137,6 +137,20 @@ def test_text_answers():
     differ([r"\text{Tuesday}"], r"\text{Monday}")
 
 
+def test_amc_answers_with_their_choice_letter_match_the_letter_or_the_value():
+    # AoPS writes an AMC answer as the choice's letter and its value: either is the answer.
+    amc = [r"\textbf{(C)}\ 12", r"\textbf{(C) }12", r"\text{(C)}~12", "(C) 12"]
+    same(amc, "C")
+    same(amc, "12")
+    same(amc, r"\textbf{(C)}\ 12")
+    same(["C", "12", "(C)"], r"\textbf{(C)}\ 12")
+    differ(amc, "D")
+    differ(amc, "13")
+    differ(amc, "12C")  # never the product of the letter and the value
+    differ([r"\textbf{(D)}\ 13"], r"\textbf{(C)}\ 12")
+    differ(["(a) 12"], "a")  # a part of a problem, not a choice
+
+
 def test_json_damaged_references():
     assert verdict(r"\boxed{\frac{1}{2}}", "\x0crac{1}{2}")          # "\f" of \frac became a form feed
     assert verdict(r"\boxed{\text{yes}}", "\text{yes}")               # "\t" of \text became a tab

@@ -15,6 +15,9 @@ from .normalize import canonical_text, has_degrees, normalize_answer
 from .parse import MAX_ANSWER_CHARS, ParseError, Scalar, Value, parse_normal_form
 
 _DIGIT_RE = re.compile(r"\d")
+# An AMC answer as AoPS writes it, "\textbf{(C)}\ 12": the choice's letter, then its value. Both are the
+# answer (a reference of either kind matches), never the product 12·C. Capitals A-E only: "(a) 12" is a part.
+_LABELLED_CHOICE_RE = re.compile(r"(?:\\(?:textbf|text|mathrm|mathbf)\{\s*\(([A-E])\)\s*\}|\(([A-E])\))\s*(\S.*)")
 
 
 class Reading:
@@ -45,6 +48,10 @@ class Reading:
         With ``radians``, an angle written in degrees also reads as radians (30° as π/6)."""
         if len(self.text) > MAX_ANSWER_CHARS:
             raise ParseError(f"answer longer than {MAX_ANSWER_CHARS} characters")
+        choice = _LABELLED_CHOICE_RE.fullmatch(self.norm)
+        if choice is not None:
+            letter, value = choice.group(1) or choice.group(2), choice.group(3)
+            return parse_normal_form(letter, False, use_sympy=use_sympy) + Reading(value).values(use_sympy, radians)
         readings = parse_normal_form(self.norm, self.percent, use_sympy=use_sympy)
         if radians and self.degrees:
             readings = readings + [Scalar(v.text, None, Exact({(1, 1, ()): v.num.value / 180}))

@@ -151,6 +151,18 @@ def test_amc_answers_with_their_choice_letter_match_the_letter_or_the_value():
     differ(["(a) 12"], "a")  # a part of a problem, not a choice
 
 
+def test_the_empty_set_in_symbols_and_in_words():
+    words = [r"\text{no solution}", "No solutions", r"\text{There are no real solutions}", "no real roots",
+             r"\text{the empty set}", r"\varnothing", r"\{\}", "∅"]
+    same(words, r"\emptyset")
+    same([r"\emptyset"], r"\text{No real solutions}")
+    differ(words, "0")
+    differ(words, r"\{0\}")
+    differ([r"\emptyset"], r"\{1\}")
+    assert not verdict(r"\boxed{{}}", r"\emptyset")  # empty braces are an empty group, never the empty set
+    assert not verdict(r"\boxed{\text{no solution for } x > 2}", r"\emptyset")  # only the whole answer
+
+
 def test_json_damaged_references():
     assert verdict(r"\boxed{\frac{1}{2}}", "\x0crac{1}{2}")          # "\f" of \frac became a form feed
     assert verdict(r"\boxed{\text{yes}}", "\text{yes}")               # "\t" of \text became a tab

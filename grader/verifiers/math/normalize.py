@@ -283,6 +283,7 @@ def normalize_answer(text: str) -> tuple[str, bool]:
     s = _IMPLICATION_RE.split(s)[-1].strip() or s
     s = re.sub(r"^(?:[a-zA-Z]\s*\\in|\\therefore|\\Rightarrow|\\implies)\s*", "", s)
     s = _REAL_LINE_RE.sub("R", s)  # as \mathbb{R} reads: "(-\infty, \infty)" and "all real numbers" are R
+    s = _EMPTY_SET_RE.sub(r"\\emptyset", s)  # "no solution", "\{\}" and "the empty set" are \emptyset
     # Percent signs and units only ever end an answer: read just the tail.
     head, tail = s[:-_TAIL], s[-_TAIL:]
     tail, percent = _strip_percent(tail)
@@ -299,6 +300,11 @@ _TAIL = 200
 # A whole answer that is the real line: the interval, or in words.
 _REAL_LINE_RE = re.compile(r"^\(\s*-\s*\\infty\s*,\s*\+?\s*\\infty\s*\)$"
                            r"|^(?i:(?:\\text\s*\{\s*)?(?:all\s+)?(?:the\s+)?real\s+numbers\s*\}?)$")
+
+# A whole answer that is the empty set: braces with nothing inside, or in words ("no real solutions").
+_EMPTY_SET_RE = re.compile(r"^\\\{\s*\\\}$"  # not "{}": an empty group, not a set
+                           r"|^(?i:(?:\\text\s*\{\s*)?(?:(?:there\s+(?:is|are)\s+)?no\s+(?:real\s+)?"
+                           r"(?:solutions?|roots?)|(?:the\s+)?empty\s+set)\s*\}?)$")
 
 
 def _strip_trailing_punctuation(s: str) -> str:

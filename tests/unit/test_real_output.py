@@ -318,6 +318,11 @@ PARTICIPANTS = "For which numbers of participants can the tournament be arranged
 @pytest.mark.parametrize("answer,reference,question,correct", [
     (r"\text{Kafelnikov served in the first game}", r"\text{Kafelnikov}", TENNIS, True),
     (r"\text{Any odd number of participants}", r"\text{odd}", PARTICIPANTS, True),
+    # a bare word as the reference (it parses as a product of letters, o·d·d)
+    (r"\text{Any odd number of participants}", "odd", PARTICIPANTS, True),
+    (r"\text{Kafelnikov served in the first game}", "Kafelnikov", TENNIS, True),
+    (r"\text{Any even number of participants}", "odd", PARTICIPANTS, False),
+    (r"\text{Any odd number of participants}", "2k+1", PARTICIPANTS, False),
     (r"\text{Kafelnikov served in the first game}", r"\text{Kafelnikov}", "", False),  # no question, no restating
     (r"\text{Agassi served in the first game}", r"\text{Kafelnikov}", TENNIS, False),
     (r"\text{Not Kafelnikov}", r"\text{Kafelnikov}", TENNIS, False),

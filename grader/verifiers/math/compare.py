@@ -10,6 +10,8 @@ in ``numbers_match``; the README states it.
 
 from __future__ import annotations
 
+import re
+
 from dataclasses import replace
 from fractions import Fraction
 from typing import Any
@@ -64,8 +66,9 @@ class Comparison:
             self.rule = "text"
             if _text_key(answer) == _text_key(reference) and _text_key(answer) != "":
                 return True
-            if isinstance(answer, Text) and isinstance(reference, Text) and self.question \
-                    and restates_question_around(answer.text, reference.text, self.question):
+            words = _words_of(reference)
+            if isinstance(answer, Text) and words and self.question \
+                    and restates_question_around(answer.text, words, self.question):
                 self.rule = "text+question"  # "Kafelnikov served in the first game" for "Kafelnikov"
                 return True
             return False
@@ -409,6 +412,18 @@ def _text_key(v: Value) -> str:
         return v.key
     if isinstance(v, Scalar):
         return canonical_text(v.text)
+    return ""
+
+
+_WORDS_RE = re.compile(r"[A-Za-z]{2,}(?: [A-Za-z]+)*")
+
+
+def _words_of(v: Value) -> str:
+    """A text reference's text; also a word that parses as a product of letters ("odd" as o·d·d)."""
+    if isinstance(v, Text):
+        return v.text
+    if isinstance(v, Scalar) and v.num is None and _WORDS_RE.fullmatch(v.text):
+        return v.text
     return ""
 
 

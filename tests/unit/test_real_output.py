@@ -301,6 +301,9 @@ def test_statement_value(sentence, value):
     (r"\text{infinitely many}", r"\infty", True), (r"\infty", r"\text{Infinitely many solutions.}", True),
     (r"\text{infinitely many}", r"-\infty", False), (r"\text{finitely many}", r"\infty", False),
     (r"\text{infinitely many}", "5", False),
+    (r"\text{There are infinitely many solutions}", r"\infty", True),
+    (r"\infty", r"\text{There exist infinitely many such pairs.}", True),
+    (r"\text{not infinite}", r"\infty", False), (r"\text{There are finitely many solutions}", r"\infty", False),
     # a chain of one strict relation names its terms in the list's order
     (r"b < a < d < c", "b, a, d, c", True), (r"c > d > a > b", "c, d, a, b", True),
     (r"b < a < d < c", "a, b, c, d", False), (r"b < a = d < c", "b, a, d, c", False),

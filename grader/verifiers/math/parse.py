@@ -455,16 +455,17 @@ def _parse_matrix(s: str, percent: bool, use_sympy: bool, depth: int) -> Matrix:
     return Matrix(parsed)
 
 
-# Words that say "infinity" as an answer ("infinitely many" solutions, an "infinite" count).
-_INFINITY_WORDS = frozenset(canonical_text(words) for words in (
-    "infinity", "infinite", "infinitely many", "infinitely many solutions", "an infinite number",
-    "infinitely many values", "positive infinity"))
+# Words that say "infinity" as an answer ("infinitely many" solutions, "there are infinitely many pairs",
+# an "infinite" count), matched on their canonical text (lower case, no spaces).
+_INFINITY_WORDS_RE = re.compile(
+    r"(?:there(?:are|is|exist|exists))?(?:infinitelymany|aninfinitenumber(?:of)?|infinite|infinity|positiveinfinity)"
+    r"(?:solutions?|values?|roots?|pairs?|triples?|integers?|numbers?|ways?|points?|such\w*)?")
 
 
 def _text(s: str, percent: bool, use_sympy: bool, depth: int) -> Value:
     """A text answer, or the value its words name ("infinitely many" is ∞)."""
     key = canonical_text(s)
-    if key.rstrip(".") in _INFINITY_WORDS:
+    if _INFINITY_WORDS_RE.fullmatch(key.rstrip(".")):
         return _parse("\\infty", percent, use_sympy, depth + 1)
     return Text(s, key)
 

@@ -304,6 +304,11 @@ def test_statement_value(sentence, value):
     (r"\text{There are infinitely many solutions}", r"\infty", True),
     (r"\infty", r"\text{There exist infinitely many such pairs.}", True),
     (r"\text{not infinite}", r"\infty", False), (r"\text{There are finitely many solutions}", r"\infty", False),
+    # yes or no with its reason in words
+    (r"\text{Yes, it is possible}", "Yes", True), (r"\text{No, it is not possible.}", r"\text{No}", True),
+    (r"\text{No, it can't be done}", "no", True), (r"\text{No, it is not possible}", "Yes", False),
+    (r"\text{Yes, but not always}", "Yes", False), (r"\text{No, yes}", "No", False),
+    (r"\text{Yes}, n = 3", r"\text{Yes}, n = 5", False),  # a number after it is a second answer
     # a chain of one strict relation names its terms in the list's order
     (r"b < a < d < c", "b, a, d, c", True), (r"c > d > a > b", "c, d, a, b", True),
     (r"b < a < d < c", "a, b, c, d", False), (r"b < a = d < c", "b, a, d, c", False),

@@ -284,6 +284,7 @@ def normalize_answer(text: str) -> tuple[str, bool]:
     s = re.sub(r"^(?:[a-zA-Z]\s*\\in|\\therefore|\\Rightarrow|\\implies)\s*", "", s)
     s = _REAL_LINE_RE.sub("R", s)  # as \mathbb{R} reads: "(-\infty, \infty)" and "all real numbers" are R
     s = _EMPTY_SET_RE.sub(r"\\emptyset", s)  # "no solution", "\{\}" and "the empty set" are \emptyset
+    s = _yes_or_no(s)  # "Yes, it is possible" is Yes
     # Percent signs and units only ever end an answer: read just the tail.
     head, tail = s[:-_TAIL], s[-_TAIL:]
     tail, percent = _strip_percent(tail)
@@ -305,6 +306,22 @@ _REAL_LINE_RE = re.compile(r"^\(\s*-\s*\\infty\s*,\s*\+?\s*\\infty\s*\)$"
 _EMPTY_SET_RE = re.compile(r"^\\\{\s*\\\}$"  # not "{}": an empty group, not a set
                            r"|^(?i:(?:\\text\s*\{\s*)?(?:(?:there\s+(?:is|are)\s+)?no\s+(?:real\s+)?"
                            r"(?:solutions?|roots?)|(?:the\s+)?empty\s+set)\s*\}?)$")
+
+# "Yes, it is possible." / "\text{No, it cannot be done}": the verdict word, then its reason in words only
+# (no number or formula: "Yes, n = 3" is a second answer, which must be compared).
+_YES_NO_RE = re.compile(r"^(?:\\text(?:bf)?\s*\{\s*)?(yes|no)\s*[,.;:!]\s*([A-Za-z ,.;'’-]*?)\}?$", re.IGNORECASE)
+# What the reason of a yes must not say (else it is no plain yes), and of a no.
+_UNSAYS = {"yes": re.compile(r"\b(?:no|not|never|impossible|cannot|can't|isn't|doesn't)\b", re.IGNORECASE),
+           "no": re.compile(r"\byes\b", re.IGNORECASE)}
+
+
+def _yes_or_no(s: str) -> str:
+    """A whole answer that is "yes" or "no" with its reason after a comma or a stop: just the word,
+    unless the reason says otherwise ("Yes, but not always" stays as written)."""
+    m = _YES_NO_RE.match(s)
+    if m is None or not m.group(2) or _UNSAYS[m.group(1).lower()].search(m.group(2)):
+        return s
+    return m.group(1)
 
 
 def _strip_trailing_punctuation(s: str) -> str:

@@ -304,6 +304,10 @@ def test_statement_value(sentence, value):
     (r"\text{There are infinitely many solutions}", r"\infty", True),
     (r"\infty", r"\text{There exist infinitely many such pairs.}", True),
     (r"\text{not infinite}", r"\infty", False), (r"\text{There are finitely many solutions}", r"\infty", False),
+    # words that lead into the math answer
+    (r"\text{the minimum value is } 3", "3", True), (r"\text{The answer is }\frac{9}{4}", "2.25", True),
+    (r"\text{all } n \geq 3", r"n \ge 3", True), (r"\text{the minimum is } 4", "3", False),
+    (r"\text{the answer is not } 3", "3", False),
     # yes or no with its reason in words
     (r"\text{Yes, it is possible}", "Yes", True), (r"\text{No, it is not possible.}", r"\text{No}", True),
     (r"\text{No, it can't be done}", "no", True), (r"\text{No, it is not possible}", "Yes", False),

@@ -282,6 +282,7 @@ def normalize_answer(text: str) -> tuple[str, bool]:
     # "23x^2 + 73x - 23 = 0 \implies x = …": a derivation's conclusion is what follows its last arrow.
     s = _IMPLICATION_RE.split(s)[-1].strip() or s
     s = re.sub(r"^(?:[a-zA-Z]\s*\\in|\\therefore|\\Rightarrow|\\implies)\s*", "", s)
+    s = _LEADING_WORDS_RE.sub("", s)  # "\text{the minimum is } 3" is 3, "\text{all } n \ge 3" is n \ge 3
     s = _REAL_LINE_RE.sub("R", s)  # as \mathbb{R} reads: "(-\infty, \infty)" and "all real numbers" are R
     s = _EMPTY_SET_RE.sub(r"\\emptyset", s)  # "no solution", "\{\}" and "the empty set" are \emptyset
     s = _yes_or_no(s)  # "Yes, it is possible" is Yes
@@ -306,6 +307,11 @@ _REAL_LINE_RE = re.compile(r"^\(\s*-\s*\\infty\s*,\s*\+?\s*\\infty\s*\)$"
 _EMPTY_SET_RE = re.compile(r"^\\\{\s*\\\}$"  # not "{}": an empty group, not a set
                            r"|^(?i:(?:\\text\s*\{\s*)?(?:(?:there\s+(?:is|are)\s+)?no\s+(?:real\s+)?"
                            r"(?:solutions?|roots?)|(?:the\s+)?empty\s+set)\s*\}?)$")
+
+# Words that only lead into the answer that follows them in math: "\text{the minimum value is } 3",
+# "\text{is } 3", "\text{for all } n \ge 3" (never "\text{the answer is not } 3").
+_LEADING_WORDS_RE = re.compile(r"^\\text\s*\{\s*(?:(?:[A-Za-z][A-Za-z ]*\s)?(?:is|are|equals|was|be)\s*:?"
+                               r"|(?:for\s+)?(?:all|any|every))\s*\}\s*(?=[\w\\({\[-])")
 
 # "Yes, it is possible." / "\text{No, it cannot be done}": the verdict word, then its reason in words only
 # (no number or formula: "Yes, n = 3" is a second answer, which must be compared).

@@ -28,7 +28,8 @@ from ..api import grade_many
 from ..execution.workers import WorkerPool
 from ..pipeline import ModelStage, plan_item
 from ..types import GradeResult, Status
-from ..verifiers.ifeval.spec import is_task_row, reference_from_row
+from ..verifiers.code import spec as code_spec
+from ..verifiers.ifeval import spec as ifeval_spec
 
 CHUNK_SIZE = 256
 RAY_LOCAL = "local"  # `--ray` without an address: start Ray on this machine for the run
@@ -44,7 +45,9 @@ Input fields (per line, a JSON object):
   reference   string or list of strings, required: the reference answer(s);
               any match counts. A line without one that has IFEval's
               instruction_id_list and kwargs (Google's input_data.jsonl
-              with a response) is an ifeval item made from them.
+              with a response) is an ifeval item made from them; one with
+              HumanEval's test and entry_point, or MBPP's test_list, a code
+              item. Without a response, a text `completion` is the response.
   verifier    string, optional: {verifiers};
               defaults to --verifier.
   options     object, optional: the verifier's options:
@@ -386,20 +389,31 @@ def parse_line(raw: bytes, line_no: int, default_verifier: str) -> Record:
 
 # Where eval sets keep the question when they have no `prompt` (GSM8K and HardVerify: question, MATH: problem).
 QUESTION_FIELDS = ("question", "problem")
+# Families whose dataset rows carry the reference as fields of their own (see ``item_from_row``).
+TASK_ROWS = (("ifeval", ifeval_spec), ("code", code_spec))
 
 
 def item_from_row(fields: dict[str, Any], default_verifier: str) -> dict[str, Any]:
-    """The grading item for one line's (or Parquet row's) fields. A row without a reference that carries
-    IFEval's own ``instruction_id_list`` and ``kwargs`` (Google's input_data.jsonl with a response added,
-    a NeMo-Gym row) and names no other verifier is an ifeval item whose reference is made from them. A
-    row without a prompt whose ``question`` (or ``problem``) is text has that as its prompt."""
+    """The grading item for one line's (or Parquet row's) fields.
+
+    A row without a reference that is a task row of a family and names no other verifier is an item of
+    that family, its reference made from the row's fields: IFEval's ``instruction_id_list`` and ``kwargs``
+    (Google's input_data.jsonl, a NeMo-Gym row), HumanEval's ``test`` and ``entry_point`` or MBPP's
+    ``test_list`` (code). A row without a response whose ``completion`` is text (human-eval's samples)
+    has that as its response; one without a prompt whose ``question`` (or ``problem``) is text has that
+    as its prompt."""
     item = {**fields, "verifier": fields.get("verifier") or default_verifier}
+    if "response" not in fields and isinstance(fields.get("completion"), str):
+        item["response"] = fields["completion"]
     if "prompt" not in fields:
         question = next((fields[k] for k in QUESTION_FIELDS if isinstance(fields.get(k), str)), None)
         if question is not None:
             item["prompt"] = question
-    if "reference" not in fields and fields.get("verifier") in (None, "", "ifeval") and is_task_row(fields):
-        item.update(verifier="ifeval", reference=reference_from_row(fields))
+    if "reference" not in fields:
+        for verifier, spec in TASK_ROWS:
+            if fields.get("verifier") in (None, "", verifier) and spec.is_task_row(fields):
+                item.update(verifier=verifier, reference=spec.reference_from_row(fields))
+                break
     return item
 
 

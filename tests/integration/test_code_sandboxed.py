@@ -181,3 +181,21 @@ def test_served_an_item_over_the_servers_cap_still_reports_the_tests_that_finish
     finally:
         assert server.stop() == 0
     assert result.status is Status.OK and statuses(result) == ["passed", "timeout"], result
+
+
+def test_the_grade_command_reads_humaneval_and_mbpp_rows_as_they_come(tmp_path):
+    """human-eval's samples joined with its problems (prompt, completion, test, entry_point) and MBPP rows
+    (test_list) need no reference: the command makes the code item from the row's own fields."""
+    from grader import cli
+
+    humaneval = {"task_id": "t/0", "prompt": "def square(x):\n    \"\"\"x times x.\"\"\"\n",
+                 **json.loads(HUMANEVAL)}
+    mbpp = {"task_id": 2, "text": "Square a number.", **json.loads(MBPP)}
+    rows = [{**humaneval, "completion": "    return x * x\n"}, {**humaneval, "completion": "    return x + x\n"},
+            {**mbpp, "response": "```python\ndef square(x):\n    return x * x\n```"}]
+    source, out = tmp_path / "samples.jsonl", tmp_path / "out.jsonl"
+    source.write_text("".join(json.dumps(row) + "\n" for row in rows))
+    assert cli.main(["grade", str(source), "-o", str(out), "--no-progress"]) == 0
+    graded = [json.loads(line) for line in out.read_text().splitlines()]
+    assert [(g["status"], g["correct"]) for g in graded] == [("OK", True), ("OK", False), ("OK", True)]
+    assert [len(g["checks"]) for g in graded] == [3, 3, 3]

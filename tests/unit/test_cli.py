@@ -170,6 +170,18 @@ def test_a_question_or_problem_field_is_the_prompt_where_a_line_has_none() -> No
     assert prompt_of(RIGHT) is None
 
 
+def test_humaneval_and_mbpp_rows_are_code_items_made_from_their_fields() -> None:
+    humaneval = {"task_id": "t/0", "prompt": "def f(x):\n", "completion": "    return x\n",
+                 "test": "def check(candidate):\n    assert candidate(1) == 1\n", "entry_point": "f"}
+    item = grade_cmd.item_from_row(humaneval, "math")
+    assert item["verifier"] == "code" and item["response"] == humaneval["completion"]
+    assert json.loads(item["reference"]) == {k: humaneval[k] for k in ("test", "entry_point", "prompt")}
+    mbpp = grade_cmd.item_from_row({"response": "x", "test_list": ["assert f(1) == 1"]}, "math")
+    assert mbpp["verifier"] == "code" and json.loads(mbpp["reference"]) == {"test_list": ["assert f(1) == 1"]}
+    assert grade_cmd.item_from_row({**humaneval, "verifier": "math"}, "math")["verifier"] == "math"
+    assert grade_cmd.item_from_row({**humaneval, "response": "r"}, "math")["response"] == "r"  # response first
+
+
 def test_many_lines_are_processed_in_chunks(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
     monkeypatch.setattr(grade_cmd, "CHUNK_SIZE", 4)
     lines = [{"id": i, **(RIGHT if i % 3 else WRONG)} for i in range(10)]

@@ -118,6 +118,11 @@ def test_humaneval_body_only_answers_continue_the_prompt():
     reference = json.dumps({"test": "def check(c):\n    assert c(1) == 2\n", "entry_point": "inc", "prompt": prompt})
     plan = CodeVerifier().prepare(Item("```python\n    return x + 1\n```", (reference,)), {})
     assert plan.program == prompt + "    return x + 1\n"
+    # human-eval's own samples: the completion bare, without a fence (alone it is no Python)
+    plan = CodeVerifier().prepare(Item("    return x + 1\n", (reference,)), {})
+    assert plan.program == prompt + "    return x + 1\n"
+    for nothing in ("", "<think>return x + 1</think>", "It adds one ((("):
+        assert CodeVerifier().prepare(Item(nothing, (reference,)), {}).program == ""  # NO_ANSWER, not the prompt
 
 
 def test_no_program_is_no_answer_and_programs_never_run_inline():

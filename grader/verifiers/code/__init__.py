@@ -22,7 +22,7 @@ from ...execution import sandbox
 from ...types import Check, GradeResult, Item, Status
 from ..base import FuzzItem, InvalidItem, NeedsWorker, Placement, Plan, Verifier
 from ..options import Options, boolean, count, megabytes, one_of, option, seconds
-from .extract import defines, extract_program
+from .extract import defines, extract_program, without_reasoning
 from .spec import Suite, parse_reference
 
 SANDBOXED = Path(__file__).parent / "sandboxed"
@@ -93,8 +93,11 @@ class CodeVerifier(Verifier):
             raise InvalidItem("C++ programs take stdin/stdout tests ({'inputs', 'outputs'}), not "
                               f"{'call-based' if suite.mode == 'calls' else 'HumanEval/MBPP asserts'}")
         program = extract_program(item.response, parsed.language)
-        if program is not None and suite.prompt and suite.entry_point and not defines(program, suite.entry_point):
-            program = suite.prompt + program  # HumanEval completions continue the prompt
+        if suite.prompt and suite.entry_point:  # HumanEval completions continue the prompt
+            if program is not None and not defines(program, suite.entry_point):
+                program = suite.prompt + program
+            elif program is None and without_reasoning(item.response).strip():
+                program = extract_program(suite.prompt + item.response, parsed.language)  # a bare function body
         return CodePlan(self.name, item, parsed, program or "", suite)
 
     def grade(self, plan: Plan, *, in_worker: bool) -> GradeResult:

@@ -39,6 +39,22 @@ class Suite:
                 "entry_point": self.entry_point, "fn_name": self.fn_name, "tolerance": self.tolerance}
 
 
+# A dataset row's own fields that are its tests (a HumanEval or MBPP problem row with a response added).
+ROW_FIELDS = ("test", "entry_point", "prompt", "test_list", "test_setup_code", "test_imports")
+
+
+def is_task_row(row: dict[str, Any]) -> bool:
+    """Whether a row carries its tests as fields of its own: HumanEval's ``test`` and ``entry_point``, or
+    MBPP's ``test_list``."""
+    return (isinstance(row.get("test"), str) and isinstance(row.get("entry_point"), str)) \
+        or isinstance(row.get("test_list"), list)
+
+
+def reference_from_row(row: dict[str, Any]) -> str:
+    """The reference string for a task row's own fields; ``parse_reference`` validates it."""
+    return json.dumps({key: row[key] for key in ROW_FIELDS if key in row})
+
+
 def parse_reference(reference: str) -> Suite:
     """The suite a reference describes; InvalidItem names what is malformed."""
     if len(reference) > MAX_REFERENCE_CHARS:

@@ -55,7 +55,9 @@ def test_percent_policy():
 
 def test_repeating_decimal_and_currency_units_degrees():
     same([r"\$18.90", "18.9", r"18.90 \text{ dollars}"], "18.90")
-    same([r"15\text{ cm}^2", r"15 \mathrm{cm}", "15 cm"], "15")
+    same([r"15\text{ cm}^2", r"15 \mathrm{cm}", "15 cm", r"\text{15 cm}", r"\text{15 apples}"], "15")  # also in one \text
+    differ([r"\text{15 cm}"], "16")
+    same([r"\mbox{1,500 dollars}"], "1500")
     same([r"30^\circ", r"30^{\circ}", "30°", "30"], r"30^\circ")
 
 

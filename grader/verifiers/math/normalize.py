@@ -154,8 +154,9 @@ _UNIT_WORDS = (
     r"apples|books|marbles|cookies|coins|balls|boxes|pages|cars|trees|items|pieces|hats|sq|units\^2)"
 )
 _TRAILING_UNIT_RE = re.compile(
-    r"(?<=[0-9}.)\s])\s*(?:\\,|\\ |~)?\s*(?:\\text\{\s*|\\mbox\{\s*|\\mathrm\{\s*|\\textnormal\{\s*)?"
-    + _UNIT_WORDS + r"\s*\}?(?:\s*\^\s*\{?[23]\}?)?\s*$"
+    # the closing brace only with its own opening: in "\text{12 cm}" it closes the number's \text
+    r"(?<=[0-9}.)\s])\s*(?:\\,|\\ |~)?\s*(?:(?:\\text\{\s*|\\mbox\{\s*|\\mathrm\{\s*|\\textnormal\{\s*)"
+    + _UNIT_WORDS + r"\s*\}|" + _UNIT_WORDS + r")(?:\s*\^\s*\{?[23]\}?)?\s*$"
     r"|(?<=[0-9}.)\s])\s*(?:\\,|\\ |~)?\s*(?:\\text\{|\\mbox\{|\\mathrm\{|\\textnormal\{)\s*"
     + _LETTER_UNITS + r"\s*\}(?:\s*\^\s*\{?[23]\}?)?\s*$"
     r"|(?<=[0-9])(?:[ \t]|\\,|\\ |~)+" + _LETTER_UNITS + r"(?:\s*\^\s*\{?[23]\}?)?\s*$"
@@ -286,6 +287,7 @@ def normalize_answer(text: str) -> tuple[str, bool]:
     s = _REAL_LINE_RE.sub("R", s)  # as \mathbb{R} reads: "(-\infty, \infty)" and "all real numbers" are R
     s = _EMPTY_SET_RE.sub(r"\\emptyset", s)  # "no solution", "\{\}" and "the empty set" are \emptyset
     s = _yes_or_no(s)  # "Yes, it is possible" is Yes
+    s = _NUMBER_IN_TEXT_RE.sub(r"\1", s)  # "\text{12 cm}": the number and its unit, out of the \text
     # Percent signs and units only ever end an answer: read just the tail.
     head, tail = s[:-_TAIL], s[-_TAIL:]
     tail, percent = _strip_percent(tail)
@@ -302,6 +304,9 @@ _TAIL = 200
 # A whole answer that is the real line: the interval, or in words.
 _REAL_LINE_RE = re.compile(r"^\(\s*-\s*\\infty\s*,\s*\+?\s*\\infty\s*\)$"
                            r"|^(?i:(?:\\text\s*\{\s*)?(?:all\s+)?(?:the\s+)?real\s+numbers\s*\}?)$")
+
+# A whole answer that is a number with words after it, all in one \text{}: "\text{12 cm}", "\text{5 apples}".
+_NUMBER_IN_TEXT_RE = re.compile(r"^\\(?:text|mbox|textrm|textnormal|mathrm)\s*\{\s*([-+]?\d[\d,.]*(?:\s+[A-Za-z][A-Za-z.]*)+)\s*\}$")
 
 # A whole answer that is the empty set: braces with nothing inside, or in words ("no real solutions").
 _EMPTY_SET_RE = re.compile(r"^\\\{\s*\\\}$"  # not "{}": an empty group, not a set

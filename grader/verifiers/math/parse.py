@@ -223,6 +223,9 @@ def _parse(s: str, percent: bool, use_sympy: bool, depth: int) -> Value:
     s = _QUALIFIER_RE.sub("", s).strip()
     if not s:
         raise ParseError("empty element")
+    removed = _REALS_WITHOUT_RE.fullmatch(s)
+    if removed:  # "\mathbb{R} \setminus \{0, 1\}": the open intervals between the points
+        return _reals_without(removed.group(1), use_sympy, depth)
 
     groups = split_top(s, _SEMI_RE)
     if len(groups) > 1 and any("," in g for g in groups):
@@ -294,6 +297,24 @@ def _parse(s: str, percent: bool, use_sympy: bool, depth: int) -> Value:
         return Named(ratio[0].strip(), _parse(ratio[1], percent, use_sympy, depth + 1))
 
     return _parse_scalar(s, percent, use_sympy)
+
+
+# The real line (normalized to R) less a finite set of points.
+_REALS_WITHOUT_RE = re.compile(r"R\s*(?:\\setminus|\\backslash|-)\s*\\\{(.+)\\\}")
+MAX_REMOVED_POINTS = 20
+
+
+def _reals_without(points: str, use_sympy: bool, depth: int) -> Value:
+    """The union of open intervals that the real line less these numbers is; ParseError unless they are
+    plain numbers (they must be put in order exactly)."""
+    parts = split_top(points, _COMMA_RE)
+    numbers = [parse_number(p.strip()) for p in parts]
+    if not 0 < len(numbers) <= MAX_REMOVED_POINTS or any(n is None for n in numbers):
+        raise ParseError("the real line less something other than a few numbers")
+    ordered = sorted({n.value for n in numbers if n is not None})
+    ends = [_parse("-\\infty", False, use_sympy, depth + 1), *(Scalar(str(v), Number(v)) for v in ordered),
+            _parse("\\infty", False, use_sympy, depth + 1)]
+    return UnionOf(tuple(Interval(lo, hi, True, True) for lo, hi in zip(ends, ends[1:])))
 
 
 _SET_BUILDER_RE = re.compile(r"^([A-Za-z])\s*(?:\||:)\s*(.+)$")

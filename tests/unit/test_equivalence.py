@@ -159,6 +159,11 @@ def test_amc_answers_with_their_choice_letter_match_the_letter_or_the_value():
     differ(amc, "12C")  # never the product of the letter and the value
     differ([r"\textbf{(D)}\ 13"], r"\textbf{(C)}\ 12")
     differ(["(a) 12"], "a")  # a part of a problem, not a choice
+    # several labels at once are no answer with its value: a hedge must not match every letter
+    for hedge in (r"\textbf{(A)}\ \textbf{(B)}\ \textbf{(C)}", "(A) (B) (C) (D) (E)", "(A) B", r"(A) 1 (B) 2"):
+        differ([hedge], "B")
+    differ(["(A) 1 (B) 2"], "2")
+    same([r"\textbf{(D)}\ \pi"], "D")
 
 
 def test_the_empty_set_in_symbols_and_in_words():

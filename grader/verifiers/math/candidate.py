@@ -18,6 +18,10 @@ _DIGIT_RE = re.compile(r"\d")
 # An AMC answer as AoPS writes it, "\textbf{(C)}\ 12": the choice's letter, then its value. Both are the
 # answer (a reference of either kind matches), never the product 12·C. Capitals A-E only: "(a) 12" is a part.
 _LABELLED_CHOICE_RE = re.compile(r"(?:\\(?:textbf|text|mathrm|mathbf)\{\s*\(([A-E])\)\s*\}|\(([A-E])\))\s*(\S.*)")
+# A choice's value is a number or math ("12", "\frac{3}{4}", "2\pi"), never another label or a bare letter:
+# "(A) (B) (C)" or "(A) B" would otherwise answer with several letters at once.
+_CHOICE_VALUE_RE = re.compile(r"\d|\\(?!text|mathrm|mathbf|textbf)[a-zA-Z]")
+_ANOTHER_LABEL_RE = re.compile(r"\(\s*[A-Ea-e]\s*\)")
 
 
 class Reading:
@@ -49,7 +53,8 @@ class Reading:
         if len(self.text) > MAX_ANSWER_CHARS:
             raise ParseError(f"answer longer than {MAX_ANSWER_CHARS} characters")
         choice = _LABELLED_CHOICE_RE.fullmatch(self.norm)
-        if choice is not None:
+        if choice is not None and _CHOICE_VALUE_RE.search(choice.group(3)) \
+                and not _ANOTHER_LABEL_RE.search(choice.group(3)):
             letter, value = choice.group(1) or choice.group(2), choice.group(3)
             return parse_normal_form(letter, False, use_sympy=use_sympy) + Reading(value).values(use_sympy, radians)
         readings = parse_normal_form(self.norm, self.percent, use_sympy=use_sympy)

@@ -180,19 +180,26 @@ def test_digit_like_characters_that_int_rejects_are_no_numbers():
     assert parse_exact("٣+1") is not None  # decimal digits of other scripts are numbers, as int() reads them
 
 
-@pytest.mark.parametrize("text", ["(" * 199 + "1", "-" * 199 + "1", "2*" + "-" * 190 + "1", "{" * 99 + "1" + "}" * 99])
+@pytest.mark.parametrize("text", ["(" * 199 + "1", "{" * 101 + "1" + "}" * 101, "-(" * 99 + "1"])
 def test_nesting_past_the_limit_is_left_to_the_next_reader(text):
-    """200 characters of brackets or signs would take the recursive parser past Python's recursion
-    limit (a RecursionError, graded as an internal error); past MAX_NESTING levels it gives up."""
+    """200 characters of brackets would take the recursive parser past Python's recursion limit
+    (a RecursionError, graded as an internal error); past MAX_NESTING levels it gives up."""
     assert parse_exact(text) is None
 
 
 def test_nesting_under_the_limit_is_read():
-    assert parse_exact("(" * 40 + "3" + ")" * 40) == parse_exact("3")
-    assert parse_exact("-" * 40 + "3") == parse_exact("3")
+    assert parse_exact("(" * 90 + "3" + ")" * 90) == parse_exact("3")
+    assert parse_exact("-" * 199 + "3") == parse_exact("-3")  # signs cost a frame each: no limit of their own
+    assert parse_exact("-(" * 65 + "3" + ")" * 65) == parse_exact("-3")  # an odd count of minus signs
     assert parse_exact("2*" + "-" * 41 + "1") == parse_exact("-2")
 
 
 def test_a_deeply_nested_response_is_graded_without_an_internal_error():
     result = grader.grade(r"\fbox" + "(" * 3000 + "1" + ")" * 3000, r"50\%")  # found by make fuzz
     assert result.status is grader.Status.OK and not result.correct, result.reason
+
+
+def test_a_long_run_of_nested_negations_keeps_its_sign():
+    """25 nested -( ) once counted 50 levels, the parser gave up, and the answer fell to its last number."""
+    answer = r"\boxed{" + "-(" * 25 + "3" + ")" * 25 + "}"  # -3
+    assert grader.grade(answer, "-3").correct and not grader.grade(answer, "3").correct

@@ -38,9 +38,10 @@ MAX_EXPONENT = 64
 MAX_TERMS = 256
 MAX_RADICAND = 10 ** 10
 MAX_CHARS = 200
-# Nested brackets and runs of signs the parser descends into. 200 characters of "(" would take
-# Python's recursion limit (five frames a level); no answer is nested this deep.
-MAX_NESTING = 50
+# Nested brackets (and braced groups) the parser descends into. 200 characters of "(" would take
+# Python's recursion limit (five frames a level); at 100 levels at most about 500 frames are used
+# (a sign costs one frame and a character, so signs within MAX_CHARS need no limit of their own).
+MAX_NESTING = 100
 
 # A term's key: (squarefree radicand, power of pi, ((variable, exponent), ...) sorted).
 Key = tuple[int, int, tuple[tuple[str, int], ...]]
@@ -282,6 +283,8 @@ def parse_exact(text: str) -> Exact | Infinite | None:
         return value
     except (Unsupported, ZeroDivisionError, IndexError):
         return None
+    except RecursionError:  # a caller already deep in its own stack; MAX_NESTING bounds what this adds
+        return None
 
 
 def _tokens(text: str) -> Iterator[str]:
@@ -298,7 +301,7 @@ class _Parser:
     def __init__(self, tokens: list[str]) -> None:
         self.tokens = tokens
         self.pos = 0
-        self.nesting = 0  # no need to unwind on an exception: the first one ends the parse
+        self.nesting = 0  # brackets open now; no need to unwind on an exception: the first one ends the parse
 
     def descend(self) -> None:
         self.nesting += 1
@@ -326,12 +329,12 @@ class _Parser:
         return value
 
     def signed(self) -> Exact:
-        if self.peek() in ("-", "+"):
-            self.descend()
-            negate = self.take() == "-"
-            value = self.signed()
-            self.nesting -= 1
-            return -value if negate else value
+        if self.peek() == "-":
+            self.take()
+            return -self.signed()
+        if self.peek() == "+":
+            self.take()
+            return self.signed()
         return self.product()
 
     def product(self) -> Exact:
@@ -385,11 +388,8 @@ class _Parser:
 
     def factor(self) -> Exact:
         if self.peek() == "-":
-            self.descend()
             self.take()
-            value = -self.factor()
-            self.nesting -= 1
-            return value
+            return -self.factor()
         return self.power()
 
     def power(self) -> Exact:

@@ -304,6 +304,8 @@ def test_statement_value(sentence, value):
     (r"\text{There are infinitely many solutions}", r"\infty", True),
     (r"\infty", r"\text{There exist infinitely many such pairs.}", True),
     (r"\text{not infinite}", r"\infty", False), (r"\text{There are finitely many solutions}", r"\infty", False),
+    (r"\text{infinitely many such or finitely many}", r"\infty", False),
+    (r"\text{There are infinitely many such pairs do not exist}", r"\infty", False),
     # words that lead into the math answer
     (r"\text{the minimum value is } 3", "3", True), (r"\text{The answer is }\frac{9}{4}", "2.25", True),
     (r"\text{all } n \geq 3", r"n \ge 3", True), (r"\text{the minimum is } 4", "3", False),

@@ -480,7 +480,7 @@ def _parse_matrix(s: str, percent: bool, use_sympy: bool, depth: int) -> Matrix:
 # an "infinite" count), matched on their canonical text (lower case, no spaces).
 _INFINITY_WORDS_RE = re.compile(
     r"(?:there(?:are|is|exist|exists))?(?:infinitelymany|aninfinitenumber(?:of)?|infinite|infinity|positiveinfinity)"
-    r"(?:solutions?|values?|roots?|pairs?|triples?|integers?|numbers?|ways?|points?|such\w*)?")
+    r"(?:such)?(?:solutions?|values?|roots?|pairs?|triples?|integers?|numbers?|ways?|points?)?")
 
 
 def _text(s: str, percent: bool, use_sympy: bool, depth: int) -> Value:

@@ -309,11 +309,17 @@ def test_statement_value(sentence, value):
     # words that lead into the math answer
     (r"\text{the minimum value is } 3", "3", True), (r"\text{The answer is }\frac{9}{4}", "2.25", True),
     (r"\text{all } n \geq 3", r"n \ge 3", True), (r"\text{the minimum is } 4", "3", False),
-    (r"\text{the answer is not } 3", "3", False),
+    (r"\text{the answer is not } 3", "3", False), (r"\text{x cannot be } 3", "3", False),
+    (r"\text{x must not be } 3", "3", False), (r"\text{x never equals } 3", "3", False),
     # yes or no with its reason in words
     (r"\text{Yes, it is possible}", "Yes", True), (r"\text{No, it is not possible.}", r"\text{No}", True),
     (r"\text{No, it can't be done}", "no", True), (r"\text{No, it is not possible}", "Yes", False),
     (r"\text{Yes, but not always}", "Yes", False), (r"\text{No, yes}", "No", False),
+    # a reason that turns back or hedges leaves the answer as written (found by a second read)
+    (r"\text{Yes, it can’t be done}", "Yes", False), (r"\text{Yes, there are none}", "Yes", False),
+    (r"\text{Yes, it depends}", "Yes", False), (r"\text{Yes, that is false}", "Yes", False),
+    (r"\text{No, it is possible}", "No", False), (r"\text{No, true}", "No", False),
+    (r"\text{No, it is impossible}", "No", True),
     (r"\text{Yes}, n = 3", r"\text{Yes}, n = 5", False),  # a number after it is a second answer
     # a chain of one strict relation names its terms in the list's order
     (r"b < a < d < c", "b, a, d, c", True), (r"c > d > a > b", "c, d, a, b", True),

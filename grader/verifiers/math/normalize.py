@@ -283,7 +283,7 @@ def normalize_answer(text: str) -> tuple[str, bool]:
     # "23x^2 + 73x - 23 = 0 \implies x = …": a derivation's conclusion is what follows its last arrow.
     s = _IMPLICATION_RE.split(s)[-1].strip() or s
     s = re.sub(r"^(?:[a-zA-Z]\s*\\in|\\therefore|\\Rightarrow|\\implies)\s*", "", s)
-    s = _LEADING_WORDS_RE.sub("", s)  # "\text{the minimum is } 3" is 3, "\text{all } n \ge 3" is n \ge 3
+    s = _drop_leading_words(s)  # "\text{the minimum is } 3" is 3, "\text{all } n \ge 3" is n \ge 3
     s = _REAL_LINE_RE.sub("R", s)  # as \mathbb{R} reads: "(-\infty, \infty)" and "all real numbers" are R
     s = _EMPTY_SET_RE.sub(r"\\emptyset", s)  # "no solution", "\{\}" and "the empty set" are \emptyset
     s = _yes_or_no(s)  # "Yes, it is possible" is Yes
@@ -317,24 +317,41 @@ _EMPTY_SET_RE = re.compile(r"^\\\{\s*\\\}$"  # not "{}": an empty group, not a s
 
 # Words that only lead into the answer that follows them in math: "\text{the minimum value is } 3",
 # "\text{is } 3", "\text{for all } n \ge 3" (never "\text{the answer is not } 3").
-_LEADING_WORDS_RE = re.compile(r"^\\text\s*\{\s*(?:(?:[A-Za-z][A-Za-z ]*\s)?(?:is|are|equals|was|be)\s*:?"
+_LEADING_WORDS_RE = re.compile(r"^\\text\s*\{\s*(?:((?:[A-Za-z][A-Za-z' ]*\s)?)(?:is|are|equals|was|be)\s*:?"
                                r"|(?:for\s+)?(?:all|any|every))\s*\}\s*(?=[\w\\({\[-])")
+# Words that turn a statement around ("x cannot be 3", "the answer is not 3"), in any apostrophe.
+_NEGATION = r"not|no|never|none|nothing|neither|nor|cannot|cant|nope|false|impossible|\w+n['’]t"
+_NEGATION_RE = re.compile(rf"\b(?:{_NEGATION})\b", re.IGNORECASE)
+
+
+def _drop_leading_words(s: str) -> str:
+    """Words in ``\\text{}`` that only lead into the math after them, unless they negate it."""
+    m = _LEADING_WORDS_RE.match(s)
+    if m is None or (m.group(1) and _NEGATION_RE.search(m.group(1))):
+        return s
+    return s[m.end():]
+
 
 # "Yes, it is possible." / "\text{No, it cannot be done}": the verdict word, then its reason in words only
 # (no number or formula: "Yes, n = 3" is a second answer, which must be compared).
 _YES_NO_RE = re.compile(r"^(?:\\text(?:bf)?\s*\{\s*)?(yes|no)\s*[,.;:!]\s*([A-Za-z ,.;'’-]*?)\}?$", re.IGNORECASE)
-# What the reason of a yes must not say (else it is no plain yes), and of a no.
-_UNSAYS = {"yes": re.compile(r"\b(?:no|not|never|impossible|cannot|can't|isn't|doesn't)\b", re.IGNORECASE),
-           "no": re.compile(r"\byes\b", re.IGNORECASE)}
+# A reason that hedges or turns back: then the answer is no plain yes or no.
+_HEDGE_RE = re.compile(r"\b(?:yes|yeah|yep|true|but|unless|depends|sometimes|maybe|perhaps|only|except|"
+                       r"wrong|incorrect|however|although|possibly)\b", re.IGNORECASE)
 
 
 def _yes_or_no(s: str) -> str:
-    """A whole answer that is "yes" or "no" with its reason after a comma or a stop: just the word,
-    unless the reason says otherwise ("Yes, but not always" stays as written)."""
+    """A whole answer that is "yes" or "no" with its reason after a comma or a stop: just the word, where
+    the reason agrees: a yes's says nothing negative or hedging ("Yes, it is possible"), a no's says
+    something negative and nothing hedging ("No, it cannot be done"). Else it stays as written."""
     m = _YES_NO_RE.match(s)
-    if m is None or not m.group(2) or _UNSAYS[m.group(1).lower()].search(m.group(2)):
+    if m is None or not m.group(2).strip(" ,.;'’-"):
         return s
-    return m.group(1)
+    word, reason = m.group(1), m.group(2)
+    negative = _NEGATION_RE.search(reason) is not None
+    if _HEDGE_RE.search(reason) or negative != (word.lower() == "no"):
+        return s
+    return word
 
 
 def _strip_trailing_punctuation(s: str) -> str:

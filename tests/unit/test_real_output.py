@@ -350,6 +350,11 @@ PARTICIPANTS = "For which numbers of participants can the tournament be arranged
     (r"\text{Any even number of participants}", r"\text{odd}", PARTICIPANTS, False),
     # the question names the reference among alternatives: restating it proves nothing
     (r"\text{odd or even}", r"\text{odd}", "Is the number of participants odd or even?", False),
+    # alternatives and negations added to the reference are no restating (found by a second read)
+    (r"\text{even or odd}", "odd", "Is the function f(x)=x^3+x even, or neither?", False),
+    (r"\text{odd, even}", "odd", "Is the function f(x)=x^3+x even, or neither?", False),
+    (r"\text{n is not odd}", "odd", "For which positive integers n is n^2+1 not divisible by 3?", False),
+    (r"\text{The function is odd}", "odd", "Is the function f(x)=x^3+x even, or neither?", True),
 ])
 def test_a_text_answer_may_restate_the_question_around_the_reference(answer, reference, question, correct):
     result = grader.grade(f"\\boxed{{{answer}}}", reference, prompt=question, extraction="rules")

@@ -158,28 +158,39 @@ def with_focus(candidates: Iterable[Extraction], text: str, asked: frozenset[str
 _TOKEN_RE = re.compile(r"[a-z0-9]+")
 # Words an answer may add without saying anything more: "Any odd number …", "It is Kafelnikov".
 _FILLERS = frozenset("a an the any it is are was were that this only exactly answer".split())
+# Words that add another answer or turn the reference around ("even or odd", "not odd"; "isn't" is
+# "isn" "t" here): an answer with one of them restates nothing.
+_DODGES = frozenset("or nor not no never neither either except but unless non t".split())
+_CHOICE_WORDS = frozenset({"or", "nor"})
 
 
 def restates_question_around(answer: str, reference: str, question: str) -> bool:
     """"Kafelnikov served in the first game" for "Kafelnikov", asked "Who served in the first game?":
     the answer holds the reference's words in a row, and every other word of it is the question's
-    (or a filler such as "any", "the"). Only for a reference whose words the question does not use,
-    so an answer cannot pass by naming the question's own alternatives ("odd or even")."""
+    (or a filler such as "any", "the"), none of them one of the question's alternatives (the words
+    beside its "or") or a word that adds or negates ("or", "not"). Only for a reference whose words the
+    question does not use, so an answer cannot pass by naming the question's own alternatives."""
     said, expected = _tokens(answer), _tokens(reference)
-    asked = _question_tokens(question[-QUESTION_CHARS:])
+    asked, alternatives = _question_words(question[-QUESTION_CHARS:])
     if not expected or len(said) <= len(expected) or asked & set(expected):
         return False
     for i in range(len(said) - len(expected) + 1):
         if said[i:i + len(expected)] == expected:
             rest = said[:i] + said[i + len(expected):]
-            return all(word in asked or word in _FILLERS for word in rest)
+            return all((word in asked or word in _FILLERS) and word not in _DODGES and word not in alternatives
+                       for word in rest)
     return False
+
+
+@functools.lru_cache(maxsize=1024)
+def _question_words(question: str) -> tuple[frozenset[str], frozenset[str]]:
+    """The question's words, and those of them beside an "or" ("even, or neither": even, neither)."""
+    words = _tokens(question)
+    beside = {words[k] for i, w in enumerate(words) if w in _CHOICE_WORDS for k in (i - 1, i + 1)
+              if 0 <= k < len(words)}
+    return frozenset(words), frozenset(beside - _CHOICE_WORDS)
 
 
 def _tokens(text: str) -> list[str]:
     return [_stem(word) for word in _TOKEN_RE.findall(text.lower())]
 
-
-@functools.lru_cache(maxsize=1024)
-def _question_tokens(question: str) -> frozenset[str]:
-    return frozenset(_tokens(question))

@@ -164,6 +164,11 @@ def test_amc_answers_with_their_choice_letter_match_the_letter_or_the_value():
         differ([hedge], "B")
     differ(["(A) 1 (B) 2"], "2")
     same([r"\textbf{(D)}\ \pi"], "D")
+    for hedge in ("(A) 1B", "(A) B^1", r"(A) \frac{B}{1}", r"(A) \text{B}1"):  # a letter hidden in the value
+        differ([hedge], "B")
+    # against an answer written the same way, letter and value must both match (found by a second read)
+    same([r"(C)\ 12", r"\textbf{(C) }12"], r"\textbf{(C)}\ 12")
+    differ([r"(A)\ 12", r"(C)\ 99"], r"\textbf{(C)}\ 12")
 
 
 def test_the_empty_set_in_symbols_and_in_words():

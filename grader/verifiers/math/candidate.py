@@ -12,16 +12,18 @@ import re
 from ...types import clip
 from .algebra import Exact
 from .normalize import canonical_text, has_degrees, normalize_answer
-from .parse import MAX_ANSWER_CHARS, ParseError, Scalar, Value, parse_normal_form
+from .parse import MAX_ANSWER_CHARS, Labelled, ParseError, Scalar, Value, parse_normal_form
 
 _DIGIT_RE = re.compile(r"\d")
-# An AMC answer as AoPS writes it, "\textbf{(C)}\ 12": the choice's letter, then its value. Both are the
-# answer (a reference of either kind matches), never the product 12·C. Capitals A-E only: "(a) 12" is a part.
+# An AMC answer as AoPS writes it, "\textbf{(C)}\ 12": the choice's letter, then its value (``Labelled``: a
+# bare letter or value matches either, another such answer both), never the product 12·C. Capitals A-E
+# only: "(a) 12" is a part.
 _LABELLED_CHOICE_RE = re.compile(r"(?:\\(?:textbf|text|mathrm|mathbf)\{\s*\(([A-E])\)\s*\}|\(([A-E])\))\s*(\S.*)")
-# A choice's value is a number or math ("12", "\frac{3}{4}", "2\pi"), never another label or a bare letter:
-# "(A) (B) (C)" or "(A) B" would otherwise answer with several letters at once.
+# A choice's value is a number or math ("12", "\frac{3}{4}", "2\pi"), holding no choice letter outside its
+# commands: "(A) (B) (C)", "(A) B" or "(A) 1B" would answer with several letters at once.
 _CHOICE_VALUE_RE = re.compile(r"\d|\\(?!text|mathrm|mathbf|textbf)[a-zA-Z]")
-_ANOTHER_LABEL_RE = re.compile(r"\(\s*[A-Ea-e]\s*\)")
+_COMMAND_RE = re.compile(r"\\[a-zA-Z]+")
+_CHOICE_LETTER_RE = re.compile(r"[A-E]")
 
 
 class Reading:
@@ -54,9 +56,9 @@ class Reading:
             raise ParseError(f"answer longer than {MAX_ANSWER_CHARS} characters")
         choice = _LABELLED_CHOICE_RE.fullmatch(self.norm)
         if choice is not None and _CHOICE_VALUE_RE.search(choice.group(3)) \
-                and not _ANOTHER_LABEL_RE.search(choice.group(3)):
-            letter, value = choice.group(1) or choice.group(2), choice.group(3)
-            return parse_normal_form(letter, False, use_sympy=use_sympy) + Reading(value).values(use_sympy, radians)
+                and not _CHOICE_LETTER_RE.search(_COMMAND_RE.sub("", choice.group(3))):
+            letter = parse_normal_form(choice.group(1) or choice.group(2), False, use_sympy=use_sympy)[0]
+            return [Labelled(letter, value) for value in Reading(choice.group(3)).values(use_sympy, radians)]
         readings = parse_normal_form(self.norm, self.percent, use_sympy=use_sympy)
         if radians and self.degrees:
             readings = readings + [Scalar(v.text, None, Exact({(1, 1, ()): v.num.value / 180}))

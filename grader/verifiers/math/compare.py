@@ -21,7 +21,7 @@ from .numbers import Number, round_half_up, truncate
 from .errors import NeedsSympy
 from .focus import restates_question_around
 from .options import MathOptions
-from .parse import Interval, Matrix, Named, Relation, Scalar, Seq, Text, UnionOf, Value
+from .parse import Interval, Labelled, Matrix, Named, Relation, Scalar, Seq, Text, UnionOf, Value
 
 MIN_SIG_DIGITS = 3  # a rounded decimal must carry at least this many significant digits
 MAX_LIST = 200
@@ -39,6 +39,8 @@ class Comparison:
 
     # --- entry point ---------------------------------------------------------
     def equal(self, answer: Value, reference: Value) -> bool:
+        if isinstance(answer, Labelled) or isinstance(reference, Labelled):
+            return self._labelled(answer, reference)
         answer, reference = _as_matrix(answer), _as_matrix(reference)
         if isinstance(reference, Named) and isinstance(answer, Relation):
             return self.sets(answer, _named_equation(reference, self.use_sympy) or reference)
@@ -90,6 +92,16 @@ class Comparison:
         if isinstance(answer, (Interval, UnionOf, Relation)) or isinstance(reference, (Interval, UnionOf, Relation)):
             return self.sets(answer, reference)
         return False
+
+    def _labelled(self, answer: Value, reference: Value) -> bool:
+        """An AMC answer with its letter: against another, letter and value must both match (neither
+        alone); against a bare letter or value, that one must."""
+        if isinstance(answer, Labelled) and isinstance(reference, Labelled):
+            return self.equal(answer.letter, reference.letter) and self.equal(answer.value, reference.value)
+        if isinstance(answer, Labelled):
+            return self.equal(answer.letter, reference) or self.equal(answer.value, reference)
+        assert isinstance(reference, Labelled)
+        return self.equal(answer, reference.letter) or self.equal(answer, reference.value)
 
     def _solves_to(self, answer: Named, reference: Scalar) -> bool:
         """"xy = 6" for "6/x": the equation, in exact terms, solved for the variable the reference lacks."""

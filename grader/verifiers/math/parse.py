@@ -83,7 +83,15 @@ class Relation:
     last_number: Number | None = field(default=None, compare=False)  # the last term, when it is a number
 
 
-Value = Union[Scalar, Text, Seq, Interval, UnionOf, Matrix, Named, Relation]
+@dataclass(frozen=True)
+class Labelled:
+    """An AMC answer as AoPS writes it, ``\\textbf{(C)}\\ 12``: the choice's letter and its value."""
+
+    letter: "Value"
+    value: "Value"
+
+
+Value = Union[Scalar, Text, Seq, Interval, UnionOf, Matrix, Named, Relation, Labelled]
 
 _OPEN = "([{"
 _CLOSE = ")]}"

@@ -131,7 +131,8 @@ def test_the_real_line_and_bold_numbers():
     # The letter R, however written, is still the letter R (a choice, a point's name).
     same([r"\text{R}", "(R)", "R.", r"\textbf{R}", r"\mathbf{R}"], "R")
     assert verdict(r"\boxed{(0,\infty)}", r"\{x \in \mathbb{R}: x>0\}") is False  # a verdict, not PARSE_ERROR
-    same([r"-\infty < x < \infty", r"\text{all real } x", r"\text{all real numbers } x"], r"\mathbb{R}")
+    same([r"-\infty < x < \infty", r"\text{all real } x", r"\text{all real numbers } x", r"\text{all real x}"],
+         r"\mathbb{R}")
     differ([r"-\infty < x < 5", r"\text{all real}"], r"\mathbb{R}")
     # the real line less a few points: the open intervals between them
     same([r"\mathbb{R} \setminus \{0\}", r"\mathbb{R} - \{0\}", r"\mathbb{R}\backslash\{0\}"],

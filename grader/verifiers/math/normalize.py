@@ -305,7 +305,7 @@ _TAIL = 200
 _REAL_LINE_RE = re.compile(r"^\(\s*-\s*\\infty\s*,\s*\+?\s*\\infty\s*\)$"
                            r"|^-\s*\\infty\s*<\s*[a-zA-Z]\s*<\s*\+?\s*\\infty$"  # -\infty < x < \infty
                            r"|^(?i:(?:\\text\s*\{\s*)?(?:all\s+)?(?:the\s+)?real\s+numbers\s*\}?)$"
-                           r"|^(?i:(?:\\text\s*\{\s*)?all\s+real(?:\s+numbers)?\s*\}?\s*[a-z])$")  # all real x
+                           r"|^(?i:(?:\\text\s*\{\s*)?all\s+real(?:\s+numbers)?\s*\}?\s*[a-z]\s*\}?)$")  # all real x
 
 # A whole answer that is a number with words after it, all in one \text{}: "\text{12 cm}", "\text{5 apples}".
 _NUMBER_IN_TEXT_RE = re.compile(r"^\\(?:text|mbox|textrm|textnormal|mathrm)\s*\{\s*([-+]?\d[\d,.]*(?:\s+[A-Za-z][A-Za-z.]*)+)\s*\}$")

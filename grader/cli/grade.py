@@ -41,13 +41,14 @@ GRADE_DESCRIPTION = """\
 Grade a JSON Lines file, one item per line.
 
 Input fields (per line, a JSON object):
-  response    string, required: the model's response.
+  response    string, required: the model's response (without one, a text
+              `completion` field is, as in human-eval's samples).
   reference   string or list of strings, required: the reference answer(s);
               any match counts. A line without one that has IFEval's
               instruction_id_list and kwargs (Google's input_data.jsonl
               with a response) is an ifeval item made from them; one with
               HumanEval's test and entry_point, or MBPP's test_list, a code
-              item. Without a response, a text `completion` is the response.
+              item.
   verifier    string, optional: {verifiers};
               defaults to --verifier.
   options     object, optional: the verifier's options:

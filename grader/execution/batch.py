@@ -227,12 +227,15 @@ class BatchRuntime:
         return fresh
 
     def _start_worker(self) -> Worker:
+        """A ready worker; WorkerCrashed once the runtime is closing (no retries then)."""
         while True:
             try:
                 fresh = self._new_worker()
                 fresh.wait_ready()
                 return fresh
             except (WorkerCrashed, OSError):
+                if self._closing:
+                    raise WorkerCrashed("the runtime is closing") from None
                 log.exception("could not start a worker; retrying")
                 time.sleep(1.0)
 
@@ -247,11 +250,15 @@ class BatchRuntime:
             self._spares_starting += 1
 
         def start() -> None:
-            fresh = self._start_worker()
+            try:
+                fresh: Worker | None = self._start_worker()
+            except WorkerCrashed:  # closing: the spare was killed starting (at exit, by atexit's kill)
+                fresh = None
             with self._lock:
                 self._spares_starting -= 1
-                if self._closing:
-                    fresh.kill()
+                if self._closing or fresh is None:
+                    if fresh is not None:
+                        fresh.kill()
                     return
             self._spares.put(fresh)
 

@@ -204,7 +204,10 @@ class Worker:
             return
         if not self.conn.poll(timeout):
             raise WorkerCrashed("worker did not start")
-        tag, _ = self.conn.recv()
+        try:
+            tag, _ = self.conn.recv()
+        except (EOFError, OSError):  # it died starting, or was killed (its pool closing, the process exiting)
+            raise WorkerCrashed("worker exited while starting") from None
         self.ready = tag == "ready"
 
     def kill(self) -> None:

@@ -238,3 +238,29 @@ def test_folders_of_workers_killed_with_their_parent_are_removed_by_the_next_pro
         parent.kill()
         parent.wait()
         live.kill()
+
+
+def test_a_spare_killed_while_starting_at_shutdown_ends_quietly(monkeypatch):
+    """A server stopping just after a worker was replaced: its spare is still starting when the process
+    exits and atexit kills it. The spare's thread must end quietly, not print an EOFError traceback."""
+    from grader.execution.batch import BatchRuntime
+
+    raised: list[BaseException] = []
+    monkeypatch.setattr(threading, "excepthook", lambda hook: raised.append(hook.exc_value))
+    runtime = BatchRuntime(os.getpid, workers=1)
+    started: list[Worker] = []
+    new_worker = runtime._new_worker
+    monkeypatch.setattr(runtime, "_new_worker", lambda: started.append(new_worker()) or started[-1])
+    runtime.start()  # its spare starts in the background
+    spare = next(t for t in threading.enumerate() if t.name == "grader-spare")
+    deadline = time.monotonic() + 30
+    while len(started) < 2 and time.monotonic() < deadline:
+        time.sleep(0.01)
+    runtime.close()
+    started[1].kill()  # what atexit does at exit: the spare dies before it is ready
+    spare.join(30)
+    try:
+        assert not spare.is_alive() and raised == []
+    finally:
+        for worker in started:
+            worker.kill()

@@ -311,6 +311,9 @@ def test_statement_value(sentence, value):
     (r"\text{all } n \geq 3", r"n \ge 3", True), (r"\text{the minimum is } 4", "3", False),
     (r"\text{the answer is not } 3", "3", False), (r"\text{x cannot be } 3", "3", False),
     (r"\text{x must not be } 3", "3", False), (r"\text{x never equals } 3", "3", False),
+    (r"\text{x wont be } 3", "3", False), (r"\text{it is a myth that x is } 3", "3", False),
+    (r"\text{x might be } 3", "3", False), (r"\text{x is less than two and it equals } 3", "3", False),
+    (r"\text{the number of ways is } 12", "12", True), (r"\text{x is } 3", "3", True),
     # yes or no with its reason in words
     (r"\text{Yes, it is possible}", "Yes", True), (r"\text{No, it is not possible.}", r"\text{No}", True),
     (r"\text{No, it can't be done}", "no", True), (r"\text{No, it is not possible}", "Yes", False),
@@ -319,7 +322,11 @@ def test_statement_value(sentence, value):
     (r"\text{Yes, it can’t be done}", "Yes", False), (r"\text{Yes, there are none}", "Yes", False),
     (r"\text{Yes, it depends}", "Yes", False), (r"\text{Yes, that is false}", "Yes", False),
     (r"\text{No, it is possible}", "No", False), (r"\text{No, true}", "No", False),
-    (r"\text{No, it is impossible}", "No", True),
+    (r"\text{No, it is impossible}", "No", True), (r"\text{No, there is no such}", "No", True),
+    # a reason outside the few words that restate a yes or no keeps the answer as written (a second read)
+    (r"\text{Yes, it isnt possible}", "Yes", False), (r"\text{Yes, it doesnt exist}", "Yes", False),
+    (r"\text{Yes, probably}", "Yes", False), (r"\text{Yes, if n is even}", "Yes", False),
+    (r"\text{Yes, either way}", "Yes", False), (r"\text{No, it is not impossible}", "No", False),
     (r"\text{Yes}, n = 3", r"\text{Yes}, n = 5", False),  # a number after it is a second answer
     # a chain of one strict relation names its terms in the list's order
     (r"b < a < d < c", "b, a, d, c", True), (r"c > d > a > b", "c, d, a, b", True),
@@ -354,7 +361,12 @@ PARTICIPANTS = "For which numbers of participants can the tournament be arranged
     (r"\text{even or odd}", "odd", "Is the function f(x)=x^3+x even, or neither?", False),
     (r"\text{odd, even}", "odd", "Is the function f(x)=x^3+x even, or neither?", False),
     (r"\text{n is not odd}", "odd", "For which positive integers n is n^2+1 not divisible by 3?", False),
-    (r"\text{The function is odd}", "odd", "Is the function f(x)=x^3+x even, or neither?", True),
+    # a yes-or-no question's words are the claim itself: no restating them (a judge may decide these)
+    (r"\text{The function is odd}", "odd", "Is the function f(x)=x^3+x even, or neither?", False),
+    (r"\text{even odd}", "odd", "Is f(x) = x^3 even?", False),
+    (r"\text{prime composite}", "composite", "Is 91 prime?", False),
+    (r"\text{even odd neither}", "neither", "Is 0.5 an even integer or an odd integer?", False),
+    (r"\text{Any odd number of participants}", "odd", "Tournaments. " + PARTICIPANTS, True),
 ])
 def test_a_text_answer_may_restate_the_question_around_the_reference(answer, reference, question, correct):
     result = grader.grade(f"\\boxed{{{answer}}}", reference, prompt=question, extraction="rules")

@@ -169,10 +169,11 @@ def restates_question_around(answer: str, reference: str, question: str) -> bool
     the answer holds the reference's words in a row, and every other word of it is the question's
     (or a filler such as "any", "the"), none of them one of the question's alternatives (the words
     beside its "or") or a word that adds or negates ("or", "not"). Only for a reference whose words the
-    question does not use, so an answer cannot pass by naming the question's own alternatives."""
+    question does not use, so an answer cannot pass by naming the question's own alternatives, and not
+    for a yes-or-no question, whose words are the claim itself ("even odd" for odd, asked "Is f even?")."""
     said, expected = _tokens(answer), _tokens(reference)
-    asked, alternatives = _question_words(question[-QUESTION_CHARS:])
-    if not expected or len(said) <= len(expected) or asked & set(expected):
+    asked, alternatives, yes_or_no = _question_words(question[-QUESTION_CHARS:])
+    if not expected or len(said) <= len(expected) or asked & set(expected) or yes_or_no:
         return False
     for i in range(len(said) - len(expected) + 1):
         if said[i:i + len(expected)] == expected:
@@ -182,13 +183,20 @@ def restates_question_around(answer: str, reference: str, question: str) -> bool
     return False
 
 
+# A question that asks yes or no ("Is f(x) = x^3 even?"): its words are the very claim, so restating them
+# around another word proves nothing ("even odd" for odd).
+_YES_NO_QUESTION_RE = re.compile(r"(?:^|[.!?:]\s+)(?:is|are|was|were|do|does|did|can|could|will|would|should|"
+                                 r"has|have|had|must|may|might)\b(?:[^.!?]|\.(?=\S))*\?\s*$", re.IGNORECASE)
+
+
 @functools.lru_cache(maxsize=1024)
-def _question_words(question: str) -> tuple[frozenset[str], frozenset[str]]:
-    """The question's words, and those of them beside an "or" ("even, or neither": even, neither)."""
+def _question_words(question: str) -> tuple[frozenset[str], frozenset[str], bool]:
+    """The question's words, those of them beside an "or" ("even, or neither": even, neither), and
+    whether it asks yes or no."""
     words = _tokens(question)
     beside = {words[k] for i, w in enumerate(words) if w in _CHOICE_WORDS for k in (i - 1, i + 1)
               if 0 <= k < len(words)}
-    return frozenset(words), frozenset(beside - _CHOICE_WORDS)
+    return frozenset(words), frozenset(beside - _CHOICE_WORDS), bool(_YES_NO_QUESTION_RE.search(question.strip()))
 
 
 def _tokens(text: str) -> list[str]:

@@ -316,40 +316,44 @@ _EMPTY_SET_RE = re.compile(r"^\\\{\s*\\\}$"  # not "{}": an empty group, not a s
                            r"(?:solutions?|roots?)|(?:the\s+)?empty\s+set)\s*\}?)$")
 
 # Words that only lead into the answer that follows them in math: "\text{the minimum value is } 3",
-# "\text{is } 3", "\text{for all } n \ge 3" (never "\text{the answer is not } 3").
-_LEADING_WORDS_RE = re.compile(r"^\\text\s*\{\s*(?:((?:[A-Za-z][A-Za-z' ]*\s)?)(?:is|are|equals|was|be)\s*:?"
+# "\text{is } 3", "\text{for all } n \ge 3". Only words that name the quantity (a closed list): any other
+# word may turn the statement around ("x cannot be", "it is a myth that x is", "x might be").
+_LEADING_WORDS_RE = re.compile(r"^\\text\s*\{\s*(?:((?:[A-Za-z]+\s+)*)(?:is|are|equals|was)\s*:?"
                                r"|(?:for\s+)?(?:all|any|every))\s*\}\s*(?=[\w\\({\[-])")
-# Words that turn a statement around ("x cannot be 3", "the answer is not 3"), in any apostrophe.
-_NEGATION = r"not|no|never|none|nothing|neither|nor|cannot|cant|nope|false|impossible|\w+n['’]t"
-_NEGATION_RE = re.compile(rf"\b(?:{_NEGATION})\b", re.IGNORECASE)
+_QUANTITY_WORDS = frozenset("""the a an final answer result value values minimum maximum min max least greatest
+    smallest largest biggest possible required desired sum total product number count of ways area length perimeter
+    volume probability distance radius height width side angle measure ratio remainder solution solutions""".split())
 
 
 def _drop_leading_words(s: str) -> str:
-    """Words in ``\\text{}`` that only lead into the math after them, unless they negate it."""
+    """Words in ``\\text{}`` that only name the quantity before the math that is it (a variable's one letter
+    too: "x is"); any other word keeps the answer as written."""
     m = _LEADING_WORDS_RE.match(s)
-    if m is None or (m.group(1) and _NEGATION_RE.search(m.group(1))):
+    if m is None or any(w.lower() not in _QUANTITY_WORDS and len(w) > 1 for w in (m.group(1) or "").split()):
         return s
     return s[m.end():]
 
 
-# "Yes, it is possible." / "\text{No, it cannot be done}": the verdict word, then its reason in words only
-# (no number or formula: "Yes, n = 3" is a second answer, which must be compared).
+# "Yes, it is possible." / "\text{No, it cannot be done}": the verdict word, then a reason that only says
+# it again, in a closed list of words; a no's reason holds exactly one negation ("not impossible" is a
+# yes). Any other word ("Yes, if n is even", "Yes, probably", "No, it is possible") keeps it as written.
 _YES_NO_RE = re.compile(r"^(?:\\text(?:bf)?\s*\{\s*)?(yes|no)\s*[,.;:!]\s*([A-Za-z ,.;'’-]*?)\}?$", re.IGNORECASE)
-# A reason that hedges or turns back: then the answer is no plain yes or no.
-_HEDGE_RE = re.compile(r"\b(?:yes|yeah|yep|true|but|unless|depends|sometimes|maybe|perhaps|only|except|"
-                       r"wrong|incorrect|however|although|possibly)\b", re.IGNORECASE)
+_RESTATING = frozenset("""it is was are this that there such a an the one can be done does do exist exists
+    hold holds possible true valid""".split())
+_NEGATING = frozenset("""not no never none cannot impossible false""".split()) | {"can't", "doesn't", "isn't",
+                                                                                  "don't", "won't", "aren't"}
 
 
 def _yes_or_no(s: str) -> str:
-    """A whole answer that is "yes" or "no" with its reason after a comma or a stop: just the word, where
-    the reason agrees: a yes's says nothing negative or hedging ("Yes, it is possible"), a no's says
-    something negative and nothing hedging ("No, it cannot be done"). Else it stays as written."""
+    """A whole answer that is "yes" or "no" with a reason that only restates it: just the word."""
     m = _YES_NO_RE.match(s)
-    if m is None or not m.group(2).strip(" ,.;'’-"):
+    if m is None:
         return s
-    word, reason = m.group(1), m.group(2)
-    negative = _NEGATION_RE.search(reason) is not None
-    if _HEDGE_RE.search(reason) or negative != (word.lower() == "no"):
+    word = m.group(1)
+    reason = [w.lower().replace("’", "'") for w in re.findall(r"[A-Za-z'’]+", m.group(2))]
+    negations = sum(w in _NEGATING for w in reason)
+    if not reason or any(w not in _RESTATING and w not in _NEGATING for w in reason) \
+            or negations != (1 if word.lower() == "no" else 0):
         return s
     return word
 

@@ -30,6 +30,7 @@ from ..pipeline import ModelStage, plan_item
 from ..types import GradeResult, Status
 from ..verifiers.code import spec as code_spec
 from ..verifiers.ifeval import spec as ifeval_spec
+from .tables import NoPyarrow, is_parquet, parquet_row_count, parquet_rows, require_pyarrow, write_parquet
 
 CHUNK_SIZE = 256
 RAY_LOCAL = "local"  # `--ray` without an address: start Ray on this machine for the run
@@ -84,12 +85,15 @@ With --judge-model or --judge-url, math rule misses go to that judge (as
 says otherwise): `--judge-model default` is the shipped CPU judge. Not with
 --server (the server's own judge decides) or --ray.
 
+IN and OUT may be Parquet files (.parquet, .pq; pyarrow, which the `ray`
+extra installs): a row's columns are a line's fields, and an invalid row's
+reason names its row ("Row 3: ..."); a Parquet output is written when the run
+ends.
+
 With --ray (pip install 'grader[ray]'), Ray Data reads IN and grades it in
 batches of {chunk} on a pool of actors (--ray-actors, each with --workers
 grading processes, started once); the output, in input order, and the summary
-are those of a run without --ray (but for latency_ms). IN and OUT may then be
-Parquet files (.parquet): a row's columns are a line's fields, and an invalid
-row's reason names its row ("Row 3: ...").
+are those of a run without --ray (but for latency_ms).
 
 Exit status: 0 when the run finished (even if some lines were invalid),
 2 when the arguments are wrong, the input cannot be read or the output
@@ -113,12 +117,13 @@ def grade_description() -> str:
 
 @dataclass
 class Record:
-    """One non-blank input line: its fields, and the grading item or why it is invalid."""
+    """One non-blank input line (or Parquet row): its fields, and the grading item or why it is invalid."""
 
-    line_no: int
+    line_no: int  # from 1; 0 where the number is given later (a Parquet row graded on Ray)
     fields: dict[str, Any]
     item: dict[str, Any] | None = None
     problem: str = ""
+    unit: str = "Line"  # what an invalid item's reason names: "Line 3: ...", "Row 3: ..."
 
 
 @dataclass
@@ -182,8 +187,7 @@ def add_grade_command(commands: argparse._SubParsersAction,
     grade_cmd.add_argument("--ray", metavar="ADDRESS", nargs="?", const=RAY_LOCAL, default=None,
                            help="grade with Ray Data (pip install 'grader[ray]'): on the Ray cluster at ADDRESS "
                                 "(ray://HOST:10001, HOST:6379 or auto), or on a local Ray started for the run "
-                                "when ADDRESS is left out; IN and OUT may then be .parquet files too; output, "
-                                "summary and progress as without --ray")
+                                "when ADDRESS is left out; output, summary and progress as without --ray")
     grade_cmd.add_argument("--ray-actors", metavar="N", type=_positive_int, default=None,
                            help="with --ray: grading actors, each with --workers worker processes (1 unless "
                                 "given) and as many CPUs (default: as many as the cluster's CPUs hold)")
@@ -279,8 +283,43 @@ def _judge(args: argparse.Namespace) -> Iterator[ModelStage | None]:
 
 
 def _grade_file(args: argparse.Namespace, judge: ModelStage | None = None) -> Summary:
+    if is_parquet(args.input) or is_parquet(args.output):
+        return _grade_table(args, judge)
     with _open_binary(args.input, "rb") as source, _open_binary(args.output, "wb") as sink:
         return grade_stream(source, sink, args, judge)
+
+
+def _grade_table(args: argparse.Namespace, judge: ModelStage | None) -> Summary:
+    """A run with a Parquet file on either side: rows read in batches; the output written when done
+    (Parquet) or as it comes (JSON Lines)."""
+    rows: list[dict[str, Any]] = []
+    try:
+        require_pyarrow()
+        with contextlib.ExitStack() as files:
+            records, total = _table_input(args, files)
+            if is_parquet(args.output):
+                summary = _grade_records_into(records, total, args, judge, lambda line, out: rows.append(out))
+            else:
+                sink = files.enter_context(_open_binary(args.output, "wb"))
+                summary = _grade_records_into(records, total, args, judge, lambda line, out: sink.write(line))
+        if is_parquet(args.output):
+            write_parquet(rows, args.output)
+    except NoPyarrow as exc:
+        raise UsageError(str(exc)) from None
+    return summary
+
+
+def _table_input(args: argparse.Namespace, files: contextlib.ExitStack) -> tuple[Iterator[Record], int | None]:
+    """The input's records (a Parquet file's rows, numbered "Row 1", ...) and, for the progress bar, how many."""
+    shown = show_progress(args)
+    if not is_parquet(args.input):
+        source = files.enter_context(_open_binary(args.input, "rb"))
+        return read_records(source, args.verifier), count_nonblank_lines(args.input) if shown else None
+    if not os.path.isfile(args.input):
+        raise FileNotFoundError(2, "No such file", args.input)
+    records = (Record(n, fields, item=item_from_row(fields, args.verifier), unit="Row")
+               for n, fields in enumerate(parquet_rows(args.input), start=1))
+    return records, parquet_row_count(args.input) if shown else None
 
 
 def _grade_on_ray(args: argparse.Namespace) -> Summary:
@@ -307,15 +346,26 @@ def progress_bar(total: int | None, shown: bool) -> tqdm:
 def grade_stream(source: BinaryIO, sink: BinaryIO, args: argparse.Namespace,
                  judge: ModelStage | None = None) -> Summary:
     """Grade every line of source into sink, chunk by chunk, with an optional progress bar."""
-    shown = show_progress(args)
-    total = count_nonblank_lines(args.input) if shown else None
+    total = count_nonblank_lines(args.input) if show_progress(args) else None
+
+    def write(line: bytes, out: dict[str, Any]) -> None:
+        sink.write(line)
+
+    return _grade_records_into(read_records(source, args.verifier), total, args, judge, write, sink.flush)
+
+
+def _grade_records_into(records: Iterable[Record], total: int | None, args: argparse.Namespace,
+                        judge: ModelStage | None, write: Callable[[bytes, dict[str, Any]], object],
+                        flush: Callable[[], object] = lambda: None) -> Summary:
+    """Grade records chunk by chunk; ``write`` takes each output line and its fields, in input order."""
     summary = Summary()
-    with progress_bar(total, shown) as bar:
-        for chunk in _chunks(read_records(source, args.verifier), CHUNK_SIZE):
+    with progress_bar(total, show_progress(args)) as bar:
+        for chunk in _chunks(records, CHUNK_SIZE):
             for record, result in zip(chunk, grade_records(chunk, args.workers, args.server, judge=judge)):
-                sink.write(format_output_line(record, result))
+                out = {**record.fields, **result.to_dict()}
+                write(json_line(out), out)
                 summary.add(record.fields, result)
-            sink.flush()
+            flush()
             bar.update(len(chunk))
     return summary
 
@@ -428,8 +478,8 @@ def grade_records(records: list[Record], workers: int | None, servers: list[str]
     results = []
     for record in records:
         result = next(verdicts) if record.item is not None else invalid_result(record.problem)
-        if record.item is not None and result.status is Status.INVALID_ARGUMENT:
-            result.reason = numbered_reason("Line", record.line_no, result.reason)
+        if record.item is not None and result.status is Status.INVALID_ARGUMENT and record.line_no > 0:
+            result.reason = numbered_reason(record.unit, record.line_no, result.reason)
         results.append(result)
     return results
 

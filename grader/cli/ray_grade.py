@@ -19,13 +19,9 @@ from typing import Any, Iterator
 
 from .grade import (CHUNK_SIZE, RAY_LOCAL, Record, Summary, count_nonblank_lines, format_output_line,
                     grade_records, item_from_row, json_line, numbered_reason, parse_line, progress_bar, show_progress)
+from .tables import is_parquet, json_typed, write_parquet
 
-PARQUET = (".parquet", ".pq")
 READ_ONLY = {"num_cpus": 0}
-
-
-def is_parquet(path: str) -> bool:
-    return path.lower().endswith(PARQUET)
 
 
 class GradeBatch:
@@ -50,7 +46,7 @@ class GradeBatch:
                 yield parse_line(raw, line_no, self.default_verifier)
             return
         for row in batch.to_pylist():  # Parquet rows: the row number is the driver's to add
-            fields = json.loads(json.dumps(row, default=str))  # dates, bytes, decimals: as their text
+            fields = json_typed(row)
             yield Record(0, fields, item=item_from_row(fields, self.default_verifier))
 
     def __del__(self) -> None:
@@ -168,24 +164,4 @@ class _Sink:
         if self.file is not None:
             self.file.close()
         elif exc[0] is None:
-            import pyarrow.parquet as pq
-
-            pq.write_table(parquet_table(self.rows), self.path)
-
-
-def parquet_table(rows: list[dict[str, Any]]) -> Any:
-    """Output rows as one Arrow table; a column whose values differ in type from row to row
-    (``reference`` a string here, a list there) holds each value as its JSON text instead."""
-    import pyarrow as pa
-
-    try:
-        return pa.Table.from_pylist(rows)
-    except (pa.ArrowInvalid, pa.ArrowTypeError):
-        kinds: dict[str, set[type]] = {}
-        for row in rows:
-            for key, value in row.items():
-                if value is not None:
-                    kinds.setdefault(key, set()).add(type(value))
-        mixed = {key for key, types in kinds.items() if len(types) > 1}
-        return pa.Table.from_pylist([{k: json.dumps(v) if k in mixed and v is not None else v for k, v in row.items()}
-                                     for row in rows])
+            write_parquet(self.rows, self.path)

@@ -213,7 +213,7 @@ def test_grade_with_ray_refuses_streams_and_servers(capsys):
 
 
 def test_a_parquet_column_of_mixed_types_is_written_as_json_text():
-    from grader.cli.ray_grade import parquet_table
+    from grader.cli.tables import parquet_table
 
     table = parquet_table([{"reference": "1", "score": 1.0}, {"reference": ["2", "two"], "score": 0.0}])
     assert table.column("reference").to_pylist() == ['"1"', '["2", "two"]']

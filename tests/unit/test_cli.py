@@ -190,6 +190,44 @@ def test_many_lines_are_processed_in_chunks(tmp_path: Path, monkeypatch: pytest.
     assert [row["correct"] for row in out] == [bool(i % 3) for i in range(10)]
 
 
+def test_parquet_in_and_out_without_ray(tmp_path: Path, capsys: pytest.CaptureFixture) -> None:
+    pa = pytest.importorskip("pyarrow")
+    import pyarrow.parquet as pq
+
+    rows = [{"id": "a", **RIGHT, "expected": True}, {"id": "b", **WRONG, "expected": False},
+            {"id": "c", "response": "7", "reference": ""}]
+    pq.write_table(pa.Table.from_pylist(rows), tmp_path / "in.parquet")
+    assert cli.main(["grade", str(tmp_path / "in.parquet"), "-o", str(tmp_path / "out.jsonl"), "--no-progress"]) == 0
+    out = read_jsonl(tmp_path / "out.jsonl")
+    assert [(r["id"], r["correct"], r["status"]) for r in out] == [("a", True, "OK"), ("b", False, "OK"),
+                                                                   ("c", False, "INVALID_ARGUMENT")]
+    assert out[2]["reason"].startswith("Row 3: ")
+    assert table_rows(capsys.readouterr().err)["agreement"][:2] == ["2", "100.0%"]
+    # JSON Lines in, Parquet out: the same verdicts, read back as rows
+    assert cli.main(["grade", str(tmp_path / "out.jsonl"), "-o", str(tmp_path / "again.pq"), "--no-progress"]) == 0
+    again = pq.read_table(tmp_path / "again.pq").to_pylist()
+    assert [(r["id"], r["correct"]) for r in again] == [("a", True), ("b", False), ("c", False)]
+
+
+def test_a_parquet_file_that_cannot_be_read_exits_2(tmp_path: Path, capsys: pytest.CaptureFixture,
+                                                    monkeypatch: pytest.MonkeyPatch) -> None:
+    pytest.importorskip("pyarrow")
+    bad = tmp_path / "bad.parquet"
+    bad.write_bytes(b"PAR1 not really")
+    assert cli.main(["grade", str(bad), "-o", str(tmp_path / "out.jsonl"), "--no-progress"]) == 2
+    assert f"{bad}: not a Parquet file" in capsys.readouterr().err
+    from grader.cli import tables
+
+    def no_pyarrow():
+        raise tables.NoPyarrow("Parquet files need pyarrow: pip install 'grader[ray]' (or pyarrow)")
+
+    monkeypatch.setattr(tables, "_pyarrow", no_pyarrow)
+    source = write_jsonl(tmp_path / "in.jsonl", [RIGHT])
+    monkeypatch.setattr(grade_cmd, "grade_many", lambda *a, **k: pytest.fail("graded before the check"))
+    assert cli.main(["grade", str(source), "-o", str(tmp_path / "out.parquet"), "--no-progress"]) == 2
+    assert "need pyarrow" in capsys.readouterr().err
+
+
 def test_missing_input_file_exits_2(tmp_path: Path, capsys: pytest.CaptureFixture) -> None:
     out = tmp_path / "out.jsonl"
     assert cli.main(["grade", str(tmp_path / "missing.jsonl"), "-o", str(out)]) == 2

@@ -24,7 +24,7 @@ from grpc_reflection.v1alpha import reflection
 from . import __version__, verifiers
 from .execution import sandbox
 from .execution.batch import Overloaded
-from .lm.judge import JudgeService, load_judge
+from .lm.judge import JudgeService
 from .lm.service import LMService, asked_by_default
 from .metrics import Metrics, MetricsInterceptor
 from .pipeline import Budget, Defaults, Models, ServedPipeline, new_runtime
@@ -212,17 +212,13 @@ async def start_http(pipeline: ServedPipeline, config: ServerConfig, metrics: Me
 
 def load_judge_stage(config: ServerConfig) -> JudgeService | None:
     """The judge (--judge-model or --judge-url), or None. One that is asked for must load."""
-    if not (config.judge_model or config.judge_url):
-        return None
     try:
-        judge = load_judge(config.judge_model, config.judge_url, template=config.judge_template,
-                           endpoint_model=config.judge_endpoint_model, api_key=os.environ.get("GRADER_JUDGE_API_KEY"),
-                           device=config.device, timeout=config.judge_timeout, max_batch=config.judge_max_batch,
-                           tokens_per_pass=config.judge_tokens_per_pass)
+        judge = config.load_judge()
     except Exception as exc:
         raise SystemExit(f"grader serve: cannot set up the judge ({exc})") from exc
-    log.info(json.dumps({"event": "judge_ready", "backend": "model" if config.judge_model else "endpoint",
-                         "template": config.judge_template}))
+    if judge is not None:
+        log.info(json.dumps({"event": "judge_ready", "backend": "model" if config.judge_model else "endpoint",
+                             "template": config.judge_template}))
     return judge
 
 

@@ -105,10 +105,24 @@ class ServerConfig:
             raise ValueError("--judge-max-batch must be 0 (by device) or more")
         if self.judge_tokens_per_pass < 0:
             raise ValueError("--judge-tokens-per-pass must be 0 (the default) or more")
+        if self.judge_timeout <= 0:
+            raise ValueError("--judge-timeout must be more than 0 seconds")
         if self.worker_memory_mb < 256:
             raise ValueError("the worker memory limit must be at least 256 MiB")
         if self.max_connection_age < 0:
             raise ValueError("--max-connection-age must be 0 (never) or more seconds")
+
+    def load_judge(self) -> Any:
+        """The judge --judge-model or --judge-url names (a ``JudgeService``), or None where neither is
+        given; ValueError or OSError where it cannot be set up. Loads torch and the model: call it once."""
+        if not (self.judge_model or self.judge_url):
+            return None
+        from .lm.judge import load_judge
+
+        return load_judge(self.judge_model, self.judge_url, template=self.judge_template,
+                          endpoint_model=self.judge_endpoint_model, api_key=os.environ.get("GRADER_JUDGE_API_KEY"),
+                          device=self.device, timeout=self.judge_timeout, max_batch=self.judge_max_batch,
+                          tokens_per_pass=self.judge_tokens_per_pass)
 
     def grpc_options(self) -> list[tuple[str, int]]:
         """The gRPC server's channel arguments: message ceilings, and connection ageing when asked."""

@@ -257,23 +257,18 @@ def _check_client_settings() -> None:
 @contextlib.contextmanager
 def _judge(args: argparse.Namespace) -> Iterator[ModelStage | None]:
     """The judge --judge-model or --judge-url names, loaded once for the run (None when neither is given)."""
-    model, url = getattr(args, "judge_model", ""), getattr(args, "judge_url", "")
-    if not (model or url):
+    from ..server_config import ServerConfig
+
+    config = ServerConfig(**{name: getattr(args, name) for name in JUDGE_FLAGS if hasattr(args, name)})
+    if not (config.judge_model or config.judge_url):
         yield None
         return
     if args.server or args.ray is not None:
         raise UsageError("--judge-model and --judge-url grade in this process: a server uses its own judge "
                          "(grader serve --judge-model ...), and --ray takes none")
-    if min(args.judge_max_batch, args.judge_tokens_per_pass) < 0 or args.judge_timeout <= 0:
-        raise UsageError("--judge-max-batch and --judge-tokens-per-pass must be 0 (the default) or more, "
-                         "--judge-timeout more than 0")
-    from ..lm.judge import load_judge
-
     try:
-        judge = load_judge(model, url, template=args.judge_template, endpoint_model=args.judge_endpoint_model,
-                           api_key=os.environ.get("GRADER_JUDGE_API_KEY"), device=args.device,
-                           timeout=args.judge_timeout, max_batch=args.judge_max_batch,
-                           tokens_per_pass=args.judge_tokens_per_pass)
+        config.validate()
+        judge = config.load_judge()
     except (ValueError, OSError) as exc:
         raise UsageError(f"cannot set up the judge ({exc})") from None
     try:

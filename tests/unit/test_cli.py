@@ -239,9 +239,10 @@ def test_missing_input_file_exits_2(tmp_path: Path, capsys: pytest.CaptureFixtur
 @pytest.mark.parametrize("flags, message", [
     (["--judge-model", "default", "--server", "127.0.0.1:1"], "a server uses its own judge"),
     (["--judge-model", "/no/such/judge"], "no judge model folder at '/no/such/judge'"),
-    (["--judge-model", "default", "--judge-url", "http://127.0.0.1:1"], "not both"),
+    (["--judge-model", "default", "--judge-url", "http://127.0.0.1:1"], "are alternatives: give one"),
     (["--judge-url", "http://127.0.0.1:1", "--judge-template", "nope"], "unknown judge template"),
-    (["--judge-url", "http://127.0.0.1:1", "--judge-max-batch", "-1"], "0 (the default) or more"),
+    (["--judge-url", "http://127.0.0.1:1", "--judge-max-batch", "-1"], "0 (by device) or more"),
+    (["--judge-url", "http://127.0.0.1:1", "--judge-timeout", "0"], "--judge-timeout must be more than 0"),
 ])
 def test_judge_flags_that_cannot_work_exit_2_before_grading(tmp_path: Path, capsys: pytest.CaptureFixture,
                                                              flags: list[str], message: str) -> None:

@@ -52,3 +52,9 @@ def test_judge_tokens_per_pass_from_flag_or_environment(monkeypatch):
     assert config_from([]).judge_tokens_per_pass == 4096
     with pytest.raises(ValueError, match="--judge-tokens-per-pass"):
         config_from(["--judge-tokens-per-pass", "-1"]).validate()
+
+
+def test_a_judge_timeout_of_zero_or_less_is_refused():
+    for seconds in ("0", "-1"):
+        with pytest.raises(ValueError, match="--judge-timeout"):
+            config_from(["--judge-timeout", seconds]).validate()

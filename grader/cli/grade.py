@@ -278,33 +278,28 @@ def _judge(args: argparse.Namespace) -> Iterator[ModelStage | None]:
 
 
 def _grade_file(args: argparse.Namespace, judge: ModelStage | None = None) -> Summary:
-    if is_parquet(args.input) or is_parquet(args.output):
-        return _grade_table(args, judge)
-    with _open_binary(args.input, "rb") as source, _open_binary(args.output, "wb") as sink:
-        return grade_stream(source, sink, args, judge)
-
-
-def _grade_table(args: argparse.Namespace, judge: ModelStage | None) -> Summary:
-    """A run with a Parquet file on either side: rows read in batches; the output written when done
-    (Parquet) or as it comes (JSON Lines)."""
+    """Grade IN into OUT: JSON Lines written as they come, a Parquet output when the run ends."""
+    parquet_out = is_parquet(args.output)
     rows: list[dict[str, Any]] = []
     try:
-        require_pyarrow()
+        if parquet_out or is_parquet(args.input):
+            require_pyarrow()  # before any line is graded
         with contextlib.ExitStack() as files:
-            records, total = _table_input(args, files)
-            if is_parquet(args.output):
-                summary = _grade_records_into(records, total, args, judge, lambda line, out: rows.append(out))
+            records, total = _input_records(args, files)
+            if parquet_out:
+                summary = _grade_records_into(records, total, args, judge, rows.append)
             else:
                 sink = files.enter_context(_open_binary(args.output, "wb"))
-                summary = _grade_records_into(records, total, args, judge, lambda line, out: sink.write(line))
-        if is_parquet(args.output):
+                summary = _grade_records_into(records, total, args, judge, lambda out: sink.write(json_line(out)),
+                                              sink.flush)
+        if parquet_out:
             write_parquet(rows, args.output)
     except NoPyarrow as exc:
         raise UsageError(str(exc)) from None
     return summary
 
 
-def _table_input(args: argparse.Namespace, files: contextlib.ExitStack) -> tuple[Iterator[Record], int | None]:
+def _input_records(args: argparse.Namespace, files: contextlib.ExitStack) -> tuple[Iterator[Record], int | None]:
     """The input's records (a Parquet file's rows, numbered "Row 1", ...) and, for the progress bar, how many."""
     shown = show_progress(args)
     if not is_parquet(args.input):
@@ -338,27 +333,15 @@ def progress_bar(total: int | None, shown: bool) -> tqdm:
     return tqdm(total=total, unit="item", file=sys.stderr, disable=not shown, ncols=columns, nrows=lines)
 
 
-def grade_stream(source: BinaryIO, sink: BinaryIO, args: argparse.Namespace,
-                 judge: ModelStage | None = None) -> Summary:
-    """Grade every line of source into sink, chunk by chunk, with an optional progress bar."""
-    total = count_nonblank_lines(args.input) if show_progress(args) else None
-
-    def write(line: bytes, out: dict[str, Any]) -> None:
-        sink.write(line)
-
-    return _grade_records_into(read_records(source, args.verifier), total, args, judge, write, sink.flush)
-
-
 def _grade_records_into(records: Iterable[Record], total: int | None, args: argparse.Namespace,
-                        judge: ModelStage | None, write: Callable[[bytes, dict[str, Any]], object],
+                        judge: ModelStage | None, write: Callable[[dict[str, Any]], object],
                         flush: Callable[[], object] = lambda: None) -> Summary:
-    """Grade records chunk by chunk; ``write`` takes each output line and its fields, in input order."""
+    """Grade records chunk by chunk; ``write`` takes each output row (``output_fields``), in input order."""
     summary = Summary()
     with progress_bar(total, show_progress(args)) as bar:
         for chunk in _chunks(records, CHUNK_SIZE):
             for record, result in zip(chunk, grade_records(chunk, args.workers, args.server, judge=judge)):
-                out = {**record.fields, **result.to_dict()}
-                write(json_line(out), out)
+                write(output_fields(record, result))
                 summary.add(record.fields, result)
             flush()
             bar.update(len(chunk))
@@ -504,9 +487,14 @@ def invalid_result(problem: str) -> GradeResult:
     return GradeResult.failure(Status.INVALID_ARGUMENT, problem)
 
 
+def output_fields(record: Record, result: GradeResult) -> dict[str, Any]:
+    """An output row: the input's fields, then the verdict's (which replace input fields of the same name)."""
+    return {**record.fields, **result.to_dict()}
+
+
 def format_output_line(record: Record, result: GradeResult) -> bytes:
     """The output JSON line: input fields, then the verdict fields."""
-    return json_line({**record.fields, **result.to_dict()})
+    return json_line(output_fields(record, result))
 
 
 def json_line(out: dict[str, Any]) -> bytes:

@@ -371,3 +371,26 @@ PARTICIPANTS = "For which numbers of participants can the tournament be arranged
 def test_a_text_answer_may_restate_the_question_around_the_reference(answer, reference, question, correct):
     result = grader.grade(f"\\boxed{{{answer}}}", reference, prompt=question, extraction="rules")
     assert result.correct is correct, result
+
+
+@pytest.mark.parametrize("response,reference", [
+    ("The correct option is (B).", "B"), ("The right choice is B", "B"), ("The correct option is: **C**.", "C"),
+    ("Therefore, the correct answer is option C.", "C"), ("The answer is \\text{option } D", "D"),
+    ("The correct answer is: **B**", "B"), ("The answer is **B**.", "B"), ("So the answer is **x = 3**.", "3"),
+])
+def test_an_option_letter_or_a_bold_answer_after_a_marker(response, reference):
+    result = grader.grade(response, reference, extraction="rules")
+    assert result.correct, result
+
+
+@pytest.mark.parametrize("response,reference", [
+    ("The correct option is (B).", "C"), ("The correct answer is: **B**", "D"), ("The answer is option F", "F"),
+    ("The best option is to factor. Then x = 5.", "2"),
+])
+def test_an_option_marker_names_only_its_letter(response, reference):
+    assert not grader.grade(response, reference, extraction="rules").correct
+
+
+def test_an_option_marker_needs_an_option_letter_after_it():
+    result = grader.grade("The best option is to factor. Then x = 5.", "5", extraction="rules")
+    assert result.correct and result.extracted == "5", result

@@ -159,6 +159,9 @@ _PERCENT_AFTER_RE = re.compile(r"[\s$]*(?:\\%|%|percent\b)")
 _MARKER_RE = re.compile(
     r"(?:\bfinal\s+answer\b[^\n:]{0,40}?\bis\b|\bfinal\s+answer\s*[:：]|\*\*\s*final\s+answer\s*\*\*\s*[:：]?"
     r"|\bthe\s+answer\s+is\b|\banswer\s+is\b|\banswer\s*[:：]|\bresponse\s*[:：]"
+    # "The correct option is (B)": only where an option's letter follows ("the best option is to factor" is no
+    # statement of the answer).
+    r"|\b(?:correct|right|best)\s+(?:option|choice)\s+is\b(?=[\s:：*]*(?:\([A-Ea-e]\)|[A-E]\b))"
     r"|\bantwort\s*[:：]|\bréponse\s*[:：]|\brespuesta\s*[:：]|答案\s*[:：是为])",
     re.IGNORECASE,
 )
@@ -175,7 +178,10 @@ _CHAT_TOKEN_RE = re.compile(r"<\|(?:im_start|im_end|endoftext|eot_id|end_of_text
 
 def _after_marker(text: str, start: int) -> str:
     """The answer stated right after a marker: a math block or the rest of the sentence."""
-    rest = text[start:start + MAX_CANDIDATE_CHARS].lstrip(" \t*:：")
+    raw = text[start:start + MAX_CANDIDATE_CHARS]
+    rest = raw.lstrip(" \t*:：")
+    # "The answer is **B**": markdown's bold around the answer, closed after it too.
+    emphasised = "*" in raw[:len(raw) - len(rest)]
     if rest.startswith("\n"):
         rest = rest.lstrip()
         if rest.startswith(("$$", "\\[")) or "\\boxed" in rest[:200]:
@@ -187,6 +193,8 @@ def _after_marker(text: str, start: int) -> str:
         rest = _HOPE_RE.sub("", rest)
         m = _SENTENCE_END_RE.search(rest)
         block = rest[:m.start()] if m else rest
+    if emphasised:
+        block = block.rstrip().rstrip("*")
     if "\\boxed" in block or "\\fbox" in block:
         box = extract_boxed(block)  # "the answer is $\boxed{5}$": the box itself
         if box is not None:
@@ -240,7 +248,7 @@ def _leading_math(text: str) -> str | None:
 
 # Every marker contains one of these; searching for them from the end keeps a
 # megabyte response from being run through the whole marker regex.
-_MARKER_KEYWORDS = ("answer", "response", "antwort", "réponse", "respuesta", "答案")
+_MARKER_KEYWORDS = ("answer", "response", "antwort", "réponse", "respuesta", "答案", "option", "choice")
 
 
 def _last_marker(text: str, lo: int = 0) -> Extraction | None:

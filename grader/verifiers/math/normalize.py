@@ -284,6 +284,7 @@ def normalize_answer(text: str) -> tuple[str, bool]:
     s = _IMPLICATION_RE.split(s)[-1].strip() or s
     s = re.sub(r"^(?:[a-zA-Z]\s*\\in|\\therefore|\\Rightarrow|\\implies)\s*", "", s)
     s = _drop_leading_words(s)  # "\text{the minimum is } 3" is 3, "\text{all } n \ge 3" is n \ge 3
+    s = _OPTION_WORD_RE.sub(r"\1", s)  # "option C" is the letter C
     s = _REAL_LINE_RE.sub("R", s)  # as \mathbb{R} reads: "(-\infty, \infty)" and "all real numbers" are R
     s = _EMPTY_SET_RE.sub(r"\\emptyset", s)  # "no solution", "\{\}" and "the empty set" are \emptyset
     s = _yes_or_no(s)  # "Yes, it is possible" is Yes
@@ -323,6 +324,10 @@ _LEADING_WORDS_RE = re.compile(r"^\\text\s*\{\s*(?:((?:[A-Za-z]+\s+)*)(?:is|are|
 _QUANTITY_WORDS = frozenset("""the a an final answer result value values minimum maximum min max least greatest
     smallest largest biggest possible required desired sum total product number count of ways area length perimeter
     volume probability distance radius height width side angle measure ratio remainder solution solutions""".split())
+
+
+# "option C", "Choice (B)", "\text{option } D": a multiple-choice answer named by its letter alone.
+_OPTION_WORD_RE = re.compile(r"^(?:\\text\s*\{\s*)?(?i:option|choice)\s*\}?\s*(\([A-E]\)|[A-E])$")
 
 
 def _drop_leading_words(s: str) -> str:

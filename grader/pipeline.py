@@ -73,6 +73,9 @@ def plan_item(fields: Mapping[str, Any], defaults: Defaults = DEFAULTS) -> Plan 
         return verifier.prepare(item, options)
     except (ValueError, TypeError) as exc:  # InvalidItem is a ValueError, as are bad option values
         return GradeResult.failure(Status.INVALID_ARGUMENT, str(exc))
+    except RecursionError:  # what no verifier foresaw: one item's verdict, never the batch's exception
+        return GradeResult.failure(Status.INVALID_ARGUMENT, "The item is nested too deeply to read: a reference "
+                                   "or option goes deeper than Python's recursion limit.")
 
 
 def _validate(fields: Mapping[str, Any], defaults: Defaults) -> tuple[verifiers.Verifier, Item, dict[str, Any]]:

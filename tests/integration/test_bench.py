@@ -135,3 +135,16 @@ def test_bench_ifevalg_hostile_input(benchmark):
     """IFEvalG's checkers on long repetitive input: each a bounded number of passes."""
     results = benchmark(lambda: [grader.grade(t, IFEVALG_SHAPES, verifier="ifeval") for t in IFEVALG_HOSTILE])
     assert all(r.status is grader.Status.OK and not r.correct for r in results)
+
+
+# --- code ------------------------------------------------------------------------------------------
+
+CODE_HOSTILE = ["<think>" * 150_000, "```" + "a" * 1_000_000, "```python" + " " * 1_000_000]
+CODE_REFERENCE = '{"inputs": ["1\\n"], "outputs": ["1\\n"]}'
+
+
+def test_bench_code_hostile_responses(benchmark):
+    """Finding the program in responses that made the old patterns backtrack (quadratic: minutes to hours);
+    it happens where the item is planned, before a worker or a budget."""
+    results = benchmark(lambda: [grader.grade(t, CODE_REFERENCE, verifier="code") for t in CODE_HOSTILE])
+    assert all(r.status is grader.Status.NO_ANSWER for r in results)

@@ -13,7 +13,7 @@ from grader import Status
 from grader.execution.sandbox import Completed
 from grader.verifiers.base import InvalidItem, NeedsWorker
 from grader.verifiers.code import CodeOptions, CodeVerifier, _verdict
-from grader.verifiers.code.extract import defines, extract_program
+from grader.verifiers.code.extract import defines, extract_program, without_reasoning
 from grader.verifiers.code.sandboxed import wire
 from grader.verifiers.code.spec import parse_reference
 from grader.types import Item
@@ -63,6 +63,9 @@ def test_max_tests_keeps_the_first():
     (json.dumps({"test": "assert True", "entry_point": "f"}), "check(candidate)"),
     (json.dumps({"test": "def check(c): pass", "entry_point": "no such"}), "function name"),
     (json.dumps({"test_list": "assert f(1)"}), "list of assert"),
+    (json.dumps({"test_list": ["f(1) == 1"]}), "comparison without 'assert'"),  # would pass any program
+    (json.dumps({"test": "def check(c):\n    assert c(1) == " + "1+" * 1000 + "1\n", "entry_point": "f"}),
+     "nested too deeply"),  # ast.parse reads it, ast.unparse cannot write it back
     (json.dumps({"inputs": ["1"], "outputs": []}), "same length"),
     (json.dumps({"inputs": [], "outputs": []}), "no tests"),
     (json.dumps({"fn_name": "f", "inputs": [1], "outputs": [1]}), "list of arguments"),
@@ -91,6 +94,19 @@ def test_malformed_references_are_invalid(reference, words):
 ])
 def test_extract_program(response, program):
     assert extract_program(response) == program
+
+
+def test_reasoning_blocks_are_dropped_and_an_unclosed_one_runs_to_the_end():
+    assert without_reasoning("a<think>x</think>b<think>y</think>c") == "abc"
+    assert without_reasoning("<think>a<think>b</think>c") == "c"
+    assert without_reasoning("a<think>b") == "a" and without_reasoning("no tags") == "no tags"
+
+
+@pytest.mark.parametrize("response", ["<think>" * 150_000, "```" + "a" * 1_000_000, "```python" + " " * 1_000_000])
+def test_responses_that_made_the_program_search_backtrack_get_a_verdict(response):
+    """Quadratic before: minutes to hours for these, on the thread that plans items (how fast now: make bench,
+    tests/integration/test_bench.py::test_bench_code_hostile_responses)."""
+    assert extract_program(response) is None
 
 
 @pytest.mark.parametrize("response,program", [

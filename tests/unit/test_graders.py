@@ -93,6 +93,7 @@ def test_formulas_are_arithmetic_only(formula):
     ({"type": "string_check", "input": SAMPLE, "reference": "x", "operation": "eq", "pass_threshold": "1"},
      "(options.grader.pass_threshold)"),
     ({"type": "string_check", "reference": "x", "operation": "eq"}, "'input'"),
+    ("[" * 100_000, "not json"),  # deeper than the JSON decoder's recursion: a verdict, not RecursionError
     ({"type": "text_similarity", "input": SAMPLE, "reference": "x", "evaluation_metric": "jaccard"}, "evaluation_metric"),
     ({"type": "multi", "graders": {}, "calculate_output": "1"}, "sub-graders"),
     ({"type": "multi", "calculate_output": "a", "graders": {"a": {"type": "text_similarity", "input": SAMPLE,

@@ -209,3 +209,14 @@ def test_a_bug_in_a_verifier_costs_one_item(toy_family, monkeypatch):
                                  {"response": "1", "reference": "1"}])
     assert results[0].status is Status.PARSE_ERROR and "Internal error" in results[0].reason
     assert results[1].correct
+
+
+def test_an_item_too_deep_for_its_verifier_to_read_is_invalid_not_an_exception(toy_family, monkeypatch):
+    def too_deep(self: Any, *args: Any) -> Plan:
+        raise RecursionError("maximum recursion depth exceeded")
+
+    monkeypatch.setattr(MentionsWords, "prepare", too_deep)
+    results = grader.grade_many([{"response": "a", "reference": "a", "verifier": "mentions_words"},
+                                 {"response": "1", "reference": "1"}])
+    assert results[0].status is Status.INVALID_ARGUMENT and "nested too deeply" in results[0].reason
+    assert results[1].correct

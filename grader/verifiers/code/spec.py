@@ -67,7 +67,10 @@ def parse_reference(reference: str) -> Suite:
         raise InvalidItem("the code reference must be a JSON object (HumanEval, MBPP, or inputs/outputs)")
     _refuse_pickles(data)
     if "test" in data and "entry_point" in data:
-        suite = _humaneval(data)
+        try:
+            suite = _humaneval(data)
+        except RecursionError:  # ast.parse takes deeper expressions than ast.unparse can write back
+            raise InvalidItem("the code reference's 'test' is nested too deeply to split into tests") from None
     elif "test_list" in data:
         suite = _mbpp(data)
     elif "inputs" in data and "outputs" in data:
@@ -143,7 +146,10 @@ def _mbpp(data: dict[str, Any]) -> Suite:
     if not isinstance(asserts, list) or not all(isinstance(a, str) for a in asserts):
         raise InvalidItem("an MBPP reference's 'test_list' must be a list of assert statements")
     for i, statement in enumerate(asserts):
-        _python(statement, f"test_list[{i}]")
+        body = _python(statement, f"test_list[{i}]").body
+        if len(body) == 1 and isinstance(body[0], ast.Expr) and isinstance(body[0].value, ast.Compare):
+            raise InvalidItem(f"an MBPP reference's test_list[{i}] is a comparison without 'assert': it would "
+                              "pass any program that runs")
     imports = data.get("test_imports") or []
     if not isinstance(imports, list) or not all(isinstance(i, str) for i in imports):
         raise InvalidItem("an MBPP reference's 'test_imports' must be a list of import statements")

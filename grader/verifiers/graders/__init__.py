@@ -47,7 +47,7 @@ def _config(key: str, value: Any) -> Any:
     if isinstance(value, str):
         try:
             value = json.loads(value)
-        except ValueError as e:
+        except (ValueError, RecursionError) as e:
             raise ValueError(f"option {key!r} is not JSON ({e})") from None
     if value is not None and not isinstance(value, dict):
         raise ValueError(f"option {key!r} must be a JSON object")

@@ -22,6 +22,7 @@ import queue
 import threading
 import time
 from dataclasses import dataclass
+from multiprocessing.reduction import ForkingPickler
 from typing import Any, Callable
 
 from .workers import MEMORY_LIMIT_BYTES, Worker, WorkerCrashed
@@ -76,6 +77,22 @@ def _deliver(done: list[tuple[WorkItem, Any]]) -> None:
         by_loop.setdefault(item.call.loop, []).append((item.future, result))
     for loop, pairs in by_loop.items():
         loop.call_soon_threadsafe(_set_results, pairs)
+
+
+def _refuse_unsendable(todo: list[WorkItem]) -> list[WorkItem]:
+    """Fail each item whose arguments cannot be pickled for a worker; return the others, to run."""
+    sendable: list[WorkItem] = []
+    refused: list[tuple[WorkItem, Any]] = []
+    for item in todo:
+        try:
+            ForkingPickler.dumps(item.args)
+            sendable.append(item)
+        except Exception as exc:  # noqa: BLE001 (RecursionError, PicklingError, TypeError: whatever it is)
+            refused.append((item, CallFailed(f"the item could not be sent to a worker: {type(exc).__name__}")))
+    if not refused:  # each alone pickles, together they do not: fail the chunk rather than retry it forever
+        refused, sendable = [(item, CallFailed("the items could not be sent to a worker")) for item in todo], []
+    _deliver(refused)
+    return sendable
 
 
 def _set_results(pairs: list[tuple[asyncio.Future, Any]]) -> None:
@@ -171,15 +188,24 @@ class BatchRuntime:
             if dropped:
                 _deliver([(w, CallTimedOut("The request was cancelled or its deadline passed.")) for w in dropped])
             while todo:
-                worker, todo = self._run_chunk(worker, todo)
+                try:
+                    worker, todo = self._run_chunk(worker, todo)
+                except Exception as exc:  # noqa: BLE001 (a bug here must not end the thread: its worker's
+                    log.exception("could not run a chunk; failing its items")  # queue would wait forever)
+                    _deliver([(w, CallFailed(f"the worker runtime failed ({type(exc).__name__})")) for w in todo])
+                    worker, todo = self._replace(worker), []
         worker.kill()
 
     def _run_chunk(self, worker: Worker, todo: list[WorkItem]) -> tuple[Worker, list[WorkItem]]:
         """Run ``todo`` on ``worker``; return the worker to keep and what is left to run."""
+        try:
+            message = ForkingPickler.dumps(("map", self.fn, [w.args for w in todo]))
+        except Exception:  # noqa: BLE001 (an item the pickler refuses, such as one nested past its recursion
+            return worker, _refuse_unsendable(todo)  # limit, fails alone; this thread must live on)
         done = 0
         ready: list[tuple[WorkItem, Any]] = []
         try:
-            worker.conn.send(("map", self.fn, [w.args for w in todo]))
+            worker.conn.send_bytes(message)  # what conn.send does, with the pickling done above
             for item in todo:
                 if ready and not worker.conn.poll(0):
                     _deliver(ready)  # nothing more waiting: hand over what has arrived

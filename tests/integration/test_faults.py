@@ -1,6 +1,8 @@
 """Faults: workers killed mid-batch, the per-worker memory ceiling, and what a killed worker leaves (nothing)."""
 
+import asyncio
 import functools
+import operator
 import os
 import signal
 import socket
@@ -15,6 +17,7 @@ import pytest
 
 import grader
 from grader.client import GraderClient
+from grader.execution.batch import BatchRuntime, CallFailed
 from grader.execution import sandbox, workers
 from grader.execution.workers import (MEMORY_LIMIT_BYTES, PARENT_ENV, SCRATCH_ENV, Worker, WorkerCrashed, WorkerPool,
                                       WorkerTimeout)
@@ -264,3 +267,37 @@ def test_a_spare_killed_while_starting_at_shutdown_ends_quietly(monkeypatch):
     finally:
         for worker in started:
             worker.kill()
+
+
+def test_an_item_that_cannot_be_sent_to_a_worker_fails_alone_and_the_runtime_keeps_serving():
+    """A plan nested past the pickler's recursion limit (a grader item whose response is 600 nested JSON
+    lists) killed its manager thread: that worker's queue then waited forever, while health said SERVING."""
+    deep: list = []
+    for _ in range(5_000):
+        deep = [deep]
+    runtime = BatchRuntime(operator.add, workers=1, spares=0)
+    runtime.start()
+    try:
+        async def calls() -> tuple[list, list]:
+            first = await runtime.run([((1, 2), 5.0), ((deep, []), 5.0), ((3, 4), 5.0)])
+            return first, await asyncio.wait_for(runtime.run([((5, 6), 5.0)]), 30)
+
+        first, later = asyncio.run(calls())
+    finally:
+        runtime.close()
+    assert first[0] == 3 and first[2] == 7 and later == [11]
+    assert isinstance(first[1], CallFailed) and "could not be sent to a worker: RecursionError" in first[1].reason
+
+
+def test_a_deeply_nested_json_response_gets_a_status_and_the_server_keeps_grading():
+    string_check = {"type": "string_check", "input": "{{sample.output_text}}", "reference": "{{item.reference}}",
+                    "operation": "eq"}
+    srv = Server("--workers", "1")
+    try:
+        with GraderClient(srv.target, timeout=60, retries=0) as client:
+            deep = client.grade_batch([{"response": "[" * 600 + "]" * 600, "reference": "x", "verifier": "grader",
+                                        "options": {"grader": string_check}}])[0]
+            assert deep.status is not grader.Status.OK and "could not be sent to a worker" in deep.reason, deep
+            assert client.grade(r"\boxed{\sqrt{2}}", r"2^{1/2}").correct  # the worker's thread lives on
+    finally:
+        assert srv.stop() == 0

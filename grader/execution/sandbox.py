@@ -5,15 +5,18 @@ pid 1 of new user, pid, network, mount, IPC and UTS namespaces:
 
 - the file system is a read-only view of the language runtime (``/usr``,
   ``/lib``, ``/lib64``), the item's own folder at ``/sandbox`` (read-only),
-  ``/dev/null`` and an empty 16 MB tmpfs at ``/tmp``; no ``/proc``;
+  ``/dev/null`` and an empty 16 MB tmpfs at ``/tmp`` (``/dev/shm`` links to it); no ``/proc``;
 - the network namespace has only a loopback interface, with nothing listening;
-- the environment is empty but for ``PATH`` and ``LANG``;
+- the environment is empty but for ``PATH``, ``LANG``, ``PYTHONDONTWRITEBYTECODE`` and
+  ``MALLOC_ARENA_MAX=1`` (so that RLIMIT_AS counts memory used, not 64 MB reserved per thread);
 - each process has RLIMIT_CPU, RLIMIT_AS, RLIMIT_NPROC, RLIMIT_FSIZE and
   RLIMIT_NOFILE; run as root, the tree is an unprivileged uid of its own
   outside the namespace, so RLIMIT_NPROC counts only this sandbox's processes;
 - a seccomp filter refuses ptrace, reading or writing other processes' memory,
   taking their file descriptors (``pidfd_getfd``: a program took pid 1's stdout
-  with it), mounting, new namespaces, kernel keyrings, BPF and perf events;
+  with it), mounting (``mount`` and the new mount API), new namespaces (``unshare``, ``setns``, ``clone``
+  with a ``CLONE_NEW*`` flag; ``clone3``, whose flags it cannot read, fails with ENOSYS, and glibc falls
+  back to ``clone``), io_uring, kernel keyrings, BPF and perf events;
 - when pid 1 exits, or the wall-clock limit passes, the kernel kills every
   process left in the namespace; so does nsjail's death. nsjail stays in its
   caller's process group, so a worker killed past its item's budget (its whole
@@ -45,10 +48,20 @@ from typing import Iterator, Mapping
 
 SEARCH_PATH = "/usr/local/bin:/usr/bin:/bin"
 UID_BASE = 100_000  # outside uids of sandboxes when run as root: one per worker process
+# A deny list (kafel, nsjail's policy language). clone is refused with any CLONE_NEW* flag (NEWNS 0x20000,
+# NEWCGROUP, NEWUTS, NEWIPC, NEWUSER, NEWPID, NEWNET: 0x7e000000; NEWTIME 0x80 lies in clone's exit-signal
+# byte, where no valid signal has it): a program once took a nested user namespace, with every capability in
+# it, by raw clone. clone3 passes its flags in a struct seccomp cannot read: it fails with ENOSYS, so glibc
+# (threads, posix_spawn) falls back to clone. The new mount API (open_tree_attr is 467, newer than kafel's
+# syscall table) and io_uring (whose operations seccomp never sees) are refused too.
 SECCOMP_POLICY = ("ERRNO(1) { ptrace, process_vm_readv, process_vm_writev, pidfd_open, pidfd_getfd, "
                   "process_madvise, kcmp, mount, umount, pivot_root, unshare, "
                   "setns, keyctl, add_key, request_key, bpf, perf_event_open, userfaultfd, kexec_load, "
-                  "init_module, finit_module, delete_module, reboot, swapon, swapoff, syslog, acct } DEFAULT ALLOW")
+                  "init_module, finit_module, delete_module, reboot, swapon, swapoff, syslog, acct, "
+                  "clone { (clone_flags & 0x7e020080) != 0 }, "
+                  "fsopen, fsconfig, fsmount, fspick, move_mount, open_tree, mount_setattr, SYSCALL[467], "
+                  "io_uring_setup, io_uring_enter, io_uring_register } "
+                  "ERRNO(38) { clone3 } DEFAULT ALLOW")
 RUNTIME_MOUNTS = ("/usr", "/lib", "/lib64", "/bin")
 TMP_BYTES = 16 * 1024 * 1024
 
@@ -113,13 +126,16 @@ def _command(binary: str, folder: str, argv: list[str], limits: Limits) -> list[
         elif os.path.isdir(path):
             mounts += ["-R", path]
     return [binary, "-Mo", "--quiet", *_outside_ids(), *mounts,
-            "-R", f"{folder}:/sandbox", "-B", "/dev/null",
+            "-R", f"{folder}:/sandbox", "-B", "/dev/null", "-s", "/tmp:/dev/shm",  # multiprocessing's semaphores
             "-m", f"none:/tmp:tmpfs:size={TMP_BYTES}", "--disable_proc", "--cwd", "/tmp",
             "--time_limit", str(max(1, int(limits.wall_seconds + 1))),
             "--rlimit_cpu", str(limits.cpu_seconds), "--rlimit_as", str(limits.memory_mb),
             "--rlimit_nproc", str(limits.max_processes), "--rlimit_fsize", str(limits.max_file_mb),
             "--rlimit_nofile", str(limits.max_open_files), "--rlimit_stack", "8",
             "--env", f"PATH={SEARCH_PATH}", "--env", "LANG=C.UTF-8", "--env", "PYTHONDONTWRITEBYTECODE=1",
+            # One malloc arena: glibc's per-thread arenas reserve 64 MB each, which RLIMIT_AS counts, so at
+            # 512 MB a program could start only 13 threads.
+            "--env", "MALLOC_ARENA_MAX=1",
             "--seccomp_string", SECCOMP_POLICY, "--", *argv]
 
 

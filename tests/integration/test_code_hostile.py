@@ -428,6 +428,128 @@ def test_ptrace_process_vm_readv_and_proc_mem_are_refused(pool, mode):
     assert "READ" not in reason and reason.count("FileNotFoundError") == 4, reason
 
 
+NAMESPACES_AND_MOUNTS = """
+import ctypes, os, signal
+libc = ctypes.CDLL(None, use_errno=True)
+CLONE_NEW = {"ns": 0x20000, "cgroup": 0x2000000, "uts": 0x4000000, "ipc": 0x8000000, "user": 0x10000000,
+             "pid": 0x20000000, "net": 0x40000000}
+
+def call(*args):
+    ctypes.set_errno(0)
+    result = libc.syscall(*args)
+    return f"{result}/{ctypes.get_errno()}"
+
+def raw_clone(flags):
+    ctypes.set_errno(0)
+    pid = libc.syscall(56, flags | signal.SIGCHLD, 0, 0, 0, 0)  # clone, x86_64 argument order
+    errno = ctypes.get_errno()
+    if pid == 0:
+        os._exit(0)
+    if pid > 0:
+        os.waitpid(pid, 0)
+    return f"{pid}/{errno}"
+
+def escape():
+    # The red team's: a user namespace (every capability in it) with its own mounts and network, where
+    # the new mount API put a fresh tmpfs over /tmp.
+    r, w = os.pipe()
+    ctypes.set_errno(0)
+    flags = CLONE_NEW["user"] | CLONE_NEW["ns"] | CLONE_NEW["net"] | signal.SIGCHLD
+    pid = libc.syscall(56, flags, 0, 0, 0, 0)
+    errno = ctypes.get_errno()
+    if pid == 0:
+        fd = libc.syscall(430, b"tmpfs", 0)  # fsopen
+        libc.syscall(431, fd, 6, None, None, 0)  # fsconfig(FSCONFIG_CMD_CREATE)
+        mounted = libc.syscall(432, fd, 0, 0)  # fsmount
+        moved = libc.syscall(429, mounted, b"", -100, b"/tmp", 4)  # move_mount(MOVE_MOUNT_F_EMPTY_PATH)
+        os.write(w, f"{fd},{mounted},{moved}".encode())
+        os._exit(0)
+    os.close(w)
+    if pid > 0:
+        os.waitpid(pid, 0)
+        return "MOUNTED:" + os.read(r, 100).decode()  # fsopen, fsmount, move_mount in the nested namespaces
+    return f"{pid}/{errno}"
+
+def attempts():
+    seen = {"nested": escape()}
+    seen |= {f"clone_{name}": raw_clone(flag) for name, flag in CLONE_NEW.items()}
+    args = (ctypes.c_uint64 * 11)(CLONE_NEW["user"], 0, 0, 0, signal.SIGCHLD, 0, 0, 0, 0, 0, 0)
+    ctypes.set_errno(0)
+    pid = libc.syscall(435, ctypes.byref(args), 88)  # clone3, its flags in a struct seccomp cannot read
+    if pid == 0:
+        os._exit(0)
+    if pid > 0:
+        os.waitpid(pid, 0)
+    seen["clone3"] = f"{pid}/{ctypes.get_errno()}"
+    for name, args in [("fsopen", (430, b"tmpfs", 0)), ("fsconfig", (431, -1, 6, None, None, 0)),
+                       ("fsmount", (432, -1, 0, 0)), ("move_mount", (429, -1, b"", -100, b"/tmp", 4)),
+                       ("open_tree", (428, -100, b"/sandbox", 0)), ("fspick", (433, -100, b"/tmp", 0)),
+                       ("mount_setattr", (442, -1, b"", 0, None, 0)),
+                       ("open_tree_attr", (467, -100, b"/sandbox", 0, None, 0)),
+                       ("io_uring_setup", (425, 8, ctypes.byref((ctypes.c_uint8 * 120)()))),
+                       ("io_uring_enter", (426, -1, 0, 0, 0, None, 0)),
+                       ("io_uring_register", (427, -1, 0, None, 0))]:
+        seen[name] = call(*args)
+    # EPERM from seccomp; ENOSYS for clone3. The reason is cut at 200 characters: the rest, first.
+    other = [f"{name}={got}" for name, got in seen.items() if got != ("-1/38" if name == "clone3" else "-1/1")]
+    return f"refused {len(seen) - len(other)} of {len(seen)}; " + " ".join(other)
+"""
+
+
+@pytest.mark.parametrize("mode", ["function", "stdio"])
+def test_new_namespaces_the_new_mount_api_and_io_uring_are_refused(pool, mode):
+    # Once allowed: a raw clone(CLONE_NEWUSER | CLONE_NEWNS | CLONE_NEWNET) gave the program every capability
+    # in a user namespace of its own, where it mounted a tmpfs over /tmp with fsopen/fsmount/move_mount and
+    # opened a NETLINK_NETFILTER socket (nf_tables: kernel attack surface); open_tree and io_uring_setup
+    # worked even without it. seccomp now refuses clone with any CLONE_NEW* flag, clone3 (ENOSYS, so that
+    # glibc falls back to clone), the new mount API and io_uring.
+    if mode == "stdio":
+        program = NAMESPACES_AND_MOUNTS + "import sys\nsys.exit(attempts())\n"
+        result = refused(grade(pool, program, STDIO), "runtime_error")
+    else:
+        program = NAMESPACES_AND_MOUNTS + "def add(a, b):\n    raise ValueError(attempts())\n"
+        result = refused(grade(pool, program, MBPP), "runtime_error")
+    reason = result.checks[0].reason
+    assert "refused 20 of 20;" in reason, reason
+
+
+NORMAL_PROCESSES = """
+import concurrent.futures, multiprocessing, os, subprocess, sys, threading
+
+def work():
+    out = []
+    # 24 threads at once, each allocating: glibc's per-thread malloc arenas (64 MB reserved each, counted
+    # by RLIMIT_AS) once stopped a program at 13 threads.
+    barrier = threading.Barrier(24)
+    def wait(k):
+        barrier.wait(timeout=5)
+        return len([k] * 100_000)
+    with concurrent.futures.ThreadPoolExecutor(24) as threads:
+        out.append(len(list(threads.map(wait, range(24)))))
+    pid = os.fork()
+    if pid == 0:
+        os._exit(7)
+    out.append(os.waitstatus_to_exitcode(os.waitpid(pid, 0)[1]))
+    out.append(int(subprocess.run([sys.executable, "-c", "print(6 * 7)"], capture_output=True, timeout=5).stdout))
+    with multiprocessing.get_context("fork").Pool(2) as workers:  # its semaphores need /dev/shm
+        out.append(sum(workers.map(abs, [-1, -2, 3])))
+    return out
+
+WORK = work()
+assert WORK == [24, 7, 42, 6], WORK
+"""
+
+
+@pytest.mark.parametrize("mode", ["function", "stdio"])
+def test_threads_fork_subprocess_and_multiprocessing_still_work(pool, mode):
+    # The seccomp filter refuses clone3 (glibc's threads and posix_spawn fall back to clone) and clone with
+    # a CLONE_NEW* flag: an ordinary program that threads, forks, runs a subprocess and a multiprocessing
+    # pool still passes.
+    program = NORMAL_PROCESSES + (CORRECT_STDIO if mode == "stdio" else CORRECT)
+    result = grade(pool, program, STDIO if mode == "stdio" else MBPP, timeout=10)
+    assert result.correct and all(check.status == "passed" for check in result.checks), reasons(result)
+
+
 @pytest.mark.parametrize("mode", ["function", "import", "stdio"])
 def test_fork_bomb_is_capped_and_leaves_no_process(pool, mode):
     marker = "bomb-" + uuid.uuid4().hex
@@ -558,7 +680,7 @@ def test_the_graders_environment_is_not_visible(pool, mode):
     result = refused(grade(pool, program, STDIO if mode == "stdio" else MBPP, max_tests=1), "runtime_error")
     reason = reasons(result)
     assert ENV_SECRET not in reason and "secret-xyz" not in reason
-    assert "LANG,PATH,PYTHONDONTWRITEBYTECODE FileNotFoundError FileNotFoundError FileNotFoundError" in reason, reason
+    assert "LANG,MALLOC_ARENA_MAX,PATH,PYTHONDONTWRITEBYTECODE FileNotFoundError FileNotFoundError FileNotFoundError" in reason, reason
     assert grader_workers(), "the worker that ran the item holds the secret: the test is not vacuous"
 
 

@@ -8,6 +8,10 @@ from typing import Any, Mapping
 from .types import GradeResult, Status
 
 
+# Far past any reward in use, and small enough that ``correct - incorrect`` cannot overflow to infinity.
+MAX_REWARD = 1e100
+
+
 @dataclass(frozen=True)
 class Rewards:
     """The reward for each outcome. An OK result's reward moves from ``incorrect`` to
@@ -34,6 +38,8 @@ class Rewards:
                 raise ValueError(f"unknown reward {key!r}; known: {', '.join(sorted(known))}")
             if isinstance(value, bool) or not isinstance(value, (int, float)):
                 raise ValueError(f"reward {key!r} must be a number")
+            if not abs(value) <= MAX_REWARD:  # NaN fails too: a NaN or infinite reward would poison a trainer's loss
+                raise ValueError(f"reward {key!r} must be a finite number of size at most {MAX_REWARD:g}")
         return cls(**{k: float(v) for k, v in values.items()})
 
     def of(self, result: GradeResult) -> float:

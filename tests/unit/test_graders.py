@@ -72,9 +72,27 @@ def test_a_formula_that_divides_by_zero_fails_its_item_not_the_server():
     assert result.status is Status.OK and not result.correct and "calculate_output failed" in result.checks[-1].reason
 
 
+@pytest.mark.parametrize("formula", ["1e308 * 10", "1e308 * 10 - 1e308 * 10", "a * 1e308 * 1e308"])
+def test_a_formula_whose_value_is_not_finite_fails_its_item(formula):
+    """An infinite or NaN score became an infinite or NaN reward (gRPC), or a 500 (HTTP)."""
+    config = {"type": "multi", "calculate_output": formula,
+              "graders": {"a": {"type": "string_check", "input": SAMPLE, "reference": "x", "operation": "eq"}}}
+    result = run("x", config)
+    assert result.status is Status.OK and result.score == 0 and result.reward == 0, result
+    assert "not a finite number" in result.checks[-1].reason
+
+
+def test_min_and_max_of_one_value_are_that_value():
+    config = {"type": "multi", "calculate_output": "min(a) + max(0.5)",
+              "graders": {"a": {"type": "string_check", "input": SAMPLE, "reference": "x", "operation": "eq"}}}
+    assert run("x", config).score == 1.5
+
+
 @pytest.mark.parametrize("formula", [
     "__import__('os').system('true')", "a.__class__", "a if a else b", "[a, b]", "a ** 999999", "lambda: 1",
     "open('/etc/passwd')", "c + 1", "'text'", "a and b", "eval('1')", "a[0]", "min()",
+    "abs(a, b)", "sqrt(a, 2)", "exp(a, b)", "log(a, 2, 3)",  # accepted, then a TypeError when run
+    "-" * 1990 + "a",  # deeper than the checker's recursion
 ])
 def test_formulas_are_arithmetic_only(formula):
     config = {"type": "multi", "calculate_output": formula,

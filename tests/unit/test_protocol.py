@@ -186,6 +186,10 @@ def test_rewards_in_process():
     assert [r.reward for r in grader.grade_many([{"response": "1", "reference": "1"}] * 2, rewards=Rewards(3))] == [3, 3]
     with pytest.raises(ValueError, match="bonus"):
         Rewards.from_mapping({"bonus": 1})
+    for not_finite in (float("inf"), float("nan"), 10 ** 400, 1e101):  # would poison a trainer's loss
+        with pytest.raises(ValueError, match="finite number"):
+            Rewards.from_mapping({"correct": not_finite})
+    assert Rewards.from_mapping({"correct": 1e100, "incorrect": -1e100}).of(grader.grade("1", "1")) == 1e100
 
 
 # --- where a plan runs ------------------------------------------------------------------------

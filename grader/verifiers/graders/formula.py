@@ -11,8 +11,10 @@ import math
 from typing import Callable, Mapping
 
 MAX_FORMULA_CHARS = 2000
-FUNCTIONS: dict[str, Callable[..., float]] = {"min": min, "max": max, "abs": abs, "sqrt": math.sqrt,
-                                               "log": math.log, "exp": math.exp}
+FUNCTIONS: dict[str, Callable[..., float]] = {"min": lambda *a: min(a), "max": lambda *a: max(a), "abs": abs,
+                                               "sqrt": math.sqrt, "log": math.log, "exp": math.exp}
+# How many arguments each function takes (least, most): checked with the formula, not found when it runs.
+ARITY = {"min": (1, 1_000), "max": (1, 1_000), "abs": (1, 1), "sqrt": (1, 1), "log": (1, 2), "exp": (1, 1)}
 _BINARY = {ast.Add: lambda a, b: a + b, ast.Sub: lambda a, b: a - b, ast.Mult: lambda a, b: a * b,
            ast.Div: lambda a, b: a / b}
 
@@ -29,7 +31,10 @@ def parse(formula: str, names: set[str]) -> ast.expr:
         tree = ast.parse(formula.strip(), mode="eval").body
     except (SyntaxError, ValueError, RecursionError, MemoryError) as e:
         raise FormulaError(f"calculate_output does not parse ({type(e).__name__})") from None
-    _check(tree, names)
+    try:
+        _check(tree, names)
+    except RecursionError:  # "- - - … a": the parser takes nesting deeper than a recursive walk can
+        raise FormulaError("calculate_output is nested too deeply") from None
     return tree
 
 
@@ -45,7 +50,11 @@ def _check(node: ast.AST, names: set[str]) -> None:
     elif isinstance(node, ast.UnaryOp) and isinstance(node.op, (ast.USub, ast.UAdd)):
         _check(node.operand, names)
     elif isinstance(node, ast.Call) and isinstance(node.func, ast.Name) and node.func.id in FUNCTIONS \
-            and not node.keywords and node.args:
+            and not node.keywords:
+        least, most = ARITY[node.func.id]
+        if not least <= len(node.args) <= most:
+            raise FormulaError(f"calculate_output calls {node.func.id} with {len(node.args)} arguments "
+                               f"({least}{'' if most == least else f' to {most}'} allowed)")
         for arg in node.args:
             _check(arg, names)
     else:
@@ -54,11 +63,15 @@ def _check(node: ast.AST, names: set[str]) -> None:
 
 
 def evaluate(tree: ast.expr, values: Mapping[str, float]) -> float:
-    """The formula's value; FormulaError for a division by zero or a math domain error."""
+    """The formula's value; FormulaError for a division by zero, a math domain error or a value that is not
+    finite (an infinite or NaN score would become an infinite or NaN reward)."""
     try:
-        return float(_value(tree, values))
-    except (ZeroDivisionError, ValueError, OverflowError) as e:
+        value = float(_value(tree, values))
+    except (ZeroDivisionError, ValueError, OverflowError, RecursionError) as e:
         raise FormulaError(f"calculate_output failed: {e}") from None
+    if not math.isfinite(value):
+        raise FormulaError(f"calculate_output failed: its value is {value}, not a finite number")
+    return value
 
 
 def _value(node: ast.AST, values: Mapping[str, float]) -> float:

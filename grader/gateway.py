@@ -15,10 +15,15 @@ same ``ServedPipeline``, with the same bearer token, item limits, budgets and st
   ``{"grader", "model_sample", "item"}`` → ``GraderRunResponse`` and ``{"grader"}`` → ``{"grader"}``, on the
   ``grader`` verifier; errors in OpenAI's shape, ``{"error": {"message", "type", "param", "code"}}``;
 - ``GET /healthz`` (no token) and ``GET /metrics`` (Prometheus).
+
+A body is read as it arrives: one over the size limit (chunked or not) is refused at the limit, one that stalls
+for ``BODY_READ_TIMEOUT`` seconds is 408. Replies are always written: a lone surrogate echoed back is escaped, a
+NaN or infinity is null.
 """
 
 from __future__ import annotations
 
+import asyncio
 import json
 import re
 import time
@@ -41,18 +46,49 @@ from .wire import response_too_large
 
 ITEM_FIELDS = ("response", "reference", "verifier", "options", "prompt")
 OPENAI_GRADERS = "/v1/fine_tuning/alpha/graders"
+# Seconds a body may go without a byte before it is refused (408): uvicorn has no read timeout of its own (its
+# keep-alive timeout runs only between requests), so a client that sends headers and part of a body would
+# otherwise hold its connection and buffers for as long as it likes.
+BODY_READ_TIMEOUT = 20.0
 
 
 class BadRequest(Exception):
     """The request cannot be read: 400 with this message; ``param`` names the request field at fault."""
+
+    status = 400
+    headers: dict[str, str] | None = None
 
     def __init__(self, message: str, param: str | None = None) -> None:
         super().__init__(message)
         self.param = param
 
 
-def build_app(pipeline: ServedPipeline, config: ServerConfig, metrics: Metrics) -> Starlette:
-    gateway = Gateway(pipeline, config, metrics)
+class BodyRefused(BadRequest):
+    """A body refused before its end (over the limit, or stalled): the rest of it may still be on the connection,
+    so the reply closes it rather than leave uvicorn reading and dropping it."""
+
+    headers = {"Connection": "close"}
+
+    def __init__(self, message: str, status: int = 400) -> None:
+        super().__init__(message)
+        self.status = status
+
+
+class _JSON(JSONResponse):
+    """A JSON reply that is always written, where Starlette's raises (a 500): a lone surrogate (a ``"\\ud800"``
+    escape in the request, echoed back) has no UTF-8, so such a reply is ASCII with it escaped as it came; a
+    NaN or infinity has no JSON, so it is null."""
+
+    def render(self, content: Any) -> bytes:
+        try:
+            return _dumps(content, ascii=False).encode("utf-8")
+        except UnicodeEncodeError:
+            return _dumps(content, ascii=True).encode("ascii")
+
+
+def build_app(pipeline: ServedPipeline, config: ServerConfig, metrics: Metrics,
+              body_timeout: float = BODY_READ_TIMEOUT) -> Starlette:
+    gateway = Gateway(pipeline, config, metrics, body_timeout)
     routes = [Route("/v1/grade", gateway.wrap(gateway.grade), methods=["POST"]),
               Route("/openrlhf", gateway.wrap(gateway.openrlhf), methods=["POST"]),
               Route("/verify", gateway.wrap(gateway.verify), methods=["POST"]),
@@ -66,8 +102,10 @@ def build_app(pipeline: ServedPipeline, config: ServerConfig, metrics: Metrics) 
 
 
 class Gateway:
-    def __init__(self, pipeline: ServedPipeline, config: ServerConfig, metrics: Metrics) -> None:
+    def __init__(self, pipeline: ServedPipeline, config: ServerConfig, metrics: Metrics,
+                 body_timeout: float = BODY_READ_TIMEOUT) -> None:
         self.pipeline, self.config, self.metrics = pipeline, config, metrics
+        self.body_timeout = body_timeout
 
     def wrap(self, handler: Callable[[Any], Awaitable[Response]], parse: bool = True, openai: bool = False):
         """Auth, body limits and JSON for a handler that takes the parsed body (``openai``: 400s in OpenAI's
@@ -75,29 +113,44 @@ class Gateway:
         async def endpoint(request: Request) -> Response:
             if self.config.auth_token and not bearer_matches(request.headers.get("authorization"),
                                                              self.config.auth_token):
-                return JSONResponse({"error": "missing or wrong bearer token"}, status_code=401,
-                                    headers={"WWW-Authenticate": "Bearer"})
+                return _JSON({"error": "missing or wrong bearer token"}, status_code=401,
+                             headers={"WWW-Authenticate": "Bearer"})
             try:
                 body = await self._body(request) if parse else None
                 return await handler(body)
             except BadRequest as e:
-                return JSONResponse(_openai_error(e) if openai else {"error": str(e)}, status_code=400)
+                return _JSON(_openai_error(e) if openai else {"error": str(e)}, status_code=e.status,
+                             headers=e.headers)
             except Overloaded as e:
-                return JSONResponse({"error": f"server busy: {e}; retry with backoff"}, status_code=503,
-                                    headers={"Retry-After": "1"})
+                return _JSON({"error": f"server busy: {e}; retry with backoff"}, status_code=503,
+                             headers={"Retry-After": "1"})
         return endpoint
 
     async def _body(self, request: Request) -> Any:
-        size = int(request.headers.get("content-length") or 0)
-        if size > self.config.max_message_bytes:
-            raise BadRequest(f"the body is over {self.config.max_message_bytes} bytes")
-        raw = await request.body()
-        if len(raw) > self.config.max_message_bytes:
-            raise BadRequest(f"the body is over {self.config.max_message_bytes} bytes")
+        limit = self.config.max_message_bytes
+        if int(request.headers.get("content-length") or 0) > limit:
+            raise BodyRefused(f"the body is over {limit} bytes")
+        raw = await self._read(request, limit)
         try:
             return json.loads(raw)
         except (ValueError, RecursionError) as e:
             raise BadRequest(f"the body is not JSON ({e})") from None
+
+    async def _read(self, request: Request, limit: int) -> bytearray:
+        """The body as it arrives, refused as soon as it passes ``limit`` (a chunked body has no Content-Length
+        to check first) or sends nothing for ``body_timeout`` seconds."""
+        raw = bytearray()
+        loop = asyncio.get_running_loop()
+        try:
+            async with asyncio.timeout(self.body_timeout) as deadline:
+                async for chunk in request.stream():
+                    raw += chunk
+                    if len(raw) > limit:
+                        raise BodyRefused(f"the body is over {limit} bytes")
+                    deadline.reschedule(loop.time() + self.body_timeout)
+        except TimeoutError:
+            raise BodyRefused(f"the body stalled: nothing came for {self.body_timeout:g} s", status=408) from None
+        return raw
 
     async def _grade(self, items: list[Mapping[str, Any] | GradeResult], defaults: Defaults) -> list[GradeResult]:
         if not items:
@@ -117,7 +170,7 @@ class Gateway:
         items = [_item(i) for i in body["items"]]
         defaults = _defaults(body)
         results = await self._grade(items, defaults)
-        return JSONResponse({"results": [_result(i, r) for i, r in zip(body["items"], results)]})
+        return _JSON({"results": [_result(i, r) for i, r in zip(body["items"], results)]})
 
     async def openrlhf(self, body: Any) -> Response:
         """OpenRLHF's remote reward: each query is its prompt + the response; labels are references."""
@@ -133,7 +186,7 @@ class Gateway:
                  for q, p, label in zip(queries, prompts, labels)]
         results = await self._grade(items, _defaults(body))
         rewards = [r.reward for r in results]
-        return JSONResponse({"rewards": rewards, "scores": rewards, "extra_logs": {
+        return _JSON({"rewards": rewards, "scores": rewards, "extra_logs": {
             "correct": [float(r.correct) for r in results],
             "graded": [float(r.status is Status.OK) for r in results]}})
 
@@ -151,7 +204,7 @@ class Gateway:
         if result.checks and verifier == "ifeval":
             out["follow_instruction_list"] = [c.passed for c in result.checks]
             out["follow_all_instructions"] = result.correct
-        return JSONResponse(out)
+        return _JSON(out)
 
     async def endpoint_grader(self, body: Any) -> Response:
         """Foundry's endpoint grader: the dataset ``item`` and the model's ``sample`` (or ``model_sample``
@@ -173,7 +226,7 @@ class Gateway:
                                       "reference": reference if isinstance(reference, (str, list))
                                       else json.dumps(reference), "options": item.get("options") or {}}],
                                     Defaults())
-        return JSONResponse({"score": result.reward, "reward": result.reward, **(
+        return _JSON({"score": result.reward, "reward": result.reward, **(
             {"trace_id": body["trace_id"]} if isinstance(body.get("trace_id"), str) else {}), "metadata": {
             "correct": result.correct, "status": result.status.value, "method": result.method,
             "extracted": result.extracted, "reason": result.reason, "checks": [c.to_dict() for c in result.checks]}})
@@ -187,7 +240,7 @@ class Gateway:
         result, = await self._grade([_grader_item(config, item, body["model_sample"])], Defaults())
         if result.status is Status.INVALID_ARGUMENT:
             raise _config_error(result.reason)
-        return JSONResponse(_run_response(config, result, time.perf_counter() - start))
+        return _JSON(_run_response(config, result, time.perf_counter() - start))
 
     async def grader_validate(self, body: Any) -> Response:
         """OpenAI's graders/validate: the config back when the grader verifier would take it, else a 400."""
@@ -195,7 +248,7 @@ class Gateway:
         outcome = plan_item(_grader_item(config, {}, ""), Defaults())  # validation only: nothing is graded
         if isinstance(outcome, GradeResult):
             raise _config_error(outcome.reason)
-        return JSONResponse({"grader": config})
+        return _JSON({"grader": config})
 
     async def metrics_text(self, _: Any) -> Response:
         body, content_type = self.metrics.exposition()
@@ -223,9 +276,12 @@ def _defaults(body: dict[str, Any]) -> Defaults:
     options = body.get("default_options") or {}
     if not isinstance(verifier, str) or not isinstance(options, dict):
         raise BadRequest("'default_verifier' must be a name and 'default_options' an object")
+    shaping = body.get("reward_shaping")
+    if shaping is not None and not isinstance(shaping, dict):
+        raise BadRequest("'reward_shaping' must be an object of rewards, such as {\"correct\": 1, \"incorrect\": 0}")
     try:
-        rewards = Rewards.from_mapping(body["reward_shaping"]) if body.get("reward_shaping") else None
-    except (TypeError, ValueError) as e:
+        rewards = Rewards.from_mapping(shaping) if shaping else None
+    except (TypeError, ValueError, OverflowError) as e:  # OverflowError: an integer past float's range
         raise BadRequest(f"bad 'reward_shaping': {e}") from None
     return Defaults(verifier, options, rewards) if rewards is not None else Defaults(verifier, options)
 
@@ -244,7 +300,7 @@ def _sample_text(sample: Any) -> str | None:
         return None
     if isinstance(sample.get("output_text"), str):
         return sample["output_text"]
-    for choice in reversed(sample.get("choices") or []):
+    for choice in reversed(_list(sample.get("choices"), "sample.choices")):
         message = choice.get("message") if isinstance(choice, dict) else None
         if isinstance(message, dict) and isinstance(message.get("content"), str):
             return message["content"]
@@ -253,14 +309,27 @@ def _sample_text(sample: Any) -> str | None:
 
 def _responses_text(response: Any) -> str:
     """The text of an OpenAI Responses object's last output message (NeMo-Gym's policy output)."""
-    if not isinstance(response, dict):
+    if response is None:
         return ""
-    for output in reversed(response.get("output") or []):
+    if not isinstance(response, dict):
+        raise BadRequest("'response' must be an OpenAI Responses object (a JSON object with 'output')")
+    outputs = _list(response.get("output"), "response.output")
+    for i in reversed(range(len(outputs))):
+        output = outputs[i]
         if isinstance(output, dict) and output.get("type", "message") == "message":
-            parts = [c.get("text", "") for c in output.get("content") or []
+            parts = [c.get("text", "") for c in _list(output.get("content"), f"response.output[{i}].content")
                      if isinstance(c, dict) and c.get("type", "output_text") == "output_text"]
             return "".join(p for p in parts if isinstance(p, str))
     return ""
+
+
+def _list(value: Any, field: str) -> list[Any]:
+    """A request field that must be a JSON array when it is there (missing or null: empty)."""
+    if value is None:
+        return []
+    if not isinstance(value, list):
+        raise BadRequest(f"'{field}' must be a list (a JSON array)")
+    return value
 
 
 def _nemo_task(body: dict[str, Any]) -> tuple[str, str]:
@@ -312,6 +381,15 @@ def _config_error(reason: str) -> BadRequest:
     if match is None:
         return BadRequest(reason, None)
     return BadRequest(f"{reason[:match.start()]} ({match.group(1)}){match.group(2)}", match.group(1))
+
+
+def _dumps(content: Any, ascii: bool) -> str:
+    """Starlette's JSON (compact, no NaN), with any NaN or infinity as null, not a ValueError."""
+    try:
+        return json.dumps(content, ensure_ascii=ascii, allow_nan=False, separators=(",", ":"))
+    except ValueError:  # json's own NaN and Infinity, read back as null: no Python recursion on deep replies
+        content = json.loads(json.dumps(content), parse_constant=lambda _: None)
+        return json.dumps(content, ensure_ascii=ascii, allow_nan=False, separators=(",", ":"))
 
 
 def _openai_error(error: BadRequest) -> dict[str, Any]:

@@ -1,13 +1,18 @@
 """The HTTP gateway (`grader serve --http-port`): plain JSON, OpenRLHF, NeMo-Gym, auth, limits,
-order, health and metrics, against a real server process."""
+order, health and metrics, against a real server process; the body reader's size and time limits
+in process, on the ASGI app itself."""
 
 from __future__ import annotations
 
+import asyncio
 import json
+import math
 
 import httpx
 import pytest
 
+from grader.gateway import build_app
+from grader.server_config import ServerConfig
 from servers import Server, free_port
 
 TOKEN = "gateway-test-token"
@@ -149,3 +154,105 @@ def test_foundry_endpoint_grader(gateway):
             "item": {"reference": "7"}, "trace_id": "trace_1a2b3c"}
     reply = client.post("/v1/endpoint-grader", json=body).json()
     assert reply["score"] == 1.0 and reply["trace_id"] == "trace_1a2b3c"
+
+
+BOXED_42 = {"response": r"\boxed{42}", "reference": "42"}
+OUTPUT_42 = {"output": [{"type": "message", "content": [{"type": "output_text", "text": r"\boxed{42}"}]}]}
+
+
+@pytest.mark.parametrize("path,body,field", [
+    ("/v1/grade", {"items": [BOXED_42], "reward_shaping": [1]}, "reward_shaping"),
+    ("/v1/grade", {"items": [BOXED_42], "reward_shaping": "x"}, "reward_shaping"),
+    ("/v1/grade", {"items": [BOXED_42], "reward_shaping": {"correct": 10 ** 400}}, "reward_shaping"),
+    ("/openrlhf", {"query": ["x"], "prompts": [""], "labels": ["1"], "reward_shaping": [1]}, "reward_shaping"),
+    ("/v1/endpoint-grader", {"sample": {"choices": 5}, "item": {"reference": "42"}}, "sample.choices"),
+    ("/verify", {"response": {"output": 5}, "expected_answer": "42"}, "response.output"),
+    ("/verify", {"response": {"output": [{"type": "message", "content": 5}]}, "expected_answer": "42"},
+     "response.output[0].content"),
+    ("/verify", {"response": "x", "expected_answer": "42"}, "response"),
+])
+def test_ill_typed_fields_are_400_naming_the_field(gateway, path, body, field):
+    client, _ = gateway
+    reply = client.post(path, json=body)
+    assert reply.status_code == 400 and f"'{field}'" in reply.json()["error"]
+
+
+@pytest.mark.parametrize("path,body,echoed", [
+    ("/v1/grade", rb'{"items": [{"id": "\ud800", "response": "\\boxed{42}", "reference": "42"}]}',
+     lambda r: r["results"][0]["id"]),
+    ("/v1/grade", rb'{"items": [{"response": "\ud800", "reference": "42", "verifier": "exact"}]}',
+     lambda r: r["results"][0]["extracted"]),
+    ("/verify", rb'{"expected_answer": "42", "note": "\ud800", "response": {"output": []}}', lambda r: r["note"]),
+])
+def test_a_lone_surrogate_is_echoed_escaped(gateway, path, body, echoed):
+    client, _ = gateway
+    reply = client.post(path, content=body)
+    assert reply.status_code == 200 and b"\\ud800" in reply.content
+    assert echoed(json.loads(reply.content)) == "\ud800"
+
+
+def _strict_json(content: bytes):
+    def refuse(constant: str):
+        raise AssertionError(f"{constant} in a reply")
+    return json.loads(content, parse_constant=refuse)
+
+
+def test_non_finite_numbers_never_break_the_reply(gateway):
+    client, _ = gateway
+    reply = client.post("/verify", content=b'{"expected_answer": "42", "weight": NaN, "response": null}')
+    assert reply.status_code == 200 and _strict_json(reply.content)["weight"] is None
+    for number in (b"1e400", b"NaN", b"-Infinity"):
+        body = b'{"items": [{"response": "\\\\boxed{42}", "reference": "42"}], "reward_shaping": {"correct": %s}}'
+        reply = client.post("/v1/grade", content=body % number)
+        # 400 where the rewards refuse a non-finite number; any reward that is not finite is null, not a 500.
+        assert reply.status_code in (200, 400), reply.text
+        result = _strict_json(reply.content)
+        if reply.status_code == 400:
+            assert "reward_shaping" in result["error"]
+        else:
+            reward = result["results"][0]["reward"]
+            assert reward is None or math.isfinite(reward)
+
+
+def _post_in_process(chunks, limit: int = 1000, body_timeout: float = 0.5):
+    """POST ``chunks`` (an async iterator of byte strings, each sent with more_body) to /v1/grade on the
+    gateway's ASGI app itself: the reply's status, headers and body, and how many chunks it read."""
+    app = build_app(None, ServerConfig(max_message_bytes=limit), None, body_timeout=body_timeout)  # type: ignore
+    scope = {"type": "http", "http_version": "1.1", "method": "POST", "path": "/v1/grade", "raw_path": b"/v1/grade",
+             "query_string": b"", "headers": [(b"transfer-encoding", b"chunked")], "scheme": "http",
+             "server": ("127.0.0.1", 80), "client": ("127.0.0.1", 1)}
+    read, sent = [0], []
+
+    async def receive():
+        read[0] += 1
+        return {"type": "http.request", "body": await anext(chunks), "more_body": True}
+
+    async def send(message):
+        sent.append(message)
+
+    async def run():
+        await asyncio.wait_for(app(scope, receive, send), 10)
+
+    asyncio.run(run())
+    start, body = sent[0], b"".join(m.get("body", b"") for m in sent[1:])
+    return start["status"], dict(start["headers"]), json.loads(body), read[0]
+
+
+def test_a_chunked_body_is_refused_as_soon_as_it_passes_the_limit():
+    async def endless():
+        for _ in range(50):
+            yield b" " * 600
+        await asyncio.Event().wait()
+
+    status, headers, reply, read = _post_in_process(endless())
+    assert status == 400 and reply["error"] == "the body is over 1000 bytes"
+    assert read == 2 and headers[b"connection"] == b"close"  # the rest of the body is not read, not kept
+
+
+def test_a_stalled_body_is_408_after_the_read_timeout():
+    async def stalls():
+        yield b'{"items": ['
+        await asyncio.Event().wait()
+
+    status, headers, reply, _ = _post_in_process(stalls(), body_timeout=0.3)
+    assert status == 408 and "stalled" in reply["error"] and headers[b"connection"] == b"close"

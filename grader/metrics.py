@@ -24,7 +24,17 @@ import grpc
 from prometheus_client import CONTENT_TYPE_LATEST, CollectorRegistry, Counter, Gauge, Histogram, generate_latest
 from prometheus_client.core import CounterMetricFamily
 
+from . import verifiers
 from .types import GradeResult
+
+UNKNOWN_VERIFIER = "unknown"
+
+
+def _verifier_label(name: str) -> str:
+    """A registered verifier's name, else "unknown": a label copied from the request would let any client
+    add series without end, and one holding a lone surrogate broke every later scrape (it has no UTF-8)."""
+    return name if verifiers.get(name) is not None else UNKNOWN_VERIFIER
+
 
 _BUCKETS = (0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1.0, 2.5, 5.0, 10.0, 30.0, 60.0)
 
@@ -71,7 +81,7 @@ class Metrics:
         seconds: dict[str, list[float]] = collections.defaultdict(list)
         for item, result in zip(items, results):
             verifier = item.get("verifier") if isinstance(item, Mapping) else None
-            verifier = verifier if isinstance(verifier, str) and verifier else default_verifier
+            verifier = _verifier_label(verifier if isinstance(verifier, str) and verifier else default_verifier)
             counts[(transport, verifier, result.status.value, result.method.split("+")[0])] += 1
             seconds[verifier].append(result.latency_ms / 1000)
             if verifier == "code":

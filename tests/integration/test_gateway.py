@@ -127,6 +127,20 @@ def test_metrics_move_as_items_are_graded(gateway):
     assert "grader_queue_depth" in text and "grader_worker_restarts_total" in text
 
 
+def test_unknown_verifier_names_are_counted_as_unknown_and_metrics_stay_readable(gateway):
+    """The label was the request's own text: any client could add series without end, and a lone surrogate in it
+    made every later scrape a 500."""
+    client, _ = gateway
+    for name in ("no-such-verifier-1", "no-such-verifier-2"):
+        assert client.post("/v1/grade", json={"items": [{"response": "1", "reference": "1", "verifier": name}]}
+                           ).json()["results"][0]["status"] == "INVALID_ARGUMENT"
+    raw = b'{"items": [{"response": "1", "reference": "1", "verifier": "\\ud800"}]}'
+    assert client.post("/v1/grade", content=raw, headers={"Content-Type": "application/json"}).status_code == 200
+    scrape = client.get("/metrics")
+    assert scrape.status_code == 200 and "no-such-verifier" not in scrape.text
+    assert 'verifier="unknown"' in scrape.text
+
+
 def test_grpc_calls_are_counted_in_the_conventional_series(gateway):
     from grader.client import GraderClient
 

@@ -1,6 +1,8 @@
 """Normalization and equivalence, category by category, through the public API."""
 
 
+import pytest
+
 import grader
 
 
@@ -294,6 +296,18 @@ def test_multiple_choice_option_text():
     assert grader.grade("Clearly London.", "London", verifier="multiple_choice", choices=choices).correct
     assert not grader.grade("It must be Rome.", "B", verifier="multiple_choice", choices=choices).correct
     assert grader.grade("It must be (B).", "London", verifier="multiple_choice", choices=choices).correct
+
+
+@pytest.mark.parametrize("response,reference,correct", [
+    ("The capital of France is Paris.", "Paris", True), ("Paris, France.", "Paris", True),
+    ("I considered London or Rome. In the end, it is Paris.", "Paris", True), ("The answer is 3.5.", "3.5", True),
+    ("It is one of Paris, London, Rome or Berlin.", "Paris", False), ("Paris, London, Rome, Berlin", "Rome", False),
+    ("Paris and London", "London", False), ("It is Paris/London", "Paris", False), ("Parisian", "Paris", False),
+    ("It is Paris. It is London. It is Rome.", "Paris", False), ("It is Paris. It is London. It is Rome.", "Rome", True),
+])
+def test_without_choices_an_option_text_counts_only_stated_alone_in_the_last_sentence(response, reference, correct):
+    """Naming every option (in one sentence or one each) matched every reference: a hedge that always paid."""
+    assert grader.grade(response, reference, verifier="multiple_choice").correct is correct
 
 
 def test_repeating_decimals():

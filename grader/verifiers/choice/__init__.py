@@ -109,9 +109,10 @@ def grade_multiple_choice(response: str, references: Sequence[str], options: Cho
     found = extract_choice(response, options)
     if found is None:
         # Option text instead of a letter: "the answer is Paris".
+        tail = final_section(response)[-500:]
         for ref, letter in zip(references, refs):
             key = canonical_text(ref)
-            if len(key) > 1 and key in canonical_text(final_section(response)[-500:]):
+            if len(key) > 1 and states_option_text(tail, ref):
                 return GradeResult(True, 1.0, Status.OK, extracted=ref, normalized=letter or key,
                                    normalized_reference=letter or key, method="option_text+exact")
         return GradeResult(False, 0.0, Status.NO_ANSWER, method="none", normalized_reference=refs[0] or "",
@@ -121,6 +122,35 @@ def grade_multiple_choice(response: str, references: Sequence[str], options: Cho
     return GradeResult(correct, float(correct), Status.OK, extracted=letter, normalized=letter,
                        normalized_reference=refs[0] or "", method=f"{method}+exact",
                        reason="" if correct else f"Chose {letter}, expected {refs[0]}.")
+
+
+_SENTENCE_RE = re.compile(r"(?:[^.!?\n]|[.!?](?=\S))+")  # "3.5" and "e.g." stay in their sentence
+_ALTERNATIVES_RE = re.compile(r"\b(?:or|either|nor|one of)\b", re.IGNORECASE)
+_JOINED_RE = re.compile(r"(?:\band|&|/)\s*$")
+_JOINS_RE = re.compile(r"^\s*(?:and\b|&|/)")
+_COMMA_BEFORE_RE = re.compile(r",\s*$")
+_COMMA_AFTER_RE = re.compile(r"^\s*,")
+
+
+def states_option_text(text: str, reference: str) -> bool:
+    """Whether the last sentence of ``text`` names ``reference`` (as whole words, any case) and states it alone:
+    not among alternatives ("Paris or London", "one of Paris, London, Rome"), not as one item of a list
+    ("Paris and London"; "Paris, London, Rome, Berlin"; but "Paris, France" is Paris). Without the options'
+    texts, a response that named every option (or stated each in a sentence of its own) would otherwise
+    match every reference."""
+    words = re.findall(r"\w+", unwrap_text(reference))
+    sentences = [s for s in _SENTENCE_RE.findall(text) if re.search(r"\w", s)]
+    if not words or not sentences:
+        return False
+    sentence = sentences[-1]
+    pattern = re.compile(r"(?<!\w)" + r"\W+".join(map(re.escape, words)) + r"(?!\w)", re.IGNORECASE)
+    mentions = list(pattern.finditer(sentence))
+    if not mentions:
+        return False
+    before, after = sentence[:mentions[-1].start()], sentence[mentions[-1].end():]
+    listed = _JOINED_RE.search(before) or _JOINS_RE.match(after) or (
+        (_COMMA_BEFORE_RE.search(before) or _COMMA_AFTER_RE.match(after)) and sentence.count(",") >= 2)
+    return not (_ALTERNATIVES_RE.search(sentence) or listed)
 
 
 def _reference_letter(reference: str, options: ChoiceOptions) -> str:

@@ -112,7 +112,9 @@ class Options:
     def _build(cls: type[O], options: Mapping[str, Any]) -> O:
         items: list[tuple[str, Any]] = []
         for key, value in options.items():
-            if key == "config" and cls.NESTED_CONFIG and isinstance(value, Mapping):
+            if key == "config" and cls.NESTED_CONFIG:
+                if not isinstance(value, Mapping):
+                    raise ValueError("option 'config' must be an object of options (Math-Verify's extraction config)")
                 items.extend(value.items())
             else:
                 items.append((key, value))

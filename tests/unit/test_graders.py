@@ -110,6 +110,11 @@ def test_formulas_are_arithmetic_only(formula):
      "(options.grader.refrence)"),
     ({"type": "string_check", "input": SAMPLE, "reference": "x", "operation": "eq", "pass_threshold": "1"},
      "(options.grader.pass_threshold)"),
+    ({"type": "string_check", "input": SAMPLE, "reference": "x", "operation": "eq",
+      "pass_threshold": float("-inf")}, "finite number (options.grader.pass_threshold)"),  # -inf passed everything
+    ({"type": "string_check", "input": SAMPLE, "reference": "x", "operation": ["eq"]}, "(options.grader.operation)"),
+    ({"type": "text_similarity", "input": SAMPLE, "reference": "x", "evaluation_metric": {"a": 1}},
+     "(options.grader.evaluation_metric)"),  # were "Unhashable type", naming no field
     ({"type": "string_check", "reference": "x", "operation": "eq"}, "'input'"),
     ("[" * 100_000, "not json"),  # deeper than the JSON decoder's recursion: a verdict, not RecursionError
     ({"type": "text_similarity", "input": SAMPLE, "reference": "x", "evaluation_metric": "jaccard"}, "evaluation_metric"),

@@ -150,6 +150,9 @@ def test_a_default_option_no_verifier_knows_is_a_typo():
 def test_a_config_option_routes_math_to_multiple_choice():
     plan = plan_item({"response": "(B)", "reference": "B", "options": {"config": {"strings": ["A", "B"]}}})
     assert plan.verifier == "multiple_choice" and plan.options.choices == ("A", "B")
+    for not_an_object in ([1], "strings"):  # was "Unknown option 'config'", though config is known
+        refused = plan_item({"response": "(B)", "reference": "B", "options": {"config": not_an_object}})
+        assert isinstance(refused, GradeResult) and "'config' must be an object" in refused.reason
 
 
 def test_options_of_another_verifier_are_invalid_for_an_item_and_skipped_as_request_defaults():

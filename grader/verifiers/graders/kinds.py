@@ -8,6 +8,7 @@ through ``run``. Adding a type: a module with a ``GraderKind`` subclass, registe
 
 from __future__ import annotations
 
+import math
 from dataclasses import dataclass, field
 from typing import Any, ClassVar, Mapping
 
@@ -74,8 +75,9 @@ def validate(config: Any, where: str = "options.grader", depth: int = 0) -> None
         raise field_error(f"{where}.{unknown[0]}", f"unknown field of a {kind.type} grader "
                           f"(it takes {', '.join(sorted(kind.fields | COMMON_FIELDS))})")
     threshold = config.get("pass_threshold", 1.0)
-    if isinstance(threshold, bool) or not isinstance(threshold, (int, float)):
-        raise field_error(f"{where}.pass_threshold", "must be a number")
+    if isinstance(threshold, bool) or not isinstance(threshold, (int, float)) or (
+            isinstance(threshold, float) and not math.isfinite(threshold)):  # -inf would pass every response
+        raise field_error(f"{where}.pass_threshold", "must be a finite number")
     if "name" in config and not isinstance(config["name"], str):
         raise field_error(f"{where}.name", "must be a string")
     kind.validate(config, where, depth)

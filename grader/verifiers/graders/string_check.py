@@ -18,7 +18,7 @@ class StringCheck(GraderKind):
 
     def validate(self, config: Mapping[str, Any], where: str, depth: int) -> None:
         strings(config, where, "input", "reference")
-        if config.get("operation") not in OPERATIONS:
+        if not isinstance(config.get("operation"), str) or config["operation"] not in OPERATIONS:
             raise field_error(f"{where}.operation", "the operation must be eq, ne, like or ilike")
 
     def score(self, config: Mapping[str, Any], sample: Sample) -> Scored:

@@ -73,7 +73,7 @@ class TextSimilarity(GraderKind):
     def validate(self, config: Mapping[str, Any], where: str, depth: int) -> None:
         strings(config, where, "input", "reference")
         metric = config.get("evaluation_metric")
-        if metric not in METRICS:
+        if not isinstance(metric, str) or metric not in METRICS:  # a list or object: no TypeError
             raise field_error(f"{where}.evaluation_metric", f"must be one of {', '.join(METRICS)}, not {metric!r}")
 
     def score(self, config: Mapping[str, Any], sample: Sample) -> Scored:

@@ -67,8 +67,11 @@ class GraderServicer(pb_grpc.GraderServicer):
         if n > self.config.max_items:
             await context.abort(grpc.StatusCode.INVALID_ARGUMENT,
                                 f"{n} items in one request; the limit is {self.config.max_items}")
-        defaults = Defaults(request.default_verifier or "math", struct_to_dict(request.default_options),
-                            rewards_from_proto(request.reward_shaping if request.HasField("reward_shaping") else None))
+        try:
+            rewards = rewards_from_proto(request.reward_shaping if request.HasField("reward_shaping") else None)
+        except ValueError as exc:  # a NaN or infinite reward
+            await context.abort(grpc.StatusCode.INVALID_ARGUMENT, f"bad reward_shaping: {exc}")
+        defaults = Defaults(request.default_verifier or "math", struct_to_dict(request.default_options), rewards)
         limit = self.config.max_response_bytes
         items = [response_too_large(item.response, limit) or item_fields(item) for item in request.items]
         try:

@@ -83,6 +83,17 @@ def test_reward_shaping(client):
     assert [r.status for r in results] == [Status.OK, Status.OK, Status.NO_ANSWER]
 
 
+def test_a_reward_that_is_not_finite_is_invalid_argument(server):
+    """A NaN reward would poison a trainer's loss; the servicer let the ValueError out as UNKNOWN."""
+    with grpc.insecure_channel(server.target) as channel:
+        request = pb.GradeRequest(items=[pb.GradeItem(id="1", response="1", reference=["1"])],
+                                  reward_shaping=pb.RewardShaping(correct=float("nan")))
+        with pytest.raises(grpc.RpcError) as failure:
+            pb_grpc.GraderStub(channel).Grade(request, timeout=30)
+    assert failure.value.code() is grpc.StatusCode.INVALID_ARGUMENT
+    assert "finite number" in failure.value.details()
+
+
 def test_request_defaults_apply_under_item_options(client):
     items = [{"response": "0.333", "reference": "1/3"},
              {"response": "0.333", "reference": "1/3", "options": {"precision": 4}}]

@@ -12,7 +12,7 @@ from hypothesis import strategies as st
 
 import grader
 from grader import Status
-from grader.verifiers.ifeval.text import count_line_items, count_placeholders, titles
+from grader.verifiers.ifeval.text import count_line_items, count_placeholders, sentences, titles
 
 
 def ref(*pairs: tuple[str, dict]) -> str:
@@ -226,6 +226,17 @@ def test_malformed_references_are_invalid_naming_the_problem(reference, words):
     result = grader.grade("Some response.", reference, verifier="ifeval")
     assert result.status is Status.INVALID_ARGUMENT, result
     assert words.lower() in result.reason.lower(), result.reason
+
+
+@pytest.mark.parametrize("response,relation,n,passed", [
+    ("Wow!!!", "less than", 2, False), ("This is great!!!", "at least", 2, True),
+    ("I can help. Is there anything else? ...", "at least", 3, True), ("Hi. !!", "at least", 3, True),
+])
+def test_sentences_are_counted_as_nltk_counts_them(response, relation, n, passed):
+    """NLTK (the official count) leaves a span of bare punctuation a sentence of its own ("Wow!!" and "!");
+    the Punkt package folded it into the one before, so these verdicts differed from the official checker's."""
+    assert verdict(response, "length_constraints:number_sentences", num_sentences=n, relation=relation) is passed
+    assert sentences("Wow!!!") == ["Wow!!", "!"]
 
 
 # --- the linear scanners return what the official regular expressions do --------------------

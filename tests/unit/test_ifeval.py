@@ -221,11 +221,21 @@ def test_bad_options_are_invalid():
           {"num_paragraphs": 2, "nth_paragraph": 3, "first_word": "x"})), "nth_paragraph"),
     (ref(("punctuation:no_comma", {"num_words": 3})), "takes no argument 'num_words'"),
     (ref(("startend:end_checker", {"end_phrase": 3})), "end_phrase"),
+    (ref(("keywords:frequency", {"keyword": "a", "frequency": 1.5, "relation": "at least"})), "non-negative integer"),
+    (json.dumps({"instruction_id_list": [["punctuation:no_comma"]], "kwargs": [{}]}), "unknown instruction id"),
+    (json.dumps({"instruction_id_list": ["punctuation:no_comma"], "kwargs": [{}], "grading_mode": ["binary"]}),
+     "'grading_mode'"),  # these two were "Unhashable type: 'list'"
 ])
 def test_malformed_references_are_invalid_naming_the_problem(reference, words):
     result = grader.grade("Some response.", reference, verifier="ifeval")
     assert result.status is Status.INVALID_ARGUMENT, result
     assert words.lower() in result.reason.lower(), result.reason
+
+
+def test_a_whole_number_stored_as_a_float_is_a_count():
+    """Hugging Face's IFEval kwargs come from a column holding nulls, so its integers are floats (1.0)."""
+    assert verdict("hello world", "length_constraints:number_words", num_words=2.0, relation="at least")
+    assert not verdict("hello world", "length_constraints:number_words", num_words=3.0, relation="at least")
 
 
 @pytest.mark.parametrize("response,relation,n,passed", [

@@ -11,6 +11,8 @@ RELATIONS = ("less than", "at least")
 
 
 def _count(where: str, value: Any) -> int:
+    if isinstance(value, float) and value.is_integer():  # a dataset column holding nulls stores its ints as floats
+        value = int(value)
     if isinstance(value, bool) or not isinstance(value, int) or value < 0:
         raise InvalidItem(f"{where} must be a non-negative integer, not {value!r}")
     return value

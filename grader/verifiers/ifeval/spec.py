@@ -214,7 +214,7 @@ def parse_reference(reference: str, prompt: str) -> Instructions:
 def _grading_mode(value: Any) -> str | None:
     if value is None:
         return None
-    if value not in GRADING_MODES:
+    if not isinstance(value, str) or value not in GRADING_MODES:  # a list: no "unhashable type" TypeError
         raise InvalidItem(f"the ifeval reference's 'grading_mode' must be 'binary' or 'fraction', not {value!r}")
     return GRADING_MODES[value]
 
@@ -283,7 +283,7 @@ def _func_name_constraint(data: dict[str, Any], prompt: str) -> Constraint:
 
 
 def _constraint(instruction: Any, kwargs: Any, prompt: str) -> Constraint:
-    if instruction not in ARGUMENTS:
+    if not isinstance(instruction, str) or instruction not in ARGUMENTS:
         raise InvalidItem(f"unknown instruction id {instruction!r}; known ids: {', '.join(ARGUMENTS)}")
     if kwargs is None:
         kwargs = {}

@@ -2,6 +2,7 @@
 
 import grader
 from grader.verifiers.math.extract import extract_candidates
+from hostile import HOSTILE_MATH
 
 REASONING = "We add the two parts: 3 + 4 = 7, then multiply by 6 to get 42. " * 20
 
@@ -148,3 +149,16 @@ def test_bench_code_hostile_responses(benchmark):
     it happens where the item is planned, before a worker or a budget."""
     results = benchmark(lambda: [grader.grade(t, CODE_REFERENCE, verifier="code") for t in CODE_HOSTILE])
     assert all(r.status is grader.Status.NO_ANSWER for r in results)
+
+
+# --- what grades inline, on the server's event loop --------------------------------------------
+
+def test_bench_math_hostile_answers(benchmark):
+    """Inputs that took from 2 s to hours before each pattern was made linear (tests/hostile.py)."""
+    results = benchmark(lambda: [grader.grade(r, ref, extraction="rules") for r, ref in HOSTILE_MATH.values()])
+    assert not any(r.correct for r in results)
+
+
+def test_bench_multiple_choice_long_whitespace(benchmark):
+    result = benchmark(grader.grade, "answer" + " " * 100_000 + "1", "B", verifier="multiple_choice")
+    assert result.status is grader.Status.NO_ANSWER

@@ -310,6 +310,12 @@ def test_without_choices_an_option_text_counts_only_stated_alone_in_the_last_sen
     assert grader.grade(response, reference, verifier="multiple_choice").correct is correct
 
 
+def test_a_marker_followed_by_a_long_run_of_spaces_gets_a_verdict():
+    """Three runs of whitespace in a row made the option-letter pattern cubic: 3,000 spaces took 168 s."""
+    result = grader.grade("answer" + " " * 20_000 + "1", "B", verifier="multiple_choice")
+    assert result.status is grader.Status.NO_ANSWER
+
+
 def test_repeating_decimals():
     same([r"0.\overline{3}", "1/3"], r"\frac{1}{3}")
     same([r"0.1\overline{6}"], r"\frac{1}{6}")

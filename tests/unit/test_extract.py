@@ -2,7 +2,11 @@
 
 import pytest
 
-from grader.verifiers.math.extract import extract_boxed, extract_candidates, find_boxes, find_math_blocks, final_section
+import grader
+from hostile import HOSTILE_MATH
+from grader.verifiers.math.extract import (extract_boxed, extract_candidates, find_boxes, find_math_blocks, final_section,
+                                           is_prose, plain_words, without_unclosed_parens)
+from grader.verifiers.math.normalize import MAX_TEXT_NESTING, unwrap_text
 
 
 def first(response: str) -> tuple[str, str]:
@@ -90,6 +94,28 @@ def test_long_response_is_linear():
     assert len(resp) > 1_000_000
     assert first(resp) == ("42", "boxed")
     assert len(find_boxes("{" * 100_000)) == 0
+
+
+@pytest.mark.parametrize("response,reference", HOSTILE_MATH.values(), ids=HOSTILE_MATH.keys())
+def test_hostile_math_gets_a_verdict(response, reference):
+    assert not grader.grade(response, reference, extraction="rules").correct
+
+
+def test_unclosed_inline_math_is_masked_as_before():
+    """Which "\\(" can never close on its line is decided up front; the words found stay the same."""
+    assert without_unclosed_parens("a \\( b \\) c \\( d\ne \\( f \\)") == "a \\( b \\) c \0\0 d\ne \\( f \\)"
+    assert [m.group(0) for m in plain_words("ten \\( x \\) apples \\( pears")] == ["ten", "apples", "pears"]
+    assert is_prose("the value \\( of x") and not is_prose("\\( the value of x \\) 3")
+
+
+def test_wrappers_unwrap_to_a_depth():
+    assert unwrap_text("\\text{\\textbf{\\mathrm{5}}}") == "5"
+    deep = "\\text{" * (MAX_TEXT_NESTING + 1) + "5" + "}" * (MAX_TEXT_NESTING + 1)
+    assert unwrap_text(deep) == "\\text{5}"  # past the depth, compared as written
+
+
+def test_joined_boxes_keep_their_order():
+    assert extract_boxed("so \\boxed{1}, \\boxed{2} and \\boxed{3}").text == "1, 2, 3"
 
 
 def test_inline_paren_math_across_a_line_break_is_no_block():

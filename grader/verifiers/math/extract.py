@@ -139,12 +139,13 @@ def extract_boxed(text: str) -> Extraction | None:
     boxes = find_boxes(text)
     if not boxes:
         return None
-    group = [boxes[-1]]
+    group = [boxes[-1]]  # built from the last box back, then turned (inserting at the front was quadratic)
     for prev in reversed(boxes[:-1]):
-        if _joinable(text[prev[1]:group[0][0]]):
-            group.insert(0, prev)
+        if _joinable(text[prev[1]:group[-1][0]]):
+            group.append(prev)
         else:
             break
+    group.reverse()
     content = ", ".join(b[2].strip() for b in group)
     if _PERCENT_AFTER_RE.match(text, group[-1][1]):
         content += "\\%"  # "\boxed{20} percent"
@@ -190,9 +191,10 @@ def _after_marker(text: str, start: int) -> str:
             rest = rest.split("\n", 1)[0]
     block = _leading_math(rest)
     if block is None:
-        rest = _HOPE_RE.sub("", rest)
+        # The sentence first, then "I hope it is correct" off it: the same answer, where the pattern run over the
+        # whole 5,000-character window for each of 100,000 empty markers ("answer: . " repeated) took 23 s.
         m = _SENTENCE_END_RE.search(rest)
-        block = rest[:m.start()] if m else rest
+        block = _HOPE_RE.sub("", rest[:m.start()] if m else rest)
     if emphasised:
         block = block.rstrip().rstrip("*")
     if "\\boxed" in block or "\\fbox" in block:
@@ -206,9 +208,23 @@ _PROSE_WORD_RE = re.compile(r"(?<![\\a-zA-Z{])[a-zA-Z]{3,}(?![a-zA-Z}])")
 _IS_RE = re.compile(r"\b(?:is|are|equals|was)\b\s*:?\s*")
 
 
+def without_unclosed_parens(text: str) -> str:
+    """``text`` with each ``\\(`` that no ``\\)`` follows on its line made two NULs: no pattern here can match
+    at one, so every match is the same, but the lazy pattern for ``\\( … \\)`` tried from each of them scanned to
+    the line's end again (quadratic: "\\(" 25,000 times in a math block took 2 s)."""
+    if "\\(" not in text:
+        return text
+    lines = text.split("\n")
+    for i, line in enumerate(lines):
+        close = line.rfind("\\)")  # a "\(" before it is closed on this line; none can straddle it
+        if "\\(" in line[max(close, 0):]:
+            lines[i] = line[:max(close, 0)] + line[max(close, 0):].replace("\\(", "\0\0")
+    return "\n".join(lines)
+
+
 def is_prose(text: str) -> bool:
     """Two or more plain words outside math: a sentence, not an expression."""
-    outside = re.sub(r"\$[^$]*\$|\\\(.*?\\\)|\\text\{[^{}]*\}", " ", text)
+    outside = re.sub(r"\$[^$]*\$|\\\(.*?\\\)|\\text\{[^{}]*\}", " ", without_unclosed_parens(text))
     return len(_PROSE_WORD_RE.findall(outside)) >= 2
 
 
@@ -251,12 +267,19 @@ def _leading_math(text: str) -> str | None:
 _MARKER_KEYWORDS = ("answer", "response", "antwort", "réponse", "respuesta", "答案", "option", "choice")
 
 
+# How many of a keyword's occurrences are tried, from the last back, for a marker stating an answer: real text has
+# a few; a response of 100,000 empty markers ("answer: . " repeated) cost 2 s on the thread that grades inline.
+MAX_MARKERS_TRIED = 1_000
+
+
 def _last_marker(text: str, lo: int = 0) -> Extraction | None:
     lower = text[lo:].lower()  # only the part after ``lo`` is searched
     best: Extraction | None = None
     for keyword in _MARKER_KEYWORDS:
         end = len(lower)
-        while (j := lower.rfind(keyword, 0, end)) >= 0 and (best is None or j + lo > best.start):
+        tried = 0
+        while (tried := tried + 1) <= MAX_MARKERS_TRIED and (j := lower.rfind(keyword, 0, end)) >= 0 \
+                and (best is None or j + lo > best.start):
             i = j + lo
             found = None
             for m in _MARKER_RE.finditer(text, max(0, i - 60), min(len(text), i + len(keyword) + 60)):
@@ -435,7 +458,7 @@ _NOT_WORDS_RE = re.compile(r"\$[^$]*\$|\\\(.*?\\\)|\\(?:text|begin|end|mathrm|op
 
 def plain_words(text: str) -> list[re.Match]:
     """Plain words, with positions: not math, not LaTeX commands or environment names, not math's own words."""
-    masked = _NOT_WORDS_RE.sub(lambda m: " " * len(m.group(0)), text)  # same length: positions stay
+    masked = _NOT_WORDS_RE.sub(lambda m: " " * len(m.group(0)), without_unclosed_parens(text))  # positions stay
     return [m for m in _WORD_RE.finditer(masked) if m.group(0).lower() not in _MATH_WORDS]
 
 

@@ -186,7 +186,9 @@ _ORDINAL_RE = re.compile(r"(?<=\d)\s*(?:\^\s*\{?\s*)?(?:\\(?:text|mathrm|textrm)
 # Sizing commands (\\bigl, \\Big) are left in place: like Math-Verify, a candidate that
 # uses them does not parse, and the next candidate is tried.
 _DROP_RE = re.compile(r"\\(?:displaystyle|textstyle|scriptstyle|limits|nolimits|mathdisplay)(?![a-zA-Z])")
-_REPEATING_RE = re.compile(r"(\d*\.\d*)\s*\\(?:overline|bar|dot)\s*\{?\s*(\d+)\s*\}?")
+# Both start only where a number starts ((?<![\d.])): tried from inside a run of digits, each start scanned the
+# rest of the run again before failing (quadratic: a boxed answer of 100,000 digits took 30 s).
+_REPEATING_RE = re.compile(r"(?<![\d.])(\d*\.\d*)\s*\\(?:overline|bar|dot)\s*\{?\s*(\d+)\s*\}?")
 _FRAC_SYNONYM_RE = re.compile(r"\\[dtc]frac(?![a-zA-Z])")
 _FRAC_SHORT_RE = re.compile(r"\\frac\s*([0-9a-zA-Z])\s*([0-9a-zA-Z])")
 _FRAC_HALF_RE = re.compile(r"\\frac\s*([0-9a-zA-Z])\s*(?=\{)")
@@ -196,7 +198,7 @@ _DEGREE_MARK = r"\^\s*\{?\s*\\circ\s*\}?|\\circ|\\degree"
 _DEGREE_RE = re.compile(_DEGREE_MARK + r"|\^\s*\{\s*o\s*\}")
 # "60^\\circ 42'" (and seconds): degrees and minutes, read as decimal degrees.
 _DMS_RE = re.compile(
-    r"(\d+(?:\.\d+)?)\s*(?:" + _DEGREE_MARK + r")\s*(\d+(?:\.\d+)?)\s*(?:\\?'|\^\s*\{?\s*\\prime\s*\}?|\\prime|′)"
+    r"(?<![\d.])(\d+(?:\.\d+)?)\s*(?:" + _DEGREE_MARK + r")\s*(\d+(?:\.\d+)?)\s*(?:\\?'|\^\s*\{?\s*\\prime\s*\}?|\\prime|′)"
     r"(?:\s*(\d+(?:\.\d+)?)\s*(?:\\?''|\\?\"|\^\s*\{?\s*\\prime\\prime\s*\}?|″))?"
 )
 
@@ -245,10 +247,15 @@ _ALREADY_NORMAL_RE = re.compile(
 )
 
 
+# Past this, an answer is compared as written: no value is parsed from one (parse.MAX_ANSWER_CHARS), and the
+# patterns below cost time that grows with its length (on the thread that grades inline, before any budget).
+MAX_NORMALIZED_CHARS = 10_000
+
+
 @functools.lru_cache(maxsize=8192)
 def normalize_answer(text: str) -> tuple[str, bool]:
     """Canonical string for an answer and whether it was marked as a percent."""
-    if _ALREADY_NORMAL_RE.fullmatch(text):
+    if _ALREADY_NORMAL_RE.fullmatch(text) or len(text) > MAX_NORMALIZED_CHARS:
         return text, False  # most answers: nothing below would change them
     s = repair_escapes(text)
     s = replace_unicode(s)
@@ -397,12 +404,18 @@ def _strip_percent(s: str) -> tuple[str, bool]:
     return s, False
 
 
+# Wrappers unwrapped inside one another: real answers nest two or three (\text{\textbf{5}}); each pass costs the
+# whole text, so 5,000 nested ones took 2 s. Deeper ones stay wrapped, and compare as written.
+MAX_TEXT_NESTING = 8
+
+
 def unwrap_text(s: str) -> str:
-    """``\\text{Monday}`` → ``Monday``, repeatedly (nested wrappers)."""
-    prev = None
-    while prev != s:
-        prev = s
-        s = _TEXT_CMD_RE.sub(lambda m: m.group(1), s)
+    """``\\text{Monday}`` → ``Monday``, repeatedly (nested wrappers, up to ``MAX_TEXT_NESTING``)."""
+    for _ in range(MAX_TEXT_NESTING):
+        unwrapped = _TEXT_CMD_RE.sub(lambda m: m.group(1), s)
+        if unwrapped == s:
+            break
+        s = unwrapped
     return s
 
 

@@ -19,7 +19,7 @@ from typing import Any, Union
 
 from .algebra import Exact, parse_exact
 from .errors import NeedsSympy, ParseError
-from .normalize import canonical_text, normalize_answer, unwrap_text
+from .normalize import MAX_NORMALIZED_CHARS, canonical_text, normalize_answer, unwrap_text
 from .numbers import InvalidNumber, Number, parse_comma_decimal, parse_number
 
 
@@ -96,7 +96,7 @@ Value = Union[Scalar, Text, Seq, Interval, UnionOf, Matrix, Named, Relation, Lab
 _OPEN = "([{"
 _CLOSE = ")]}"
 MAX_DEPTH = 200
-MAX_ANSWER_CHARS = 10_000
+MAX_ANSWER_CHARS = MAX_NORMALIZED_CHARS
 
 
 def split_top(s: str, seps: re.Pattern[str], found: list[str] | None = None) -> list[str]:

@@ -13,7 +13,7 @@ from grader import Status
 from grader.execution.sandbox import Completed
 from grader.verifiers.base import InvalidItem, NeedsWorker
 from grader.verifiers.code import CodeOptions, CodeVerifier, _verdict
-from grader.verifiers.code.extract import defines, extract_program, without_reasoning
+from grader.verifiers.code.extract import MAX_PARSED_CHARS, defines, extract_program, without_reasoning
 from grader.verifiers.code.sandboxed import wire
 from grader.verifiers.code.spec import parse_reference
 from grader.types import Item
@@ -94,6 +94,13 @@ def test_malformed_references_are_invalid(reference, words):
 ])
 def test_extract_program(response, program):
     assert extract_program(response) == program
+
+
+def test_an_answer_too_long_to_parse_where_items_are_planned_goes_to_the_sandbox_unparsed():
+    """ast.parse costs about 3 s a megabyte, on the server's event loop: past MAX_PARSED_CHARS it is skipped."""
+    prose = "This is no program at all. " * (MAX_PARSED_CHARS // 20)
+    assert extract_program(prose) == prose and extract_program(prose[:1000]) is None
+    assert defines("x = 1\n" * MAX_PARSED_CHARS, "f") and not defines("x = 1\n", "f")
 
 
 def test_reasoning_blocks_are_dropped_and_an_unclosed_one_runs_to_the_end():

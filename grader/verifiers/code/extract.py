@@ -8,6 +8,9 @@ import ast
 import re
 
 LABELS = {"python": frozenset({"", "python", "py", "python3"}), "cpp": frozenset({"", "cpp", "c++", "cc", "cxx"})}
+# The longest answer parsed with ``ast`` where items are planned (the server's event loop, before any budget):
+# parsing costs about 3 s a megabyte. Real solutions are far shorter; a longer one goes to the sandbox unparsed.
+MAX_PARSED_CHARS = 50_000
 # Possessive label and line (``*+``): a fence line with no newline after it ("```aaaa…") is given up at
 # once, where backtracking between two greedy runs took time quadratic in its length (minutes at 200 kB,
 # on the thread that plans the item, before any budget applies).
@@ -39,6 +42,8 @@ def extract_program(response: str, language: str = "python") -> str | None:
         return None
     if language == "cpp":  # a bare answer that is a whole C++ program
         return text if "#include" in text and "main(" in text else None
+    if len(text) > MAX_PARSED_CHARS:
+        return text  # too long to parse where items are planned: the sandbox reports a syntax error
     try:
         ast.parse(text)
     except (SyntaxError, ValueError, RecursionError, MemoryError):
@@ -47,7 +52,10 @@ def extract_program(response: str, language: str = "python") -> str | None:
 
 
 def defines(program: str, name: str) -> bool:
-    """Whether the program defines ``name`` at its top level (a function, class or assignment)."""
+    """Whether the program defines ``name`` at its top level (a function, class or assignment); a program
+    too long to parse where items are planned is taken to define it."""
+    if len(program) > MAX_PARSED_CHARS:
+        return True
     try:
         module = ast.parse(program)
     except (SyntaxError, ValueError, RecursionError, MemoryError):

@@ -445,3 +445,12 @@ def test_whole_numbers_may_come_as_doubles_as_grpc_sends_them():
     counted = {"type": "length", "max_length": 10, "cache_length": 4, "count": "{{item.tokens}}"}
     assert run("x", counted, item={"tokens": 8.0}).score == -0.5  # renders as 8.0
     invalid({**ranked, "k": 2.5}, "(options.grader.k)")
+
+
+def test_a_huge_reference_is_graded_in_a_worker():
+    """A text_similarity reference is the item's, of any length: a megabyte took 1 to 2 s on the calling thread."""
+    config = {"type": "text_similarity", "input": "{{sample.output_text}}", "reference": "{{item.reference}}",
+              "evaluation_metric": "fuzzy_match"}
+    fields = {"response": "a b", "reference": "a b " * 20_000, "verifier": "grader", "options": {"grader": config}}
+    assert isinstance(grade_inline(plan_item(fields)), NeedsWorker)
+    assert isinstance(grade_inline(plan_item({**fields, "reference": "a b"})), grader.GradeResult)

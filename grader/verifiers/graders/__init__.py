@@ -39,7 +39,7 @@ __all__ = ["GraderVerifier", "GraderOptions", "render", "similarity"]
 
 # The rule types are linear in the text; fuzzy_match and rouge_l are bit-parallel n*m/64 (0.5 s at 100,000
 # characters a side): a response up to this size is graded on the calling thread (at most about 0.1 s),
-# a longer one in a worker the item's budget can kill.
+# a longer one (or a longer reference: a 1 MB one took 1 to 2 s) in a worker the item's budget can kill.
 INLINE_MAX_CHARS = 50_000
 
 
@@ -132,7 +132,8 @@ class GraderVerifier(Verifier):
         assert isinstance(plan, GraderPlan) and isinstance(plan.options, GraderOptions) and plan.sample is not None
         if plan.answers is None and plan.asks_models:
             return models.no_judge(plan.config)  # until the judge answers (consult)
-        if (plan.has_python or len(plan.item.response) > INLINE_MAX_CHARS) and not in_worker:
+        if (plan.has_python or len(plan.item.response) > INLINE_MAX_CHARS
+                or max(map(len, plan.item.references)) > INLINE_MAX_CHARS) and not in_worker:
             raise NeedsWorker()  # sources run only in the sandbox, from a killable worker
         sample = plan.sample
         if plan.answers or plan.has_python or in_worker:

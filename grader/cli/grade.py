@@ -286,14 +286,13 @@ def _grade_file(args: argparse.Namespace, judge: ModelStage | None = None) -> Su
             require_pyarrow()  # before any line is graded
         with contextlib.ExitStack() as files:
             records, total = _input_records(args, files)
+            sink = files.enter_context(_open_binary(args.output, "wb"))  # a bad path fails now, not after the run
             if parquet_out:
                 summary = _grade_records_into(records, total, args, judge, rows.append)
+                write_parquet(rows, sink)
             else:
-                sink = files.enter_context(_open_binary(args.output, "wb"))
                 summary = _grade_records_into(records, total, args, judge, lambda out: sink.write(json_line(out)),
                                               sink.flush)
-        if parquet_out:
-            write_parquet(rows, args.output)
     except NoPyarrow as exc:
         raise UsageError(str(exc)) from None
     return summary

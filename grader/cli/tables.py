@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import errno
 import json
-from typing import Any, Iterator
+from typing import Any, BinaryIO, Iterator
 
 PARQUET = (".parquet", ".pq")
 READ_BATCH_ROWS = 1024
@@ -61,22 +61,37 @@ def json_typed(row: dict[str, Any]) -> dict[str, Any]:
     return json.loads(json.dumps(row, default=str))
 
 
-def write_parquet(rows: list[dict[str, Any]], path: str) -> None:
-    _pyarrow().parquet.write_table(parquet_table(rows), path)
+def write_parquet(rows: list[dict[str, Any]], where: str | BinaryIO) -> None:
+    """``rows`` as one Parquet file at ``where`` (a path, or a file opened for writing)."""
+    _pyarrow().parquet.write_table(parquet_table(rows), where)
 
 
 def parquet_table(rows: list[dict[str, Any]]) -> Any:
-    """Output rows as one Arrow table; a column whose values differ in type from row to row
-    (``reference`` a string here, a list there) holds each value as its JSON text instead."""
+    """Output rows as one Arrow table, a column at a time. A column Arrow cannot type, or Parquet cannot store,
+    holds each value as its JSON text instead: values that differ in type from row to row (``reference`` a
+    string here, a list there; a nested field an int here, a string there) and empty objects (``options: {}``,
+    a struct with no field, which Parquet refuses)."""
     pa = _pyarrow()
+    names = list(dict.fromkeys(key for row in rows for key in row))
+    return pa.Table.from_arrays([_column(pa, [row.get(name) for row in rows]) for name in names], names=names)
+
+
+def _column(pa: Any, values: list[Any]) -> Any:
     try:
-        return pa.Table.from_pylist(rows)
-    except (pa.ArrowInvalid, pa.ArrowTypeError):
-        kinds: dict[str, set[type]] = {}
-        for row in rows:
-            for key, value in row.items():
-                if value is not None:
-                    kinds.setdefault(key, set()).add(type(value))
-        mixed = {key for key, types in kinds.items() if len(types) > 1}
-        return pa.Table.from_pylist([{k: json.dumps(v) if k in mixed and v is not None else v for k, v in row.items()}
-                                     for row in rows])
+        array = pa.array(values)
+        if _storable(pa, array.type):
+            return array
+    except (pa.ArrowException, TypeError, ValueError, OverflowError):
+        pass
+    return pa.array([None if value is None else json.dumps(value, default=str) for value in values], pa.string())
+
+
+def _storable(pa: Any, kind: Any) -> bool:
+    """Whether Parquet can store this Arrow type: no struct without fields, at any depth."""
+    if pa.types.is_struct(kind):
+        return kind.num_fields > 0 and all(_storable(pa, kind.field(i).type) for i in range(kind.num_fields))
+    if pa.types.is_list(kind) or pa.types.is_large_list(kind):
+        return _storable(pa, kind.value_type)
+    if pa.types.is_map(kind):
+        return _storable(pa, kind.key_type) and _storable(pa, kind.item_type)
+    return True

@@ -209,6 +209,30 @@ def test_parquet_in_and_out_without_ray(tmp_path: Path, capsys: pytest.CaptureFi
     assert [(r["id"], r["correct"]) for r in again] == [("a", True), ("b", False), ("c", False)]
 
 
+def test_parquet_output_stores_rows_whose_columns_arrow_cannot_type(tmp_path: Path) -> None:
+    """An empty object (options {}: a struct with no field, which Parquet refuses) and a nested field whose type
+    changes from row to row were a pyarrow traceback and exit 1, with every graded row lost."""
+    pytest.importorskip("pyarrow")
+    import pyarrow.parquet as pq
+
+    source = write_jsonl(tmp_path / "in.jsonl", [{**RIGHT, "options": {}, "meta": {"k": 1}, "tags": [{}]},
+                                                 {**WRONG, "options": {}, "meta": {"k": "one"}, "tags": [{}]}])
+    assert cli.main(["grade", str(source), "-o", str(tmp_path / "out.parquet"), "--no-progress"]) == 0
+    rows = pq.read_table(tmp_path / "out.parquet").to_pylist()
+    assert [r["correct"] for r in rows] == [True, False]
+    assert [r["options"] for r in rows] == ["{}", "{}"] and [r["meta"] for r in rows] == ['{"k": 1}', '{"k": "one"}']
+    assert rows[0]["reference"] == RIGHT["reference"]  # a column Arrow types keeps its type
+
+
+def test_a_parquet_output_path_that_cannot_be_written_fails_before_grading(
+        tmp_path: Path, capsys: pytest.CaptureFixture, monkeypatch: pytest.MonkeyPatch) -> None:
+    pytest.importorskip("pyarrow")
+    source = write_jsonl(tmp_path / "in.jsonl", [RIGHT])
+    monkeypatch.setattr(grade_cmd, "grade_many", lambda *a, **k: pytest.fail("graded before the check"))
+    assert cli.main(["grade", str(source), "-o", str(tmp_path / "no" / "out.parquet"), "--no-progress"]) == 2
+    assert "No such file" in capsys.readouterr().err
+
+
 def test_a_parquet_file_that_cannot_be_read_exits_2(tmp_path: Path, capsys: pytest.CaptureFixture,
                                                     monkeypatch: pytest.MonkeyPatch) -> None:
     pytest.importorskip("pyarrow")

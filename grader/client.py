@@ -3,7 +3,8 @@
 ``GraderClient`` (blocking) and ``AsyncGraderClient`` (asyncio) return the
 same ``GradeResult`` objects as the in-process ``grader.grade`` (the shaped
 reward in ``result.reward``, the item's id in ``result.extra["id"]``). Calls that fail with UNAVAILABLE are
-retried with exponential backoff; several targets are used round-robin.
+retried with exponential backoff; several targets are used round-robin. A batch goes as requests of at most
+``max_batch_items`` items; an item the wire cannot carry fails alone, with INVALID_ARGUMENT.
 ``token`` sends ``authorization: Bearer``; ``tls_ca`` (and ``tls_cert``/
 ``tls_key`` for mTLS) switch to TLS. ``lb_policy="round_robin"`` spreads one
 target's calls over every address it resolves to (a Kubernetes headless
@@ -16,16 +17,19 @@ environment: ``settings_from_env()``.
 from __future__ import annotations
 
 import asyncio
+import dataclasses
 import itertools
 import json
 import os
 import random
 import time
+from dataclasses import dataclass
 from typing import Any, Iterable, Mapping, Sequence
 
 import grpc
 
-from .types import GradeResult
+from .rewards import Rewards
+from .types import GradeResult, Status
 from .v1 import grader_pb2 as pb
 from .v1 import grader_pb2_grpc as pb_grpc
 from .wire import dict_to_struct, item_to_proto, result_from_proto
@@ -100,12 +104,64 @@ def build_request(items: Iterable[Mapping[str, Any]], *, verifier: str = "", opt
                   rewards: Mapping[str, float] | None = None) -> pb.GradeRequest:
     """A GradeRequest from item mappings (``response``, ``reference``, optional ``id``,
     ``verifier``, ``options``, ``prompt``) and request-level defaults."""
-    protos = [item_to_proto(i["response"], i["reference"], id=str(i.get("id", "")), verifier=i.get("verifier") or "",
-                            options=i.get("options"), prompt=i.get("prompt", "")) for i in items]
+    return _request([_item_proto(i) for i in items], verifier, options, rewards)
+
+
+def _item_proto(item: Mapping[str, Any]) -> pb.GradeItem:
+    return item_to_proto(item["response"], item["reference"], id=str(item.get("id", "")),
+                         verifier=item.get("verifier") or "", options=item.get("options"), prompt=item.get("prompt", ""))
+
+
+def _request(protos: list[pb.GradeItem], verifier: str, options: Mapping[str, Any] | None,
+             rewards: Mapping[str, float] | None) -> pb.GradeRequest:
     request = pb.GradeRequest(items=protos, default_verifier=verifier, default_options=dict_to_struct(options))
     if rewards:
         request.reward_shaping.CopyFrom(pb.RewardShaping(**rewards))
     return request
+
+
+# Items per request: a trainer's batch (verl: 1,024 prompts x 16 samples) is sent as several requests, each under the
+# server's --max-items (4,096 by default).
+MAX_BATCH_ITEMS = 1024
+
+
+@dataclass
+class _Batch:
+    """A batch split for the wire: each request and where its items' results go; items that cannot be put on the
+    wire (a reference that is a number, a missing field) already hold their INVALID_ARGUMENT result."""
+
+    results: list[GradeResult | None]
+    requests: list[tuple[list[int], pb.GradeRequest]]
+
+    def fill(self, slots: list[int], reply: pb.GradeResponse) -> None:
+        for slot, result in zip(slots, reply.results):
+            self.results[slot] = result_from_proto(result)
+
+    def done(self) -> list[GradeResult]:
+        return [r for r in self.results if r is not None]
+
+
+def split_batch(items: Iterable[Mapping[str, Any]], max_items: int = MAX_BATCH_ITEMS, *, verifier: str = "",
+                options: Mapping[str, Any] | None = None, rewards: Mapping[str, float] | None = None) -> _Batch:
+    """``items`` as requests of at most ``max_items`` each, one item's bad fields failing that item alone."""
+    shaping = Rewards.from_mapping(rewards)  # a bad reward is the caller's ValueError, before anything is sent
+    results: list[GradeResult | None] = []
+    sendable: list[tuple[int, pb.GradeItem]] = []
+    for slot, item in enumerate(items):
+        try:
+            sendable.append((slot, _item_proto(item)))
+            results.append(None)
+        except (KeyError, TypeError, ValueError, AttributeError) as exc:  # what protobuf refuses, or no mapping
+            failed = GradeResult.failure(Status.INVALID_ARGUMENT, f"the item cannot be sent: {_describe(exc)}")
+            id_ = item.get("id", "") if isinstance(item, Mapping) else ""
+            results.append(dataclasses.replace(failed, reward=shaping.of(failed), extra={"id": str(id_)}))
+    requests = [([slot for slot, _ in chunk], _request([proto for _, proto in chunk], verifier, options, rewards))
+                for chunk in (sendable[i:i + max_items] for i in range(0, len(sendable), max_items))]
+    return _Batch(results, requests)
+
+
+def _describe(exc: Exception) -> str:
+    return f"missing field {exc}" if isinstance(exc, KeyError) else f"{type(exc).__name__}: {exc}"
 
 
 def _backoff(attempt: int, base: float) -> float:
@@ -117,7 +173,11 @@ class GraderClient:
 
     def __init__(self, target: str | Sequence[str] = "127.0.0.1:50051", *, timeout: float | None = 60.0,
                  retries: int = 4, backoff: float = 0.1, token: str | None = None, tls_ca: str | None = None,
-                 tls_cert: str | None = None, tls_key: str | None = None, lb_policy: str | None = None) -> None:
+                 tls_cert: str | None = None, tls_key: str | None = None, lb_policy: str | None = None,
+                 max_batch_items: int = MAX_BATCH_ITEMS) -> None:
+        if max_batch_items < 1:
+            raise ValueError("max_batch_items must be 1 or more")
+        self.max_batch_items = max_batch_items
         self._channels = [open_channel(t, tls_ca=tls_ca, tls_cert=tls_cert, tls_key=tls_key, lb_policy=lb_policy)
                           for t in _targets(target)]
         self._stubs = itertools.cycle([pb_grpc.GraderStub(c) for c in self._channels])
@@ -130,20 +190,23 @@ class GraderClient:
                                   "options": options, "prompt": prompt}])[0]
 
     def grade_batch(self, items: Iterable[Mapping[str, Any]], **request_kw: Any) -> list[GradeResult]:
-        request = build_request(items, **request_kw)
-        reply = self._call(lambda stub: stub.Grade(request, timeout=self.timeout, metadata=self._metadata))
-        return [result_from_proto(r) for r in reply.results]
+        """Results in the items' order; a batch over ``max_batch_items`` goes as several requests, one after another."""
+        batch = split_batch(items, self.max_batch_items, **request_kw)
+        for slots, request in batch.requests:
+            batch.fill(slots, self._call(lambda stub: stub.Grade(request, timeout=self.timeout,
+                                                                  metadata=self._metadata)))
+        return batch.done()
 
     def list_verifiers(self) -> pb.ListVerifiersResponse:
         return self._call(lambda stub: stub.ListVerifiers(pb.ListVerifiersRequest(), timeout=self.timeout,
                                                           metadata=self._metadata))
 
     def _call(self, fn):
-        for attempt in range(self.retries + 1):
+        for attempt in itertools.count():
             try:
                 return fn(next(self._stubs))
             except grpc.RpcError as exc:
-                if exc.code() not in _RETRYABLE or attempt == self.retries:
+                if exc.code() not in _RETRYABLE or attempt >= self.retries:
                     raise
                 time.sleep(_backoff(attempt, self.backoff))
 
@@ -163,7 +226,11 @@ class AsyncGraderClient:
 
     def __init__(self, target: str | Sequence[str] = "127.0.0.1:50051", *, timeout: float | None = 60.0,
                  retries: int = 4, backoff: float = 0.1, token: str | None = None, tls_ca: str | None = None,
-                 tls_cert: str | None = None, tls_key: str | None = None, lb_policy: str | None = None) -> None:
+                 tls_cert: str | None = None, tls_key: str | None = None, lb_policy: str | None = None,
+                 max_batch_items: int = MAX_BATCH_ITEMS) -> None:
+        if max_batch_items < 1:
+            raise ValueError("max_batch_items must be 1 or more")
+        self.max_batch_items = max_batch_items
         self._channels = [open_aio_channel(t, tls_ca=tls_ca, tls_cert=tls_cert, tls_key=tls_key, lb_policy=lb_policy)
                           for t in _targets(target)]
         self._stubs = itertools.cycle([pb_grpc.GraderStub(c) for c in self._channels])
@@ -176,13 +243,19 @@ class AsyncGraderClient:
                                          "options": options, "prompt": prompt}]))[0]
 
     async def grade_batch(self, items: Iterable[Mapping[str, Any]], **request_kw: Any) -> list[GradeResult]:
-        request = build_request(items, **request_kw)
-        for attempt in range(self.retries + 1):
+        """Results in the items' order; a batch over ``max_batch_items`` goes as several requests at once."""
+        batch = split_batch(items, self.max_batch_items, **request_kw)
+        replies = await asyncio.gather(*(self._grade(request) for _, request in batch.requests))
+        for (slots, _), reply in zip(batch.requests, replies):
+            batch.fill(slots, reply)
+        return batch.done()
+
+    async def _grade(self, request: pb.GradeRequest) -> pb.GradeResponse:
+        for attempt in itertools.count():
             try:
-                reply = await next(self._stubs).Grade(request, timeout=self.timeout, metadata=self._metadata)
-                return [result_from_proto(r) for r in reply.results]
+                return await next(self._stubs).Grade(request, timeout=self.timeout, metadata=self._metadata)
             except grpc.aio.AioRpcError as exc:
-                if exc.code() not in _RETRYABLE or attempt == self.retries:
+                if exc.code() not in _RETRYABLE or attempt >= self.retries:
                     raise
                 await asyncio.sleep(_backoff(attempt, self.backoff))
         raise AssertionError("unreachable")

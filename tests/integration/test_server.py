@@ -182,6 +182,30 @@ def test_too_many_items_is_invalid_argument(client):
     assert "limit is 100" in err.value.details()
 
 
+def test_a_batch_over_the_clients_request_size_goes_as_several_requests_in_order(server):
+    """A trainer's batch over the server's --max-items (here 100) was refused whole, or all None through TRL."""
+    items = [{"id": str(i), "response": str(i % 7), "reference": "3"} for i in range(250)]
+    with GraderClient(server.target, timeout=60, max_batch_items=100) as client:
+        results = client.grade_batch(items)
+    assert [r.extra["id"] for r in results] == [str(i) for i in range(250)]
+    assert [r.correct for r in results] == [i % 7 == 3 for i in range(250)]
+
+    async def run() -> list:
+        async with AsyncGraderClient(server.target, timeout=60, max_batch_items=100) as client:
+            return await client.grade_batch(items)
+
+    assert [r.correct for r in asyncio.run(run())] == [i % 7 == 3 for i in range(250)]
+
+
+def test_an_item_that_cannot_be_put_on_the_wire_fails_alone(client):
+    results = client.grade_batch([{"response": "1", "reference": "1"}, {"response": "1", "reference": 1},
+                                  {"id": "x", "reference": "1"}, {"response": "2", "reference": "2"}],
+                                 rewards={"incorrect": -1.0})
+    assert [r.status for r in results] == [Status.OK, Status.INVALID_ARGUMENT, Status.INVALID_ARGUMENT, Status.OK]
+    assert "cannot be sent" in results[1].reason and "missing field 'response'" in results[2].reason
+    assert results[2].extra["id"] == "x" and results[1].reward == -1.0 and results[3].correct
+
+
 def test_empty_request_is_invalid_argument(server):
     with grpc.insecure_channel(server.target) as ch, pytest.raises(grpc.RpcError) as err:
         pb_grpc.GraderStub(ch).Grade(pb.GradeRequest(), timeout=10)

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import json
 import re
+from collections import Counter
 
 import pytest
 from hypothesis import given, settings
@@ -246,7 +247,7 @@ def test_sentences_are_counted_as_nltk_counts_them(response, relation, n, passed
     """NLTK (the official count) leaves a span of bare punctuation a sentence of its own ("Wow!!" and "!");
     the Punkt package folded it into the one before, so these verdicts differed from the official checker's."""
     assert verdict(response, "length_constraints:number_sentences", num_sentences=n, relation=relation) is passed
-    assert sentences("Wow!!!") == ["Wow!!", "!"]
+    assert sentences("Wow!!!") == ("Wow!!", "!")
 
 
 # --- the linear scanners return what the official regular expressions do --------------------
@@ -271,3 +272,73 @@ def test_hostile_input_gets_a_verdict():
         assert not verdict(text, "detectable_format:title", mode="loose")
         assert not verdict(text, "detectable_content:number_placeholders", num_placeholders=1)
         assert not verdict(text, "detectable_format:number_bullet_lists", num_bullets=1)
+
+
+# --- inline cost: each text measured once per item; many instructions on long text go to a worker ------------
+
+class _Counting:
+    """A tokenizer or detector that records the text of each call, then answers as the real one."""
+
+    def __init__(self, real, method: str) -> None:
+        self.real, self.texts = real, []
+        setattr(self, method, self._call)
+        self._method = method
+
+    def _call(self, text):
+        self.texts.append(text)
+        return getattr(self.real, self._method)(text)
+
+
+def test_an_item_measures_each_text_once(monkeypatch):
+    """Sentences, Treebank words and the language of a text are computed once for all of an item's
+    instructions and loose variants (they were once per instruction and variant: 92 capital-word
+    instructions took seconds on 11,000 characters), and the verdicts stay those of separate items."""
+    from grader.verifiers.ifeval import grade_ifeval, language, text
+    from grader.verifiers.ifeval.spec import parse_reference
+
+    sentence_calls = _Counting(text._sentence_tokenizer(), "tokenize")
+    word_calls = _Counting(text._word_tokenizer(), "tokenize")
+    detect_calls = _Counting(language.detector(), "detect")
+    response = "Title line\nThe FOX ran. It SAT down! Did it?\n*Stars* here. The FOX ran.\nLast line"
+    instructions = [("change_case:capital_word_frequency", {"capital_frequency": 2, "capital_relation": "at least"}),
+                    ("length_constraints:number_sentences", {"num_sentences": 9, "relation": "at least"}),
+                    ("language:response_language", {"language": "de"}),
+                    ("length_constraints:number_words", {"num_words": 5, "relation": "less than"}),
+                    ("first_word:first_word_sent", {"first_word": "the"})]
+    expected = [verdict(response, iid, mode="loose", **kwargs) for iid, kwargs in instructions]
+
+    monkeypatch.setattr(text, "_sentence_tokenizer", lambda: sentence_calls)
+    monkeypatch.setattr(text, "_word_tokenizer", lambda: word_calls)
+    monkeypatch.setattr(language, "detector", lambda: detect_calls)
+    constraints = parse_reference(ref(*instructions * 10), "").constraints
+    result = grade_ifeval(response, constraints, "loose")
+
+    assert [c.passed for c in result.checks] == expected * 10
+    for calls in (sentence_calls, word_calls, detect_calls):
+        assert calls.texts and max(Counter(calls.texts).values()) == 1, Counter(calls.texts).most_common(3)
+    assert text._MEASURED.get() is None  # nothing kept past the item
+    assert isinstance(text.sentences(response), tuple) and isinstance(text.treebank_words(response), tuple)
+
+
+def test_many_instructions_on_a_long_response_go_to_a_worker():
+    """The inline limit counts instructions x characters too: 40 instructions on 11,000 characters fit
+    INLINE_MAX_CHARS but would rescan the response 40 times on the server's event loop."""
+    from grader.types import Item
+    from grader.verifiers.base import NeedsWorker
+    from grader.verifiers.ifeval import IFEvalVerifier
+
+    def inline(response: str, count: int) -> bool:
+        verifier = IFEvalVerifier()
+        reference = ref(*[("length_constraints:number_words", {"num_words": 5, "relation": "at least"})] * count)
+        plan = verifier.prepare(Item(response, (reference,)), {"mode": "loose"})
+        try:
+            verifier.grade(plan, in_worker=False)
+        except NeedsWorker:
+            return False
+        return True
+
+    assert not inline("word " * 2_200, 40)
+    assert inline("word " * 2_200, 10)  # real items: at most ~10 instructions
+    assert inline("word " * 3_800, 10)
+    assert inline("word " * 200, 40)  # many instructions on a short response stay inline
+    assert not inline("word " * 4_100, 1)  # past INLINE_MAX_CHARS, as before

@@ -23,6 +23,7 @@ from ..base import FuzzItem, InvalidItem, NeedsWorker, Placement, Plan, Verifier
 from ..options import Options, one_of, option
 from .checks import CHECKERS
 from .spec import ARGUMENTS, Constraint, parse_reference
+from .text import measured_once
 
 
 @dataclass(frozen=True)
@@ -45,6 +46,18 @@ class IFEvalPlan(Plan):
 # Checks cost up to ~27 µs a character (Treebank words, 200 KB in 5 s): text up to this size is
 # checked on the calling thread in well under a second; longer text in a worker the budget can kill.
 INLINE_MAX_CHARS = 20_000
+# Each instruction scans each loose variant of the response again (the shared measures, sentences,
+# words and language, are computed once per text: see text.measured_once), so inline work grows as
+# instructions x response characters. Real IFEval/IFBench items hold at most ~10 instructions (10 x
+# 20,000 stays inline); past this product (32 instructions on 10,000 characters) the item goes to a
+# worker too.
+INLINE_MAX_INSTRUCTION_CHARS = 32 * 10_000
+
+
+def grades_inline(response: str, reference: str, instructions: int) -> bool:
+    """Whether an item is cheap enough to check on the calling thread (else a killable worker)."""
+    return (len(response) + len(reference) <= INLINE_MAX_CHARS
+            and instructions * len(response) <= INLINE_MAX_INSTRUCTION_CHARS)
 
 
 class IFEvalVerifier(Verifier):
@@ -68,7 +81,7 @@ class IFEvalVerifier(Verifier):
 
     def grade(self, plan: Plan, *, in_worker: bool) -> GradeResult:
         assert isinstance(plan, IFEvalPlan) and isinstance(plan.options, IFEvalOptions)
-        if not in_worker and len(plan.item.response) + len(plan.item.references[0]) > INLINE_MAX_CHARS:
+        if not in_worker and not grades_inline(plan.item.response, plan.item.references[0], len(plan.constraints)):
             raise NeedsWorker()
         return grade_ifeval(plan.item.response, plan.constraints, plan.options.mode, plan.scoring)
 
@@ -80,7 +93,8 @@ class IFEvalVerifier(Verifier):
 def grade_ifeval(response: str, constraints: tuple[Constraint, ...], mode: str = "strict",
                  scoring: str = "all") -> GradeResult:
     variants = loose_variants(response) if mode == "loose" else [("", response)]
-    checks = [_check(c, variants) for c in constraints]
+    with measured_once():  # each text's sentences, words and language once for all the instructions
+        checks = [_check(c, variants) for c in constraints]
     held = sum(c.passed for c in checks)
     correct = held == len(checks)
     score = held / len(checks) if scoring == "fraction" else float(correct)

@@ -13,7 +13,7 @@ from __future__ import annotations
 import re
 import string
 from collections import Counter
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 
 from . import lexicon
 from . import text as t
@@ -216,7 +216,7 @@ def prime_lengths(r: str, c: Constraint) -> Result:
 def start_verb(r: str, c: Constraint) -> Result:
     # Upstream asks NLTK's perceptron tagger (a data download); here a verb lexicon decides.
     sentences = t.sentences(r)  # the first word is the first sentence's: tokenize only that one
-    tokens = t.treebank_words(sentences[0]) if sentences else []
+    tokens = t.treebank_words(sentences[0]) if sentences else ()
     first = tokens[0] if tokens else ""
     passed = first.lower() in lexicon.VERBS
     return passed, f"starts with the verb {first!r}" if passed else f"starts with {first[:30]!r}, not a known verb"
@@ -276,7 +276,7 @@ def keywords_specific_position(r: str, c: Constraint) -> Result:
     return got.lower() == keyword.lower(), f"word {m} of sentence {n} is {got[:30]!r}, needs {keyword!r}"
 
 
-def _edge_words(sentences: list[str], wanted: int, from_end: bool = False) -> list[str]:
+def _edge_words(sentences: Sequence[str], wanted: int, from_end: bool = False) -> list[str]:
     """The alnum tokens of the first (or last) sentences, enough to hold ``wanted`` of them."""
     words: list[str] = []
     for sentence in reversed(sentences) if from_end else sentences:

@@ -6,13 +6,21 @@ makes each period of a spaced ellipsis ". . ." a sentence, the Punkt package
 used here none). Where its regular expressions
 backtrack quadratically on hostile input (``\\[.*?\\]``, ``<<[^\\n]+>>``,
 ``^\\s*\\*...`` with MULTILINE), a scanner here returns the same matches in one pass.
+
+Inside ``measured_once()`` (``grade_ifeval`` grades an item inside one) each measure of a
+given text (sentences, Treebank words, word count, language) is computed once: an item's
+instructions and loose variants ask for the same measures of the same texts again and
+again. The measures are tuples, so no checker can change what the next one reads.
 """
 
 from __future__ import annotations
 
+import contextlib
 import functools
 import re
-from typing import Any
+from collections.abc import Callable, Iterator
+from contextvars import ContextVar
+from typing import Any, TypeVar
 
 from ...late_import import late_import
 
@@ -22,6 +30,44 @@ _WORD = re.compile(r"\w+")
 LANGDETECT_CODES = frozenset(
     "af ar bg bn ca cs cy da de el en es et fa fi fr gu he hi hr hu id it ja kn ko lt lv mk ml mr ne nl no pa "
     "pl pt ro ru sk sl so sq sv sw ta te th tl tr uk ur vi zh-cn zh-tw".split())
+
+
+_T = TypeVar("_T")
+
+# (measure, text) -> its value, for the item being graded; None outside measured_once().
+_MEASURED: ContextVar[dict[tuple[str, str], Any] | None] = ContextVar("ifeval_measured", default=None)
+
+
+@contextlib.contextmanager
+def measured_once() -> Iterator[None]:
+    """Within: each measure of a text is computed once; the values are dropped on leaving."""
+    if _MEASURED.get() is not None:  # nested: the outer one already remembers
+        yield
+        return
+    token = _MEASURED.set({})
+    try:
+        yield
+    finally:
+        _MEASURED.reset(token)
+
+
+def _measure(function: Callable[[str], _T]) -> Callable[[str], _T]:
+    """``function(text)``, remembered within measured_once(); its value must be immutable."""
+    name = function.__qualname__
+
+    @functools.wraps(function)
+    def measured(text: str) -> _T:
+        memo = _MEASURED.get()
+        if memo is None:
+            return function(text)
+        key = (name, text)
+        try:
+            value: _T = memo[key]
+        except KeyError:
+            value = memo[key] = function(text)
+        return value
+
+    return measured
 
 
 @functools.lru_cache(maxsize=1)
@@ -39,11 +85,13 @@ def _sentence_tokenizer() -> Any:
     return NltkSentences(punkt.load_model("english"))
 
 
-def sentences(text: str) -> list[str]:
+@_measure
+def sentences(text: str) -> tuple[str, ...]:
     """NLTK's ``sent_tokenize(text)`` (English Punkt), as the official checker counts sentences."""
-    return list(_sentence_tokenizer().tokenize(text))
+    return tuple(_sentence_tokenizer().tokenize(text))
 
 
+@_measure
 def words(text: str) -> int:
     """The official word count: runs of word characters (NLTK's ``RegexpTokenizer(r"\\w+")``)."""
     return sum(1 for _ in _WORD.finditer(text))
@@ -64,12 +112,19 @@ def _word_tokenizer() -> Any:
     return NLTKWordTokenizer()
 
 
-def treebank_words(text: str) -> list[str]:
+@_measure
+def treebank_words(text: str) -> tuple[str, ...]:
     """NLTK's ``word_tokenize(text)``: Punkt sentences, then Treebank tokens (DON'T is DO + N'T)."""
-    tokenizer = _word_tokenizer()
-    return [token for sentence in sentences(text) for token in tokenizer.tokenize(sentence)]
+    return tuple(token for sentence in sentences(text) for token in _sentence_words(sentence))
 
 
+@_measure
+def _sentence_words(sentence: str) -> tuple[str, ...]:
+    # One sentence's Treebank tokens: the loose variants of a response share most of their sentences.
+    return tuple(_word_tokenizer().tokenize(sentence))
+
+
+@_measure
 def detect_language(text: str) -> str | None:
     """langdetect's answer (seed 0), or None where it finds no features (digits, symbols)."""
     from .language import detector

@@ -6,8 +6,9 @@ another process) and opens them on first use there.
 
 from __future__ import annotations
 
+import asyncio
 import os
-from typing import Any, Mapping, Sequence
+from typing import Any, Mapping, Sequence, Sized
 
 from ..types import GradeResult, Status
 
@@ -53,14 +54,15 @@ class Backend:
         if not items:
             return []
         if not self.remote:
-            import asyncio
-
             import grader
             return await asyncio.to_thread(grader.grade_many, items)
-        if self._async_client is None:
+        loop = asyncio.get_running_loop()
+        if self._async_client is None or self._async_client[0] is not loop:
+            # An aio channel belongs to the loop it was opened on: a trainer that runs each batch in a fresh
+            # asyncio.run got "Event loop is closed" (or all None) from the second batch on.
             from ..client import AsyncGraderClient
-            self._async_client = AsyncGraderClient(self.targets, timeout=self.timeout, **self._settings())
-        return await self._async_client.grade_batch(items)
+            self._async_client = (loop, AsyncGraderClient(self.targets, timeout=self.timeout, **self._settings()))
+        return await self._async_client[1].grade_batch(items)
 
     def _settings(self) -> dict[str, Any]:
         """GRADER_AUTH_TOKEN, GRADER_TLS_CA and GRADER_LB_POLICY, with the token given here first."""
@@ -68,6 +70,14 @@ class Backend:
 
         settings: dict[str, Any] = settings_from_env()
         return settings | ({"token": self.token} if self.token is not None else {})
+
+
+def same_length(caller: str, **columns: Sized) -> None:
+    """ValueError naming the columns where a trainer's batch columns differ in length (zip would drop items)."""
+    lengths = {name: len(column) for name, column in columns.items()}
+    if len(set(lengths.values())) > 1:
+        raise ValueError(f"{caller}: the batch's columns differ in length ("
+                         + ", ".join(f"{name}: {n}" for name, n in lengths.items()) + ")")
 
 
 def reward_or_none(result: GradeResult) -> float | None:

@@ -13,7 +13,7 @@ import os
 from typing import Any, Sequence
 
 # Absolute import: OpenRLHF loads --remote_rm_url FILE.py as a bare file (no parent package).
-from grader.integrations.backend import Backend
+from grader.integrations.backend import Backend, same_length
 
 _BACKEND = Backend()
 
@@ -22,8 +22,9 @@ def reward_func(queries: Sequence[str], prompts: Sequence[str], labels: Sequence
     import torch
 
     verifier = os.environ.get("GRADER_VERIFIER", "math")
-    items = [{"response": q[len(p):] if isinstance(p, str) and q.startswith(p) else q, "reference": label,
-              "verifier": verifier, "prompt": p if isinstance(p, str) else ""}
+    same_length("reward_func", queries=queries, prompts=prompts, labels=labels)
+    items = [{"response": q[len(p):] if isinstance(p, str) and isinstance(q, str) and q.startswith(p) else q,
+              "reference": label, "verifier": verifier, "prompt": p if isinstance(p, str) else ""}
              for q, p, label in zip(queries, prompts, labels)]
     results = _BACKEND.grade(items)
     rewards = torch.tensor([r.reward for r in results], dtype=torch.float32)

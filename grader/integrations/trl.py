@@ -15,11 +15,13 @@ from __future__ import annotations
 
 import asyncio
 import collections
+import logging
 from typing import Any, Mapping, Sequence
 
 from ..types import GradeResult
 from .backend import Backend, reward_or_none
 
+log = logging.getLogger("grader.integrations")
 REFERENCE_COLUMNS = ("reference", "answer", "solution", "ground_truth")
 
 
@@ -36,6 +38,9 @@ class _GraderRewardBase:
     def items(self, prompts: Sequence[Any], completions: Sequence[Any], columns: Mapping[str, Any]) -> list[dict]:
         references = self._references(columns, len(completions))
         verifiers = columns.get(self.verifier_column)
+        if verifiers is not None and len(verifiers) != len(completions):
+            raise ValueError(f"column {self.verifier_column!r} has {len(verifiers)} values for {len(completions)} "
+                             "completions")
         return [{"response": completion_text(c), "reference": references[i],
                  "verifier": (verifiers[i] if verifiers is not None and verifiers[i] else self.verifier),
                  "prompt": completion_text(prompts[i]) if i < len(prompts) else "", "options": self.options}
@@ -72,8 +77,8 @@ class GraderReward(_GraderRewardBase):
         items = self.items(prompts, completions, columns)
         try:
             results = self.backend.grade(items)
-        except Exception:  # noqa: BLE001 - a server error leaves the batch unscored, not zero
-            return [None] * len(items)
+        except Exception as exc:  # noqa: BLE001 - a server error leaves the batch unscored, not zero
+            return _unscored(items, exc)
         return self.rewards(results, items, columns)
 
 
@@ -89,9 +94,16 @@ class AsyncGraderReward(_GraderRewardBase):
         items = self.items(prompts, completions, columns)
         try:
             results = await self.backend.agrade(items)
-        except Exception:  # noqa: BLE001
-            return [None] * len(items)
+        except Exception as exc:  # noqa: BLE001
+            return _unscored(items, exc)
         return self.rewards(results, items, columns)
+
+
+def _unscored(items: Sequence[Any], exc: Exception) -> list[None]:
+    """None for every item (TRL leaves them out of the reward), with the reason in the log, not swallowed."""
+    log.warning("grader: a batch of %d completions was not graded (%s: %s); their rewards are None",
+                len(items), type(exc).__name__, exc)
+    return [None] * len(items)
 
 
 def completion_text(value: Any) -> str:
@@ -103,6 +115,6 @@ def completion_text(value: Any) -> str:
         assistant = [m for m in messages if m.get("role") == "assistant"] or messages
         content = assistant[-1].get("content", "") if assistant else ""
         if isinstance(content, list):  # content parts
-            return "".join(p.get("text", "") for p in content if isinstance(p, dict))
+            return "".join(p["text"] for p in content if isinstance(p, dict) and isinstance(p.get("text"), str))
         return content if isinstance(content, str) else ""
     return ""

@@ -13,7 +13,7 @@ import json
 from typing import Any, Sequence
 
 # Absolute imports: verl loads reward.custom_reward_function.path as a bare file (no parent package).
-from grader.integrations.backend import Backend
+from grader.integrations.backend import Backend, same_length
 from grader.types import GradeResult, Status
 
 DATA_SOURCES: dict[str, str] = {
@@ -37,6 +37,8 @@ def register_data_source(name: str, verifier: str) -> None:
 def verifier_for(data_source: str, extra_info: Any = None) -> str:
     if isinstance(extra_info, dict) and isinstance(extra_info.get("verifier"), str):
         return extra_info["verifier"]
+    if not isinstance(data_source, str):
+        return "math"
     if data_source in DATA_SOURCES:
         return DATA_SOURCES[data_source]
     for name, verifier in sorted(DATA_SOURCES.items(), key=lambda kv: -len(kv[0])):
@@ -46,7 +48,12 @@ def verifier_for(data_source: str, extra_info: Any = None) -> str:
 
 
 def _item(data_source: str, solution_str: str, ground_truth: Any, extra_info: Any) -> dict[str, Any]:
-    reference = ground_truth if isinstance(ground_truth, (str, list)) else json.dumps(ground_truth)
+    if hasattr(ground_truth, "tolist"):  # numpy: a Parquet list column arrives as an array, a number as np.int64
+        ground_truth = ground_truth.tolist()
+    if ground_truth is None:  # no label: INVALID_ARGUMENT ("reference is empty"), never the reference "null"
+        reference: Any = ""
+    else:
+        reference = ground_truth if isinstance(ground_truth, (str, list)) else json.dumps(ground_truth, default=str)
     prompt = extra_info.get("question", "") if isinstance(extra_info, dict) else ""
     return {"response": solution_str, "reference": reference, "verifier": verifier_for(data_source, extra_info),
             "prompt": prompt if isinstance(prompt, str) else ""}
@@ -70,5 +77,7 @@ async def compute_score_async(data_source: str, solution_str: str, ground_truth:
 def compute_score_batch(data_sources: Sequence[str], solution_strs: Sequence[str], ground_truths: Sequence[Any],
                         extra_infos: Sequence[Any] | None = None, **kwargs: Any) -> list[dict[str, Any]]:
     extras = list(extra_infos) if extra_infos is not None else [None] * len(solution_strs)
+    same_length("compute_score_batch", data_sources=data_sources, solution_strs=solution_strs,
+                ground_truths=ground_truths, extra_infos=extras)
     items = [_item(*row) for row in zip(data_sources, solution_strs, ground_truths, extras)]
     return [_score(r) for r in _BACKEND.grade(items)]

@@ -197,6 +197,16 @@ def test_a_batch_over_the_clients_request_size_goes_as_several_requests_in_order
     assert [r.correct for r in asyncio.run(run())] == [i % 7 == 3 for i in range(250)]
 
 
+def test_an_adapter_backend_serves_a_new_event_loop_for_each_batch(server):
+    """A trainer that runs each batch in its own asyncio.run: the second batch got "Event loop is closed"."""
+    from grader.integrations.backend import Backend
+
+    backend = Backend(server.target)
+    for _ in range(3):
+        results = asyncio.run(backend.agrade([{"response": "1", "reference": "1"}]))
+        assert results[0].correct
+
+
 def test_an_item_that_cannot_be_put_on_the_wire_fails_alone(client):
     results = client.grade_batch([{"response": "1", "reference": "1"}, {"response": "1", "reference": 1},
                                   {"id": "x", "reference": "1"}, {"response": "2", "reference": "2"}],

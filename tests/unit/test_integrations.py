@@ -101,3 +101,39 @@ def test_open_instruct_says_what_it_needs():
     except ImportError:
         with pytest.raises(ImportError, match="open-instruct"):
             oi.GraderVerifier  # noqa: B018
+
+
+def test_verl_a_missing_ground_truth_is_no_reference_and_numpy_ground_truths_are_read():
+    """A None label became the reference "null": the response "#### null" scored 1."""
+    np = pytest.importorskip("numpy")
+    missing = verl.compute_score("openai/gsm8k", "#### null", None)
+    assert missing["score"] == 0.0 and missing["status"] == "INVALID_ARGUMENT"
+    assert verl.compute_score("openai/gsm8k", "#### 72", np.int64(72))["acc"] == 1.0  # was a TypeError
+    assert verl.compute_score("openai/gsm8k", "#### 72", np.array(["71", "72"]))["acc"] == 1.0
+    assert verl.verifier_for(None) == "math"
+
+
+def test_batch_adapters_refuse_columns_of_different_lengths():
+    """zip dropped the items past the shortest column: a trainer got fewer rewards than samples."""
+    with pytest.raises(ValueError, match="ground_truths: 2"):
+        verl.compute_score_batch(["a"] * 3, ["#### 1"] * 3, ["1"] * 2)
+    with pytest.raises(ValueError, match="extra_infos: 1"):
+        verl.compute_score_batch(["a"] * 3, ["#### 1"] * 3, ["1"] * 3, extra_infos=[{}])
+    with pytest.raises(ValueError, match="labels: 2"):
+        openrlhf.reward_func(["q 1"] * 3, ["q"] * 3, ["1"] * 2)
+    with pytest.raises(ValueError, match="'verifier' has 1 values"):
+        GraderReward()(PROMPTS[:2], ["2", "3"], reference=["2", "3"], verifier=["math"])
+
+
+def test_a_content_part_without_text_is_no_text():
+    assert completion_text([{"role": "assistant", "content": [{"type": "text", "text": None},
+                                                              {"type": "text", "text": "42"}]}]) == "42"
+
+
+def test_trl_says_why_a_batch_was_not_graded(caplog):
+    reward = GraderReward(target="127.0.0.1:1", timeout=0.5)
+    reward.backend._client = type("Down", (), {"grade_batch": lambda self, items: (_ for _ in ()).throw(
+        OSError("connection refused"))})()
+    with caplog.at_level("WARNING", logger="grader.integrations"):
+        assert reward(PROMPTS[:1], [r"\boxed{2}"], reference=["2"]) == [None]
+    assert "connection refused" in caplog.text

@@ -35,6 +35,7 @@ from .tables import NoPyarrow, is_parquet, parquet_row_count, parquet_rows, requ
 CHUNK_SIZE = 256
 RAY_LOCAL = "local"  # `--ray` without an address: start Ray on this machine for the run
 EXIT_OK = 0
+EXIT_SERVER_FAILED = 1
 EXIT_USAGE = 2
 RESULT_FIELDS = tuple(GradeResult(False, 0.0, Status.OK).to_dict())
 
@@ -96,8 +97,9 @@ grading processes, started once); the output, in input order, and the summary
 are those of a run without --ray (but for latency_ms).
 
 Exit status: 0 when the run finished (even if some lines were invalid),
-2 when the arguments are wrong, the input cannot be read or the output
-cannot be written, 130 when interrupted.
+1 when a call to --server failed after its retries (the lines graded
+before it are in OUT), 2 when the arguments are wrong, the input cannot
+be read or the output cannot be written, 130 when interrupted.
 """
 
 
@@ -235,9 +237,17 @@ def run_grade(args: argparse.Namespace) -> int:
         return _fail(f"{where}{exc.strerror or exc}")
     except UsageError as exc:
         return _fail(str(exc))
+    except RunStopped as exc:
+        print(f"grader: error: {exc}; the lines graded before it are in {args.output}", file=sys.stderr)
+        return EXIT_SERVER_FAILED
     source_name = "stdin" if args.input == "-" else args.input
     print(render_summary(summary, time.perf_counter() - start, source_name), file=sys.stderr)
     return EXIT_OK
+
+
+class RunStopped(Exception):
+    """A call to --server failed after its retries: exit 1, the lines graded so far written (an unreachable
+    server made every line PARSE_ERROR and the run exit 0, its summary counting them as verdicts)."""
 
 
 class UsageError(Exception):
@@ -467,12 +477,15 @@ def _grade_items(items: list[dict[str, Any]], workers: int | None, servers: list
         return []
     if not servers:
         return grade_many(items, max_concurrency=workers, pool=pool, judge_service=judge)
-    from .remote import grade_remote
+    from .remote import ServerCallFailed, grade_remote
 
     # Validate here with the pipeline's own checks, and send only what a server can take.
     checked = [plan_item(item) for item in items]
     valid = [item for item, plan in zip(items, checked) if not isinstance(plan, GradeResult)]
-    graded = iter(grade_remote(valid, servers, workers) if valid else [])
+    try:
+        graded = iter(grade_remote(valid, servers, workers) if valid else [])
+    except ServerCallFailed as exc:
+        raise RunStopped(str(exc)) from None
     return [plan if isinstance(plan, GradeResult) else next(graded) for plan in checked]
 
 

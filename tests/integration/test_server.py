@@ -300,6 +300,17 @@ def test_cli_grade_through_server(server, tmp_path):
     assert "items" in proc.stderr
 
 
+def test_cli_grade_stops_when_the_server_cannot_be_reached(tmp_path):
+    """Every line was PARSE_ERROR "The server call failed", the summary counted them, and the run exit 0."""
+    src = tmp_path / "in.jsonl"
+    src.write_text('{"id": "a", "response": "\\\\boxed{4}", "reference": "4"}\n')
+    proc = subprocess.run([sys.executable, "-m", "grader", "grade", str(src), "-o", str(tmp_path / "out.jsonl"),
+                           "--server", f"127.0.0.1:{free_port()}", "--no-progress"], capture_output=True, text=True,
+                          timeout=120, env={**os.environ})
+    assert proc.returncode == 1, proc.stderr
+    assert "the server call failed (UNAVAILABLE" in proc.stderr and "Traceback" not in proc.stderr
+
+
 def test_reflection_lists_the_services(server):
     from grpc_reflection.v1alpha.proto_reflection_descriptor_database import ProtoReflectionDescriptorDatabase
 

@@ -186,8 +186,8 @@ _ORDINAL_RE = re.compile(r"(?<=\d)\s*(?:\^\s*\{?\s*)?(?:\\(?:text|mathrm|textrm)
 # Sizing commands (\\bigl, \\Big) are left in place: like Math-Verify, a candidate that
 # uses them does not parse, and the next candidate is tried.
 _DROP_RE = re.compile(r"\\(?:displaystyle|textstyle|scriptstyle|limits|nolimits|mathdisplay)(?![a-zA-Z])")
-# Both start only where a number starts ((?<![\d.])): tried from inside a run of digits, each start scanned the
-# rest of the run again before failing (quadratic: a boxed answer of 100,000 digits took 30 s).
+# This and _DMS_RE start only where a number starts ((?<![\d.])): tried from inside a run of digits, each
+# start scanned the rest of the run again before failing (quadratic: 100,000 boxed digits took 30 s).
 _REPEATING_RE = re.compile(r"(?<![\d.])(\d*\.\d*)\s*\\(?:overline|bar|dot)\s*\{?\s*(\d+)\s*\}?")
 _FRAC_SYNONYM_RE = re.compile(r"\\[dtc]frac(?![a-zA-Z])")
 _FRAC_SHORT_RE = re.compile(r"\\frac\s*([0-9a-zA-Z])\s*([0-9a-zA-Z])")

@@ -317,3 +317,7 @@ def test_reflection_lists_the_services(server):
     with grpc.insecure_channel(server.target) as ch:
         services = set(ProtoReflectionDescriptorDatabase(ch).get_services())
     assert {"grader.v1.Grader", "grpc.health.v1.Health"} <= services
+
+
+def test_an_empty_batch_is_no_call(client):
+    assert client.grade_batch([]) == []

@@ -35,6 +35,7 @@ from starlette.responses import JSONResponse, PlainTextResponse, Response
 from starlette.routing import Route
 
 from .execution.batch import Overloaded
+from .json_text import json_bytes
 from .metrics import Metrics
 from .pipeline import Defaults, ServedPipeline, plan_item
 from .rewards import Rewards
@@ -80,10 +81,7 @@ class _JSON(JSONResponse):
     NaN or infinity has no JSON, so it is null."""
 
     def render(self, content: Any) -> bytes:
-        try:
-            return _dumps(content, ascii=False).encode("utf-8")
-        except UnicodeEncodeError:
-            return _dumps(content, ascii=True).encode("ascii")
+        return json_bytes(content, compact=True)  # Starlette's separators
 
 
 def build_app(pipeline: ServedPipeline, config: ServerConfig, metrics: Metrics,
@@ -381,15 +379,6 @@ def _config_error(reason: str) -> BadRequest:
     if match is None:
         return BadRequest(reason, None)
     return BadRequest(f"{reason[:match.start()]} ({match.group(1)}){match.group(2)}", match.group(1))
-
-
-def _dumps(content: Any, ascii: bool) -> str:
-    """Starlette's JSON (compact, no NaN), with any NaN or infinity as null, not a ValueError."""
-    try:
-        return json.dumps(content, ensure_ascii=ascii, allow_nan=False, separators=(",", ":"))
-    except ValueError:  # json's own NaN and Infinity, read back as null: no Python recursion on deep replies
-        content = json.loads(json.dumps(content), parse_constant=lambda _: None)
-        return json.dumps(content, ensure_ascii=ascii, allow_nan=False, separators=(",", ":"))
 
 
 def _openai_error(error: BadRequest) -> dict[str, Any]:

@@ -26,6 +26,7 @@ from tqdm import tqdm
 from .. import verifiers
 from ..api import grade_many
 from ..execution.workers import WorkerPool
+from ..json_text import json_bytes
 from ..pipeline import ModelStage, plan_item
 from ..types import GradeResult, Status
 from ..verifiers.code import spec as code_spec
@@ -510,11 +511,8 @@ def format_output_line(record: Record, result: GradeResult) -> bytes:
 
 
 def json_line(out: dict[str, Any]) -> bytes:
-    """One output line's bytes."""
-    try:
-        return (json.dumps(out, ensure_ascii=False) + "\n").encode("utf-8")
-    except UnicodeEncodeError:  # lone surrogates from \\ud800-style escapes: keep them escaped
-        return (json.dumps(out, ensure_ascii=True) + "\n").encode("ascii")
+    """One output line's bytes: standard JSON (a NaN from the input is null), lone surrogates kept escaped."""
+    return json_bytes(out) + b"\n"
 
 
 def render_summary(summary: Summary, wall_s: float, source_name: str) -> str:

@@ -57,8 +57,13 @@ def parquet_row_count(path: str) -> int:
 
 
 def json_typed(row: dict[str, Any]) -> dict[str, Any]:
-    """A row as a JSON line would give it: dates, bytes and decimals as their text."""
-    return json.loads(json.dumps(row, default=str))
+    """A row as a JSON line would give it: dates and decimals as their text, bytes as the text they hold (a binary
+    column of UTF-8; it was "b'\\xe7...'", its repr), a float NaN or infinity as null (JSON has none)."""
+    return json.loads(json.dumps(row, default=_as_text), parse_constant=lambda _: None)
+
+
+def _as_text(value: Any) -> str:
+    return value.decode("utf-8", "replace") if isinstance(value, (bytes, bytearray)) else str(value)
 
 
 def write_parquet(rows: list[dict[str, Any]], where: str | BinaryIO) -> None:

@@ -233,6 +233,28 @@ def test_a_parquet_output_path_that_cannot_be_written_fails_before_grading(
     assert "No such file" in capsys.readouterr().err
 
 
+def test_output_lines_are_standard_json_and_binary_columns_are_their_text(tmp_path: Path) -> None:
+    """Python reads NaN and Infinity in a line and wrote them back as such, which other JSON readers refuse; a
+    binary Parquet column holding UTF-8 text came through as its repr, "b'\\xe7...'"."""
+    def strict(text: str) -> list[dict]:
+        def refuse(constant: str) -> None:
+            raise ValueError(f"non-standard JSON: {constant}")
+        return [json.loads(line, parse_constant=refuse) for line in text.splitlines()]
+
+    source = write_jsonl(tmp_path / "in.jsonl", ['{"response": "1", "reference": "1", "weight": NaN, "cap": Infinity}'])
+    assert cli.main(["grade", str(source), "-o", str(tmp_path / "out.jsonl"), "--no-progress"]) == 0
+    row, = strict((tmp_path / "out.jsonl").read_text(encoding="utf-8"))
+    assert row["weight"] is None and row["cap"] is None and row["correct"] is True
+    pa = pytest.importorskip("pyarrow")
+    import pyarrow.parquet as pq
+
+    table = pa.table({"response": pa.array(["答案 \\boxed{4}".encode()], pa.binary()), "reference": ["4"]})
+    pq.write_table(table, tmp_path / "bin.parquet")
+    assert cli.main(["grade", str(tmp_path / "bin.parquet"), "-o", str(tmp_path / "bin.jsonl"), "--no-progress"]) == 0
+    row, = strict((tmp_path / "bin.jsonl").read_text(encoding="utf-8"))
+    assert row["response"] == "答案 \\boxed{4}" and row["correct"] is True
+
+
 def test_a_parquet_file_that_cannot_be_read_exits_2(tmp_path: Path, capsys: pytest.CaptureFixture,
                                                     monkeypatch: pytest.MonkeyPatch) -> None:
     pytest.importorskip("pyarrow")

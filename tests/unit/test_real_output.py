@@ -391,6 +391,20 @@ def test_an_option_marker_names_only_its_letter(response, reference):
     assert not grader.grade(response, reference, extraction="rules").correct
 
 
+@pytest.mark.parametrize("response,reference", [
+    ("2+2 = 4, so the answer is 4. In general, the best choice is a direct computation.", "4"),
+    (r"The answer is \boxed{12}. The best option is a retry.", "12"),
+    ("So the final answer is 7. The right choice is e, as shown.", "7"),
+    ("The answer is 4. The correct choice is A if we use the first method.", "4"),
+    ("**Answer:** x^*", "x^*"),  # a star of the answer is no closing bold
+])
+def test_prose_about_a_best_option_states_no_answer(response, reference):
+    """Found on a second read: "a" and "e" (the pattern ignored case), or a letter starting a sentence, made
+    these the last answer statement."""
+    result = grader.grade(response, reference, extraction="rules")
+    assert result.correct, result
+
+
 def test_an_option_marker_needs_an_option_letter_after_it():
     result = grader.grade("The best option is to factor. Then x = 5.", "5", extraction="rules")
     assert result.correct and result.extracted == "5", result

@@ -162,7 +162,8 @@ _MARKER_RE = re.compile(
     r"|\bthe\s+answer\s+is\b|\banswer\s+is\b|\banswer\s*[:：]|\bresponse\s*[:：]"
     # "The correct option is (B)": only where an option's letter follows ("the best option is to factor" is no
     # statement of the answer).
-    r"|\b(?:correct|right|best)\s+(?:option|choice)\s+is\b(?=[\s:：*]*(?:\([A-Ea-e]\)|[A-E]\b))"
+    r"|\b(?:correct|right|best)\s+(?:option|choice)\s+is\b"  # a capital letter standing alone, or in brackets
+    r"(?=[\s:：*]*(?:\([A-Ea-e]\)|(?-i:[A-E])(?![\w\\])(?!\s+[a-zA-Z])))"
     r"|\bantwort\s*[:：]|\bréponse\s*[:：]|\brespuesta\s*[:：]|答案\s*[:：是为])",
     re.IGNORECASE,
 )
@@ -181,8 +182,8 @@ def _after_marker(text: str, start: int) -> str:
     """The answer stated right after a marker: a math block or the rest of the sentence."""
     raw = text[start:start + MAX_CANDIDATE_CHARS]
     rest = raw.lstrip(" \t*:：")
-    # "The answer is **B**": markdown's bold around the answer, closed after it too.
-    emphasised = "*" in raw[:len(raw) - len(rest)]
+    # "The answer is **B**": markdown's bold around the answer, closed after it by as many stars.
+    stars = raw[:len(raw) - len(rest)].count("*")
     if rest.startswith("\n"):
         rest = rest.lstrip()
         if rest.startswith(("$$", "\\[")) or "\\boxed" in rest[:200]:
@@ -195,8 +196,8 @@ def _after_marker(text: str, start: int) -> str:
         # whole 5,000-character window for each of 100,000 empty markers ("answer: . " repeated) took 23 s.
         m = _SENTENCE_END_RE.search(rest)
         block = _HOPE_RE.sub("", rest[:m.start()] if m else rest)
-    if emphasised:
-        block = block.rstrip().rstrip("*")
+    if stars and block.rstrip().endswith("*" * stars):
+        block = block.rstrip()[:-stars].rstrip()
     if "\\boxed" in block or "\\fbox" in block:
         box = extract_boxed(block)  # "the answer is $\boxed{5}$": the box itself
         if box is not None:

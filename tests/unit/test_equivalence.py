@@ -304,8 +304,13 @@ def test_multiple_choice_option_text():
     ("It is one of Paris, London, Rome or Berlin.", "Paris", False), ("Paris, London, Rome, Berlin", "Rome", False),
     ("Paris and London", "London", False), ("It is Paris/London", "Paris", False), ("Parisian", "Paris", False),
     ("It is Paris. It is London. It is Rome.", "Paris", False), ("It is Paris. It is London. It is Rome.", "Rome", True),
+    # the sentence that states the answer: an answer marker's, else the last but a closing courtesy
+    ("The answer is Paris.\n\nLet me know if you have any other questions!", "Paris", True),
+    ("The capital of France is Paris. Hope this helps.", "Paris", True),
+    ("It is neither London nor Rome; the answer is Paris.", "Paris", True),
+    ("The answer is Paris. The answer is London.", "Paris", False), ("It is Paris. Hope this helps. It is London.", "Paris", False),
 ])
-def test_without_choices_an_option_text_counts_only_stated_alone_in_the_last_sentence(response, reference, correct):
+def test_without_choices_an_option_text_counts_only_stated_alone(response, reference, correct):
     """Naming every option (in one sentence or one each) matched every reference: a hedge that always paid."""
     assert grader.grade(response, reference, verifier="multiple_choice").correct is correct
 

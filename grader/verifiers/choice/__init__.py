@@ -10,7 +10,7 @@ from typing import ClassVar, Iterator
 
 from ...types import GradeResult, Status
 from ..base import FuzzItem, Plan, Verifier
-from ..math.extract import final_section, find_boxes
+from ..math.extract import extract_marked, final_section, find_boxes
 from ..math.normalize import canonical_text, unwrap_text
 from ..options import Options, boolean, option, strings
 
@@ -127,7 +127,10 @@ def grade_multiple_choice(response: str, references: Sequence[str], options: Cho
                        reason="" if correct else f"Chose {letter}, expected {refs[0]}.")
 
 
-_SENTENCE_RE = re.compile(r"(?:[^.!?\n]|[.!?](?=\S))+")  # "3.5" and "e.g." stay in their sentence
+_SENTENCE_RE = re.compile(r"(?:[^.!?;\n]|[.!?](?=\S))+")  # "3.5" and "e.g." stay in their sentence
+# A closing courtesy ("Hope this helps.", "Let me know if ...") states no answer: the sentence before it does.
+_COURTESY_RE = re.compile(r"^\s*(?:I\s+)?(?:hope|let me know|feel free|good luck|thanks|thank you|if you have|happy to|"
+                          r"glad to)\b", re.IGNORECASE)
 _ALTERNATIVES_RE = re.compile(r"\b(?:or|either|nor|one of)\b", re.IGNORECASE)
 _JOINED_RE = re.compile(r"(?:\band|&|/)\s*$")
 _JOINS_RE = re.compile(r"^\s*(?:and\b|&|/)")
@@ -136,16 +139,16 @@ _COMMA_AFTER_RE = re.compile(r"^\s*,")
 
 
 def states_option_text(text: str, reference: str) -> bool:
-    """Whether the last sentence of ``text`` names ``reference`` (as whole words, any case) and states it alone:
-    not among alternatives ("Paris or London", "one of Paris, London, Rome"), not as one item of a list
-    ("Paris and London"; "Paris, London, Rome, Berlin"; but "Paris, France" is Paris). Without the options'
-    texts, a response that named every option (or stated each in a sentence of its own) would otherwise
-    match every reference."""
+    """Whether the sentence of ``text`` that states its answer names ``reference`` (as whole words, any case)
+    alone: not among alternatives ("Paris or London", "one of Paris, London, Rome"), not as one item of a list
+    ("Paris and London"; "Paris, London, Rome, Berlin"; but "Paris, France" is Paris). That sentence is the one
+    from the last answer marker ("The answer is Paris."), else the last one but a closing courtesy. Without the
+    options' texts, a response that named every option (or stated each in a sentence of its own) would
+    otherwise match every reference."""
     words = re.findall(r"\w+", unwrap_text(reference))
-    sentences = [s for s in _SENTENCE_RE.findall(text) if re.search(r"\w", s)]
-    if not words or not sentences:
+    sentence = _answer_sentence(text)
+    if not words or sentence is None:
         return False
-    sentence = sentences[-1]
     pattern = re.compile(r"(?<!\w)" + r"\W+".join(map(re.escape, words)) + r"(?!\w)", re.IGNORECASE)
     mentions = list(pattern.finditer(sentence))
     if not mentions:
@@ -154,6 +157,17 @@ def states_option_text(text: str, reference: str) -> bool:
     listed = _JOINED_RE.search(before) or _JOINS_RE.match(after) or (
         (_COMMA_BEFORE_RE.search(before) or _COMMA_AFTER_RE.match(after)) and sentence.count(",") >= 2)
     return not (_ALTERNATIVES_RE.search(sentence) or listed)
+
+
+def _answer_sentence(text: str) -> str | None:
+    marked = extract_marked(text)
+    if marked is not None and marked.method == "answer_is":
+        text = text[marked.start:]
+        return next(iter(_SENTENCE_RE.findall(text)), None)
+    sentences = [s for s in _SENTENCE_RE.findall(text) if re.search(r"\w", s)]
+    while len(sentences) > 1 and _COURTESY_RE.match(sentences[-1]):
+        sentences.pop()
+    return sentences[-1] if sentences else None
 
 
 def _reference_letter(reference: str, options: ChoiceOptions) -> str:

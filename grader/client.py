@@ -243,11 +243,11 @@ class AsyncGraderClient:
                                          "options": options, "prompt": prompt}]))[0]
 
     async def grade_batch(self, items: Iterable[Mapping[str, Any]], **request_kw: Any) -> list[GradeResult]:
-        """Results in the items' order; a batch over ``max_batch_items`` goes as several requests at once."""
+        """Results in the items' order; a batch over ``max_batch_items`` goes as several requests, one after
+        another (all at once could pass the server's --max-queue, whose RESOURCE_EXHAUSTED fails the batch)."""
         batch = split_batch(items, self.max_batch_items, **request_kw)
-        replies = await asyncio.gather(*(self._grade(request) for _, request in batch.requests))
-        for (slots, _), reply in zip(batch.requests, replies):
-            batch.fill(slots, reply)
+        for slots, request in batch.requests:
+            batch.fill(slots, await self._grade(request))
         return batch.done()
 
     async def _grade(self, request: pb.GradeRequest) -> pb.GradeResponse:

@@ -207,6 +207,22 @@ def test_an_adapter_backend_serves_a_new_event_loop_for_each_batch(server):
         assert results[0].correct
 
 
+def test_the_async_client_sends_a_batchs_requests_one_after_another():
+    """All at once, a batch's requests passed the server's --max-queue, and RESOURCE_EXHAUSTED failed the batch."""
+    srv = Server("--workers", "1", "--max-queue", "8")
+    items = [{"response": rf"\boxed{{\frac{{\sqrt{{2}}}}{{{2 * i + 4}}}}}", "reference": rf"\frac{{\sin(\pi/4)}}{{{i + 2}}}"}
+             for i in range(12)]  # sympy: graded in the worker, so queued
+
+    async def run() -> list:
+        async with AsyncGraderClient(srv.target, timeout=60, max_batch_items=4) as client:
+            return await client.grade_batch(items)
+
+    try:
+        assert [r.correct for r in asyncio.run(run())] == [True] * 12
+    finally:
+        assert srv.stop() == 0
+
+
 def test_an_item_that_cannot_be_put_on_the_wire_fails_alone(client):
     results = client.grade_batch([{"response": "1", "reference": "1"}, {"response": "1", "reference": 1},
                                   {"id": "x", "reference": "1"}, {"response": "2", "reference": "2"}],
@@ -309,6 +325,11 @@ def test_cli_grade_stops_when_the_server_cannot_be_reached(tmp_path):
                           timeout=120, env={**os.environ})
     assert proc.returncode == 1, proc.stderr
     assert "the server call failed (UNAVAILABLE" in proc.stderr and "Traceback" not in proc.stderr
+    pq = pytest.importorskip("pyarrow.parquet")
+    proc = subprocess.run([sys.executable, "-m", "grader", "grade", str(src), "-o", str(tmp_path / "out.parquet"),
+                           "--server", f"127.0.0.1:{free_port()}", "--no-progress"], capture_output=True, text=True,
+                          timeout=120, env={**os.environ})
+    assert proc.returncode == 1 and pq.read_table(tmp_path / "out.parquet").num_rows == 0  # was a 0-byte file
 
 
 def test_reflection_lists_the_services(server):

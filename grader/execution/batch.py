@@ -79,13 +79,13 @@ def _deliver(done: list[tuple[WorkItem, Any]]) -> None:
         loop.call_soon_threadsafe(_set_results, pairs)
 
 
-def _refuse_unsendable(todo: list[WorkItem]) -> list[WorkItem]:
-    """Fail each item whose arguments cannot be pickled for a worker; return the others, to run."""
+def _refuse_unsendable(fn: Callable[..., Any], todo: list[WorkItem]) -> list[WorkItem]:
+    """Fail each item whose message cannot be pickled for a worker; return the others, to run."""
     sendable: list[WorkItem] = []
     refused: list[tuple[WorkItem, Any]] = []
     for item in todo:
         try:
-            ForkingPickler.dumps(item.args)
+            ForkingPickler.dumps(("map", fn, [item.args]))  # as deep as in the chunk's message
             sendable.append(item)
         except Exception as exc:  # noqa: BLE001 (RecursionError, PicklingError, TypeError: whatever it is)
             refused.append((item, CallFailed(f"the item could not be sent to a worker: {type(exc).__name__}")))
@@ -201,7 +201,7 @@ class BatchRuntime:
         try:
             message = ForkingPickler.dumps(("map", self.fn, [w.args for w in todo]))
         except Exception:  # noqa: BLE001 (an item the pickler refuses, such as one nested past its recursion
-            return worker, _refuse_unsendable(todo)  # limit, fails alone; this thread must live on)
+            return worker, _refuse_unsendable(self.fn, todo)  # limit, fails alone; this thread must live on)
         done = 0
         ready: list[tuple[WorkItem, Any]] = []
         try:

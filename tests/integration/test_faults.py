@@ -301,3 +301,25 @@ def test_a_deeply_nested_json_response_gets_a_status_and_the_server_keeps_gradin
             assert client.grade(r"\boxed{\sqrt{2}}", r"2^{1/2}").correct  # the worker's thread lives on
     finally:
         assert srv.stop() == 0
+
+
+def test_next_to_an_item_at_the_picklers_limit_the_other_items_are_graded():
+    """An item was checked alone, not as deep as in the chunk's message: at one depth it pickled alone but not
+    there, and the whole chunk failed with it."""
+    runtime = BatchRuntime(len, workers=1, spares=0)
+    runtime.start()
+    try:
+        async def calls() -> list[list]:
+            outcomes = []
+            for depth in range(440, 560):
+                deep: list = []
+                for _ in range(depth):
+                    deep = [deep]
+                outcomes.append(await asyncio.wait_for(runtime.run([(("ok",), 5.0), ((deep,), 5.0)]), 30))
+            return outcomes
+
+        outcomes = asyncio.run(calls())
+    finally:
+        runtime.close()
+    assert all(first == 2 for first, _ in outcomes), [o for o in outcomes if o[0] != 2][:1]
+    assert any(isinstance(second, CallFailed) for _, second in outcomes)  # the range crosses the limit

@@ -299,8 +299,10 @@ def _grade_file(args: argparse.Namespace, judge: ModelStage | None = None) -> Su
             records, total = _input_records(args, files)
             sink = files.enter_context(_open_binary(args.output, "wb"))  # a bad path fails now, not after the run
             if parquet_out:
-                summary = _grade_records_into(records, total, args, judge, rows.append)
-                write_parquet(rows, sink)
+                try:
+                    summary = _grade_records_into(records, total, args, judge, rows.append)
+                finally:  # a run stopped by a failed server call keeps what was graded, as a JSON Lines one does
+                    write_parquet(rows, sink)
             else:
                 summary = _grade_records_into(records, total, args, judge, lambda out: sink.write(json_line(out)),
                                               sink.flush)

@@ -38,9 +38,8 @@ class _GraderRewardBase:
     def items(self, prompts: Sequence[Any], completions: Sequence[Any], columns: Mapping[str, Any]) -> list[dict]:
         references = self._references(columns, len(completions))
         verifiers = columns.get(self.verifier_column)
-        if verifiers is not None and len(verifiers) != len(completions):
-            raise ValueError(f"column {self.verifier_column!r} has {len(verifiers)} values for {len(completions)} "
-                             "completions")
+        if verifiers is not None:
+            verifiers = _one_per_completion(list(verifiers), self.verifier_column, len(completions))
         return [{"response": completion_text(c), "reference": references[i],
                  "verifier": (verifiers[i] if verifiers is not None and verifiers[i] else self.verifier),
                  "prompt": completion_text(prompts[i]) if i < len(prompts) else "", "options": self.options}
@@ -50,10 +49,7 @@ class _GraderRewardBase:
         names = (self.reference_column,) if self.reference_column else REFERENCE_COLUMNS
         for name in names:
             if columns.get(name) is not None:
-                values = list(columns[name])
-                if len(values) != n:
-                    raise ValueError(f"column {name!r} has {len(values)} values for {n} completions")
-                return values
+                return _one_per_completion(list(columns[name]), name, n)
         raise KeyError(f"no reference column: the dataset needs one of {', '.join(names)}")
 
     def rewards(self, results: Sequence[GradeResult], items: Sequence[Mapping[str, Any]],
@@ -97,6 +93,12 @@ class AsyncGraderReward(_GraderRewardBase):
         except Exception as exc:  # noqa: BLE001
             return _unscored(items, exc)
         return self.rewards(results, items, columns)
+
+
+def _one_per_completion(values: list[Any], column: str, n: int) -> list[Any]:
+    if len(values) != n:
+        raise ValueError(f"column {column!r} has {len(values)} values for {n} completions")
+    return values
 
 
 def _unscored(items: Sequence[Any], exc: Exception) -> list[None]:

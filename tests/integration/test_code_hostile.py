@@ -88,6 +88,16 @@ def grade(pool, program: str, reference: str, **options):
     return result
 
 
+def attempts_reported(pool, mode: str, probe: str) -> str:
+    """What ``probe``'s ``attempts()`` reports from inside the sandbox: its exit message (stdio) or its
+    exception (a function), the item's one check failing as a runtime error either way."""
+    if mode == "stdio":
+        result = grade(pool, probe + "import sys\nsys.exit(attempts())\n", STDIO)
+    else:
+        result = grade(pool, probe + "def add(a, b):\n    raise ValueError(attempts())\n", MBPP)
+    return refused(result, "runtime_error").checks[0].reason
+
+
 def refused(result, *statuses: str):
     """No check passed; each failed with one of ``statuses`` (any, if none given)."""
     assert result.correct is False and result.score == 0.0, result
@@ -416,13 +426,7 @@ def test_ptrace_process_vm_readv_and_proc_mem_are_refused(pool, mode):
                 out.append(type(e).__name__)
         return " ".join(out)
     """)
-    if mode == "stdio":
-        program = probe + "import sys\nsys.exit(attempts())\n"
-        result = refused(grade(pool, program, STDIO), "runtime_error")
-    else:
-        program = probe + "def add(a, b):\n    raise ValueError(attempts())\n"
-        result = refused(grade(pool, program, MBPP), "runtime_error")
-    reason = result.checks[0].reason
+    reason = attempts_reported(pool, mode, probe)
     for name in ("ptrace", "seize", "vm_readv", "vm_writev", "kcmp"):
         assert f"{name}=-1/1" in reason, reason  # EPERM, from seccomp
     assert "READ" not in reason and reason.count("FileNotFoundError") == 4, reason
@@ -503,13 +507,7 @@ def test_new_namespaces_the_new_mount_api_and_io_uring_are_refused(pool, mode):
     # opened a NETLINK_NETFILTER socket (nf_tables: kernel attack surface); open_tree and io_uring_setup
     # worked even without it. seccomp now refuses clone with any CLONE_NEW* flag, clone3 (ENOSYS, so that
     # glibc falls back to clone), the new mount API and io_uring.
-    if mode == "stdio":
-        program = NAMESPACES_AND_MOUNTS + "import sys\nsys.exit(attempts())\n"
-        result = refused(grade(pool, program, STDIO), "runtime_error")
-    else:
-        program = NAMESPACES_AND_MOUNTS + "def add(a, b):\n    raise ValueError(attempts())\n"
-        result = refused(grade(pool, program, MBPP), "runtime_error")
-    reason = result.checks[0].reason
+    reason = attempts_reported(pool, mode, NAMESPACES_AND_MOUNTS)
     assert "refused 20 of 20;" in reason, reason
 
 

@@ -8,11 +8,9 @@ import sys
 from typing import Sequence
 
 from .. import __version__
-from .grade import EXIT_USAGE, UsageError, add_grade_command
+from .grade import EXIT_INTERRUPTED, EXIT_USAGE, UsageError, add_grade_command
 from .serve import add_health_command, add_serve_command
 from .serve_ray import add_serve_ray_command
-
-EXIT_INTERRUPTED = 130
 
 
 def build_parser() -> argparse.ArgumentParser:

@@ -38,6 +38,7 @@ RAY_LOCAL = "local"  # `--ray` without an address: start Ray on this machine for
 EXIT_OK = 0
 EXIT_SERVER_FAILED = 1
 EXIT_USAGE = 2
+EXIT_INTERRUPTED = 130
 RESULT_FIELDS = tuple(GradeResult(False, 0.0, Status.OK).to_dict())
 
 GRADE_DESCRIPTION = """\
@@ -100,7 +101,8 @@ are those of a run without --ray (but for latency_ms).
 Exit status: 0 when the run finished (even if some lines were invalid),
 1 when a call to --server failed after its retries (the lines graded
 before it are in OUT), 2 when the arguments are wrong, the input cannot
-be read or the output cannot be written, 130 when interrupted.
+be read or the output cannot be written, 130 when interrupted (the lines graded
+before it are in OUT, and the summary counts them).
 """
 
 
@@ -239,16 +241,36 @@ def run_grade(args: argparse.Namespace) -> int:
     except UsageError as exc:
         return _fail(str(exc))
     except RunStopped as exc:
-        print(f"grader: error: {exc}; the lines graded before it are in {args.output}", file=sys.stderr)
+        print(f"grader: error: {exc}; the lines graded before it are in {_output_name(args)}", file=sys.stderr)
         return EXIT_SERVER_FAILED
-    source_name = "stdin" if args.input == "-" else args.input
-    print(render_summary(summary, time.perf_counter() - start, source_name), file=sys.stderr)
+    except Interrupted as exc:
+        print(render_summary(exc.summary, time.perf_counter() - start, _source_name(args)), file=sys.stderr)
+        print(f"grader: interrupted; the {exc.summary.total} lines graded before it are in {_output_name(args)}",
+              file=sys.stderr)
+        return EXIT_INTERRUPTED
+    print(render_summary(summary, time.perf_counter() - start, _source_name(args)), file=sys.stderr)
     return EXIT_OK
+
+
+def _source_name(args: argparse.Namespace) -> str:
+    return "stdin" if args.input == "-" else args.input
+
+
+def _output_name(args: argparse.Namespace) -> str:
+    return "stdout" if args.output == "-" else args.output
 
 
 class RunStopped(Exception):
     """A call to --server failed after its retries: exit 1, the lines graded so far written (an unreachable
     server made every line PARSE_ERROR and the run exit 0, its summary counting them as verdicts)."""
+
+
+class Interrupted(Exception):
+    """Ctrl-C during a run: the lines graded so far are written; ``summary`` counts just those."""
+
+    def __init__(self, summary: "Summary") -> None:
+        super().__init__("interrupted")
+        self.summary = summary
 
 
 class UsageError(Exception):
@@ -350,13 +372,17 @@ def _grade_records_into(records: Iterable[Record], total: int | None, args: argp
                         flush: Callable[[], object] = lambda: None) -> Summary:
     """Grade records chunk by chunk; ``write`` takes each output row (``output_fields``), in input order."""
     summary = Summary()
-    with progress_bar(total, show_progress(args)) as bar:
-        for chunk in _chunks(records, CHUNK_SIZE):
-            for record, result in zip(chunk, grade_records(chunk, args.workers, args.server, judge=judge)):
-                write(output_fields(record, result))
-                summary.add(record.fields, result)
-            flush()
-            bar.update(len(chunk))
+    try:
+        with progress_bar(total, show_progress(args)) as bar:
+            for chunk in _chunks(records, CHUNK_SIZE):
+                for record, result in zip(chunk, grade_records(chunk, args.workers, args.server, judge=judge)):
+                    write(output_fields(record, result))
+                    summary.add(record.fields, result)
+                flush()
+                bar.update(len(chunk))
+    except KeyboardInterrupt:  # what was written is counted; the rest of the chunk being graded is dropped
+        flush()
+        raise Interrupted(summary) from None
     return summary
 
 

@@ -190,6 +190,35 @@ def test_many_lines_are_processed_in_chunks(tmp_path: Path, monkeypatch: pytest.
     assert [row["correct"] for row in out] == [bool(i % 3) for i in range(10)]
 
 
+@pytest.mark.parametrize("suffix", ["jsonl", "parquet"])
+def test_ctrl_c_keeps_the_graded_lines_and_prints_their_summary(
+        tmp_path: Path, capsys: pytest.CaptureFixture, monkeypatch: pytest.MonkeyPatch, suffix: str) -> None:
+    """Ctrl-C used to print only "grader: interrupted": no summary of what was done, nor where it went."""
+    if suffix == "parquet":
+        pytest.importorskip("pyarrow")
+    monkeypatch.setattr(grade_cmd, "CHUNK_SIZE", 4)
+    graded = grade_cmd.grade_records
+
+    def stopped_on_the_third_chunk(chunk, *args, **kw):
+        if chunk[0].fields["id"] == 8:
+            raise KeyboardInterrupt
+        return graded(chunk, *args, **kw)
+
+    monkeypatch.setattr(grade_cmd, "grade_records", stopped_on_the_third_chunk)
+    source = write_jsonl(tmp_path / "in.jsonl", [{"id": i, **RIGHT, "expected": True} for i in range(10)])
+    out = tmp_path / f"out.{suffix}"
+    assert cli.main(["grade", str(source), "-o", str(out), "--no-progress"]) == 130
+    err = capsys.readouterr().err
+    assert table_rows(err)["items"][0] == "8" and table_rows(err)["agreement"][:2] == ["8", "100.0%"]
+    assert f"interrupted; the 8 lines graded before it are in {out}" in err
+    if suffix == "jsonl":
+        rows = read_jsonl(out)
+    else:
+        import pyarrow.parquet as pq
+        rows = pq.read_table(out).to_pylist()
+    assert [row["id"] for row in rows] == list(range(8))
+
+
 def test_parquet_in_and_out_without_ray(tmp_path: Path, capsys: pytest.CaptureFixture) -> None:
     pa = pytest.importorskip("pyarrow")
     import pyarrow.parquet as pq

@@ -20,11 +20,12 @@ import asyncio
 import dataclasses
 import itertools
 import json
+import math
 import os
 import random
 import time
 from dataclasses import dataclass
-from typing import Any, Iterable, Mapping, Sequence
+from typing import Any, Callable, Iterable, Mapping, Sequence
 
 import grpc
 
@@ -168,21 +169,42 @@ def _backoff(attempt: int, base: float) -> float:
     return base * (2 ** attempt) * (0.5 + random.random() / 2)
 
 
-class GraderClient:
-    """Blocking client: ``GraderClient("localhost:50051").grade(response, reference)``."""
+class _BaseClient:
+    """What the blocking and the asyncio client share: settings checked once, channels, stubs, metadata."""
+
+    _open_channel: Callable[..., Any] = staticmethod(open_channel)
 
     def __init__(self, target: str | Sequence[str] = "127.0.0.1:50051", *, timeout: float | None = 60.0,
                  retries: int = 4, backoff: float = 0.1, token: str | None = None, tls_ca: str | None = None,
                  tls_cert: str | None = None, tls_key: str | None = None, lb_policy: str | None = None,
                  max_batch_items: int = MAX_BATCH_ITEMS) -> None:
-        if max_batch_items < 1:
-            raise ValueError("max_batch_items must be 1 or more")
+        _check_call_settings(timeout, retries, backoff, max_batch_items)
         self.max_batch_items = max_batch_items
-        self._channels = [open_channel(t, tls_ca=tls_ca, tls_cert=tls_cert, tls_key=tls_key, lb_policy=lb_policy)
-                          for t in _targets(target)]
+        self._channels = [self._open_channel(t, tls_ca=tls_ca, tls_cert=tls_cert, tls_key=tls_key,
+                                             lb_policy=lb_policy) for t in _targets(target)]
         self._stubs = itertools.cycle([pb_grpc.GraderStub(c) for c in self._channels])
         self.timeout, self.retries, self.backoff = timeout, retries, backoff
         self._metadata = _metadata(token)
+
+
+def check_timeout(timeout: float | None) -> None:
+    """A deadline of 0 or less fails every call at once (DEADLINE_EXCEEDED, "Deadline Exceeded"): refused here."""
+    if timeout is not None and not (isinstance(timeout, (int, float)) and 0 < timeout < math.inf):
+        raise ValueError(f"timeout must be a positive number of seconds or None (no deadline), not {timeout!r}")
+
+
+def _check_call_settings(timeout: float | None, retries: int, backoff: float, max_batch_items: int) -> None:
+    check_timeout(timeout)
+    if not isinstance(retries, int) or retries < 0:
+        raise ValueError(f"retries must be 0 or more, not {retries!r}")
+    if not (isinstance(backoff, (int, float)) and 0 <= backoff < math.inf):
+        raise ValueError(f"backoff must be 0 or more seconds, not {backoff!r}")
+    if not isinstance(max_batch_items, int) or max_batch_items < 1:
+        raise ValueError("max_batch_items must be 1 or more")
+
+
+class GraderClient(_BaseClient):
+    """Blocking client: ``GraderClient("localhost:50051").grade(response, reference)``."""
 
     def grade(self, response: str, reference: str | list[str], *, verifier: str = "", prompt: str = "",
               **options: Any) -> GradeResult:
@@ -221,21 +243,10 @@ class GraderClient:
         self.close()
 
 
-class AsyncGraderClient:
+class AsyncGraderClient(_BaseClient):
     """asyncio client: ``await AsyncGraderClient(target).grade(response, reference)``."""
 
-    def __init__(self, target: str | Sequence[str] = "127.0.0.1:50051", *, timeout: float | None = 60.0,
-                 retries: int = 4, backoff: float = 0.1, token: str | None = None, tls_ca: str | None = None,
-                 tls_cert: str | None = None, tls_key: str | None = None, lb_policy: str | None = None,
-                 max_batch_items: int = MAX_BATCH_ITEMS) -> None:
-        if max_batch_items < 1:
-            raise ValueError("max_batch_items must be 1 or more")
-        self.max_batch_items = max_batch_items
-        self._channels = [open_aio_channel(t, tls_ca=tls_ca, tls_cert=tls_cert, tls_key=tls_key, lb_policy=lb_policy)
-                          for t in _targets(target)]
-        self._stubs = itertools.cycle([pb_grpc.GraderStub(c) for c in self._channels])
-        self.timeout, self.retries, self.backoff = timeout, retries, backoff
-        self._metadata = _metadata(token)
+    _open_channel = staticmethod(open_aio_channel)
 
     async def grade(self, response: str, reference: str | list[str], *, verifier: str = "", prompt: str = "",
                     **options: Any) -> GradeResult:

@@ -28,6 +28,9 @@ class Backend:
         targets = [target] if isinstance(target, str) else list(target or [])
         self.targets = targets or target_from_env()
         self.token = token  # None: GRADER_AUTH_TOKEN, read with the other client settings on first use
+        if self.remote:  # a bad timeout fails here, not on the trainer's first batch
+            from ..client import check_timeout
+            check_timeout(timeout)
         self.timeout = timeout
         self._client: Any = None
         self._async_client: Any = None

@@ -53,6 +53,25 @@ def test_trl_reward_pickles_without_its_channel():
     assert clone.backend._client is None and clone.backend.targets == ["127.0.0.1:1"]
 
 
+@pytest.mark.parametrize("settings", [{"timeout": 0}, {"timeout": -1.0}, {"timeout": float("nan")}, {"retries": -1},
+                                      {"backoff": -0.1}, {"max_batch_items": 0}])
+def test_clients_refuse_settings_that_fail_every_call(settings: dict) -> None:
+    """timeout=0 was taken: every call then failed at once with DEADLINE_EXCEEDED, far from the setting's cause."""
+    from grader.client import AsyncGraderClient, GraderClient
+
+    for client_type in (GraderClient, AsyncGraderClient):
+        with pytest.raises(ValueError, match=next(iter(settings))):
+            client_type("127.0.0.1:1", **settings)
+    assert GraderClient("127.0.0.1:1", timeout=None).timeout is None  # no deadline stays allowed
+
+
+def test_a_remote_reward_refuses_a_zero_timeout_when_made(monkeypatch: pytest.MonkeyPatch):
+    monkeypatch.delenv("GRADER_TARGET", raising=False)
+    with pytest.raises(ValueError, match="timeout"):
+        GraderReward(target="127.0.0.1:1", timeout=0)
+    assert GraderReward(timeout=0).backend.remote is False  # in-process grading has no deadline to check
+
+
 def test_trl_server_unreachable_gives_none():
     reward = GraderReward(target="127.0.0.1:1", timeout=0.5)
     reward.backend._client = type("Down", (), {"grade_batch": lambda self, items: (_ for _ in ()).throw(OSError())})()

@@ -404,8 +404,9 @@ def _corpus() -> list[tuple[str, str]]:
     return pairs
 
 
-def test_bleu_and_rouge_equal_the_libraries_on_a_fixed_corpus():
+def test_bleu_gleu_and_rouge_equal_the_libraries_on_a_fixed_corpus():
     import sacrebleu
+    from nltk.translate.gleu_score import sentence_gleu
     from rouge_score import rouge_scorer
 
     from grader.verifiers.graders import similarity
@@ -415,10 +416,13 @@ def test_bleu_and_rouge_equal_the_libraries_on_a_fixed_corpus():
     for text, reference in _corpus():
         assert similarity("bleu", text, reference) == pytest.approx(
             sacrebleu.sentence_bleu(text, [reference]).score / 100, abs=1e-12), (text, reference)
+        assert similarity("gleu", text, reference) == pytest.approx(
+            sentence_gleu([reference.split()], text.split()) if text.split() else 0.0, abs=1e-12), (text, reference)
         for metric, kind in kinds.items():
             assert similarity(metric, text, reference) == pytest.approx(
                 scorers[metric].score(reference, text)[kind].fmeasure, abs=1e-12), (metric, text, reference)
     assert similarity("bleu", "a b c d e", "a b c d e") == 1.0 and similarity("rouge_l", "a b", "a b") == 1.0
+    assert similarity("gleu", "a b c", "a b c") == 1.0 and similarity("gleu", "a b", "a c") == 1 / 3
 
 
 @pytest.mark.parametrize("verifier,options", [("grader", {"grader": {"type": "ranked_list"}}), ("qa", {})])

@@ -297,7 +297,7 @@ def test_an_item_measures_each_text_once(monkeypatch):
     from grader.verifiers.ifeval.spec import parse_reference
 
     sentence_calls = _Counting(text._sentence_tokenizer(), "tokenize")
-    word_calls = _Counting(text._word_tokenizer(), "tokenize")
+    word_calls = _Counting(text.treebank, "tokenize")
     detect_calls = _Counting(language.detector(), "detect")
     response = "Title line\nThe FOX ran. It SAT down! Did it?\n*Stars* here. The FOX ran.\nLast line"
     instructions = [("change_case:capital_word_frequency", {"capital_frequency": 2, "capital_relation": "at least"}),
@@ -308,7 +308,7 @@ def test_an_item_measures_each_text_once(monkeypatch):
     expected = [verdict(response, iid, mode="loose", **kwargs) for iid, kwargs in instructions]
 
     monkeypatch.setattr(text, "_sentence_tokenizer", lambda: sentence_calls)
-    monkeypatch.setattr(text, "_word_tokenizer", lambda: word_calls)
+    monkeypatch.setattr(text, "treebank", word_calls)
     monkeypatch.setattr(language, "detector", lambda: detect_calls)
     constraints = parse_reference(ref(*instructions * 10), "").constraints
     result = grade_ifeval(response, constraints, "loose")
@@ -318,6 +318,32 @@ def test_an_item_measures_each_text_once(monkeypatch):
         assert calls.texts and max(Counter(calls.texts).values()) == 1, Counter(calls.texts).most_common(3)
     assert text._MEASURED.get() is None  # nothing kept past the item
     assert isinstance(text.sentences(response), tuple) and isinstance(text.treebank_words(response), tuple)
+
+
+def _treebank_corpus() -> list[str]:
+    """The shared IFEval responses' sentences, and generated text dense in what the Treebank rules split on."""
+    import random
+
+    from grader.verifiers.ifeval import text
+    from accuracy import load_cases
+
+    corpus = [s for case in load_cases("ifeval_gpt4_dev.jsonl") for s in text.sentences(case["response"])]
+    pieces = list("aA'\"`.,:;!?-—–‒―()[]{}<>«»“”‘’„*@#$%&\\/ \n\t\x1c\u2028\u00a0é\u0301_03") + [
+        "can", "not", "gon", "na", "'t", "is", "n't", "'ll", "''", "``", "--", "...", "cannot", "wanna ", "'re",
+        "'S", "D'ye", "İ", "ǅ", "gimme", "'tis", "more'n", "Mr.", "U.S."]
+    rng = random.Random(11)
+    return corpus + ["".join(rng.choice(pieces) for _ in range(rng.randint(0, 30))) for _ in range(20_000)]
+
+
+def test_treebank_words_are_nltks_without_importing_nltk():
+    """Importing nltk for its tokenizer loaded scikit-learn and SciPy: 2 s and 180 MB in each grading process."""
+    from nltk.tokenize import NLTKWordTokenizer
+
+    from grader.verifiers.ifeval import treebank
+
+    nltk_words = NLTKWordTokenizer()
+    differ = [s for s in _treebank_corpus() if treebank.tokenize(s) != nltk_words.tokenize(s)]
+    assert not differ, differ[:3]
 
 
 def test_many_instructions_on_a_long_response_go_to_a_worker():

@@ -1,12 +1,12 @@
 """``text_similarity``: one metric between the rendered input and reference, in [0, 1].
 
 ``fuzzy_match`` rapidfuzz ``fuzz.ratio`` / 100; ``bleu`` sacrebleu ``sentence_bleu`` / 100 (its
-defaults: 13a tokenizer, exponential smoothing); ``gleu`` NLTK ``sentence_gleu`` on whitespace
+defaults: 13a tokenizer, exponential smoothing); ``gleu`` NLTK's ``sentence_gleu`` on whitespace
 tokens; ``rouge_1``..``rouge_5``, ``rouge_l`` rouge-score's F-measure without stemming; ``meteor``
 NLTK ``meteor_score`` on whitespace tokens with WordNet 3.0 (``meteor.py``); ``cosine`` the cosine of
 all-MiniLM-L6-v2 sentence embeddings (``grader.lm.sentence_encoder``), in [-1, 1]. Each library
 loads on first use, so a metric never pays for another's. bleu and rouge_* are the libraries'
-scores with their statistics counted in C (``fast_similarity``).
+scores with their statistics counted in C, and gleu NLTK's written out (``fast_similarity``).
 """
 
 from __future__ import annotations
@@ -14,7 +14,6 @@ from __future__ import annotations
 import functools
 from typing import Any, Callable, Mapping
 
-from ...late_import import late_import
 from ...types import Check
 from . import fast_similarity
 from .kinds import GraderKind, Sample, Scored, field_error, passes, register, strings
@@ -28,12 +27,6 @@ def _fuzzy_match(text: str, reference: str) -> float:
 
 def _bleu(text: str, reference: str) -> float:
     return fast_similarity.bleu(text, reference)  # sacrebleu's sentence_bleu, its statistics counted faster
-
-
-def _gleu(text: str, reference: str) -> float:
-    late_import("nltk")  # keeps os.environ: see grader.late_import
-    from nltk.translate.gleu_score import sentence_gleu
-    return float(sentence_gleu([reference.split()], text.split())) if text.split() else 0.0
 
 
 def _rouge(kind: str) -> Callable[[str, str], float]:
@@ -54,7 +47,7 @@ def _cosine(text: str, reference: str) -> float:
 
 
 METRICS: dict[str, Callable[[str, str], float]] = {
-    "fuzzy_match": _fuzzy_match, "bleu": _bleu, "gleu": _gleu,
+    "fuzzy_match": _fuzzy_match, "bleu": _bleu, "gleu": fast_similarity.gleu,
     **{f"rouge_{n}": _rouge(f"rouge{n}") for n in range(1, 6)}, "rouge_l": _rouge("rougeL"),
     "meteor": _meteor, "cosine": _cosine,
 }

@@ -22,7 +22,7 @@ from collections.abc import Callable, Iterator
 from contextvars import ContextVar
 from typing import Any, TypeVar
 
-from ...late_import import late_import
+from . import treebank
 
 _WORD = re.compile(r"\w+")
 
@@ -104,14 +104,6 @@ def contains_words(text: str, phrase: str) -> bool:
     return re.search(before + re.escape(phrase) + after, text) is not None
 
 
-@functools.lru_cache(maxsize=1)
-def _word_tokenizer() -> Any:
-    # NLTK's Treebank tokenizer needs no data files; imported late because nltk is slow to import.
-    late_import("nltk")  # keeps os.environ: see grader.late_import
-    from nltk.tokenize import NLTKWordTokenizer
-    return NLTKWordTokenizer()
-
-
 @_measure
 def treebank_words(text: str) -> tuple[str, ...]:
     """NLTK's ``word_tokenize(text)``: Punkt sentences, then Treebank tokens (DON'T is DO + N'T)."""
@@ -121,7 +113,7 @@ def treebank_words(text: str) -> tuple[str, ...]:
 @_measure
 def _sentence_words(sentence: str) -> tuple[str, ...]:
     # One sentence's Treebank tokens: the loose variants of a response share most of their sentences.
-    return tuple(_word_tokenizer().tokenize(sentence))
+    return tuple(treebank.tokenize(sentence))
 
 
 @_measure

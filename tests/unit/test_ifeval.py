@@ -346,6 +346,27 @@ def test_treebank_words_are_nltks_without_importing_nltk():
     assert not differ, differ[:3]
 
 
+def test_word_counts_are_nltks_regexp_tokens():
+    """NLTK 3.10 runs RegexpTokenizer(r"\\w+") on the regex engine: "½" is no word and a combining accent stays
+    inside its word; counted with re, "Mix ½ cup flour." was 4 words and "cafe\u0301s" 2."""
+    from nltk.tokenize import RegexpTokenizer
+
+    from grader.verifiers.ifeval import text
+
+    official = RegexpTokenizer(r"\w+")
+    assert text.words("Mix ½ cup flour.") == 3 and text.words("cafe\u0301s नमस्ते") == 2
+    differ = [s for s in _treebank_corpus() if text.words(s) != len(official.tokenize(s))]
+    assert not differ, differ[:3]
+
+
+def test_an_opening_curly_quote_after_a_sentence_end_stays_with_that_sentence():
+    """NLTK 3.10.4's Punkt pulls ‘ and “ back onto the sentence before, as it does ’ ” and ASCII quotes; the
+    Punkt package made them start the next sentence, which changed sentence-type and balance verdicts."""
+    assert sentences("Why?‘ No. Yes.") == ("Why?‘", "No.", "Yes.")
+    assert sentences("Go! “ Stop. Why?") == ("Go! “", "Stop.", "Why?")
+    assert sentences("She said “Hello.” Then she left.") == ("She said “Hello.”", "Then she left.")
+
+
 def test_many_instructions_on_a_long_response_go_to_a_worker():
     """The inline limit counts instructions x characters too: 40 instructions on 11,000 characters fit
     INLINE_MAX_CHARS but would rescan the response 40 times on the server's event loop."""

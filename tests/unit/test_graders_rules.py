@@ -186,6 +186,14 @@ def test_qa_without_an_answer_and_with_a_bad_metric():
     assert bad.status is Status.INVALID_ARGUMENT and "metric" in bad.reason
 
 
+@pytest.mark.parametrize("answer,reference", [("", "The"), ("<answer>?</answer>", "?"), ("<answer>the ,</answer>", "A")])
+def test_an_answer_that_normalizes_to_nothing_scores_nothing(answer: str, reference: str):
+    """SQuAD's exact match scores two empty normalizations a match: an empty answer took full marks against an
+    article or punctuation reference, from the qa grader type and (when not quite empty) the qa verifier."""
+    assert run(answer, {"type": "qa"}, reference=[reference]).score == 0.0
+    assert grader.grade(answer, reference, verifier="qa").status is Status.NO_ANSWER
+
+
 def test_the_qa_grader_type_reads_templates_and_json_lists():
     config = {"type": "qa", "metric": "f1", "input": "{{sample.output_json.answer}}", "reference": "{{item.answers}}"}
     result = run(json.dumps({"answer": "the Nile river"}), config, item={"answers": ["Amazon", "Nile"]})

@@ -81,8 +81,23 @@ def _last_option_text(text: str, options: ChoiceOptions) -> str | None:
     return best
 
 
+# Another option letter joined to a stated one: "A or B", "A, B, C or D", "A/B", "A and B", "(A)(B)". The
+# English words "A" and "I" count only where no lower-case word follows ("A and I think ...").
+# A letter that a verb follows is talked about, not chosen ("B, C is wrong").
+_ANOTHER_LETTER_RE = re.compile(
+    r"(?:(?<=\))\s*+\(([A-J])\)"
+    r"|\s*+(?:,|/|&|\bor\b|\band\b)\s*+\(?([B-HJ]|[AI](?!\s+[a-z]))\)?(?![A-Za-z']))(?!\s+(?:is|are|was|were)\b)")
+# A letter the response says is not the answer: "not B", "isn't (C)", "never D".
+_NEGATED_RE = re.compile(r"(?:\bnot|n't|\bnever)\s*+(?:option\s*+|choice\s*+)?[(\[]?\s*+$", re.IGNORECASE)
+
+
+class Hedged(Exception):
+    """The response states several options as its answer (or its box holds several): no one answer."""
+
+
 def extract_choice(response: str, options: ChoiceOptions) -> tuple[str, str] | None:
-    """(letter, method) for the last stated option letter, or the last option text named."""
+    """(letter, method) for the last stated option letter, or the last option text named. Raises ``Hedged``
+    where the answer it would read names more than one option."""
     text = final_section(response)
     allowed = _allowed(options)
     boxes = find_boxes(text)
@@ -90,26 +105,67 @@ def extract_choice(response: str, options: ChoiceOptions) -> tuple[str, str] | N
         inner = unwrap_text(boxes[-1][2]).strip().strip("()$. ")
         if len(inner) == 1 and inner.upper() in allowed:
             return inner.upper(), "boxed"
+        if len(_letters_alone(inner, allowed)) > 1:
+            raise Hedged(f"The box names several options ({inner[:40]!r}).")
     marked = [m for m in _MC_MARKED_RE.finditer(text) if m.group(1).upper() in allowed]
     if marked:
+        _refuse_more_letters(text, marked[-1], allowed)
         return marked[-1].group(1).upper(), "answer_is"
     lead = _MC_LEADING_RE.match(text)
     if lead and lead.group(1) in allowed:
         return lead.group(1), "leading"
-    paren = [m for m in _MC_PAREN_RE.finditer(text) if m.group(1) in allowed]
+    paren = [m for m in _MC_PAREN_RE.finditer(text) if m.group(1) in allowed and not _negated(text, m.start())]
     if paren:
+        _refuse_more_letters(text, paren[-1], allowed)
         return paren[-1].group(1), "paren"
-    alone = [m.group(1) or m.group(2) for m in _MC_STANDALONE_RE.finditer(text[-2000:])]
-    alone = [letter for letter in alone if letter in allowed]
+    tail = text[-2000:]
+    alone = [m for m in _MC_STANDALONE_RE.finditer(tail) if (m.group(1) or m.group(2)) in allowed]
+    stated = _last_not_negated(tail, alone)
+    if stated is not None:
+        return stated.group(1) or stated.group(2), "last_letter"
     if alone:
-        return alone[-1], "last_letter"
+        return None  # "The answer is not B." names no answer
     by_text = _last_option_text(text, options)
     return (by_text, "option_text") if by_text else None
 
 
+def _letters_alone(text: str, allowed: str) -> set[str]:
+    return {m.group(1) or m.group(2) for m in _MC_STANDALONE_RE.finditer(text)} & set(allowed)
+
+
+def _last_not_negated(text: str, letters: list[re.Match[str]]) -> re.Match[str] | None:
+    """The last letter, or where the response negates it ("B, not C"), the letter before it in the same
+    sentence; an earlier sentence's letter is not the answer of one that says "not B"."""
+    while letters:
+        last = letters.pop()
+        if not _negated(text, last.start()):
+            return last
+        if not letters or _SENTENCE_END_RE.search(text, letters[-1].end(), last.start()):
+            return None
+    return None
+
+
+_SENTENCE_END_RE = re.compile(r"[.!?;\n](?:\s|$)")
+
+
+def _negated(text: str, start: int) -> bool:
+    return _NEGATED_RE.search(text, max(0, start - 20), start) is not None
+
+
+def _refuse_more_letters(text: str, stated: re.Match[str], allowed: str) -> None:
+    more = _ANOTHER_LETTER_RE.match(text, stated.end())
+    letter = more and (more.group(1) or more.group(2))
+    if letter and letter in allowed and letter != stated.group(1).upper():
+        raise Hedged(f"The answer names several options ({text[stated.start():more.end()].strip()[:60]!r}).")
+
+
 def grade_multiple_choice(response: str, references: Sequence[str], options: ChoiceOptions) -> GradeResult:
     refs = [_reference_letter(r, options) for r in references]
-    found = extract_choice(response, options)
+    try:
+        found = extract_choice(response, options)
+    except Hedged as hedged:
+        return GradeResult(False, 0.0, Status.NO_ANSWER, method="none", normalized_reference=refs[0] or "",
+                           reason=str(hedged))
     if found is None:
         # Option text instead of a letter: "the answer is Paris".
         tail = final_section(response)[-500:]

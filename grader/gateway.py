@@ -42,6 +42,7 @@ from .rewards import Rewards
 from .security import bearer_matches
 from .server_config import ServerConfig
 from .types import GradeResult, Status
+from .verifiers.graders.templates import UNRESOLVED
 from .verifiers.ifeval.spec import is_task_row, reference_from_row
 from .wire import response_too_large
 
@@ -236,7 +237,7 @@ class Gateway:
             raise BadRequest("model_sample must be a string (the sample's output_text)", "model_sample")
         start = time.perf_counter()
         result, = await self._grade([_grader_item(config, item, body["model_sample"])], Defaults())
-        if result.status is Status.INVALID_ARGUMENT:
+        if result.status is Status.INVALID_ARGUMENT and not _invalid_variable(result):
             raise _config_error(result.reason)
         return _JSON(_run_response(config, result, time.perf_counter() - start))
 
@@ -385,13 +386,21 @@ def _openai_error(error: BadRequest) -> dict[str, Any]:
     return {"error": {"message": str(error), "type": "invalid_request_error", "param": error.param, "code": None}}
 
 
+def _invalid_variable(result: GradeResult) -> bool:
+    """The item was refused for a template variable it lacks ({{item.answer}}): OpenAI's invalid_variable_error,
+    a run result with reward 0, not a 400 (the config is valid; this item is not)."""
+    # failure() capitalises the reason's first letter
+    return result.status is Status.INVALID_ARGUMENT and result.reason.lower().startswith(UNRESOLVED)
+
+
 def _run_response(config: dict[str, Any], result: GradeResult, seconds: float) -> dict[str, Any]:
     """OpenAI's GraderRunResponse: ``metadata.scores`` has every check's score by name, ``sub_rewards`` a
     multi's sub-graders'; no model graded, so no token usage."""
     errors: dict[str, Any] = {**dict.fromkeys(_RUN_ERROR_FLAGS, False), **dict.fromkeys(_RUN_ERROR_DETAILS)}
     errors["formula_parse_error"] = any(c.name == "calculate_output" and not c.passed for c in result.checks)
     errors["unresponsive_reward_error"] = result.status is Status.TIMEOUT
-    errors["other_error"] = result.status not in (Status.OK, Status.TIMEOUT)
+    errors["invalid_variable_error"] = _invalid_variable(result)
+    errors["other_error"] = result.status not in (Status.OK, Status.TIMEOUT) and not errors["invalid_variable_error"]
     subs = config.get("graders") if config["type"] == "multi" else {}
     return {"reward": result.score if result.status is Status.OK else 0.0,
             "metadata": {"name": config.get("name", ""), "type": config["type"], "errors": errors,

@@ -7,8 +7,11 @@ The grader verifier builds the requests (``grader.verifiers.graders.models``); t
 - ``EndpointJudge``: the messages as one chat completion (``sampling_params`` mapped onto the
   request, temperature 0 unless given), and the reply's text read. A label must be one of the
   labels exactly (surrounding whitespace, quotes and a final period aside, or a JSON
-  ``{"result": label}``); a score is a JSON number, a JSON ``{"result": n}`` / ``{"score": n}``,
-  else the first number in the text, and must lie in the range.
+  ``{"result": label}``); a score is read from the reply with any Markdown code fence taken off: a
+  JSON number, a JSON object's ``result`` (else ``score``) and nothing else of it, else the number
+  after the last "score" or "result" label ("Score: 7", "**Result:** 0.5"), else the text's last
+  number that is neither a list's numbering ("1.") nor a denominator ("/10", "out of 10"); a score
+  outside the range is clamped into it (OpenAI truncates to the range), NaN and infinity fail.
 - ``HFJudge``: one forward pass, no generation: the next-token logits after the prompt. A label
   is the most likely of the labels' first tokens (labels that share a first token, or whose first
   token is the tokenizer's unknown token, cannot be told apart: an error); a score is the mean of
@@ -35,6 +38,13 @@ DEFAULT_MAX_TOKENS = 512
 SAMPLING_PARAMS = {"temperature": "temperature", "top_p": "top_p", "seed": "seed",
                    "max_completions_tokens": "max_tokens", "reasoning_effort": "reasoning_effort"}
 _NUMBER = re.compile(r"[-+]?(?:\d+(?:\.\d*)?|\.\d+)(?:[eE][-+]?\d+)?")
+_FENCE = re.compile(r"```[A-Za-z0-9_-]*[ \t]*\n?(.*?)```", re.DOTALL)
+# "Score: 7", "**Result:** 0.5", "final score is 3", '"score": 1': the number right after the label.
+_LABELLED = re.compile(r"\b(?:score|result)\b[\s\"'*_:=]*(?:(?:is|of|was)[\s\"'*_:=]*)?"
+                       r"([-+]?(?:\d+(?:\.\d*)?|\.\d+)(?:[eE][-+]?\d+)?)", re.IGNORECASE)
+_ENUMERATION = re.compile(r"\d+[.)][ \t]")  # "1. ", "2) " (at a line's start: _numbering)
+_DENOMINATOR = re.compile(r"(?:/|\bout of)\s*\Z", re.IGNORECASE)
+_NOT_JSON = object()
 
 
 @dataclass(frozen=True)
@@ -98,16 +108,26 @@ def read_reply(request: ModelGraderRequest, reply: Any) -> ModelGraderAnswer:
     lo, hi = request.range or (0.0, 1.0)
     if value is None:
         return failed(f"the model answered {shown!r}, with no number in it", "endpoint")
-    if not lo <= value <= hi:
-        return failed(f"the model answered {value:g}, outside the range [{lo:g}, {hi:g}]", "endpoint")
-    return ModelGraderAnswer(score=value, backend="endpoint", reply=shown)
+    return ModelGraderAnswer(score=min(max(value, lo), hi), backend="endpoint", reply=shown)
+
+
+def _unfenced(text: str) -> str:
+    """The text inside a Markdown code fence (```json ... ```), where the reply is one; else the text."""
+    match = _FENCE.search(text)
+    return match.group(1).strip() if match else text.strip()
+
+
+def _json(text: str) -> Any:
+    """The reply as JSON (unfenced), or _NOT_JSON."""
+    try:
+        return json.loads(_unfenced(text))
+    except (ValueError, RecursionError):
+        return _NOT_JSON
 
 
 def _structured(text: str) -> Any:
-    try:
-        value = json.loads(text)
-    except (ValueError, RecursionError):
-        return None
+    """A JSON reply's answer: an object's ``result`` (else ``score``), or the value itself; _NOT_JSON."""
+    value = _json(text)
     if isinstance(value, dict):
         return value.get("result", value.get("score"))
     return value
@@ -125,15 +145,35 @@ def _label_in(text: str, labels: Sequence[str]) -> str | None:
 
 
 def _number_in(text: str) -> float | None:
-    structured = _structured(text.strip())
-    if isinstance(structured, (int, float)) and not isinstance(structured, bool):
-        value = float(structured)
+    """The score in a reply (see the module's docstring), or None; never NaN or infinity."""
+    structured = _structured(text)
+    if structured is not _NOT_JSON:  # JSON: only its result counts ({"steps": ["check 1"], "result": 0})
+        value = _as_number(structured)
     else:
-        match = _NUMBER.search(text)
-        if match is None:
-            return None
-        value = float(match.group())
-    return value if math.isfinite(value) else None
+        labelled = _LABELLED.findall(text)
+        value = float(labelled[-1]) if labelled else _last_bare_number(text)
+    return value if value is not None and math.isfinite(value) else None
+
+
+def _as_number(value: Any) -> float | None:
+    if isinstance(value, (int, float)) and not isinstance(value, bool):
+        return float(value)
+    if isinstance(value, str) and _NUMBER.fullmatch(value.strip()):
+        return float(value.strip())
+    return None
+
+
+def _last_bare_number(text: str) -> float | None:
+    """The last number that is not a list's numbering ("1. Wrong") nor a denominator ("7/10", "out of 10")."""
+    numbers = [m for m in _NUMBER.finditer(text) if not _numbering(text, m.start())
+               and not _DENOMINATOR.search(text[max(0, m.start() - 16):m.start()])]
+    return float(numbers[-1].group()) if numbers else None
+
+
+def _numbering(text: str, start: int) -> bool:
+    """Whether the number at ``start`` begins its line as "1. " or "2) " does."""
+    line_start = text.rfind("\n", 0, start) + 1
+    return not text[line_start:start].strip() and _ENUMERATION.match(text, start) is not None
 
 
 # --- a local causal LM: the next-token logits ----------------------------------------------------

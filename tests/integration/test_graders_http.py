@@ -76,7 +76,8 @@ def test_run_multi_reports_each_sub_grader(gateway):
 def test_run_a_formula_that_fails_reports_it(gateway):
     client, _ = gateway
     config = {**MULTI, "calculate_output": "city / (fuzzy - fuzzy)"}
-    reply = client.fine_tuning.alpha.graders.run(grader=config, model_sample="x", item={"city": "x"})
+    reply = client.fine_tuning.alpha.graders.run(grader=config, model_sample="x",
+                                                 item={"city": "x", "reference_answer": "x"})
     assert reply.reward == 0.0 and reply.metadata.errors.formula_parse_error
 
 
@@ -85,8 +86,10 @@ def test_the_item_reference_is_the_openai_items_own(gateway):
     config = {"type": "string_check", "name": "ref", "input": SAMPLE, "reference": "{{item.reference}}",
               "operation": "eq"}
     assert client.fine_tuning.alpha.graders.run(grader=config, model_sample="42", item={"reference": "42"}).reward == 1
-    # No item.reference: the template is empty, as for any missing field.
-    assert client.fine_tuning.alpha.graders.run(grader=config, model_sample="", item={}).reward == 1.0
+    # No item.reference: OpenAI's invalid_variable_error and no reward (an empty reference once passed "").
+    missing = client.fine_tuning.alpha.graders.run(grader=config, model_sample="", item={})
+    assert missing.reward == 0.0 and missing.metadata.errors.invalid_variable_error
+    assert not missing.metadata.errors.other_error
 
 
 @pytest.mark.parametrize("config", [STRING_CHECK, ROUGE, MULTI])

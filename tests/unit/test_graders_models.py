@@ -191,13 +191,43 @@ def test_endpoint_labels_match_strictly(text, label):
 
 
 @pytest.mark.parametrize("text,score", [("7", 7.0), ("Score: 7.5/10", 7.5), ('{"score": 3}', 3.0),
-                                        ('{"result": 0}', 0.0), ("12", None), ("-1", None), ("NaN", None),
+                                        ('{"result": 0}', 0.0), ("12", 10.0), ("-1", 0.0), ("NaN", None),
                                         ("no idea", None), ("1e999", None)])
 def test_endpoint_scores_are_numbers_in_range(text, score):
     answer = read_reply(RANGE, _reply(text))
     assert bool(answer.error) is (score is None)
     if score is not None:
         assert answer.score == score
+
+
+@pytest.mark.parametrize("text,score", [
+    # a fenced JSON reply: only its result counts, not the "1" of "check 1"
+    ('```json\n{"steps": [{"description": "check 1", "conclusion": "wrong"}], "result": 0}\n```', 0.0),
+    ('```\n{"score": 4, "steps": ["step 9"]}\n```', 4.0), ('{"result": "6"}', 6.0),
+    ("1. Wrong answer.\n2. Score: 0", 0.0),  # a list's numbering is no score, the labelled number is
+    ("Result: 3\nOn reflection, final score: 8", 8.0),  # the last label
+    ("**Score:** 2", 2.0), ("It has 3 errors, so I give it 4", 4.0),  # no label: the last number
+    ("I'd rate it 6 out of 10", 6.0), ("1. Good\n2. Bad", None),
+    ('{"steps": [{"description": "check 1"}]}', None),  # JSON with no result: no guess from its text
+    ("Score: 15", 10.0), ("Score: -3", 0.0), ('{"result": 1e999}', None),  # clamped; infinity fails
+])
+def test_endpoint_scores_are_read_past_reasoning_and_clamped(text, score):
+    answer = read_reply(RANGE, _reply(text))
+    assert bool(answer.error) is (score is None), answer
+    if score is not None:
+        assert answer.score == score
+
+
+def test_a_fenced_json_label_is_read():
+    assert read_reply(LABELS, _reply('```json\n{"result": "No"}\n```')).label == "No"
+
+
+def test_an_item_variable_the_messages_lack_refuses_the_item_before_the_judge_is_asked():
+    judge = FakeJudge(lambda r: ModelGraderAnswer(score=7.0, backend="fake"))
+    config = {**SCORE, "input": [{"role": "user", "content": "Expected: {{item.answer}}\nGot: " + SAMPLE}]}
+    result = run("It is 4.", config, judge)
+    assert result.status is Status.INVALID_ARGUMENT and "{{item.answer}}" in result.reason and not judge.asked
+    assert run("It is 4.", config, judge, item={"answer": "4"}).score == 7.0 and len(judge.asked) == 1
 
 
 def test_endpoint_reply_without_text_is_an_error():
@@ -262,3 +292,10 @@ def test_inside_a_multi_a_failed_model_grader_keeps_its_reason():
     assert result.status is Status.OK and not result.correct
     assert result.checks[0].status == "error" and "ConnectError" in result.checks[0].reason
     assert "q: gpt-4o-mini: the judge endpoint failed: ConnectError" in result.reason
+
+
+def test_a_long_run_after_a_label_is_read_in_linear_time():
+    import time
+    start = time.perf_counter()
+    assert read_reply(RANGE, _reply("score" + " " * 50_000 + "x 3")).score == 3.0
+    assert time.perf_counter() - start < 0.5

@@ -128,7 +128,7 @@ def test_fuzzy_matching_takes_a_threshold_and_exact_takes_the_text_as_written():
 
 
 def test_a_reference_that_names_nothing_scores_zero():
-    result = run("1. A", {"type": "ranked_list", "reference": "{{item.missing}}"})
+    result = run("1. A", {"type": "ranked_list", "reference": "{{sample.output_json.genes}}"})  # not JSON: ""
     assert result.score == 0.0 and result.checks[0].reason == "the reference names no item"
 
 
@@ -355,7 +355,7 @@ def test_a_sub_verifier_routes_like_the_pipeline_and_reports_what_it_did_not_gra
     refused = run("x", {"type": "verifier", "verifier": "ifeval"}, "not an instruction list")
     assert refused.score == 0.0 and refused.checks[0].status == "INVALID_ARGUMENT"
     assert "ifeval refused the item" in refused.checks[0].reason
-    empty = run("x", {"type": "verifier", "verifier": "exact", "reference": "{{item.missing}}"})
+    empty = run("x", {"type": "verifier", "verifier": "exact", "reference": "{{sample.output_json.x}}"})
     assert empty.checks[0].reason == "the reference is empty"
 
 

@@ -13,7 +13,8 @@ before any answer, is INVALID_ARGUMENT naming the field (what stands where no ju
 configured); ``consult`` puts every model sub-grader's question to the judge in one round, and
 ``follow_up`` grades the plan again with the answers. A ``verifier`` sub-grader that raises
 ``NeedsWorker`` (math on a leaf only sympy reads, code) sends the whole plan to a worker too, as does a
-response longer than ``INLINE_MAX_CHARS``.
+response, a reference, the ``item`` option (its JSON) or a rendered template longer than ``INLINE_MAX_CHARS``.
+An ``item`` template variable the item lacks is INVALID_ARGUMENT naming it (``templates.UnresolvedVariable``).
 """
 
 from __future__ import annotations
@@ -32,7 +33,7 @@ from . import models, multi, python, string_check, text_similarity  # noqa: F401
 from . import format, length, qa, ranked_list, sub_verifier  # noqa: F401  (rule terms and any verifier)
 from .kinds import KINDS, Sample, passes, run, threshold, validate
 from .sub_verifier import RULE_FUZZ_CONFIGS
-from .templates import render, sample_of
+from .templates import UnresolvedVariable, render, sample_of, survey, template_strings, with_reference
 from .text_similarity import LOADING_METRICS, METRICS, similarity
 
 __all__ = ["GraderVerifier", "GraderOptions", "render", "similarity"]
@@ -63,6 +64,18 @@ class GraderOptions(Options):
                                                     "processes, in MB (64 to 4096)")
 
 
+def _survey(options: GraderOptions, sample: Sample) -> tuple[int, str]:
+    """What grading inline would handle beyond the response and references, the longer of the item option (its
+    JSON, measured once here) and the widest rendered template (``{{item.big}}``, or ``{{sample.output_text}}``
+    many times); and why an item variable does not resolve (``templates.survey``)."""
+    item_chars = len(json.dumps(options.item, default=str)) if options.item else 0
+    namespace = sample.namespace
+    if sample.references:  # {{item.reference}} may stand for any of them: measure with the longest
+        namespace = with_reference(namespace, max(sample.references, key=len))
+    widest, unresolved = survey((t for _, t in template_strings(options.grader, nested=True)), namespace)
+    return max(item_chars, widest), unresolved
+
+
 # A worker's first meteor or cosine item loads WordNet or the sentence encoder: longer than the default budget.
 LOADING_BUDGET_SECONDS = 60.0
 
@@ -81,6 +94,8 @@ class GraderPlan(Plan):
     asks_models: bool = False
     has_python: bool = False
     loads_library: bool = False  # meteor or cosine
+    inline_chars: int = 0  # the item option's JSON or the widest rendered template, whichever is longer
+    unresolved: str = ""  # why an {{item.x}} in the config does not resolve in this item (INVALID_ARGUMENT)
 
     def budget_seconds(self) -> float | None:
         if self.options.timeout is not None:
@@ -124,15 +139,21 @@ class GraderVerifier(Verifier):
         if parsed.grader is None:
             raise InvalidItem("the grader verifier needs options.grader (an OpenAI grader config)")
         validate(parsed.grader)
-        return GraderPlan(self.name, item, parsed, config=parsed.grader, sample=sample_of(item, parsed.item),
+        sample = sample_of(item, parsed.item)
+        # Not refused here: graders/validate plans a config with an empty item; grade refuses it.
+        inline_chars, unresolved = _survey(parsed, sample)
+        return GraderPlan(self.name, item, parsed, config=parsed.grader, sample=sample,
                           asks_models=any(models.model_graders(parsed.grader)),
-                          has_python=python.has_python(parsed.grader), loads_library=_loads(parsed.grader))
+                          has_python=python.has_python(parsed.grader), loads_library=_loads(parsed.grader),
+                          inline_chars=inline_chars, unresolved=unresolved)
 
     def grade(self, plan: Plan, *, in_worker: bool) -> GradeResult:
         assert isinstance(plan, GraderPlan) and isinstance(plan.options, GraderOptions) and plan.sample is not None
+        if plan.unresolved:  # a data or config error: no reward at all, rather than a free pass on ""
+            return GradeResult.failure(Status.INVALID_ARGUMENT, plan.unresolved, method=f"grader+{plan.config['type']}")
         if plan.answers is None and plan.asks_models:
             return models.no_judge(plan.config)  # until the judge answers (consult)
-        if (plan.has_python or len(plan.item.response) > INLINE_MAX_CHARS
+        if (plan.has_python or len(plan.item.response) > INLINE_MAX_CHARS or plan.inline_chars > INLINE_MAX_CHARS
                 or max(map(len, plan.item.references)) > INLINE_MAX_CHARS) and not in_worker:
             raise NeedsWorker()  # sources run only in the sandbox, from a killable worker
         sample = plan.sample
@@ -143,7 +164,7 @@ class GraderVerifier(Verifier):
         try:
             # NeedsWorker from a `verifier` sub-grader leaves here: the pipeline runs the whole plan in a worker
             scored = run(plan.config, sample)
-        except InvalidItem as e:  # the sandbox does not work here
+        except InvalidItem as e:  # the sandbox does not work here (or, as a backstop, an unresolved variable)
             return GradeResult.failure(Status.INVALID_ARGUMENT, str(e), method=f"grader+{plan.config['type']}")
         correct = passes(plan.config, scored.score)
         errors = [f"{c.name}: {c.reason}" for c in scored.checks if c.status == "error"]
@@ -157,7 +178,10 @@ class GraderVerifier(Verifier):
         assert isinstance(plan, GraderPlan) and plan.sample is not None
         if not plan.asks_models or plan.answers is not None or models.JUDGE_STAGE in plan.consulted:
             return None
-        return models.query(plan.config, plan.sample)
+        try:
+            return models.query(plan.config, plan.sample)
+        except UnresolvedVariable:  # grade already refused the item, naming the variable
+            return None
 
     def follow_up(self, plan: Plan, result: GradeResult, answer: Any) -> Plan | GradeResult:
         assert isinstance(plan, GraderPlan)

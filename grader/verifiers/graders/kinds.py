@@ -23,14 +23,16 @@ class Sample:
     """What templates read: ``sample.*`` (the response) and ``item.*`` (the dataset item); for the
     model graders the judge's answers (by ``models.answer_key``), for python graders their limits;
     ``graded``: the item itself (all its references, for types whose reference defaults to them);
-    ``in_worker``: grading runs in a killable worker (a ``verifier`` sub-grader may then finish what
-    raised ``NeedsWorker``)."""
+    ``references``: what ``{{item.reference}}`` stands for where the item has several (string_check and
+    text_similarity score each and keep the best); ``in_worker``: grading runs in a killable worker (a
+    ``verifier`` sub-grader may then finish what raised ``NeedsWorker``)."""
 
     namespace: Mapping[str, Any]
     answers: Mapping[str, Any] = field(default_factory=dict)
     limits: Any = None  # python.PythonLimits, set in a worker
     graded: Item | None = None
     in_worker: bool = False
+    references: tuple[str, ...] = ()
 
 
 @dataclass(frozen=True)
@@ -81,6 +83,9 @@ def validate(config: Any, where: str = "options.grader", depth: int = 0) -> None
     if "name" in config and not isinstance(config["name"], str):
         raise field_error(f"{where}.name", "must be a string")
     kind.validate(config, where, depth)
+    from .templates import check, template_strings  # here: templates imports this module (Sample)
+    for field, template in template_strings(config, where):
+        check(template, field)
 
 
 def run(config: Mapping[str, Any], sample: Sample) -> Scored:

@@ -7,6 +7,8 @@ NLTK ``meteor_score`` on whitespace tokens with WordNet 3.0 (``meteor.py``); ``c
 all-MiniLM-L6-v2 sentence embeddings (``grader.lm.sentence_encoder``), in [-1, 1]. Each library
 loads on first use, so a metric never pays for another's. bleu and rouge_* are the libraries'
 scores with their statistics counted in C, and gleu NLTK's written out (``fast_similarity``).
+Where ``{{item.reference}}`` stands for several references, the score is the best against any of them. An
+empty (or blank) rendered reference scores 0 with every metric.
 """
 
 from __future__ import annotations
@@ -17,7 +19,7 @@ from typing import Any, Callable, Mapping
 from ...types import Check
 from . import fast_similarity
 from .kinds import GraderKind, Sample, Scored, field_error, passes, register, strings
-from .templates import render
+from .templates import namespaces, render
 
 
 def _fuzzy_match(text: str, reference: str) -> float:
@@ -70,9 +72,16 @@ class TextSimilarity(GraderKind):
             raise field_error(f"{where}.evaluation_metric", f"must be one of {', '.join(METRICS)}, not {metric!r}")
 
     def score(self, config: Mapping[str, Any], sample: Sample) -> Scored:
-        text, reference = render(config["input"], sample.namespace), render(config["reference"], sample.namespace)
-        score = similarity(config["evaluation_metric"], text, reference)
+        # Several references behind {{item.reference}}: each is scored, the best counts (any match counts).
+        score = max(_similarity(config["evaluation_metric"], render(config["input"], namespace),
+                                render(config["reference"], namespace))
+                    for namespace in namespaces(sample, config["input"], config["reference"]))
         return Scored(score, [Check(config.get("name") or self.type, passes(config, score), score, self.type)])
+
+
+def _similarity(metric: str, text: str, reference: str) -> float:
+    # An empty reference is no target: fuzzy_match gave an empty response 1.0 against it.
+    return similarity(metric, text, reference) if reference.strip() else 0.0
 
 
 register(TextSimilarity())

@@ -1,4 +1,4 @@
-"""NLTK's Treebank word tokens (``NLTKWordTokenizer().tokenize``, as ``nltk.word_tokenize`` applies it
+r"""NLTK's Treebank word tokens (``NLTKWordTokenizer().tokenize``, as ``nltk.word_tokenize`` applies it
 to each Punkt sentence), without importing nltk.
 
 ``import nltk`` loads its whole package: scikit-learn, SciPy and pandas come with it, 2 s and

@@ -362,3 +362,61 @@ def test_a_label_is_text_not_a_product_of_letters():
     result = grader.grade("Let me start.\n\n**Step 1:**", "22.2")
     assert not result.correct and "sympy" not in result.method, result
     assert grader.grade("Part 2", "Part 2").correct
+
+
+def test_not_equals_is_not_equal():
+    for spelling in (r"\not= 5", r"\not = 5", r"\neq 5"):
+        result = grader.grade(f"\\boxed{{{spelling}}}", "5")
+        assert not result.correct and result.status is grader.Status.PARSE_ERROR, result
+    assert not grader.grade(r"\boxed{x \not= 5}", "x = 5").correct
+    assert grader.grade(r"\boxed{x \not= 5}", r"x \neq 5").correct
+
+
+@pytest.mark.parametrize("answer, reference", [
+    ("x", "|x|"), ("x-2", "|x-2|"), ("x", r"\sqrt{x^2}"), (r"\frac1x", r"\frac{1}{|x|}"),
+    (r"\min(x, 15)", "x"), (r"\max(x, 2)", "x"),
+])
+def test_expressions_that_differ_off_the_random_points_differ(answer, reference):
+    assert not grader.grade(f"\\boxed{{{answer}}}", reference).correct
+
+
+@pytest.mark.parametrize("answer, reference", [
+    (r"\ln x + C", r"\ln|x| + C"),  # ln x is not real for negative x: no evidence there
+    (r"\sqrt{x}\sqrt{x+1}", r"\sqrt{x^2+x}"),  # real at x < -1 only through two imaginary factors
+    (r"\sqrt{x}^2", "x"), (r"e^{\ln x}", "x"), (r"\frac{\sqrt{x}}{\sqrt{y}}", r"\sqrt{\frac{x}{y}}"),
+    ("|x|", r"\sqrt{x^2}"), ("(x+1)^2", "x^2+2x+1"),
+])
+def test_expressions_equal_where_defined_still_match(answer, reference):
+    assert grader.grade(f"\\boxed{{{answer}}}", reference).correct
+
+
+@pytest.mark.parametrize("answer, reference", [
+    (r"\frac{1}{10^{100}}", "0"), ("e^{-100}", "0"), ("5 + e^{-100}", "5"), ("10^{-100}", "0"),
+])
+def test_a_tiny_exact_difference_is_a_difference(answer, reference):
+    assert not grader.grade(f"\\boxed{{{answer}}}", reference).correct
+
+
+def test_closed_forms_equal_up_to_float_noise_still_match():
+    same([r"\cos\frac{\pi}{7} - \cos\frac{2\pi}{7} + \cos\frac{3\pi}{7}", r"\sin\frac{\pi}{6}"], r"\frac{1}{2}")
+    same([r"\sqrt{2} + \sqrt{3}"], r"\sqrt{5 + 2\sqrt{6}}")
+
+
+@pytest.mark.parametrize("answer, reference", [
+    ("5 = 6", "6"), (r"3 \approx 5", "5"), ("3 + 4 = 7 = 8", "8"), (r"\frac{1}{2} = \frac{10}{9}", r"\frac{10}{9}"),
+])
+def test_a_false_chain_of_constants_is_wrong(answer, reference):
+    assert not grader.grade(f"\\boxed{{{answer}}}", reference).correct
+
+
+@pytest.mark.parametrize("answer, reference", [
+    ("3 + 4 = 7", "7"), (r"\frac{1}{3} \approx 0.333", "0.333"), (r"\pi \approx 3.14", "3.14"),
+    (r"\frac{10}{3} \approx 3.3", "3.3"), ("2^{6} = 64", "64"), (r"x = \frac{1}{3} \approx 0.33", r"\frac{1}{3}"),
+])
+def test_a_true_chain_of_constants_is_its_last_value(answer, reference):
+    assert grader.grade(f"\\boxed{{{answer}}}", reference).correct
+
+
+def test_a_math_block_chain_keeps_its_last_value():
+    # A math block picked from the work may span more than the answer (Math-Verify's own test).
+    assert grader.grade(r"Answer $ \frac{1}{2} \$ = \frac{10}{9} $", r"10/9").correct

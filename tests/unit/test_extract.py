@@ -142,3 +142,90 @@ def test_lazy_candidates_scan_no_further_than_asked(monkeypatch):
     assert lazy and lazy[0].text == "7"
     with pytest.raises(AssertionError):
         list(lazy)
+
+
+# --- a final statement that says nothing is not rescued by weaker candidates -------------------------
+
+@pytest.mark.parametrize("response", [
+    r"\boxed{\neq 5}", r"\boxed{3 \lor 5}", r"\boxed{\cancel{5}}", r"\boxed{1, 2, \ldots, 5}",
+    "We first get $5$. Then the final answer is \\boxed{3 \\lor 4}.", "Candidate 5 was rejected.\n\\boxed{\\neq}",
+])
+def test_an_unreadable_final_box_is_a_parse_error_not_the_last_number(response):
+    result = grader.grade(response, "5")
+    assert result.status is grader.Status.PARSE_ERROR and not result.correct, result
+    assert result.method == "boxed+none" and "box" in result.reason
+
+
+@pytest.mark.parametrize("response", ["Perhaps $5$.\n\\boxed{}", "5 apples.\n\\boxed{ }", r"So 5. \boxed{\phantom{5}}"])
+def test_an_empty_final_box_is_no_answer(response):
+    result = grader.grade(response, "5")
+    assert result.status is grader.Status.NO_ANSWER and "empty" in result.reason, result
+
+
+def test_an_empty_box_is_the_first_and_only_candidate():
+    cands = extract_candidates("Perhaps $5$.\n\\boxed{}")
+    assert [(c.text, c.method) for c in cands] == [("", "boxed")] and cands[0].refused
+
+
+def test_the_lm_does_not_overrule_an_unreadable_final_box():
+    from grader.types import GradeResult, Status
+    from grader.verifiers.math.verifier import merge_second_opinion, needs_second_opinion
+
+    rules = GradeResult(False, 0.0, Status.PARSE_ERROR, extracted="\\neq 5", method="boxed+none")
+    lm = GradeResult(True, 1.0, Status.OK, extracted="5", method="lm+string")
+    assert not needs_second_opinion(rules)
+    assert merge_second_opinion(rules, lm, 0, 1) is rules
+
+
+# --- "the answer is …": the value stated right after the marker --------------------------------------
+
+@pytest.mark.parametrize("response, text", [
+    ("The answer is 12 since she had 20 and gave away 8.", "12"),
+    ("The answer is 12, which is greater than 10.", "12"),
+    ("The answer is 12 apples, not 10.", "12"),
+    ("Therefore, the answer is 12, not 10.", "12"),
+    ("The final answer is that she has 12 apples.", "12"),
+    ("The answer is definitely 12.", "12"),
+    ("The answer is $12.", "$12"),
+    ("The answer is: 12 apples", "12"),
+    ("The answer is 2\\sqrt{3} because of the symmetry.", "2\\sqrt{3}"),
+    ("The answer is: the largest $n$ is 34.", "34"),
+    ("The answer is 12, which could be checked by substitution.", "12"),
+    ("The answer is probably 12.", "12"), ("So the answer is most likely 12.", "12"),
+])
+def test_a_marker_sentence_states_the_value_right_after_it(response, text):
+    assert first(response) == (text, "answer_is")
+
+
+@pytest.mark.parametrize("response, reference", [
+    ("The answer is definitely not 5.", "5"), ("The answer is certainly not five.", "5"),
+    ("The answer is less than 5.", "5"), ("The answer is at least 5.", "5"),
+    ("The answer is probably 3, but could also be 5.", "5"), ("The answer is five or six.", "6"),
+    ("The answer is any integer from 1 to 100.", "100"), ("The answer is between 3 and 5.", "5"),
+    ("The answer is 5. On reflection, the answer is not 5 after all.", "5"),
+    ("The answer is 3, but it could be 5.", "5"), ("The answer is 3, or it might be 5.", "5"),
+])
+def test_a_marker_that_negates_or_hedges_gives_no_answer(response, reference):
+    result = grader.grade(response, reference)
+    assert result.status is grader.Status.NO_ANSWER and not result.correct, result
+
+
+def test_a_hedging_remark_after_a_box_does_not_take_the_box_back():
+    assert grader.grade("\\boxed{5}. The answer is not 6.", "5").correct
+
+
+# --- a response cut off inside <think> --------------------------------------------------------------
+
+def test_an_unclosed_think_has_no_final_answer():
+    result = grader.grade("<think>The answer is 5. Hmm, let me double-check by", "5")
+    assert result.status is grader.Status.NO_ANSWER and "<think>" in result.reason, result
+    # Only the text outside the reasoning counts, as for the code verifier.
+    assert grader.grade("<think>a</think>Let me think again.<think>The answer is 5, so", "5").status \
+        is grader.Status.NO_ANSWER
+
+
+def test_a_closing_think_alone_still_marks_the_answer():
+    # A chat template that opened <think> in the prompt: the response holds only the closing tag.
+    assert final_section("reasoning 3 </think>The answer is 4.") == "The answer is 4."
+    assert grader.grade("reasoning 3 </think>The answer is 4.", "4").correct
+    assert final_section("<think>a</think>Answer 4.<think>more") == "Answer 4."

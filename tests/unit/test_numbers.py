@@ -4,6 +4,8 @@ from fractions import Fraction
 
 import pytest
 
+import grader
+
 from grader.verifiers.math.compare import numbers_match
 from grader.verifiers.math.numbers import InvalidNumber, Number, parse_number
 
@@ -61,3 +63,16 @@ def test_precision_option_rounds_both_sides():
     assert numbers_match(num("0.333"), num("1/3"), 3)
     assert not numbers_match(num("0.333"), num("1/3"), 4)
     assert numbers_match(Number(Fraction(1, 3), 40, 40), num("0.3333"), 4)
+
+
+def test_phantom_content_is_not_shown():
+    from grader.verifiers.math.normalize import normalize_answer
+
+    assert normalize_answer(r"\phantom{5}")[0] == ""
+    assert normalize_answer(r"\hphantom{\frac{1}{2}}7\vphantom{x}")[0] == "7"
+
+
+@pytest.mark.parametrize("mark", ["\u2066", "\u2067", "\u2068", "\u2069", "\u061c"])
+def test_invisible_direction_marks_inside_a_box_are_dropped(mark):
+    # An unreadable box is a PARSE_ERROR now (no last number stands in for it): these marks must not make one.
+    assert grader.grade(rf"\boxed{{{mark}42{mark}}}", "42").correct

@@ -17,7 +17,7 @@ from fractions import Fraction
 from typing import Any
 
 from .algebra import Exact, Infinite, parse_exact, renaming_may_apply, solve_linear
-from .numbers import Number, round_half_up, truncate
+from .numbers import InvalidNumber, Number, parse_number, round_half_up, truncate
 from .errors import NeedsSympy
 from .focus import restates_question_around
 from .options import MathOptions
@@ -30,10 +30,15 @@ MAX_LIST = 200
 class Comparison:
     """Compares values under one set of options and records which rule decided."""
 
-    def __init__(self, options: MathOptions, use_sympy: bool = True, question: str = "") -> None:
+    def __init__(self, options: MathOptions, use_sympy: bool = True, question: str = "",
+                 stated: bool = False) -> None:
         self.options = options
         self.use_sympy = use_sympy  # False: raise NeedsSympy where only sympy can decide
         self.question = question  # the item's prompt: a text answer may restate it around the reference
+        # The answer is the response's own statement (a box, "the answer is"), so a false chain of constants in
+        # it ("5 = 6") is a wrong answer; a math block picked from the work may span more than the answer
+        # ("$\\frac{1}{2} \\$ = \\frac{10}{9}$"), and its last value stands.
+        self.stated = stated
         self.rule = "exact"
         self.renames: dict[str, str] = {}
 
@@ -61,7 +66,11 @@ class Comparison:
             self.rule = "solved+algebra"
             return solved
         if isinstance(answer, Relation) and set(answer.ops) == {"="} and isinstance(reference, Scalar):
-            # "1/2 = 10/9": the last value of an answer's chain is the answer
+            # "1/2 = 10/9": the last value of an answer's chain is the answer, unless the chain is a false
+            # statement about constants ("5 = 6", "3 \\approx 5"): then the answer is wrong
+            if self.stated and constant_chain_holds(answer) is False:
+                self.rule = "false_chain"
+                return False
             last = answer.last_number
             return self.equal(Scalar(answer.terms[-1], last, None if last else answer.exprs[-1]), reference)
         if isinstance(answer, Text) or isinstance(reference, Text):
@@ -274,6 +283,56 @@ class Comparison:
 
 
 # --- helpers ---
+
+def constant_chain_holds(chain: Relation) -> bool | None:
+    """Whether an "=" chain of constants is true (``\\approx`` reads as "=" after normalization): each
+    term equals the next or is a written rounding of it ("\\frac{1}{3} = 0.333", "\\pi \\approx 3.14");
+    None when a term has variables or no real value."""
+    numbers = [_chain_term_number(t, e) for t, e in zip(chain.terms, chain.exprs)]
+    if len(numbers) < 2 or any(n is None for n in numbers):
+        return None
+    return all(_same_or_rounded(a, b) for a, b in zip(numbers, numbers[1:]))
+
+
+def _chain_term_number(term: str, expr: Any) -> Number | None:
+    """A chain's term as a number: as written (a decimal keeps its places), else its exact value or a closed
+    form's 40-place value; None for a term with variables."""
+    written = _written_number(term)
+    if written is not None:
+        return written
+    if isinstance(expr, Exact):
+        if expr.variables:
+            return None
+        q = expr.as_rational()
+        if q is not None:
+            return Number(q)
+        value = expr.decimal()
+        return None if value is None else Number(value, 40, 40)
+    if isinstance(expr, Infinite) or not hasattr(expr, "free_symbols"):
+        return None
+    from . import symbolic  # only sympy-mode chains hold sympy terms
+
+    return _closed_number(symbolic, expr)
+
+
+def _written_number(term: str) -> Number | None:
+    try:
+        return parse_number(term)
+    except InvalidNumber:
+        return None
+
+
+def _same_or_rounded(a: Number, b: Number) -> bool:
+    """Equal, or one side rounds or truncates to the other at the other's written places (0 for an integer)."""
+    if a.value == b.value:
+        return True
+    for approx, other in ((a, b), (b, a)):
+        places = approx.places if approx.places is not None else (0 if approx.value.denominator == 1 else None)
+        if places is not None and places >= 0 and approx.value in (round_half_up(other.value, places),
+                                                                     truncate(other.value, places)):
+            return True
+    return False
+
 
 def _solved_form_verdict(answer: Value, reference: Value) -> bool | None:
     """An equation in exact terms against an expression: solved for its one variable that the

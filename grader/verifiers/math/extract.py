@@ -12,7 +12,7 @@ import re
 from collections.abc import Callable, Iterator, Sequence
 from dataclasses import dataclass
 
-from .number_words import last_number_phrase
+from .number_words import NUMBER_WORDS_RE, last_number_phrase, words_value
 
 # Families, matching Math-Verify's ``match_types``: "latex" candidates come from
 # boxes, math delimiters and answer markers; "expr" from plain-text numbers.
@@ -41,13 +41,20 @@ class Extraction:
     method: str
     family: str
     start: int = 0
+    # Why a final statement states no answer (an empty box, a marker that negates or hedges its value):
+    # such a candidate ends the search, so no weaker candidate elsewhere answers for it.
+    refused: str = ""
 
 
 def final_section(response: str) -> str:
-    """Prefer the text after the last ``</think>``, when there is any; drop a next chat turn."""
+    """Prefer the text after the last ``</think>``, when there is any; drop a next chat turn.
+    A ``<think>`` never closed is reasoning cut off, not an answer: only the text before it counts."""
     turn = _CHAT_TOKEN_RE.search(response)
     if turn and response[:turn.start()].strip():
         response = response[:turn.start()]
+    opened = unclosed_think(response)
+    if opened >= 0:
+        response = response[:opened]
     idx = response.rfind("</think>")
     if idx >= 0:
         tail = response[idx + len("</think>"):]
@@ -55,6 +62,13 @@ def final_section(response: str) -> str:
             return tail
         return response[:idx].replace("<think>", "")
     return response
+
+
+def unclosed_think(response: str) -> int:
+    """Where a ``<think>`` opens that no ``</think>`` closes (a response cut off while reasoning), or -1.
+    A lone ``</think>`` (a chat template that opened the block in the prompt) is no unclosed block."""
+    opened = response.rfind("<think>")
+    return opened if opened > response.rfind("</think>") else -1
 
 
 # --- boxes -----------------------------------------------------------------
@@ -149,7 +163,8 @@ def extract_boxed(text: str) -> Extraction | None:
     content = ", ".join(b[2].strip() for b in group)
     if _PERCENT_AFTER_RE.match(text, group[-1][1]):
         content += "\\%"  # "\boxed{20} percent"
-    return Extraction(content, "boxed", LATEX, group[0][0])
+    refused = "The final box is empty." if not content.strip() else ""
+    return Extraction(content, "boxed", LATEX, group[0][0], refused)
 
 
 _PERCENT_AFTER_RE = re.compile(r"[\s$]*(?:\\%|%|percent\b)")
@@ -178,8 +193,9 @@ _SENTENCE_END_RE = re.compile(r"\.(?=\s|$)|\n")
 _CHAT_TOKEN_RE = re.compile(r"<\|(?:im_start|im_end|endoftext|eot_id|end_of_text|start_header_id)\|>")
 
 
-def _after_marker(text: str, start: int) -> str:
-    """The answer stated right after a marker: a math block or the rest of the sentence."""
+def _after_marker(text: str, start: int) -> str | None:
+    """The answer stated right after a marker: a math block or the rest of the sentence; None where the
+    sentence negates or hedges it ("The answer is not 5.")."""
     raw = text[start:start + MAX_CANDIDATE_CHARS]
     rest = raw.lstrip(" \t*:：")
     # "The answer is **B**": markdown's bold around the answer, closed after it by as many stars.
@@ -229,15 +245,91 @@ def is_prose(text: str) -> bool:
     return len(_PROSE_WORD_RE.findall(outside)) >= 2
 
 
-def reduce_sentence(sentence: str) -> str:
-    """"The largest $n$ is 34" → "34"; "Jane started 3 hours ago" → "3"."""
-    if not is_prose(sentence):
-        return sentence
+# Words between an answer marker and its value that negate it or make it a range or a choice: "not 5",
+# "less than 5", "at least 5", "either 3 or 5", "between 3 and 5", "any integer from 1 to 100". ("probably 12"
+# and "most likely 12" still state one value: 12.)
+_HEDGE_RE = re.compile(
+    r"\b(?:not|never|no|neither|nor|either|or|between|any|could|might|may\s+be"
+    r"|(?:less|more|fewer|greater|smaller|larger|bigger|higher|lower)\s+than|at\s+(?:least|most)"
+    r"|up\s+to)\b|n['’]t\b", re.IGNORECASE)
+# After the value: another value offered ("five or six") or a doubt ("3, but it could also be 5").
+# ("12, which could be checked by …" doubts nothing.)
+_ALTERNATIVE_RE = re.compile(r"^[\s,;]*(?:or|and/or|nor)\b|\b(?:could|might|may)\s+also\s+be\b"
+                             r"|\b(?:but|or|though|although)\b.*\b(?:could|might|may)\b", re.IGNORECASE)
+_COPULA_WORDS = frozenset({"is", "are", "was", "equals"})
+_PUNCT_GAP_RE = re.compile(r"[\s,:;]*")
+_ARTICLE_GAP_RE = re.compile(r"(?:[\s,:;]|\b(?:a|an)\b)*", re.IGNORECASE)
+_TRAILING_JOINER_RE = re.compile(r"(?:[\s,;:]+(?:and|or))+[\s,;:]*$|[\s,;:]+$")
+# Filler words a marker's value may follow ("definitely 12", "that she has 12"); past this the sentence is a
+# description, read as before (its copula's value, else its last number).
+MAX_LEAD_WORDS = 4
+
+
+def reduce_sentence(sentence: str) -> str | None:
+    """The value an answer marker's sentence states right after the marker and a few filler words:
+    "12 since she had 20 and gave away 8" → "12", "that she has 12 apples" → "12", "the largest $n$ is 34" →
+    "34". None where those words negate or hedge it, or another value is offered beside it ("not 5",
+    "less than 5", "five or six"): the statement gives no answer, and nothing else may answer for it."""
+    words = plain_words(sentence)
+    if not words:
+        return sentence  # an expression: "x = 5", "\\frac{1}{2}", "3 or 5"
+    span = _marked_value(sentence, words)
+    if span is None:
+        return _described(sentence)
+    start, end = span
+    if _HEDGE_RE.search(sentence[:start]) or _ALTERNATIVE_RE.search(sentence[end:]):
+        return None
+    value = sentence[start:end]
+    if start > 0 and not is_prose(sentence) and not any(c.isdigit() for c in value):
+        return sentence  # one word before a letter, read with it: "option F" (a letter only A-E names)
+    return value
+
+
+def _described(sentence: str) -> str | None:
+    """A sentence with no value after a few words: only words ("the empty set"), or a description; its
+    copula's value, else its last number, unless the words before that number hedge it."""
     stated = _stated(sentence, _IS_RE, is_prose)
     if stated is not None:
         return stated
     num = extract_last_number(sentence)
-    return num.text if num else sentence
+    if num is None:
+        return sentence
+    return None if _HEDGE_RE.search(sentence[:sentence.rfind(num.text)]) else num.text
+
+
+def _marked_value(sentence: str, words: list[re.Match]) -> tuple[int, int] | None:
+    """(start, end) of the first value after at most ``MAX_LEAD_WORDS`` plain words; a value followed by
+    a copula is its subject ("$n$ is 34"), and the value after the copula is taken instead."""
+    pos = lead = i = 0
+    subject = None
+    while lead <= MAX_LEAD_WORDS:
+        phrase = _number_phrase_at(sentence, _PUNCT_GAP_RE.match(sentence, pos).end()) \
+            or _number_phrase_at(sentence, _ARTICLE_GAP_RE.match(sentence, pos).end())
+        if phrase is not None:
+            return phrase
+        gap = _ARTICLE_GAP_RE.match(sentence, pos).end()
+        while i < len(words) and words[i].start() < gap:
+            i += 1
+        if gap >= len(sentence):
+            return subject
+        if i < len(words) and words[i].start() == gap:  # a filler word
+            lead, pos, i = lead + 1, words[i].end(), i + 1
+            continue
+        end = words[i].start() if i < len(words) else len(sentence)
+        value = _TRAILING_JOINER_RE.sub("", sentence[gap:end])
+        if not (i < len(words) and words[i].group(0).lower() in _COPULA_WORDS):
+            return gap, gap + len(value)
+        subject = (gap, gap + len(value))
+        lead, pos, i = lead + 1, words[i].end(), i + 1
+    return None
+
+
+def _number_phrase_at(text: str, pos: int) -> tuple[int, int] | None:
+    """A number in words starting at ``pos`` ("five", "a half", "twenty one"), as (start, end)."""
+    m = NUMBER_WORDS_RE.match(text, pos)
+    if m is None or text[m.end():m.end() + 1] == "-" or words_value(m.group(0)) is None:
+        return None
+    return m.start(), m.end()
 
 
 def _stated(sentence: str, copula: re.Pattern[str], wordy: Callable[[str], object]) -> str | None:
@@ -288,12 +380,19 @@ def _last_marker(text: str, lo: int = 0) -> Extraction | None:
                     found = m
             if found is not None and found.start() >= lo:
                 cand = _after_marker(text, found.end())
+                if cand is None:  # the final statement hedges: no earlier one answers for it
+                    if best is None or found.start() > best.start:
+                        best = Extraction("", "answer_is", LATEX, found.start(), _HEDGED)
+                    break
                 if cand:
                     if best is None or found.start() > best.start:
                         best = Extraction(cand, "answer_is", LATEX, found.start())
                     break
             end = j
     return best
+
+
+_HEDGED = "The answer statement negates or hedges its value, or offers another beside it."
 
 
 def extract_marked(text: str, lo: int = 0) -> Extraction | None:
@@ -500,9 +599,17 @@ def iter_candidates(response: str, match_types: tuple[str, ...] = (LATEX, EXPR))
     text = final_section(response)
     seen: set[str] = set()
     for c in _candidates_in_order(text, match_types):
+        if not seen and _states_nothing(c):
+            yield c  # the final statement says nothing: no weaker candidate may answer for it
+            return
         if c.text and c.text not in seen:  # keep the first of equal texts
             seen.add(c.text)
             yield c
+
+
+def _states_nothing(c: Extraction) -> bool:
+    """An empty final box (``\\boxed{}``) or a marker whose sentence negates or hedges its value."""
+    return bool(c.refused) or (c.method == "boxed" and not c.text.strip())
 
 
 def _candidates_in_order(text: str, match_types: tuple[str, ...]) -> Iterator[Extraction]:
@@ -514,6 +621,8 @@ def _candidates_in_order(text: str, match_types: tuple[str, ...]) -> Iterator[Ex
         # box itself does not parse.
         box = extract_boxed(text)
         later = extract_marked(text, box.start + 1) if box else extract_marked(text)
+        if later and later.refused and box:
+            later = None  # a hedging remark after the box ("… not 6") does not take back the boxed answer
         if later:
             yield later
         if box:

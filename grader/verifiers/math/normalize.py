@@ -51,6 +51,9 @@ _UNICODE = {
     "–": "-", "÷": "/", "∈": r"\in ", "°": r"^\circ",
     "\u2009": " ", "\u202f": " ", "\u00a0": " ", "\u2002": " ", "\u2003": " ", "\u200b": "",
     "\u200e": "", "\u200f": "", "\u202a": "", "\u202b": "", "\u202c": "", "\u202d": "", "\u202e": "",
+    # The isolates and the Arabic letter mark are invisible direction marks too: a box that holds them was once
+    # unreadable and fell back to the last number; now that no number stands in for a box, they must go.
+    "\u2066": "", "\u2067": "", "\u2068": "", "\u2069": "", "\u061c": "",
     "ℝ": r"\mathbb{R}", "α": r"\alpha ", "β": r"\beta ", "θ": r"\theta ", "λ": r"\lambda ", "∅": r"\emptyset ",
 }
 # Fullwidth ASCII (CJK output: "３．５", "－３", "ｘ＋１", "（１，２）") and the ideographic space.
@@ -214,7 +217,8 @@ def has_degrees(text: str) -> bool:
 _SYNONYMS = [
     (re.compile(r"\\leq?slant(?![a-zA-Z])|\\leqq(?![a-zA-Z])|\\leq(?![a-zA-Z])|<=|=<"), r"\\le "),
     (re.compile(r"\\geq?slant(?![a-zA-Z])|\\geqq(?![a-zA-Z])|\\geq(?![a-zA-Z])|>=|=>"), r"\\ge "),
-    (re.compile(r"\\neq(?![a-zA-Z])|!="), r"\\ne "),
+    # "\not=" and "\not =" are LaTeX's other spelling of \neq (not a variable named \not equal to 5).
+    (re.compile(r"\\neq(?![a-zA-Z])|!=|\\not\s*="), r"\\ne "),
     (re.compile(r"\\lt(?![a-zA-Z])"), "<"),
     (re.compile(r"\\gt(?![a-zA-Z])"), ">"),
 
@@ -264,6 +268,8 @@ def normalize_answer(text: str) -> tuple[str, bool]:
     s = _WHITESPACE_RE.sub(" ", s).strip()
     s = re.sub(r"^\\\[|\\\]$|^\\\(|\\\)$", "", s).strip()
     s = _DROP_RE.sub("", s)
+    if "phantom" in s:
+        s = drop_phantoms(s)
     s = re.sub(r"\\(?:left|right)(?![a-zA-Z])\s*(?:\\?\.)?", "", s)
     s = re.sub(r",\s*\\!\s*(?=\d{3})", ",", s)  # 11,\!111 is a thousands separator
     s = re.sub(r"\s*\{\s*,\s*\}\s*", ",", s)
@@ -368,6 +374,22 @@ def _yes_or_no(s: str) -> str:
             or negations != (1 if word.lower() == "no" else 0):
         return s
     return word
+
+
+_PHANTOM_RE = re.compile(r"\\[hv]?phantom\s*(?=\{)")
+MAX_PHANTOMS = 32
+
+
+def drop_phantoms(s: str) -> str:
+    """``\\phantom{5}`` (and ``\\hphantom``, ``\\vphantom``) typesets blank space: its content is not shown,
+    so it is no part of the answer (``\\boxed{\\phantom{5}}`` is an empty box)."""
+    for _ in range(MAX_PHANTOMS):
+        m = _PHANTOM_RE.search(s)
+        if m is None:
+            break
+        end = closing_bracket(s, m.end())
+        s = s[:m.start()] + (s[end:] if end >= 0 else "")  # unclosed: the rest is inside it
+    return s
 
 
 def _strip_trailing_punctuation(s: str) -> str:

@@ -421,8 +421,10 @@ def _parse_relation(s: str, percent: bool, use_sympy: bool, depth: int) -> Value
             func = _FUNC_RE.match(lhs)
             bound = tuple(a.strip() for a in func.group(2).split(",")) if func else ()
             return Named(lhs, _parse(terms[-1], percent, use_sympy, depth + 1), bound)
-        if len(terms) > 2 and (_NAME_RE.match(terms[-2]) or parse_number(terms[-1]) is not None):
-            # "x = 5+5+1 = 7 = 11": the chain's last value is the answer
+        if len(terms) > 2 and (_NAME_RE.match(terms[-2]) or parse_number(terms[-1]) is not None) \
+                and not _all_constant(terms):
+            # "x = 5+5+1 = 7 = 11": the chain's last value is the answer ("3 + 4 = 7 = 8", all constants, stays a
+            # Relation: compare checks that such a chain holds)
             return Named(lhs, _parse(terms[-1], percent, use_sympy, depth + 1))
     interval = _chain_interval(ops, terms, use_sympy, depth)
     if interval is not None:
@@ -435,6 +437,12 @@ def _parse_relation(s: str, percent: bool, use_sympy: bool, depth: int) -> Value
         raise NeedsSympy(s)
     exprs = tuple(_to_sympy(t) for t in terms)
     return Relation(tuple(ops), tuple(terms), exprs, last)
+
+
+def _all_constant(terms: list[str]) -> bool:
+    """Every term is an exact value without variables ("3 + 4", "7", "\\sqrt{2}")."""
+    exact = [_exact_term(t) for t in terms]
+    return all(isinstance(e, Exact) and not e.variables for e in exact)
 
 
 def _number_or_none(s: str) -> Number | None:

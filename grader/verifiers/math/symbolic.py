@@ -15,6 +15,7 @@ from typing import Any
 import sympy
 from latex2sympy2_extended import latex2sympy
 from sympy import Float, I, Rational, Symbol
+from sympy.core.evalf import PrecisionExhausted
 
 from .algebra import PARAMETER_NAMES as _PARAMETER_NAMES  # integer parameters: "pi/6 + n pi" is "pi/6 + k pi"
 from .errors import ParseError
@@ -132,9 +133,7 @@ def expr_equal(a: Any, b: Any, rename_any: bool = False) -> bool:
             return True
     except Exception:
         pass
-    if _spot_check(diff, fa):
-        return True
-    return False
+    return _spot_check(diff, fa) and not _differ_off_the_samples(a, b, fa)
 
 
 def _rename_parameter(a: Any, b: Any, rename_any: bool) -> Any:
@@ -158,7 +157,22 @@ def _closed_equal(a: Any, b: Any) -> bool:
             return False
     (ar, ai), (br, bi) = va, vb
     scale = max(abs(ar), abs(br), abs(ai), abs(bi), 1)
-    return abs(ar - br) <= scale * sympy.Float(10) ** -30 and abs(ai - bi) <= scale * sympy.Float(10) ** -30
+    if abs(ar - br) > scale * sympy.Float(10) ** -30 or abs(ai - bi) > scale * sympy.Float(10) ** -30:
+        return False
+    return _no_exact_difference(a - b)
+
+
+def _no_exact_difference(diff: Any) -> bool:
+    """Values within float noise of each other are equal unless their difference is a nonzero exact value
+    (``e^{-100}``, ``10^{-100}``, ``5 + e^{-100}`` against 5): sympy evaluates a true difference to full
+    precision, and gives up on a cancellation it cannot tell from zero (``equals`` would decide that too, but
+    took 13 s on nested radicals)."""
+    try:
+        return diff == 0 or diff.evalf(40, strict=True) == 0
+    except PrecisionExhausted:
+        return True  # no digit of the difference is known: zero, as far as 40 digits can tell
+    except Exception:
+        return True  # as before this check: numerically equal
 
 
 def _spot_check(diff: Any, symbols: set) -> bool:
@@ -181,6 +195,59 @@ def _spot_check(diff: Any, symbols: set) -> bool:
             return False
         hits += 1
     return hits >= 3
+
+
+# Where the random points (all in about [1, 32]) never look: negative values, values between 0 and 1, and
+# large ones; |x| and x, \sqrt{x^2} and x, \min(x, 15) and x agree on all the random points.
+_OFF_SAMPLE_VALUES = (Rational(-7, 3), Rational(-29, 4), Rational(3, 7), Rational(5, 11), Rational(263, 5),
+                      Rational(-1, 3), Rational(1009, 3))
+_SIGNIFICANT = sympy.Float(10) ** -15
+
+
+def _differ_off_the_samples(a: Any, b: Any, symbols: set) -> bool:
+    r"""a and b differ at a negative, fractional or large point where both (and every power and function
+    inside them) are finite real numbers. A point where either side is undefined or not real says nothing:
+    \ln x and \sqrt{x} are only defined for positive x."""
+    syms = sorted(symbols, key=lambda s: s.name)
+    n = len(_OFF_SAMPLE_VALUES)
+    for k in range(n):
+        point = {s: _OFF_SAMPLE_VALUES[(k + 3 * i) % n] for i, s in enumerate(syms)}
+        va, vb = _real_value_at(a, point), _real_value_at(b, point)
+        if va is not None and vb is not None and abs(va - vb) > _SIGNIFICANT * max(abs(va), abs(vb), 1):
+            return True
+    return False
+
+
+MAX_NODES_CHECKED = 200
+
+
+def _real_value_at(expr: Any, point: dict) -> Any | None:
+    """The expression's value at the point when it and every power and function inside it is a finite real
+    number, else None (√x·√(x+1) is real at x = -3 only through two imaginary factors: no evidence)."""
+    nodes = [n for n in sympy.preorder_traversal(expr) if isinstance(n, (sympy.Pow, sympy.Function))
+             and n.free_symbols][:MAX_NODES_CHECKED + 1]
+    if len(nodes) > MAX_NODES_CHECKED:
+        return None
+    value = None
+    for node in [*nodes, expr]:
+        value = _real_number(node.xreplace(point))
+        if value is None:
+            return None
+    return value
+
+
+def _real_number(closed: Any) -> Any | None:
+    """A closed expression's value when it is a finite real number, else None."""
+    try:
+        val = closed.evalf(30)
+        if not val.is_number:
+            return None
+        re_part, im_part = val.as_real_imag()
+        if not (re_part.is_finite and im_part.is_finite) or abs(im_part) > _SIGNIFICANT * max(abs(re_part), 1):
+            return None
+        return re_part
+    except Exception:  # sympy's own errors on an undefined value (nan comparisons, division by zero)
+        return None
 
 
 def equations_equivalent(lhs1: Any, rhs1: Any, lhs2: Any, rhs2: Any) -> bool:

@@ -23,7 +23,8 @@ from .candidate import Reading
 from .compare import Comparison
 from .errors import NeedsSympy, ParseError
 from .extract import (QUESTION_CHARS, STRONG_METHODS, Candidates, Extraction, extract_boxed, extract_marked,
-                      final_section, find_math_blocks, in_broken_inline_math, is_prose, lazy_candidates)
+                      final_section, find_math_blocks, in_broken_inline_math, is_prose, lazy_candidates,
+                      unclosed_think)
 from .normalize import repair_escapes
 from .focus import asked_words, with_focus
 from .positions import asks_for_position, with_positions
@@ -72,6 +73,9 @@ class MathVerifier(Verifier):
     def grade(self, plan: Plan, *, in_worker: bool) -> GradeResult:
         assert isinstance(plan, MathPlan)
         second = plan.second_opinion
+        if unclosed_think(plan.item.response) >= 0 and not final_section(plan.item.response).strip():
+            return GradeResult.failure(Status.NO_ANSWER, "The response ends inside an unclosed <think> block: "
+                                       "reasoning cut off, with no final answer.", method="none")
         if second is None:
             candidates = lazy_candidates(plan.item.response, plan.options.match_types)
             if plan.asked or plan.positions:
@@ -194,7 +198,7 @@ def reference_answer(reference: str) -> str:
             return box.text
     if len(ref) > _LONG_REFERENCE and is_prose(ref):
         marked = extract_marked(ref)
-        if marked is not None:
+        if marked is not None and marked.text:
             return marked.text
         blocks = find_math_blocks(ref)
         if blocks:
@@ -226,6 +230,10 @@ def _grade(candidates: Sequence[Extraction], references: Sequence[str], options:
     refs = [Reading(reference_answer(r)) for r in references]
     # The same text as a reference needs no parsing at all (and no sympy worker).
     first = Reading(candidates[0].text)
+    refused = _refusal(candidates[0], first)
+    if refused:
+        return GradeResult.failure(Status.NO_ANSWER, refused, method=f"{candidates[0].method}+none",
+                                   extracted=clip(candidates[0].text), normalized_reference=refs[0].display)
     for ref in refs:
         if first.same_text(ref):
             return _verdict(True, candidates[0], first, ref, f"{candidates[0].method}+string")
@@ -243,12 +251,19 @@ def _grade(candidates: Sequence[Extraction], references: Sequence[str], options:
         try:
             values = answer.values(use_sympy, radians=options.degrees_match_radians)
         except ParseError as exc:
+            if cand is candidates[0] and _is_box(cand):
+                # The final answer is a box that says nothing readable ("\\neq 5", "3 \\lor 5"): a number
+                # elsewhere in the response must not answer for it.
+                return GradeResult(False, 0.0, Status.PARSE_ERROR, extracted=clip(cand.text),
+                                   normalized=answer.display, normalized_reference=refs[0].display,
+                                   method=f"{cand.method}+none", span=(cand.start, cand.start + len(cand.text)),
+                                   reason=f"The final boxed answer could not be read ({exc}).")
             last_error = str(exc)
             continue
         for ref, ref_readings in zip(refs, ref_values):
             if answer.same_text(ref):
                 return _verdict(True, cand, answer, ref, f"{cand.method}+string")
-            cmp = Comparison(options, use_sympy, question)
+            cmp = Comparison(options, use_sympy, question, stated=_source_of(cand) in STRONG_METHODS)
             if any(cmp.equal(value, ref_value) for value in values for ref_value in ref_readings):
                 return _verdict(True, cand, answer, ref, f"{cand.method}+{cmp.rule}")
         if not any(ref_values):
@@ -259,6 +274,25 @@ def _grade(candidates: Sequence[Extraction], references: Sequence[str], options:
     return GradeResult(False, 0.0, Status.PARSE_ERROR, extracted=clip(candidates[0].text),
                        normalized_reference=refs[0].display, method=f"{candidates[0].method}+none",
                        reason=f"The extracted answer could not be parsed ({last_error}).")
+
+
+def _source_of(cand: Extraction) -> str:
+    """Which rule found the candidate ("boxed" for "boxed+ordinal")."""
+    return cand.method.partition("+")[0]
+
+
+def _is_box(cand: Extraction) -> bool:
+    return _source_of(cand) == "boxed"
+
+
+def _refusal(cand: Extraction, reading: Reading) -> str:
+    """Why the first candidate states no answer: an empty box (also one only ``\\phantom{}`` fills), or a
+    marker whose sentence negates or hedges its value; "" when it states one."""
+    if cand.refused:
+        return cand.refused
+    if _is_box(cand) and not reading.norm.strip():
+        return "The final box is empty."
+    return ""
 
 
 def _verdict(correct: bool, cand: Extraction, answer: Reading, ref: Reading, method: str) -> GradeResult:
@@ -278,9 +312,18 @@ def _source(result: GradeResult) -> str:
 def needs_second_opinion(rules: GradeResult) -> bool:
     """auto mode asks the LM when rules found nothing usable, fell back to the
     last number, or found an answer that does not match."""
+    if final_statement_refused(rules):
+        return False  # the response's final statement says nothing: no span elsewhere may answer for it
     if rules.status in (Status.NO_ANSWER, Status.PARSE_ERROR):
         return True
     return rules.status == Status.OK and (not rules.correct or _source(rules) == "last_number")
+
+
+def final_statement_refused(rules: GradeResult) -> bool:
+    """The rules found the final box empty or unreadable, or the answer statement hedged (``_grade``)."""
+    source = _source(rules)
+    return (rules.status is Status.NO_ANSWER and source in STRONG_METHODS) or \
+        (rules.status is Status.PARSE_ERROR and source == "boxed")
 
 
 def merge_second_opinion(rules: GradeResult, lm: GradeResult, span_start: int, span_end: int) -> GradeResult:
@@ -292,8 +335,10 @@ def merge_second_opinion(rules: GradeResult, lm: GradeResult, span_start: int, s
     in that answer's region and matches: it fixes boundaries, it does not go
     looking for a matching number elsewhere (that would add false positives).
     """
-    if rules.correct:
-        return rules  # a match with the reference is the strongest evidence there is; the LM only cuts misses
+    if rules.correct or final_statement_refused(rules):
+        # A match is the strongest evidence there is (the LM only cuts misses); an empty or unreadable final
+        # box, or an answer statement that hedges, is the response's own word that it gives no answer.
+        return rules
     if lm.status != Status.OK:
         return rules if rules.status == Status.OK else (lm if rules.status == Status.NO_ANSWER else rules)
     if rules.status == Status.OK and _source(rules) in STRONG_METHODS and rules.span is not None:

@@ -177,6 +177,20 @@ def test_the_lm_does_not_overrule_an_unreadable_final_box():
     assert merge_second_opinion(rules, lm, 0, 1) is rules
 
 
+def test_a_list_of_guesses_is_not_right_for_both_the_last_number_and_the_lms_reading():
+    """"3? 5? 7?" passed for 7 (the rules' last number) and for 3 (the LM's span): two chances."""
+    from grader.types import GradeResult, Status
+    from grader.verifiers.math.verifier import merge_second_opinion
+
+    last = GradeResult(True, 1.0, Status.OK, extracted="7", method="last_number+string", span=(20, 21))
+    lm_elsewhere = GradeResult(False, 0.0, Status.OK, extracted="3", method="lm+exact")
+    assert merge_second_opinion(last, lm_elsewhere, 14, 15) is lm_elsewhere
+    lm_around = GradeResult(False, 0.0, Status.OK, extracted="4 7", method="lm+exact")  # boundaries redrawn
+    assert merge_second_opinion(last, lm_around, 18, 21) is last
+    lm_none = GradeResult(False, 0.0, Status.NO_ANSWER, method="lm+none")
+    assert merge_second_opinion(last, lm_none, 0, 0) is last
+
+
 # --- "the answer is …": the value stated right after the marker --------------------------------------
 
 @pytest.mark.parametrize("response, text", [

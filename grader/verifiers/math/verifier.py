@@ -334,7 +334,15 @@ def merge_second_opinion(rules: GradeResult, lm: GradeResult, span_start: int, s
     rule answer (a box, "the answer is") the LM only counts when its span lies
     in that answer's region and matches: it fixes boundaries, it does not go
     looking for a matching number elsewhere (that would add false positives).
+    The last number is only a guess at where the answer is: where the LM read an
+    answer elsewhere, its verdict stands either way, so that a response listing
+    guesses ("3? 5? 7?") is not right for the last number by rules and for another
+    by the LM; an LM span around the last number only redraws its boundaries.
     """
+    if _source(rules) == "last_number" and lm.status == Status.OK and rules.span is not None:
+        start, end = rules.span
+        if not (span_start < end and span_end > start):
+            return lm
     if rules.correct or final_statement_refused(rules):
         # A match is the strongest evidence there is (the LM only cuts misses); an empty or unreadable final
         # box, or an answer statement that hedges, is the response's own word that it gives no answer.

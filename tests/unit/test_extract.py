@@ -224,6 +224,20 @@ def test_a_marker_that_negates_or_hedges_gives_no_answer(response, reference):
     assert result.status is grader.Status.NO_ANSWER and not result.correct, result
 
 
+@pytest.mark.parametrize("response", ["It is definitely not 5.", "Not 5.", "It is not $5$.", "It is never 5.",
+                                      "The result is less than 5.", "The number cannot be 5.", "It is at least 5.",
+                                      "It is not equal to 5.", "Either 5 or 6.", "It is 5, or maybe 6."])
+def test_a_one_line_answer_that_negates_or_hedges_gives_no_answer(response):
+    """A one-line response was read for its value whatever the words before it: "It is not 5." passed for 5."""
+    result = grader.grade(response, "5")
+    assert result.status is grader.Status.NO_ANSWER and not result.correct, result
+
+
+@pytest.mark.parametrize("response", ["No, it is 5.", "There is no doubt it is 5.", "It is 5.", "We get 5 apples."])
+def test_a_one_line_answer_with_a_negation_elsewhere_is_read(response):
+    assert grader.grade(response, "5").correct
+
+
 def test_a_hedging_remark_after_a_box_does_not_take_the_box_back():
     assert grader.grade("\\boxed{5}. The answer is not 6.", "5").correct
 

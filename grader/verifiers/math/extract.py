@@ -607,6 +607,26 @@ def iter_candidates(response: str, match_types: tuple[str, ...] = (LATEX, EXPR))
             yield c
 
 
+def _hedged_one_liner(text: str) -> Extraction | None:
+    """A one-line response whose sentence negates its value or makes it a range or a choice ("It is not 5.",
+    "The result is less than 5."), as a refused candidate; None for any other text."""
+    stripped = text.strip()
+    if len(stripped) > 200 or "\n" in stripped:
+        return None
+    stated = sentence_answer(stripped)
+    start = stripped.rfind(stated) if stated else -1
+    if start < 0:
+        return None
+    # The value's clause, its last three words: "There is no doubt it is 5" and "No, it is 5" do not negate 5.
+    before = " ".join(re.split(r"[,;:]", stripped[:start])[-1].split()[-3:])
+    if _HEDGE_RE.search(before) or _CANNOT_RE.search(before) or _ALTERNATIVE_RE.search(stripped[start + len(stated):]):
+        return Extraction("", "sentence", EXPR, text.find(stripped), _HEDGED)
+    return None
+
+
+_CANNOT_RE = re.compile(r"\bcannot\b", re.IGNORECASE)
+
+
 def _states_nothing(c: Extraction) -> bool:
     """An empty final box (``\\boxed{}``) or a marker whose sentence negates or hedges its value."""
     return bool(c.refused) or (c.method == "boxed" and not c.text.strip())
@@ -623,6 +643,11 @@ def _candidates_in_order(text: str, match_types: tuple[str, ...]) -> Iterator[Ex
         later = extract_marked(text, box.start + 1) if box else extract_marked(text)
         if later and later.refused and box:
             later = None  # a hedging remark after the box ("… not 6") does not take back the boxed answer
+        if not (box or later):
+            hedged = _hedged_one_liner(text)
+            if hedged is not None:  # "It is not $5$.": neither its math block nor its last number answers
+                yield hedged
+                return
         if later:
             yield later
         if box:

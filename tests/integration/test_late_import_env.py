@@ -4,6 +4,11 @@ import subprocess
 import sys
 
 
+def printed_by_a_fresh_interpreter(code: str) -> str:
+    """What ``code`` prints, run in a new Python (no module another test imported is loaded there)."""
+    return subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True).stdout.strip()
+
+
 def test_grading_text_that_needs_nltk_leaves_the_environment_alone():
     # nltk imports scikit-learn when it is installed, which sets KMP_* variables; a fresh interpreter
     # so that nltk is not already imported by another test.
@@ -12,8 +17,7 @@ def test_grading_text_that_needs_nltk_leaves_the_environment_alone():
         "from grader.verifiers.graders import meteor\nmeteor.meteor('a cat', 'a cat sat')\n"
         "import sys\nassert 'nltk' in sys.modules\n"
         "print(sorted(set(os.environ.items()) ^ set(before.items())))\n")
-    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True).stdout
-    assert out.strip() == "[]"
+    assert printed_by_a_fresh_interpreter(code) == "[]"
 
 
 def test_word_counts_and_word_metrics_load_no_heavy_library():
@@ -31,5 +35,4 @@ def test_word_counts_and_word_metrics_load_no_heavy_library():
             "                     'evaluation_metric': metric})\n"
             "    assert r.status.value == 'OK' and r.score > 0.5, (metric, r)\n"
             "print(sorted(m for m in ('nltk', 'sklearn', 'scipy', 'rouge_score') if m in sys.modules))\n")
-    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True).stdout
-    assert out.strip() == "[]"
+    assert printed_by_a_fresh_interpreter(code) == "[]"

@@ -33,7 +33,8 @@ from . import models, multi, python, string_check, text_similarity  # noqa: F401
 from . import format, length, qa, ranked_list, sub_verifier  # noqa: F401  (rule terms and any verifier)
 from .kinds import KINDS, Sample, passes, run, threshold, validate
 from .sub_verifier import RULE_FUZZ_CONFIGS
-from .templates import UnresolvedVariable, render, sample_of, survey, template_strings, with_reference
+from .templates import UnresolvedVariable, render, sample_of, survey, with_reference
+from .variables import template_strings
 from .text_similarity import LOADING_METRICS, METRICS, similarity
 
 __all__ = ["GraderVerifier", "GraderOptions", "render", "similarity"]

@@ -14,6 +14,7 @@ from typing import Any, ClassVar, Mapping
 
 from ...types import Check, Item
 from ..base import InvalidItem
+from .variables import check, template_strings
 
 COMMON_FIELDS = frozenset({"type", "name", "pass_threshold"})
 
@@ -83,7 +84,6 @@ def validate(config: Any, where: str = "options.grader", depth: int = 0) -> None
     if "name" in config and not isinstance(config["name"], str):
         raise field_error(f"{where}.name", "must be a string")
     kind.validate(config, where, depth)
-    from .templates import check, template_strings  # here: templates imports this module (Sample)
     for field, template in template_strings(config, where):
         check(template, field)
 

@@ -1,7 +1,7 @@
 """``{{sample.output_text}}``, ``{{sample.output_json.x[0]}}`` and ``{{item.x.y[1]}}`` in grader configs.
 
 A variable is a namespace and a path of ``.key`` (an object's field) and ``[n]`` (a list's element, from 0)
-steps. Config validation (``check``) refuses any ``{{name...}}`` that is not one of these; rendering refuses
+steps. Config validation (``variables.check``) refuses any ``{{name...}}`` that is not one of these; rendering refuses
 (``UnresolvedVariable``) an ``item`` variable the item lacks (a data or config error: a free "" would pass
 ``like`` for every response), while a ``sample.output_json`` one the response lacks renders "" (the
 response's own failure). A value that is not a string renders as its JSON, a whole-number float as an integer.
@@ -9,28 +9,20 @@ response's own failure). A value that is not a string renders as its JSON, a who
 
 from __future__ import annotations
 
-import functools
 import json
 import re
-from typing import Any, Iterable, Iterator, Mapping
+from typing import Any, Iterable, Mapping
 
 from ...types import Item
 from ..base import InvalidItem
 from .kinds import Sample
+from .variables import VARIABLE, Step, expression_of, parse
 
 _JSON_STARTS = frozenset('{["-0123456789tfnNI')  # what json.loads may accept first
-# Anything written as a variable, "{{ name... }}"; "{{" before something else (JSON in a prompt) stays text.
-# Greedy up to the braces, trailing spaces stripped after: a lazy match backtracked quadratically.
-_VARIABLE = re.compile(r"\{\{\s*([A-Za-z_][^{}]*)\}\}")
-_EXPRESSION = re.compile(r"(sample|item)((?:\.[A-Za-z0-9_]+|\[[0-9]+\])*)")
-_STEP = re.compile(r"\.([A-Za-z0-9_]+)|\[([0-9]+)\]")
-# The config fields that are templates (a model grader's input: its messages' contents), in every type.
-TEMPLATE_FIELDS = ("input", "reference", "prompt", "count")
 UNRESOLVED = "unresolved template variable"  # how an UnresolvedVariable's message begins (the gateway's flag)
 MAX_SAFE_INTEGER = 2 ** 53  # whole floats below it print exactly as integers
 _MAX_NORMALISED_DEPTH = 100  # deeper values keep their floats (no recursion past Python's limit)
 
-Step = str | int
 _MISSING = object()
 
 
@@ -55,63 +47,14 @@ def sample_of(item: Item, fields: Mapping[str, Any] | None) -> Sample:
                   graded=item, references=tuple(dict.fromkeys(item.references)) if several else ())
 
 
-@functools.lru_cache(maxsize=4096)
-def parse(expression: str) -> tuple[str, tuple[Step, ...]] | None:
-    """A known variable's namespace and steps; None for anything else (``sample.choices``, ``foo.bar``)."""
-    match = _EXPRESSION.fullmatch(expression)
-    if match is None:
-        return None
-    steps = tuple(key or int(index) for key, index in _STEP.findall(match.group(2)))
-    if match.group(1) == "sample" and steps != ("output_text",) and steps[:1] != ("output_json",):
-        return None
-    return match.group(1), steps
-
-
-def _expression(match: re.Match) -> str:
-    return match.group(1).rstrip()
-
-
-def check(template: str, where: str) -> None:
-    """InvalidItem naming the field for a variable no item could fill."""
-    for match in _VARIABLE.finditer(template):
-        if parse(_expression(match)) is None:
-            raise InvalidItem(f"unknown template variable {match.group(0)!r}: templates read "
-                              "{{sample.output_text}}, {{sample.output_json.<path>}} and {{item.<path>}}, a path "
-                              f"of .key and [n] steps ({where})")
-
-
-def template_strings(config: Mapping[str, Any], where: str = "options.grader", *,
-                     nested: bool = False) -> Iterator[tuple[str, str]]:
-    """(field path, text) of each template in a validated config; a multi's sub-graders' too with ``nested``."""
-    for key in TEMPLATE_FIELDS:
-        if key in config:
-            yield from _strings(config[key], f"{where}.{key}")
-    graders = config.get("graders")
-    if nested and config.get("type") == "multi" and isinstance(graders, dict):
-        for name, sub in graders.items():
-            yield from template_strings(sub, f"{where}.graders.{name}", nested=True)
-
-
-def _strings(value: Any, where: str) -> Iterator[tuple[str, str]]:
-    # A model grader's input is a list of messages, a content a string or a list of parts: validated shallow.
-    if isinstance(value, str):
-        yield where, value
-    elif isinstance(value, list):
-        for i, part in enumerate(value):
-            yield from _strings(part, f"{where}.{i}")
-    elif isinstance(value, dict):
-        for key, part in value.items():
-            yield from _strings(part, f"{where}.{key}")
-
-
 def render(template: str, namespace: Mapping[str, Any]) -> str:
     """The template filled in. UnresolvedVariable for an ``item`` variable that does not resolve (or is
     null); "" for a ``sample`` one (the response is not JSON or lacks the field)."""
-    return _VARIABLE.sub(lambda match: _text(match, namespace), template)
+    return VARIABLE.sub(lambda match: _text(match, namespace), template)
 
 
 def _text(match: re.Match, namespace: Mapping[str, Any]) -> str:
-    parsed = parse(_expression(match))
+    parsed = parse(expression_of(match))
     if parsed is None:
         return match.group(0)  # config validation refuses these; a direct caller gets them back as written
     value, why = lookup(namespace, *parsed)
@@ -162,8 +105,8 @@ def whole_numbers(value: Any, depth: int = 0) -> Any:
 
 def reads_reference(template: str) -> bool:
     """Whether the template reads ``{{item.reference}}`` (or the whole ``{{item}}``)."""
-    for match in _VARIABLE.finditer(template):
-        parsed = parse(_expression(match))
+    for match in VARIABLE.finditer(template):
+        parsed = parse(expression_of(match))
         if parsed is not None and parsed[0] == "item" and parsed[1][:1] in ((), ("reference",)):
             return True
     return False
@@ -189,8 +132,8 @@ def survey(templates: Iterable[str], namespace: Mapping[str, Any]) -> tuple[int,
     longest, unresolved = 0, ""
     for template in templates:
         total = len(template)
-        for match in _VARIABLE.finditer(template):
-            expression = _expression(match)
+        for match in VARIABLE.finditer(template):
+            expression = expression_of(match)
             if expression not in sizes:
                 sizes[expression], why = _size(expression, namespace)
                 unresolved = unresolved or (why and f"{UNRESOLVED} {match.group(0)}: {why}")

@@ -38,7 +38,10 @@ DEFAULT_MAX_TOKENS = 512
 SAMPLING_PARAMS = {"temperature": "temperature", "top_p": "top_p", "seed": "seed",
                    "max_completions_tokens": "max_tokens", "reasoning_effort": "reasoning_effort"}
 _NUMBER = re.compile(r"[-+]?(?:\d+(?:\.\d*)?|\.\d+)(?:[eE][-+]?\d+)?")
-_FENCE = re.compile(r"```[A-Za-z0-9_-]*[ \t]*\n?(.*?)```", re.DOTALL)
+# The whole reply one Markdown code fence: "```json\n{...}\n```". (A fence inside prose quotes something, such
+# as the response under judgement: it is not the judge's answer.) Possessive runs: a long unclosed fence is one
+# pass, not a retry from every position.
+_FENCE = re.compile(r"```[A-Za-z0-9_-]*+[ \t]*+\n?+(.*)```", re.DOTALL)
 # "Score: 7", "**Result:** 0.5", "final score is 3", '"score": 1': the number right after the label.
 _LABELLED = re.compile(r"\b(?:score|result)\b[\s\"'*_:=]*(?:(?:is|of|was)[\s\"'*_:=]*)?"
                        r"([-+]?(?:\d+(?:\.\d*)?|\.\d+)(?:[eE][-+]?\d+)?)", re.IGNORECASE)
@@ -112,8 +115,8 @@ def read_reply(request: ModelGraderRequest, reply: Any) -> ModelGraderAnswer:
 
 
 def _unfenced(text: str) -> str:
-    """The text inside a Markdown code fence (```json ... ```), where the reply is one; else the text."""
-    match = _FENCE.search(text)
+    """The text inside a Markdown code fence (```json ... ```), where the whole reply is one; else the text."""
+    match = _FENCE.fullmatch(text.strip())
     return match.group(1).strip() if match else text.strip()
 
 

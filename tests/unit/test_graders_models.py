@@ -210,6 +210,8 @@ def test_endpoint_scores_are_numbers_in_range(text, score):
     ("I'd rate it 6 out of 10", 6.0), ("1. Good\n2. Bad", None),
     ('{"steps": [{"description": "check 1"}]}', None),  # JSON with no result: no guess from its text
     ("Score: 15", 10.0), ("Score: -3", 0.0), ('{"result": 1e999}', None),  # clamped; infinity fails
+    # a fence inside prose quotes the response under judgement: its 42 is not the score (clamped, it gave 10)
+    ("The response gives:\n```\n42\n```\nThis does not match the reference. Score: 0", 0.0),
 ])
 def test_endpoint_scores_are_read_past_reasoning_and_clamped(text, score):
     answer = read_reply(RANGE, _reply(text))
@@ -220,6 +222,14 @@ def test_endpoint_scores_are_read_past_reasoning_and_clamped(text, score):
 
 def test_a_fenced_json_label_is_read():
     assert read_reply(LABELS, _reply('```json\n{"result": "No"}\n```')).label == "No"
+    # a fence quoted inside the reply is not its label
+    assert read_reply(LABELS, _reply('Candidate said:\n```\n"Yes"\n```\nLabel: No')).error
+
+
+def test_reading_a_reply_with_a_long_open_fence_is_one_pass():
+    """A lazy fence pattern retried from every position: 50,000 characters after an open fence took 13 s."""
+    assert read_reply(RANGE, _reply("```" + "a" * 50_000 + "\n")).error
+    assert read_reply(RANGE, _reply("```" * 20_000)).error
 
 
 def test_an_item_variable_the_messages_lack_refuses_the_item_before_the_judge_is_asked():

@@ -186,12 +186,21 @@ def test_qa_without_an_answer_and_with_a_bad_metric():
     assert bad.status is Status.INVALID_ARGUMENT and "metric" in bad.reason
 
 
-@pytest.mark.parametrize("answer,reference", [("", "The"), ("<answer>?</answer>", "?"), ("<answer>the ,</answer>", "A")])
-def test_an_answer_that_normalizes_to_nothing_scores_nothing(answer: str, reference: str):
-    """SQuAD's exact match scores two empty normalizations a match: an empty answer took full marks against an
-    article or punctuation reference, from the qa grader type and (when not quite empty) the qa verifier."""
-    assert run(answer, {"type": "qa"}, reference=[reference]).score == 0.0
-    assert grader.grade(answer, reference, verifier="qa").status is Status.NO_ANSWER
+@pytest.mark.parametrize("answer,reference,metric", [("", "The", "em"), ("<answer>the ,</answer>", "A", "em"),
+                                                     ("<answer>the ,</answer>", "A", "f1"), ("Paris", "The", "subem")])
+def test_what_normalizes_to_nothing_matches_nothing_else(answer: str, reference: str, metric: str):
+    """SQuAD scores two empty normalizations a match (and every answer holds the empty string for subem): an
+    empty answer took full marks against "The", from the qa grader type and the qa verifier."""
+    assert run(answer, {"type": "qa", "metric": metric}, reference=[reference]).score == 0.0
+    assert grader.grade(answer, reference, verifier="qa", metric=metric).score == 0.0
+
+
+@pytest.mark.parametrize("text", ["A", "The The", "an"])
+def test_an_answer_of_articles_matches_itself(text: str):
+    """Blood type A, the band The The: compared as written where SQuAD's normal form leaves nothing."""
+    assert grader.grade(f"<answer>{text.lower()}</answer>", text, verifier="qa").correct
+    assert run(text, {"type": "qa"}, reference=[text]).score == 1.0
+    assert not grader.grade("<answer>The</answer>", "A", verifier="qa").correct
 
 
 def test_the_qa_grader_type_reads_templates_and_json_lists():

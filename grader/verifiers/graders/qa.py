@@ -11,7 +11,7 @@ from __future__ import annotations
 from typing import Any, Mapping
 
 from ...types import Check, clip
-from ..qa.squad import METRICS, best, final_answer, normalize_answer, reference_answers
+from ..qa.squad import METRICS, best, final_answer, reference_answers
 from . import field_checks
 from .kinds import GraderKind, Sample, Scored, passes, register
 
@@ -27,7 +27,7 @@ class QA(GraderKind):
     def score(self, config: Mapping[str, Any], sample: Sample) -> Scored:
         metric = config.get("metric", "em")
         answer = final_answer(field_checks.response(config, sample))
-        if not normalize_answer(answer):  # SQuAD scores two empty normalizations a match: "" against "The"
+        if not answer:
             return Scored(0.0, [Check(config.get("name") or self.type, False, 0.0, "no answer")])
         score, matched = best(metric, answer, reference_answers(field_checks.reference_texts(config, sample)))
         reason = f"{metric} {score:.3g} against {clip(matched, 200)!r}" if matched else "no reference"

@@ -54,7 +54,7 @@ class QAVerifier(Verifier):
 
 def grade_qa(response: str, references: tuple[str, ...] | list[str], metric: str) -> GradeResult:
     answer = final_answer(response)
-    if not normalize_answer(answer):  # "", "the", "?": SQuAD scores two empty normalizations a match
+    if not answer:
         return GradeResult.failure(Status.NO_ANSWER, "The response has no answer.", method=f"qa+{metric}")
     score, matched = best(metric, answer, reference_answers(references))
     return GradeResult(score == 1.0, score, Status.OK, extracted=clip(answer),

@@ -3,7 +3,8 @@
 ``normalize_answer`` is SQuAD v1.1's evaluation script (and verl's ``search_r1_like_qa_em``):
 lowercase, drop ASCII punctuation (``string.punctuation``), drop the articles a/an/the, collapse
 whitespace. ``token_f1`` is SQuAD's F1 over those tokens, with SQuAD v2's rule for empty answers (1
-when both are empty, else 0). ``substring_match`` is verl's ``subem_check``.
+when both are empty, else 0). ``substring_match`` is verl's ``subem_check``. ``score`` compares texts
+that normalize to nothing as written instead (see there).
 """
 
 from __future__ import annotations
@@ -47,16 +48,29 @@ METRIC_HELP = ("em: SQuAD-normalized exact match; f1: SQuAD token F1; subem: a n
                "normalized answer (verl's subem_check); the best over the references")
 
 
+def _as_written(text: str) -> str:
+    return " ".join(text.casefold().split())
+
+
+def score(metric: str, answer: str, reference: str) -> float:
+    """The metric, where both sides keep some text once normalized. Where either normalizes to nothing ("A",
+    "The The", "?"), SQuAD would match it with anything else that does ("" against "The"; and every answer
+    contains the empty string for subem): those are compared as written, ignoring case and spacing."""
+    if not normalize_answer(answer) or not normalize_answer(reference):
+        return float(_as_written(answer) == _as_written(reference) != "")
+    return METRICS[metric](answer, reference)
+
+
 def best(metric: str, answer: str, references: Iterable[str]) -> tuple[float, str]:
     """The best score over the references, and the reference that reached it ("" when there is none)."""
-    score, which = 0.0, ""
+    top, which = 0.0, ""
     for reference in references:
-        value = METRICS[metric](answer, reference)
-        if value > score or not which:
-            score, which = value, reference
-        if score == 1.0:
+        value = score(metric, answer, reference)
+        if value > top or not which:
+            top, which = value, reference
+        if top == 1.0:
             break
-    return score, which
+    return top, which
 
 
 def final_answer(text: str) -> str:

@@ -15,6 +15,7 @@ def choose(response: str, reference: str = "B") -> grader.GradeResult:
 @pytest.mark.parametrize("response", [
     "The answer is A or B.", "Answer: A, B, C or D", "Answer: B, C", "Answer: A and B", "The answer is A/B",
     "Answer: (A)(B)(C)(D)", "Answer: (A) (B)", r"\boxed{A, B}", r"\boxed{B \text{ or } C}",
+    "The answer is A or B since both fit.", "Answer: A, B.",
 ])
 def test_an_answer_that_names_several_options_is_no_answer(response: str):
     """The first (or last) letter of such a hedge was read as the answer: "Answer: A, B, C or D" passed for A,
@@ -37,6 +38,9 @@ def test_a_negated_letter_is_no_answer(response: str):
     "I think B, not C.", "The answer is (B), not (C).", "Answer: B, because C is wrong", "Answer: B, C is wrong",
     "The answer is (B) (C is a trap)", "The answer is B and I think that is right", "It is not A, so B.",
     "B. Not C.", "The answer is (B).", r"\boxed{\text{(B)}}", "I pick option B.",
+    # a listed letter that words follow is talked about: these were NO_ANSWER
+    "Answer: B, C has the wrong sign", "Answer: B, A seems wrong", "The answer is B, C being wrong.",
+    "Answer: (B) / (C) are equal", "Answer: (B) (C) is wrong", "Answer: B, I think.",
 ])
 def test_one_stated_letter_beside_talk_of_others_is_read(response: str):
     result = choose(response)

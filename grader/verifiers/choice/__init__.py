@@ -83,10 +83,12 @@ def _last_option_text(text: str, options: ChoiceOptions) -> str | None:
 
 # Another option letter joined to a stated one: "A or B", "A, B, C or D", "A/B", "A and B", "(A)(B)". The
 # English words "A" and "I" count only where no lower-case word follows ("A and I think ...").
-# A letter that a verb follows is talked about, not chosen ("B, C is wrong").
+# A letter listed after a comma, slash or "and" that words follow is talked about, not chosen ("B, C is wrong",
+# "A, B has the wrong sign"); after "or" it is offered all the same ("A or B since both fit").
 _ANOTHER_LETTER_RE = re.compile(
-    r"(?:(?<=\))\s*+\(([A-J])\)"
-    r"|\s*+(?:,|/|&|\bor\b|\band\b)\s*+\(?([B-HJ]|[AI](?!\s+[a-z]))\)?(?![A-Za-z']))(?!\s+(?:is|are|was|were)\b)")
+    r"(?:(?<=\))\s*+\(([A-J])\)(?!\s*+[a-z])"
+    r"|\s*+\bor\s++\(?([B-HJ]|[AI](?!\s+[a-z]))\)?+(?![A-Za-z'])"
+    r"|\s*+(?:,|/|&|\band\b)\s*+\(?([A-J])\)?+(?![A-Za-z'])(?!\s*+[a-z]))")
 # A letter the response says is not the answer: "not B", "isn't (C)", "never D".
 _NEGATED_RE = re.compile(r"(?:\bnot|n't|\bnever)\s*+(?:option\s*+|choice\s*+)?[(\[]?\s*+$", re.IGNORECASE)
 
@@ -140,12 +142,12 @@ def _last_not_negated(text: str, letters: list[re.Match[str]]) -> re.Match[str] 
         last = letters.pop()
         if not _negated(text, last.start()):
             return last
-        if not letters or _SENTENCE_END_RE.search(text, letters[-1].end(), last.start()):
+        if not letters or _CLAUSE_END_RE.search(text, letters[-1].end(), last.start()):
             return None
     return None
 
 
-_SENTENCE_END_RE = re.compile(r"[.!?;\n](?:\s|$)")
+_CLAUSE_END_RE = re.compile(r"[.!?;\n](?:\s|$)")
 
 
 def _negated(text: str, start: int) -> bool:
@@ -154,7 +156,7 @@ def _negated(text: str, start: int) -> bool:
 
 def _refuse_more_letters(text: str, stated: re.Match[str], allowed: str) -> None:
     more = _ANOTHER_LETTER_RE.match(text, stated.end())
-    letter = more and (more.group(1) or more.group(2))
+    letter = more and (more.group(1) or more.group(2) or more.group(3))
     if letter and letter in allowed and letter != stated.group(1).upper():
         raise Hedged(f"The answer names several options ({text[stated.start():more.end()].strip()[:60]!r}).")
 

@@ -101,8 +101,8 @@ are those of a run without --ray (but for latency_ms).
 Exit status: 0 when the run finished (even if some lines were invalid),
 1 when a call to --server failed after its retries (the lines graded
 before it are in OUT), 2 when the arguments are wrong, the input cannot
-be read or the output cannot be written, 130 when interrupted (the lines graded
-before it are in OUT, and the summary counts them).
+be read or the output cannot be written, 130 when interrupted (without --ray,
+the lines graded before it are in OUT, and the summary counts them).
 """
 
 
@@ -245,8 +245,8 @@ def run_grade(args: argparse.Namespace) -> int:
         return EXIT_SERVER_FAILED
     except Interrupted as exc:
         print(render_summary(exc.summary, time.perf_counter() - start, _source_name(args)), file=sys.stderr)
-        print(f"grader: interrupted; the {exc.summary.total} lines graded before it are in {_output_name(args)}",
-              file=sys.stderr)
+        lines = "1 line" if exc.summary.total == 1 else f"{exc.summary.total} lines"
+        print(f"grader: interrupted; the {lines} graded before it are in {_output_name(args)}", file=sys.stderr)
         return EXIT_INTERRUPTED
     print(render_summary(summary, time.perf_counter() - start, _source_name(args)), file=sys.stderr)
     return EXIT_OK

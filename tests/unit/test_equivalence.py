@@ -420,3 +420,21 @@ def test_a_true_chain_of_constants_is_its_last_value(answer, reference):
 def test_a_math_block_chain_keeps_its_last_value():
     # A math block picked from the work may span more than the answer (Math-Verify's own test).
     assert grader.grade(r"Answer $ \frac{1}{2} \$ = \frac{10}{9} $", r"10/9").correct
+
+
+def test_a_sign_word_and_a_scale_word_are_read_as_numbers():
+    """"12 thousand" was 12 and a word (it passed for 12); "negative 12" was a text."""
+    same(["negative 12", "minus 12", "negative twelve", "-12"], "-12")
+    differ(["negative 12", "minus 12"], "12")
+    same(["12 thousand", "12 thousand dollars", r"\text{12 thousand}", "12000"], "12000")
+    differ(["12 thousand", "12 thousand widgets"], "12")
+    same(["1.5 million", "1,500 thousand", "0.0015 billion"], "1500000")
+    same(["2 dozen", "24"], "24")
+    same(["2.5 dozen"], "30")
+    differ(["2 dozen"], "2")
+    same(["negative 1.5 thousand"], "-1500")
+    # a digit string the int conversion refuses (over 4,300 digits) is no scaled number, and no crash
+    from grader.verifiers.math.normalize import normalize_answer
+
+    for huge in ("1" + ",000" * 2400 + " thousand", "9" * 5000 + " thousand"):
+        assert normalize_answer(huge)[0].endswith(" thousand")

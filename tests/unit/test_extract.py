@@ -213,7 +213,7 @@ def test_a_marker_sentence_states_the_value_right_after_it(response, text):
 
 @pytest.mark.parametrize("response, reference", [
     ("The answer is definitely not 5.", "5"), ("The answer is certainly not five.", "5"),
-    ("The answer is less than 5.", "5"), ("The answer is at least 5.", "5"),
+    ("The answer is less than 5.", "5"), ("The answer is more than 5.", "5"), ("The answer is fewer than 5.", "5"),
     ("The answer is probably 3, but could also be 5.", "5"), ("The answer is five or six.", "6"),
     ("The answer is any integer from 1 to 100.", "100"), ("The answer is between 3 and 5.", "5"),
     ("The answer is 5. On reflection, the answer is not 5 after all.", "5"),
@@ -225,7 +225,7 @@ def test_a_marker_that_negates_or_hedges_gives_no_answer(response, reference):
 
 
 @pytest.mark.parametrize("response", ["It is definitely not 5.", "Not 5.", "It is not $5$.", "It is never 5.",
-                                      "The result is less than 5.", "The number cannot be 5.", "It is at least 5.",
+                                      "The result is less than 5.", "The number cannot be 5.", "It is more than 5.",
                                       "It is not equal to 5.", "Either 5 or 6.", "It is 5, or maybe 6."])
 def test_a_one_line_answer_that_negates_or_hedges_gives_no_answer(response):
     """A one-line response was read for its value whatever the words before it: "It is not 5." passed for 5."""
@@ -257,3 +257,121 @@ def test_a_closing_think_alone_still_marks_the_answer():
     assert final_section("reasoning 3 </think>The answer is 4.") == "The answer is 4."
     assert grader.grade("reasoning 3 </think>The answer is 4.", "4").correct
     assert final_section("<think>a</think>Answer 4.<think>more") == "Answer 4."
+
+
+# --- review fixes: signs and scales, refusals in auto mode, doubts, corrections, bounds, calculations ---------
+
+@pytest.mark.parametrize("response, right, wrong", [
+    ("The answer is negative 12.", "-12", "12"), ("The answer is minus 3.", "-3", "3"),
+    ("The answer is negative twelve.", "-12", "12"), ("It is negative 12.", "-12", "12"),
+    ("The answer is 12 thousand dollars.", "12000", "12"), ("The answer is 2 dozen.", "24", "2"),
+    ("The answer is 1.5 million.", "1500000", "1.5"), ("It is 12 thousand.", "12000", "12"),
+])
+def test_a_sign_word_before_the_value_and_a_scale_word_after_it_belong_to_it(response, right, wrong):
+    """"The answer is negative 12." read 12 (the sign word skipped as filler) and passed for 12."""
+    assert grader.grade(response, right).correct
+    result = grader.grade(response, wrong)
+    assert result.status is grader.Status.OK and not result.correct, result
+
+
+def test_a_minus_after_a_value_computes_and_is_no_sign():
+    assert first("The answer is 5 minus 3, which is 2.") == ("2", "answer_is")
+    assert not grader.grade("It is 5 minus 3.", "-3").correct
+
+
+def test_a_refused_one_line_answer_is_final_in_auto_mode_too():
+    """"It is not 5." was NO_ANSWER by rules, but auto mode asked the LM extractor, which could read 5."""
+    from grader.types import GradeResult, Status
+    from grader.verifiers.math.verifier import final_statement_refused, merge_second_opinion, needs_second_opinion
+
+    rules = grader.grade("It is not 5.", "5")
+    assert rules.status is Status.NO_ANSWER and rules.method == "sentence+none", rules
+    assert final_statement_refused(rules) and not needs_second_opinion(rules)
+    lm = GradeResult(True, 1.0, Status.OK, extracted="5", method="lm+string")
+    assert merge_second_opinion(rules, lm, 10, 11) is rules
+
+
+@pytest.mark.parametrize("response, reference", [
+    ("The answer is 5 but I could be wrong.", "5"), ("The answer is 5, though I may have made an error.", "5"),
+    ("The answer is 6, although other approaches could be used.", "6"),
+    ("The answer is 5, but it could also be wrong.", "5"),
+])
+def test_a_doubt_that_offers_no_other_value_still_states_the_value(response, reference):
+    assert grader.grade(response, reference).correct
+
+
+@pytest.mark.parametrize("response", ["The answer is 3, but it could also be 5.", "The answer is 3, or it might be 5.",
+                                      "The answer is 3, but it could be five.",
+                                      "The answer is 3 but I could be wrong, it might be 5."])
+def test_a_doubt_that_offers_another_value_hedges(response):
+    for reference in ("3", "5"):
+        result = grader.grade(response, reference)
+        assert result.status is grader.Status.NO_ANSWER, result
+
+
+@pytest.mark.parametrize("response, right, wrong", [
+    ("The answer is not 12 but 13.", "13", "12"), ("The answer is not 12, but rather 13.", "13", "12"),
+    ("The probability that it rains is not 1/2 but 1/3.", "1/3", "1/2"),
+    ("There are 6 cookies left, not 7.", "6", "7"), ("The answer is 13, not 12.", "13", "12"),
+])
+def test_a_correction_states_the_value_it_corrects_to(response, right, wrong):
+    assert grader.grade(response, right).correct
+    assert not grader.grade(response, wrong).correct
+
+
+@pytest.mark.parametrize("response, reference", [
+    ("The answer is at most 6 apples.", "6"), ("He can buy at most 6 apples.", "6"), ("You need at least 4 buses.", "4"),
+    ("The minimum number of buses needed is at least 4.", "4"), ("She cannot buy more than 6.", "6"),
+    ("The answer is: no more than 5", "5"), ("The answer is no fewer than 4.", "4"), ("The answer is up to 6.", "6"),
+    ("It is not less than 5.", "5"),
+])
+def test_a_bound_is_how_a_least_or_most_answer_is_put(response, reference):
+    assert grader.grade(response, reference).correct
+
+
+@pytest.mark.parametrize("response", ["The answer is less than 5.", "The answer is more than 5.",
+                                      "The answer is fewer than 5.", "It is greater than 5.", "The answer is not 5.",
+                                      "It is never 5.", "It cannot be 5."])
+def test_a_strict_comparison_or_a_plain_negation_still_refuses(response):
+    assert grader.grade(response, "5").status is grader.Status.NO_ANSWER
+
+
+def test_a_bare_no_is_an_answer_and_no_hedge():
+    assert first("The answer is no.") == ("no", "answer_is")
+    assert grader.grade("The answer is no.", "no").correct and not grader.grade("The answer is no.", "yes").correct
+    assert grader.grade("There is no doubt: it is 5.", "5").correct
+
+
+@pytest.mark.parametrize("response, text", [
+    ("The answer is 2 times 3, which is 6.", "6"), ("The answer is 10 more than 5, so 15.", "15"),
+    ("The answer is 10 less than 25, which is 15.", "15"), ("The answer is 12 - a nice number.", "12"),
+    ("The answer is 6; a different method might also give 6.", "6"), ("The answer is 3 - a.", "3 - a"),
+])
+def test_the_marked_value_is_cut_where_it_ends(response, text):
+    assert first(response) == (text, "answer_is")
+
+
+N = 50_000
+
+
+def test_the_marker_sentence_helpers_are_linear_on_hostile_input():
+    """Each ran an anchored or ``.*`` pattern from every start: "x" + 50,000 spaces + "(" took 31 s to trim, "but "
+    12,500 times 12.6 s to scan for a doubt, 50,000 spaces before nothing 18 s to search for "I hope it is
+    correct". The verdicts only: the benchmark tier times them."""
+    from grader.verifiers.math.extract import _value_end, hedges, offers_alternative, reduce_sentence, without_hope
+
+    spaces = "x" + " " * N + "("
+    assert _value_end(spaces, 0, len(spaces), True) == len(spaces)
+    joined = "12" + " and" * (N // 4) + " "
+    assert _value_end(joined, 0, len(joined), True) == 2
+    assert not offers_alternative("but " * (N // 4))
+    assert not offers_alternative(" could" * (N // 6) + " 5")
+    assert offers_alternative("but could be " * (N // 13) + "5")
+    assert not hedges("no more than " * (N // 13)) and hedges("more than " * (N // 10))
+    assert without_hope(" " * N + "x") == " " * N + "x"
+    assert without_hope("5." + " " * N + "I hope it is correct." + " " * N) == "5"
+    assert reduce_sentence("5 " + "but " * (N // 4)) == "5"
+    assert reduce_sentence("not 1 but " * (N // 10) + "2") is None
+    assert reduce_sentence("negative" + " " * N + "2") == "2"  # a sign word is looked for just before the value
+    assert reduce_sentence("2" + " thousand" * (N // 9)) == "2 thousand"
+    assert first("The answer is 5 " + "but " * (N // 4)) == ("5", "answer_is")

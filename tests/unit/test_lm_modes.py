@@ -109,10 +109,14 @@ def test_grader_extractor_on_turns_the_default_on_and_off_turns_it_off(lm, monke
     assert not grader.grade(CHATTER, "4", extractor=service).correct and service.extractor.calls == 1
 
 
-def test_auto_keeps_a_correct_rule_verdict(lm):
-    # the last number matched; the LM pointing elsewhere does not undo a match
+def test_auto_a_last_number_guess_does_not_stand_against_the_lms_reading_elsewhere(lm):
+    # The last number is a guess at where the answer is: a response of guesses ("3? 5? 7?") was right for its
+    # last number by rules and for the LM's reading too. Where the LM reads elsewhere, its verdict stands.
     result = grader.grade("We get 3. Then 11", "11", extraction="auto", extractor=lm("3"))
-    assert result.correct and result.method.startswith("last_number")
+    assert not result.correct and result.method.startswith("lm+")
+    assert grader.grade("We get 3. Then 11", "11", extraction="rules").correct
+    agreeing = grader.grade("We get 3. Then 11", "11", extraction="auto", extractor=lm("11"))
+    assert agreeing.correct
 
 
 def test_correct_rule_answers_are_not_second_guessed(lm):

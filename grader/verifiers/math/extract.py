@@ -188,7 +188,7 @@ _FINAL_A_RE = re.compile(r"(?:^|\n)[ \t]*A:[ \t]*([^\n]+?)[ \t]*\n?\s*$")
 # Calculator annotations "<<3*4=12>>": notes for a tool, never an answer or a math delimiter.
 _CALCULATOR_RE = re.compile(r"<<[^<>\n]{0,200}>>")
 _ANSWER_TAG_RE = re.compile(r"<answer>(.*?)(?:</answer>|$)", re.DOTALL | re.IGNORECASE)
-_HOPE_RE = re.compile(r"\.?\s*I hope it is correct\.?.*$", re.DOTALL | re.IGNORECASE)
+_HOPE_RE = re.compile(r"I hope it is correct", re.IGNORECASE)
 _SENTENCE_END_RE = re.compile(r"\.(?=\s|$)|\n")
 _CHAT_TOKEN_RE = re.compile(r"<\|(?:im_start|im_end|endoftext|eot_id|end_of_text|start_header_id)\|>")
 
@@ -211,7 +211,7 @@ def _after_marker(text: str, start: int) -> str | None:
         # The sentence first, then "I hope it is correct" off it: the same answer, where the pattern run over the
         # whole 5,000-character window for each of 100,000 empty markers ("answer: . " repeated) took 23 s.
         m = _SENTENCE_END_RE.search(rest)
-        block = _HOPE_RE.sub("", rest[:m.start()] if m else rest)
+        block = without_hope(rest[:m.start()] if m else rest)
     if stars and block.rstrip().endswith("*" * stars):
         block = block.rstrip()[:-stars].rstrip()
     if "\\boxed" in block or "\\fbox" in block:
@@ -219,6 +219,17 @@ def _after_marker(text: str, start: int) -> str | None:
         if box is not None:
             return box.text
     return block if block.startswith(("$", "\\[", "\\(")) else reduce_sentence(block.strip())
+
+
+def without_hope(text: str) -> str:
+    """``text`` up to "I hope it is correct" (Minerva's sign-off), less the space and the one period before it.
+    A literal search, then a strip: the pattern ``\\.?\\s*I hope…`` tried from each space of a long run
+    scanned the run again (quadratic: 50,000 spaces took 18 s)."""
+    m = _HOPE_RE.search(text)
+    if m is None:
+        return text
+    head = text[:m.start()].rstrip()
+    return head[:-1] if head.endswith(".") else head
 
 
 _PROSE_WORD_RE = re.compile(r"(?<![\\a-zA-Z{])[a-zA-Z]{3,}(?![a-zA-Z}])")
@@ -245,39 +256,131 @@ def is_prose(text: str) -> bool:
     return len(_PROSE_WORD_RE.findall(outside)) >= 2
 
 
-# Words between an answer marker and its value that negate it or make it a range or a choice: "not 5",
-# "less than 5", "at least 5", "either 3 or 5", "between 3 and 5", "any integer from 1 to 100". ("probably 12"
-# and "most likely 12" still state one value: 12.)
-_HEDGE_RE = re.compile(
-    r"\b(?:not|never|no|neither|nor|either|or|between|any|could|might|may\s+be"
-    r"|(?:less|more|fewer|greater|smaller|larger|bigger|higher|lower)\s+than|at\s+(?:least|most)"
-    r"|up\s+to)\b|n['’]t\b", re.IGNORECASE)
-# After the value: another value offered ("five or six") or a doubt ("3, but it could also be 5").
-# ("12, which could be checked by …" doubts nothing.)
-_ALTERNATIVE_RE = re.compile(r"^[\s,;]*(?:or|and/or|nor)\b|\b(?:could|might|may)\s+also\s+be\b"
-                             r"|\b(?:but|or|though|although)\b.*\b(?:could|might|may)\b", re.IGNORECASE)
+# Words before a value that negate it or make it a range or a choice: "not 5", "never 5", "cannot be 5",
+# "either 3 or 5", "between 3 and 5", "any integer from 1 to 100", "could be 5". A strict comparison ("less than
+# 5", "more than 5") excludes the value; negated ("no more than 6", "cannot buy more than 6", "not less than 4")
+# it is a bound, which is how the answer to a least/most question is put, as are "at least 4", "at most 6" and
+# "up to 6". "probably 12" and "most likely 12" still state one value, and so does a bare "no" ("no doubt").
+_HEDGE_WORDS = frozenset({"not", "never", "neither", "nor", "either", "or", "between", "any", "could", "might",
+                          "cannot"})
+_NEGATIONS = frozenset({"not", "no", "never", "cannot"})
+_COMPARATIVES = frozenset({"less", "more", "fewer", "greater", "smaller", "larger", "bigger", "higher", "lower"})
+_TOKEN_RE = re.compile(r"[A-Za-z]+(?:['’][A-Za-z]+)?")
+_WORD_EDGES = "\"'“”‘’.,;:!?()[]{}*_$"
+# After the value: another value offered ("five or six"), or a doubt that offers one ("3, but it could also be
+# 5", "3, but it might be 5"). A doubt that offers none states the value ("5, but I could be wrong", "6, although
+# other approaches could be used"), and so does a remark ("12, which could be checked by …").
+_OR_NEXT_RE = re.compile(r"[\s,;]*(?:or|and/or|nor)\b", re.IGNORECASE)
+_DOUBT_RE = re.compile(r"\b(?:but|or|though|although)\b", re.IGNORECASE)
+_MODAL_RE = re.compile(r"\b(?:could|might|may)\b", re.IGNORECASE)
+_ALSO_BE_RE = re.compile(r"\s+also\s+be\b", re.IGNORECASE)
+_CLAUSE_RE = re.compile(r"[^,;:]+")
+_DIGIT_RE = re.compile(r"\d")
+# "not 12 but 13": a correction, whose value is the one after "but".
+_BUT_RE = re.compile(r"[\s,]*but\s+(?:rather\s+|instead\s+)?", re.IGNORECASE)
+_CORRECTION_RE = re.compile(r"\bnot\s+[^\s,;]+\s+but(?:\s+rather|\s+instead)?\s*$", re.IGNORECASE)
+# "There are 6 cookies left, not 7.": a one-line answer, then the value it is not.
+_TRAILING_NOT_RE = re.compile(r"[,;]\s*(?:and\s+|but\s+)?not\s+[^\s,;]+(?:\s+[A-Za-z]+)?\s*[.!]?\s*$",
+                              re.IGNORECASE)
+# A word right after the first value that computes with it ("2 times 3, which is 6", "10 more than 5, so 15"):
+# the sentence is a calculation, read as a description (its copula's value, else its last number).
+_ARITHMETIC_RE = re.compile(r"\s*(?:times|plus|minus|divided\s+by|multiplied\s+by|(?:more|less|fewer|greater)\s+than"
+                            r"|added\s+to|subtracted\s+from)\b", re.IGNORECASE)
+# A sign word before the value and a scale word after it belong to it: "negative 12", "12 thousand".
+_SIGN_WORD_RE = re.compile(r"(?:negative|minus)\s+$", re.IGNORECASE)
+_VALUE_ENDS = tuple("0123456789)]}$")
+_SCALE_WORD_RE = re.compile(r"\s+(?:hundred|thousand|million|billion|trillion|dozen)\b", re.IGNORECASE)
 _COPULA_WORDS = frozenset({"is", "are", "was", "equals"})
 _PUNCT_GAP_RE = re.compile(r"[\s,:;]*")
 _ARTICLE_GAP_RE = re.compile(r"(?:[\s,:;]|\b(?:a|an)\b)*", re.IGNORECASE)
-_TRAILING_JOINER_RE = re.compile(r"(?:[\s,;:]+(?:and|or))+[\s,;:]*$|[\s,;:]+$")
+_TRAILING_CHARS = frozenset(" \t\n\r,;:—–")
+_JOINER_WORDS = frozenset({"and", "or"})
+_ARTICLES = frozenset({"a", "an"})
+# How far back from a value its sign word, a "not … but" correction or a trailing "…, not 7" is looked for.
+_LOOK_BACK = 80
 # Filler words a marker's value may follow ("definitely 12", "that she has 12"); past this the sentence is a
 # description, read as before (its copula's value, else its last number).
 MAX_LEAD_WORDS = 4
 
 
-def reduce_sentence(sentence: str) -> str | None:
+def _negation(token: str) -> bool:
+    return token in _NEGATIONS or token.endswith(("n't", "n’t"))
+
+
+def hedges(before: str, last: int | None = None) -> bool:
+    """Whether the words before a value negate it or make it a range or a choice (only the ``last`` few words,
+    when given; a negation that turns a comparison into a bound may stand a little earlier). One pass."""
+    tokens = [w.strip(_WORD_EDGES).lower() for w in before.split()]  # a number or math is a word of the window
+    lo = 0 if last is None else max(0, len(tokens) - last)
+    bounding: set[int] = set()
+    for k in range(max(lo, 1), len(tokens)):
+        if tokens[k] == "than" and tokens[k - 1] in _COMPARATIVES:
+            negation = next((j for j in range(k - 2, max(k - 5, -1), -1) if _negation(tokens[j])), None)
+            if negation is None:
+                return True  # "less than 5": a strict comparison excludes the value
+            bounding.add(negation)  # "no more than 6", "cannot buy more than 6": a bound
+    return any(j not in bounding and (t in _HEDGE_WORDS or (t != "no" and _negation(t))
+                                      or (t == "may" and tokens[j + 1:j + 2] == ["be"]))
+               for j, t in enumerate(tokens[lo:], lo))
+
+
+def offers_alternative(after: str) -> bool:
+    """Whether the text after a value offers another value beside it: "or 6" right after it, or a clause with a
+    modal ("could", "might", "may") followed by a value, after "but"/"or"/"though"/"although" or as "… could also
+    be 6". One pass over the clauses (a pattern ``but .* could`` tried from each "but" was quadratic)."""
+    if _OR_NEXT_RE.match(after):
+        return True
+    if _MODAL_RE.search(after) is None:
+        return False
+    doubt = _DOUBT_RE.search(after)
+    for clause in _CLAUSE_RE.finditer(after):
+        text = clause.group(0)
+        value_at = _last_value_start(text)
+        if value_at < 0:
+            continue
+        for modal in _MODAL_RE.finditer(text, 0, value_at):
+            if modal.end() > value_at:
+                break
+            if (doubt is not None and doubt.start() < clause.start() + modal.start()) \
+                    or _ALSO_BE_RE.match(text, modal.end()):
+                return True
+    return False
+
+
+def _last_value_start(text: str) -> int:
+    """Where the last value in ``text`` starts (a digit, or a number in words), or -1."""
+    digit = -1
+    for digit_match in _DIGIT_RE.finditer(text):
+        digit = digit_match.start()
+    worded = last_number_phrase(text)
+    return max(digit, worded.start() if worded is not None else -1)
+
+
+def reduce_sentence(sentence: str, correcting: bool = False) -> str | None:
     """The value an answer marker's sentence states right after the marker and a few filler words:
     "12 since she had 20 and gave away 8" → "12", "that she has 12 apples" → "12", "the largest $n$ is 34" →
-    "34". None where those words negate or hedge it, or another value is offered beside it ("not 5",
-    "less than 5", "five or six"): the statement gives no answer, and nothing else may answer for it."""
+    "34", "negative 12" and "12 thousand" as written, "not 12 but 13" → "13". None where those words negate or
+    hedge it, or another value is offered beside it ("not 5", "less than 5", "five or six"): the statement gives
+    no answer, and nothing else may answer for it. A value that a word computes with ("2 times 3, which is 6")
+    leaves the sentence to be read as a description."""
     words = plain_words(sentence)
     if not words:
         return sentence  # an expression: "x = 5", "\\frac{1}{2}", "3 or 5"
     span = _marked_value(sentence, words)
     if span is None:
         return _described(sentence)
-    start, end = span
-    if _HEDGE_RE.search(sentence[:start]) or _ALTERNATIVE_RE.search(sentence[end:]):
+    start, end = _signed_scaled(sentence, *span)
+    if _ARITHMETIC_RE.match(sentence, end):
+        return _described(sentence)
+    before = sentence[:start]
+    correction = _BUT_RE.match(sentence, end)
+    if correction is not None and not correcting:
+        negated = _TOKEN_RE.findall(before[-_LOOK_BACK:])
+        if negated and negated[-1].lower() == "not":  # "not 12 but 13"
+            if hedges(before[:before.lower().rfind("not")]):
+                return None
+            return reduce_sentence(sentence[correction.end():], correcting=True)
+    if hedges(before) or offers_alternative(sentence[end:]):
         return None
     value = sentence[start:end]
     if start > 0 and not is_prose(sentence) and not any(c.isdigit() for c in value):
@@ -285,16 +388,31 @@ def reduce_sentence(sentence: str) -> str | None:
     return value
 
 
+def _signed_scaled(sentence: str, start: int, end: int) -> tuple[int, int]:
+    """The value's span with a sign word before it ("negative 12") and a scale word after it ("12 thousand")."""
+    head = sentence[max(0, start - _LOOK_BACK):start]
+    sign = _SIGN_WORD_RE.search(head)
+    if sign is not None and sentence[start:start + 1] not in ("-", "+", "−"):
+        at = start - len(head) + sign.start()
+        # a word of its own, not after a value ("5 minus 3" computes)
+        if at == 0 or (not sentence[at - 1].isalpha() and head[:sign.start()].rstrip()[-1:] not in _VALUE_ENDS):
+            start = at
+    scale = _SCALE_WORD_RE.match(sentence, end)
+    return start, scale.end() if scale is not None else end
+
+
 def _described(sentence: str) -> str | None:
     """A sentence with no value after a few words: only words ("the empty set"), or a description; its
-    copula's value, else its last number, unless the words before that number hedge it."""
+    copula's value, else its last number, unless the words of that number's clause hedge it."""
     stated = _stated(sentence, _IS_RE, is_prose)
     if stated is not None:
         return stated
     num = extract_last_number(sentence)
     if num is None:
         return sentence
-    return None if _HEDGE_RE.search(sentence[:sentence.rfind(num.text)]) else num.text
+    clause = sentence[:sentence.rfind(num.text)]
+    clause = clause[max(clause.rfind(","), clause.rfind(";"), clause.rfind(":")) + 1:]
+    return None if hedges(clause) else num.text
 
 
 def _marked_value(sentence: str, words: list[re.Match]) -> tuple[int, int] | None:
@@ -316,12 +434,40 @@ def _marked_value(sentence: str, words: list[re.Match]) -> tuple[int, int] | Non
             lead, pos, i = lead + 1, words[i].end(), i + 1
             continue
         end = words[i].start() if i < len(words) else len(sentence)
-        value = _TRAILING_JOINER_RE.sub("", sentence[gap:end])
+        if sentence[gap:end].strip().lower() == "no" and i + 1 < len(words) \
+                and words[i].group(0).lower() in _COMPARATIVES and words[i + 1].group(0).lower() == "than":
+            lead, pos = lead + 1, gap + 2  # "no more than 5": a bound's first word, not the answer "no"
+            continue
+        value_end = _value_end(sentence, gap, end, before_word=i < len(words))
         if not (i < len(words) and words[i].group(0).lower() in _COPULA_WORDS):
-            return gap, gap + len(value)
-        subject = (gap, gap + len(value))
+            return gap, value_end
+        subject = (gap, value_end)
         lead, pos, i = lead + 1, words[i].end(), i + 1
     return None
+
+
+def _value_end(text: str, lo: int, hi: int, before_word: bool) -> int:
+    """Where the value in ``text[lo:hi]`` ends, less what trails it: spaces and punctuation, a dash ("12 - a
+    nice number"), a joining "and"/"or", and before a word an article ("6; a different method"; at the end "a"
+    is a variable: "3 - a"). One step back per character (an anchored pattern retried from each start of a
+    long run of spaces was quadratic)."""
+    e = hi
+    while e > lo:
+        c = text[e - 1]
+        if c in _TRAILING_CHARS or (c == "-" and e - 1 > lo and text[e - 2] in " \t"):
+            e -= 1
+            continue
+        if not c.isalpha():
+            break
+        w = e - 1
+        while w > lo and text[w - 1].isalpha():
+            w -= 1
+        word = text[w:e].lower()
+        if w > lo and text[w - 1] in _TRAILING_CHARS and (word in _JOINER_WORDS or (before_word and word in _ARTICLES)):
+            e = w
+            continue
+        break
+    return e
 
 
 def _number_phrase_at(text: str, pos: int) -> tuple[int, int] | None:
@@ -566,6 +712,9 @@ def sentence_answer(text: str) -> str | None:
     """The answer a short sentence states: "It is 42." → "42", "We get .05" → ".05",
     "It is x+1." → "x+1", "It equals 5*10^-2 mol" → "5*10^-2"; None when the text is no
     sentence (no plain words, or no digits)."""
+    correction = _TRAILING_NOT_RE.search(text, max(0, len(text) - _LOOK_BACK))
+    if correction is not None and _DIGIT_RE.search(text, 0, correction.start()):
+        text = text[:correction.start()]  # "There are 6 cookies left, not 7.": the answer, then what it is not
     words = plain_words(text)
     if not words or _LABEL_RE.match(text) or not any(c.isdigit() for c in text) or _NEXT_SENTENCE_RE.search(text):
         return None
@@ -579,7 +728,9 @@ def sentence_answer(text: str) -> str | None:
     for lo, hi in reversed(list(zip(bounds[::2], bounds[1::2]))):
         stretch = text[lo:hi].strip(" \t,;:")
         if any(c.isdigit() for c in stretch):
-            return stretch
+            start = text.index(stretch, lo)
+            start, end = _signed_scaled(text, start, start + len(stretch))  # "It is negative 12", "12 thousand"
+            return text[start:end]
     return None
 
 
@@ -617,14 +768,14 @@ def _hedged_one_liner(text: str) -> Extraction | None:
     start = stripped.rfind(stated) if stated else -1
     if start < 0:
         return None
+    head = stripped[:start]
+    correction = _CORRECTION_RE.search(head, max(0, len(head) - _LOOK_BACK))
+    if correction is not None:  # "It is not 1/2 but 1/3": a correction, not a negation of 1/3
+        head = head[:correction.start()]
     # The value's clause, its last three words: "There is no doubt it is 5" and "No, it is 5" do not negate 5.
-    before = " ".join(re.split(r"[,;:]", stripped[:start])[-1].split()[-3:])
-    if _HEDGE_RE.search(before) or _CANNOT_RE.search(before) or _ALTERNATIVE_RE.search(stripped[start + len(stated):]):
+    if hedges(re.split(r"[,;:]", head)[-1], last=3) or offers_alternative(stripped[start + len(stated):]):
         return Extraction("", "sentence", EXPR, text.find(stripped), _HEDGED)
     return None
-
-
-_CANNOT_RE = re.compile(r"\bcannot\b", re.IGNORECASE)
 
 
 def _states_nothing(c: Extraction) -> bool:

@@ -308,6 +308,7 @@ def normalize_answer(text: str) -> tuple[str, bool]:
     tail = strip_units(tail)
     tail, percent2 = _strip_percent(tail)
     s = _WHITESPACE_RE.sub(" ", head + tail).strip()
+    s = _signed_and_scaled(s)  # "negative 12" is -12, "12 thousand" is 12000 (not 12 and a word)
     if (s[:1].isalpha() or s.startswith("\\")) and not any(c.isdigit() for c in s):  # "twelve", "\\text{half}"
         s = spell_out(unwrap_text(s)) or s
     return s, percent or percent2
@@ -315,6 +316,32 @@ def normalize_answer(text: str) -> tuple[str, bool]:
 
 _WHITESPACE_RE = re.compile(r"\s+")
 _TAIL = 200
+
+# A sign word before a whole answer's number ("negative 12", "minus three") and a scale word after its digits
+# ("12 thousand", "1.5 million", "2 dozen"): the parser read "12 thousand" as 12 and a word.
+_SIGN_WORD_RE = re.compile(r"^(?i:negative|minus)\s+(?=\S)")
+_SCALED_RE = re.compile(r"^([-+]?)(\d{1,3}(?:,\d{3}){1,10}|\d{1,30})(?:\.(\d{1,30}))?\s+"
+                        r"(?i:(hundred|thousand|million|billion|trillion|dozen))\b")
+_SCALE = {"hundred": 100, "thousand": 10**3, "million": 10**6, "billion": 10**9, "trillion": 10**12, "dozen": 12}
+
+
+def _signed_and_scaled(s: str) -> str:
+    sign = _SIGN_WORD_RE.match(s)
+    if sign is not None:
+        rest = s[sign.end():]
+        if rest[:1].isdigit() or (rest[:1] == "." and rest[1:2].isdigit()):
+            s = "-" + rest
+        elif rest[:1].isalpha() and not any(c.isdigit() for c in rest):
+            spelled = spell_out(rest)
+            if spelled is not None:
+                s = "-" + spelled
+    m = _SCALED_RE.match(s)
+    if m is None:
+        return s
+    places = m.group(3) or ""
+    digits = str(int(m.group(2).replace(",", "") + places) * _SCALE[m.group(4).lower()]).rjust(len(places) + 1, "0")
+    whole, fraction = (digits[:-len(places)], digits[-len(places):].rstrip("0")) if places else (digits, "")
+    return m.group(1) + whole + ("." + fraction if fraction else "") + s[m.end():]
 # A whole answer that is the real line: the interval, or in words.
 _REAL_LINE_RE = re.compile(r"^\(\s*-\s*\\infty\s*,\s*\+?\s*\\infty\s*\)$"
                            r"|^-\s*\\infty\s*<\s*[a-zA-Z]\s*<\s*\+?\s*\\infty$"  # -\infty < x < \infty

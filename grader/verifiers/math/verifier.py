@@ -31,6 +31,9 @@ from .positions import asks_for_position, with_positions
 from .options import MathOptions
 
 _LONG_REFERENCE = 120
+# The candidates whose refusal (``Extraction.refused``) is the response's final word: a box, a marker and the
+# other explicit statements, and a one-line response's sentence.
+REFUSING_METHODS = (*STRONG_METHODS, "sentence")
 EXTRACTOR_STAGE = "extractor"
 JUDGE_STAGE = "judge"
 JUDGE_TAIL_CHARS = 600  # what the judge sees of a response the rules found no answer in
@@ -320,9 +323,10 @@ def needs_second_opinion(rules: GradeResult) -> bool:
 
 
 def final_statement_refused(rules: GradeResult) -> bool:
-    """The rules found the final box empty or unreadable, or the answer statement hedged (``_grade``)."""
+    """The rules found the final box empty or unreadable, or the answer statement hedged (``_grade``): a marker's,
+    or a one-line response's own sentence ("It is not 5.", method "sentence"), the same refusal in every mode."""
     source = _source(rules)
-    return (rules.status is Status.NO_ANSWER and source in STRONG_METHODS) or \
+    return (rules.status is Status.NO_ANSWER and source in REFUSING_METHODS) or \
         (rules.status is Status.PARSE_ERROR and source == "boxed")
 
 

@@ -358,7 +358,8 @@ def test_the_marker_sentence_helpers_are_linear_on_hostile_input():
     """Each ran an anchored or ``.*`` pattern from every start: "x" + 50,000 spaces + "(" took 31 s to trim, "but "
     12,500 times 12.6 s to scan for a doubt, 50,000 spaces before nothing 18 s to search for "I hope it is
     correct". The verdicts only: the benchmark tier times them."""
-    from grader.verifiers.math.extract import _value_end, hedges, offers_alternative, reduce_sentence, without_hope
+    from grader.verifiers.math.extract import _value_end, reduce_sentence, without_hope
+    from grader.verifiers.math.hedges import hedges, offers_alternative
 
     spaces = "x" + " " * N + "("
     assert _value_end(spaces, 0, len(spaces), True) == len(spaces)

@@ -12,6 +12,7 @@ import re
 from collections.abc import Callable, Iterator, Sequence
 from dataclasses import dataclass
 
+from .hedges import COMPARATIVES, hedges, offers_alternative
 from .number_words import NUMBER_WORDS_RE, last_number_phrase, words_value
 
 # Families, matching Math-Verify's ``match_types``: "latex" candidates come from
@@ -256,25 +257,7 @@ def is_prose(text: str) -> bool:
     return len(_PROSE_WORD_RE.findall(outside)) >= 2
 
 
-# Words before a value that negate it or make it a range or a choice: "not 5", "never 5", "cannot be 5",
-# "either 3 or 5", "between 3 and 5", "any integer from 1 to 100", "could be 5". A strict comparison ("less than
-# 5", "more than 5") excludes the value; negated ("no more than 6", "cannot buy more than 6", "not less than 4")
-# it is a bound, which is how the answer to a least/most question is put, as are "at least 4", "at most 6" and
-# "up to 6". "probably 12" and "most likely 12" still state one value, and so does a bare "no" ("no doubt").
-_HEDGE_WORDS = frozenset({"not", "never", "neither", "nor", "either", "or", "between", "any", "could", "might",
-                          "cannot"})
-_NEGATIONS = frozenset({"not", "no", "never", "cannot"})
-_COMPARATIVES = frozenset({"less", "more", "fewer", "greater", "smaller", "larger", "bigger", "higher", "lower"})
 _TOKEN_RE = re.compile(r"[A-Za-z]+(?:['’][A-Za-z]+)?")
-_WORD_EDGES = "\"'“”‘’.,;:!?()[]{}*_$"
-# After the value: another value offered ("five or six"), or a doubt that offers one ("3, but it could also be
-# 5", "3, but it might be 5"). A doubt that offers none states the value ("5, but I could be wrong", "6, although
-# other approaches could be used"), and so does a remark ("12, which could be checked by …").
-_OR_NEXT_RE = re.compile(r"[\s,;]*(?:or|and/or|nor)\b", re.IGNORECASE)
-_DOUBT_RE = re.compile(r"\b(?:but|or|though|although)\b", re.IGNORECASE)
-_MODAL_RE = re.compile(r"\b(?:could|might|may)\b", re.IGNORECASE)
-_ALSO_BE_RE = re.compile(r"\s+also\s+be\b", re.IGNORECASE)
-_CLAUSE_RE = re.compile(r"[^,;:]+")
 _DIGIT_RE = re.compile(r"\d")
 # "not 12 but 13": a correction, whose value is the one after "but".
 _BUT_RE = re.compile(r"[\s,]*but\s+(?:rather\s+|instead\s+)?", re.IGNORECASE)
@@ -301,59 +284,6 @@ _LOOK_BACK = 80
 # Filler words a marker's value may follow ("definitely 12", "that she has 12"); past this the sentence is a
 # description, read as before (its copula's value, else its last number).
 MAX_LEAD_WORDS = 4
-
-
-def _negation(token: str) -> bool:
-    return token in _NEGATIONS or token.endswith(("n't", "n’t"))
-
-
-def hedges(before: str, last: int | None = None) -> bool:
-    """Whether the words before a value negate it or make it a range or a choice (only the ``last`` few words,
-    when given; a negation that turns a comparison into a bound may stand a little earlier). One pass."""
-    tokens = [w.strip(_WORD_EDGES).lower() for w in before.split()]  # a number or math is a word of the window
-    lo = 0 if last is None else max(0, len(tokens) - last)
-    bounding: set[int] = set()
-    for k in range(max(lo, 1), len(tokens)):
-        if tokens[k] == "than" and tokens[k - 1] in _COMPARATIVES:
-            negation = next((j for j in range(k - 2, max(k - 5, -1), -1) if _negation(tokens[j])), None)
-            if negation is None:
-                return True  # "less than 5": a strict comparison excludes the value
-            bounding.add(negation)  # "no more than 6", "cannot buy more than 6": a bound
-    return any(j not in bounding and (t in _HEDGE_WORDS or (t != "no" and _negation(t))
-                                      or (t == "may" and tokens[j + 1:j + 2] == ["be"]))
-               for j, t in enumerate(tokens[lo:], lo))
-
-
-def offers_alternative(after: str) -> bool:
-    """Whether the text after a value offers another value beside it: "or 6" right after it, or a clause with a
-    modal ("could", "might", "may") followed by a value, after "but"/"or"/"though"/"although" or as "… could also
-    be 6". One pass over the clauses (a pattern ``but .* could`` tried from each "but" was quadratic)."""
-    if _OR_NEXT_RE.match(after):
-        return True
-    if _MODAL_RE.search(after) is None:
-        return False
-    doubt = _DOUBT_RE.search(after)
-    for clause in _CLAUSE_RE.finditer(after):
-        text = clause.group(0)
-        value_at = _last_value_start(text)
-        if value_at < 0:
-            continue
-        for modal in _MODAL_RE.finditer(text, 0, value_at):
-            if modal.end() > value_at:
-                break
-            if (doubt is not None and doubt.start() < clause.start() + modal.start()) \
-                    or _ALSO_BE_RE.match(text, modal.end()):
-                return True
-    return False
-
-
-def _last_value_start(text: str) -> int:
-    """Where the last value in ``text`` starts (a digit, or a number in words), or -1."""
-    digit = -1
-    for digit_match in _DIGIT_RE.finditer(text):
-        digit = digit_match.start()
-    worded = last_number_phrase(text)
-    return max(digit, worded.start() if worded is not None else -1)
 
 
 def reduce_sentence(sentence: str, correcting: bool = False) -> str | None:
@@ -435,7 +365,7 @@ def _marked_value(sentence: str, words: list[re.Match]) -> tuple[int, int] | Non
             continue
         end = words[i].start() if i < len(words) else len(sentence)
         if sentence[gap:end].strip().lower() == "no" and i + 1 < len(words) \
-                and words[i].group(0).lower() in _COMPARATIVES and words[i + 1].group(0).lower() == "than":
+                and words[i].group(0).lower() in COMPARATIVES and words[i + 1].group(0).lower() == "than":
             lead, pos = lead + 1, gap + 2  # "no more than 5": a bound's first word, not the answer "no"
             continue
         value_end = _value_end(sentence, gap, end, before_word=i < len(words))

@@ -17,7 +17,7 @@ from fractions import Fraction
 from typing import Any
 
 from .algebra import Exact, Infinite, parse_exact, renaming_may_apply, solve_linear
-from .numbers import InvalidNumber, Number, parse_number, round_half_up, truncate
+from .numbers import Number, number_or_none, round_half_up, truncate
 from .errors import NeedsSympy
 from .focus import restates_question_around
 from .options import MathOptions
@@ -297,7 +297,7 @@ def constant_chain_holds(chain: Relation) -> bool | None:
 def _chain_term_number(term: str, expr: Any) -> Number | None:
     """A chain's term as a number: as written (a decimal keeps its places), else its exact value or a closed
     form's 40-place value; None for a term with variables."""
-    written = _written_number(term)
+    written = number_or_none(term)
     if written is not None:
         return written
     if isinstance(expr, Exact):
@@ -313,13 +313,6 @@ def _chain_term_number(term: str, expr: Any) -> Number | None:
     from . import symbolic  # only sympy-mode chains hold sympy terms
 
     return _closed_number(symbolic, expr)
-
-
-def _written_number(term: str) -> Number | None:
-    try:
-        return parse_number(term)
-    except InvalidNumber:
-        return None
 
 
 def _same_or_rounded(a: Number, b: Number) -> bool:

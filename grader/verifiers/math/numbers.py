@@ -124,6 +124,14 @@ def parse_number(text: str) -> Number | None:
     return None
 
 
+def number_or_none(text: str) -> Number | None:
+    """``parse_number``, with None also for number-shaped text that has no value (a zero denominator)."""
+    try:
+        return parse_number(text)
+    except InvalidNumber:
+        return None
+
+
 def _repeating(sign: str, whole: str, fixed: str, period: str) -> Fraction:
     """0.1(6) = 0.1 + 0.0(6) = 1/10 + 6/90 = 1/6."""
     value = int(whole or "0") + Fraction(int(fixed or "0"), 10 ** len(fixed))

@@ -20,7 +20,7 @@ from typing import Any, Union
 from .algebra import Exact, parse_exact
 from .errors import NeedsSympy, ParseError
 from .normalize import MAX_NORMALIZED_CHARS, canonical_text, normalize_answer, unwrap_text
-from .numbers import InvalidNumber, Number, parse_comma_decimal, parse_number
+from .numbers import InvalidNumber, Number, number_or_none, parse_comma_decimal, parse_number
 
 
 
@@ -429,7 +429,7 @@ def _parse_relation(s: str, percent: bool, use_sympy: bool, depth: int) -> Value
     interval = _chain_interval(ops, terms, use_sympy, depth)
     if interval is not None:
         return interval
-    last = _number_or_none(terms[-1])
+    last = number_or_none(terms[-1])
     exact = tuple(_exact_term(t) for t in terms)
     if all(e is not None for e in exact):
         return Relation(tuple(ops), tuple(terms), exact, last)  # compare converts them where sympy must decide
@@ -445,18 +445,11 @@ def _all_constant(terms: list[str]) -> bool:
     return all(isinstance(e, Exact) and not e.variables for e in exact)
 
 
-def _number_or_none(s: str) -> Number | None:
-    try:
-        return parse_number(s)
-    except InvalidNumber:
-        return None
-
-
 def _exact_term(s: str) -> Any:
     """A relation's term as an exact value: a canonical form, or a number (decimals exactly)."""
     exact = parse_exact(s)
     if exact is None:
-        num = _number_or_none(s)
+        num = number_or_none(s)
         exact = Exact.rational(num.value) if num is not None else None
     return exact
 

@@ -94,7 +94,7 @@ def test_a_multi_asks_each_model_grader_and_failures_are_checks(client, endpoint
               "graders": {"tone": label("tone"), "quality": score("score"), "broken": score("score FAIL"),
                           "slow": label("tone SLOW")}}
     start = time.monotonic()
-    result = client.grade("Thanks", "x", verifier="grader", grader=config, timeout=10)
+    result = client.grade("Thanks", "x", verifier="grader", grader=config, item={"topic": "bees"}, timeout=10)
     assert time.monotonic() - start < 5  # the stalled one gave up at the judge timeout (1 s)
     assert result.status is Status.OK and result.score == pytest.approx(1.7)
     checks = {c.name: c for c in result.checks}

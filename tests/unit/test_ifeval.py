@@ -332,7 +332,7 @@ def _treebank_corpus() -> list[str]:
         "can", "not", "gon", "na", "'t", "is", "n't", "'ll", "''", "``", "--", "...", "cannot", "wanna ", "'re",
         "'S", "D'ye", "İ", "ǅ", "gimme", "'tis", "more'n", "Mr.", "U.S."]
     rng = random.Random(11)
-    return corpus + ["".join(rng.choice(pieces) for _ in range(rng.randint(0, 30))) for _ in range(20_000)]
+    return corpus + ["".join(rng.choice(pieces) for _ in range(rng.randint(0, 30))) for _ in range(6_000)]
 
 
 def test_treebank_words_are_nltks_without_importing_nltk():

@@ -433,6 +433,9 @@ def test_a_sign_word_and_a_scale_word_are_read_as_numbers():
     same(["2.5 dozen"], "30")
     differ(["2 dozen"], "2")
     same(["negative 1.5 thousand"], "-1500")
+    # in \text after the number, as a box writes it: "\text{ million}" was dropped as a unit (2.5 passed for 2.5)
+    same([r"2.5 \text{ million}", r"2.5\,\text{million}", r"2.5 \text{ million dollars}"], "2500000")
+    differ([r"2.5 \text{ million}", r"3 \text{ thousand}"], "2.5")
     # a digit string the int conversion refuses (over 4,300 digits) is no scaled number, and no crash
     from grader.verifiers.math.normalize import normalize_answer
 

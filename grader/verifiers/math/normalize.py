@@ -302,6 +302,7 @@ def normalize_answer(text: str) -> tuple[str, bool]:
     s = _EMPTY_SET_RE.sub(r"\\emptyset", s)  # "no solution", "\{\}" and "the empty set" are \emptyset
     s = _yes_or_no(s)  # "Yes, it is possible" is Yes
     s = _NUMBER_IN_TEXT_RE.sub(r"\1", s)  # "\text{12 cm}": the number and its unit, out of the \text
+    s = _SCALE_IN_TEXT_RE.sub(r" \1", s)  # "2.5 \text{ million}" is 2.5 million, not 2.5 and a unit
     # Percent signs and units only ever end an answer: read just the tail.
     head, tail = s[:-_TAIL], s[-_TAIL:]
     tail, percent = _strip_percent(tail)
@@ -322,6 +323,10 @@ _TAIL = 200
 _SIGN_WORD_RE = re.compile(r"^(?i:negative|minus)\s+(?=\S)")
 _SCALED_RE = re.compile(r"^([-+]?)(\d{1,3}(?:,\d{3}){1,10}|\d{1,30})(?:\.(\d{1,30}))?\s+"
                         r"(?i:(hundred|thousand|million|billion|trillion|dozen))\b")
+# A scale word in \text after a number, and any unit after it there: "2.5 \text{ million}", "3\text{ thousand
+# dollars}". Units are dropped after a number; a scale word is part of the number.
+_SCALE_IN_TEXT_RE = re.compile(r"(?<=[0-9])\s*\\(?:text|textrm|textnormal|mathrm|mbox)\s*\{\s*"
+                               r"((?i:hundred|thousand|million|billion|trillion|dozen))\b[A-Za-z .]*\}")
 _SCALE = {"hundred": 100, "thousand": 10**3, "million": 10**6, "billion": 10**9, "trillion": 10**12, "dozen": 12}
 
 

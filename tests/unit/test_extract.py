@@ -233,9 +233,34 @@ def test_a_one_line_answer_that_negates_or_hedges_gives_no_answer(response):
     assert result.status is grader.Status.NO_ANSWER and not result.correct, result
 
 
-@pytest.mark.parametrize("response", ["No, it is 5.", "There is no doubt it is 5.", "It is 5.", "We get 5 apples."])
+@pytest.mark.parametrize("response", ["No, it is 5.", "There is no doubt it is 5.", "It is 5.", "We get 5 apples.",
+                                      # the subject's words say nothing of the value after its copula
+                                      "The number of people who did not attend is 5.",
+                                      "So the number of students who do not play either sport is 5.",
+                                      "Therefore, the number of students who play neither sport is 5.",
+                                      "The smallest integer greater than 4.5 is 5.", "The largest integer less than 6 is 5."])
 def test_a_one_line_answer_with_a_negation_elsewhere_is_read(response):
     assert grader.grade(response, "5").correct
+
+
+@pytest.mark.parametrize("response,reference,correct", [
+    ("The answer must be 12, since it cannot be 11.", "12", True), ("It is 12; it cannot be 11.", "12", True),
+    ("The answer must be 12, since it cannot be 11.", "11", False),
+    ("It is 12, or maybe 11.", "12", False), ("It is 12, but it might be 11.", "12", False),
+    ("It is not 12, and it is not 11.", "12", False),
+])
+def test_a_one_line_answer_whose_last_clause_negates_another_value_states_the_first(response, reference, correct):
+    """"12, since it cannot be 11" was NO_ANSWER (and 11 before the hedge checks); an alternative offered stays a
+    hedge."""
+    assert grader.grade(response, reference).correct is correct
+
+
+@pytest.mark.parametrize("response", ["The answer is 12 or, equivalently, one dozen.",
+                                      "The answer is the distance between the two points, which is 12."])
+def test_a_restatement_or_a_description_before_the_value_is_no_hedge(response):
+    """Both were NO_ANSWER: "or" read as another value offered, "between" as a range."""
+    assert grader.grade(response, "12").correct
+    assert not grader.grade(response, "2").correct
 
 
 def test_a_hedging_remark_after_a_box_does_not_take_the_box_back():

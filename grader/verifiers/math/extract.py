@@ -311,11 +311,24 @@ def reduce_sentence(sentence: str, correcting: bool = False) -> str | None:
                 return None
             return reduce_sentence(sentence[correction.end():], correcting=True)
     if hedges(before) or offers_alternative(sentence[end:]):
-        return None
+        # "the distance between the two points, which is 12": the words before "two" were a description, and
+        # the sentence states its value after a copula; "between 3 and 5" states none.
+        return _stated_later(sentence[end:])
     value = sentence[start:end]
     if start > 0 and not is_prose(sentence) and not any(c.isdigit() for c in value):
         return sentence  # one word before a letter, read with it: "option F" (a letter only A-E names)
     return value
+
+
+def _stated_later(rest: str) -> str | None:
+    """The value a copula states later in a marker's sentence ("…, which is 12"), unless its words hedge it."""
+    copulas = list(_IS_RE.finditer(rest))
+    if not copulas:
+        return None
+    value = rest[copulas[-1].end():].strip().rstrip(".")
+    if not value or hedges(value, last=3) or not any(c.isdigit() for c in value):
+        return None
+    return reduce_sentence(value) if plain_words(value) else value
 
 
 def _signed_scaled(sentence: str, start: int, end: int) -> tuple[int, int]:
@@ -702,9 +715,40 @@ def _hedged_one_liner(text: str) -> Extraction | None:
     correction = _CORRECTION_RE.search(head, max(0, len(head) - _LOOK_BACK))
     if correction is not None:  # "It is not 1/2 but 1/3": a correction, not a negation of 1/3
         head = head[:correction.start()]
-    # The value's clause, its last three words: "There is no doubt it is 5" and "No, it is 5" do not negate 5.
-    if hedges(re.split(r"[,;:]", head)[-1], last=3) or offers_alternative(stripped[start + len(stated):]):
+    # What the value's clause says of it (``_said``), its last three words: "There is no doubt it is 5" and "No,
+    # it is 5" do not negate 5; "It is not 5" does.
+    if hedges(_said(re.split(r"[,;:]", head)[-1]), last=3) or offers_alternative(stripped[start + len(stated):]):
+        earlier = _earlier_statement(head)
+        # "The answer must be 12, since it cannot be 11" is 12; "It is 5, or maybe 6" offers two
+        if earlier is not None and not offers_alternative(stripped[earlier[1] + len(earlier[0]):]):
+            value, at = earlier
+            return Extraction(value, "sentence", EXPR, text.find(stripped) + at)
         return Extraction("", "sentence", EXPR, text.find(stripped), _HEDGED)
+    return None
+
+
+def _said(clause: str) -> str:
+    """What a clause says of its value: from its last copula and the word before it, where it has one ("The
+    number of people who did not attend is", "The largest integer less than 13 is": the subject's words say
+    nothing of the value; "It cannot be" does), else the whole clause."""
+    copulas = list(_COPULA_RE.finditer(clause))
+    if not copulas:
+        return clause
+    return " ".join(clause[:copulas[-1].start()].split()[-1:]) + " " + clause[copulas[-1].start():]
+
+
+def _earlier_statement(head: str) -> tuple[str, int] | None:
+    """The value an earlier clause of a one-line answer states plainly, and where, when the last clause
+    negates or hedges its own ("12, since it cannot be 11"); None where none does."""
+    clauses = list(re.finditer(r"[^,;:]+", head))[:-1]
+    for clause in reversed(clauses):
+        text = clause.group(0)
+        value = sentence_answer(text.strip()) if any(c.isdigit() for c in text) else None
+        if value:
+            at = text.rfind(value)
+            if at >= 0 and not hedges(_said(text[:at]), last=3):
+                return value, clause.start() + at
+            return None
     return None
 
 

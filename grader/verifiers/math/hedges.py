@@ -21,7 +21,9 @@ _WORD_EDGES = "\"'“”‘’.,;:!?()[]{}*_$"
 # After the value: another value offered ("five or six"), or a doubt that offers one ("3, but it could also be
 # 5", "3, but it might be 5"). A doubt that offers none states the value ("5, but I could be wrong", "6, although
 # other approaches could be used"), and so does a remark ("12, which could be checked by …").
-_OR_NEXT_RE = re.compile(r"[\s,;]*(?:or|and/or|nor)\b", re.IGNORECASE)
+# ("12 or, equivalently, one dozen" restates the value.)
+_OR_NEXT_RE = re.compile(r"[\s,;]*(?:or|and/or|nor)\b(?![\s,]*(?:equivalently|in other words|that is|i\.e\.))",
+                         re.IGNORECASE)
 _DOUBT_RE = re.compile(r"\b(?:but|or|though|although)\b", re.IGNORECASE)
 _MODAL_RE = re.compile(r"\b(?:could|might|may)\b", re.IGNORECASE)
 _ALSO_BE_RE = re.compile(r"\s+also\s+be\b", re.IGNORECASE)

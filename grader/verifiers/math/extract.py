@@ -703,7 +703,8 @@ def iter_candidates(response: str, match_types: tuple[str, ...] = (LATEX, EXPR))
 
 def _hedged_one_liner(text: str) -> Extraction | None:
     """A one-line response whose sentence negates its value or makes it a range or a choice ("It is not 5.",
-    "The result is less than 5."), as a refused candidate; None for any other text."""
+    "The result is less than 5."), as a refused candidate, or, where an earlier clause states a value plainly
+    and offers no other ("12, since it cannot be 11"), that value as the candidate; None for any other text."""
     stripped = text.strip()
     if len(stripped) > 200 or "\n" in stripped:
         return None

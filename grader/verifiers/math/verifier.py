@@ -266,7 +266,7 @@ def _grade(candidates: Sequence[Extraction], references: Sequence[str], options:
         for ref, ref_readings in zip(refs, ref_values):
             if answer.same_text(ref):
                 return _verdict(True, cand, answer, ref, f"{cand.method}+string")
-            cmp = Comparison(options, use_sympy, question, stated=_source_of(cand) in STRONG_METHODS)
+            cmp = Comparison(options, use_sympy, question, stated=_source(cand) in STRONG_METHODS)
             if any(cmp.equal(value, ref_value) for value in values for ref_value in ref_readings):
                 return _verdict(True, cand, answer, ref, f"{cand.method}+{cmp.rule}")
         if not any(ref_values):
@@ -279,13 +279,8 @@ def _grade(candidates: Sequence[Extraction], references: Sequence[str], options:
                        reason=f"The extracted answer could not be parsed ({last_error}).")
 
 
-def _source_of(cand: Extraction) -> str:
-    """Which rule found the candidate ("boxed" for "boxed+ordinal")."""
-    return cand.method.partition("+")[0]
-
-
 def _is_box(cand: Extraction) -> bool:
-    return _source_of(cand) == "boxed"
+    return _source(cand) == "boxed"
 
 
 def _refusal(cand: Extraction, reading: Reading) -> str:
@@ -307,9 +302,10 @@ def _verdict(correct: bool, cand: Extraction, answer: Reading, ref: Reading, met
 
 # --- the LM extractor as a second opinion ------------------------------------
 
-def _source(result: GradeResult) -> str:
-    """Which extractor found the answer: the part of ``method`` before the comparison."""
-    return result.method.partition("+")[0]
+def _source(found: GradeResult | Extraction) -> str:
+    """Which extractor found the answer: the part of ``method`` before the comparison ("boxed" for
+    "boxed+ordinal")."""
+    return found.method.partition("+")[0]
 
 
 def needs_second_opinion(rules: GradeResult) -> bool:

@@ -12,7 +12,7 @@ import re
 from collections.abc import Callable, Iterator, Sequence
 from dataclasses import dataclass
 
-from .hedges import COMPARATIVES, hedges, offers_alternative
+from .hedges import CLAUSE_RE, COMPARATIVES, hedges, last_clause, offers_alternative
 from .number_words import NUMBER_WORDS_RE, last_number_phrase, words_value
 
 # Families, matching Math-Verify's ``match_types``: "latex" candidates come from
@@ -353,9 +353,7 @@ def _described(sentence: str) -> str | None:
     num = extract_last_number(sentence)
     if num is None:
         return sentence
-    clause = sentence[:sentence.rfind(num.text)]
-    clause = clause[max(clause.rfind(","), clause.rfind(";"), clause.rfind(":")) + 1:]
-    return None if hedges(clause) else num.text
+    return None if hedges(last_clause(sentence[:sentence.rfind(num.text)])) else num.text
 
 
 def _marked_value(sentence: str, words: list[re.Match]) -> tuple[int, int] | None:
@@ -718,7 +716,7 @@ def _hedged_one_liner(text: str) -> Extraction | None:
         head = head[:correction.start()]
     # What the value's clause says of it (``_said``), its last three words: "There is no doubt it is 5" and "No,
     # it is 5" do not negate 5; "It is not 5" does.
-    if hedges(_said(re.split(r"[,;:]", head)[-1]), last=3) or offers_alternative(stripped[start + len(stated):]):
+    if hedges(_said(last_clause(head)), last=3) or offers_alternative(stripped[start + len(stated):]):
         earlier = _earlier_statement(head)
         # "The answer must be 12, since it cannot be 11" is 12; "It is 5, or maybe 6" offers two
         if earlier is not None and not offers_alternative(stripped[earlier[1] + len(earlier[0]):]):
@@ -741,7 +739,7 @@ def _said(clause: str) -> str:
 def _earlier_statement(head: str) -> tuple[str, int] | None:
     """The value an earlier clause of a one-line answer states plainly, and where, when the last clause
     negates or hedges its own ("12, since it cannot be 11"); None where none does."""
-    clauses = list(re.finditer(r"[^,;:]+", head))[:-1]
+    clauses = list(CLAUSE_RE.finditer(head))[:-1]
     for clause in reversed(clauses):
         text = clause.group(0)
         value = sentence_answer(text.strip()) if any(c.isdigit() for c in text) else None

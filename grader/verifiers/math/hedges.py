@@ -27,8 +27,13 @@ _OR_NEXT_RE = re.compile(r"[\s,;]*(?:or|and/or|nor)\b(?![\s,]*(?:equivalently|in
 _DOUBT_RE = re.compile(r"\b(?:but|or|though|although)\b", re.IGNORECASE)
 _MODAL_RE = re.compile(r"\b(?:could|might|may)\b", re.IGNORECASE)
 _ALSO_BE_RE = re.compile(r"\s+also\s+be\b", re.IGNORECASE)
-_CLAUSE_RE = re.compile(r"[^,;:]+")
+CLAUSE_RE = re.compile(r"[^,;:]+")  # a clause: the text between commas, semicolons and colons
 _DIGIT_RE = re.compile(r"\d")
+
+
+def last_clause(text: str) -> str:
+    """The text after the last comma, semicolon or colon (all of it where there is none)."""
+    return text[max(text.rfind(","), text.rfind(";"), text.rfind(":")) + 1:]
 
 
 def _negation(token: str) -> bool:
@@ -61,7 +66,7 @@ def offers_alternative(after: str) -> bool:
     if _MODAL_RE.search(after) is None:
         return False
     doubt = _DOUBT_RE.search(after)
-    for clause in _CLAUSE_RE.finditer(after):
+    for clause in CLAUSE_RE.finditer(after):
         text = clause.group(0)
         value_at = _last_value_start(text)
         if value_at < 0:
